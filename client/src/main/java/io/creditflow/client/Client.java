@@ -1,0 +1,166 @@
+package io.creditflow.client;
+
+import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.transport.Connection;
+import io.creditflow.transport.EndpointBuilder;
+import io.creditflow.transport.StreamHandler;
+import io.creditflow.transport.internal.ChannelSetup;
+import io.creditflow.transport.internal.ConnectionHandler;
+import io.creditflow.transport.internal.EndpointSettings;
+import io.creditflow.transport.internal.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A creditflow client: connects to servers and multiplexes streams over each connection. One
+ * {@link MemoryBudget} bounds the receive memory of all its connections together.
+ *
+ * <pre>{@code
+ * try (Client client = Client.builder().build()) {
+ *     Connection connection = client.connect("127.0.0.1", 7000);
+ *     Stream stream = connection.openStream("orders");
+ *     stream.send(bytes, 5, TimeUnit.SECONDS);   // waits while the server withholds credit
+ *     stream.halfClose();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class Client implements AutoCloseable {
+    private final EndpointSettings settings;
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final Duration connectTimeout;
+    private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Client(Builder b, EndpointSettings settings) {
+        this.settings = settings;
+        this.connectTimeout = b.connectTimeout;
+        this.ownsGroup = settings.eventLoopGroup() == null;
+        this.group = ownsGroup
+                ? Transports.newGroup(settings.transport(), settings.ioThreads() > 0 ? settings.ioThreads() : 1,
+                        "creditflow-client")
+                : settings.eventLoopGroup();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Connects and completes once both handshakes are exchanged (the peer's settings are then known). */
+    public CompletionStage<Connection> connectAsync(String host, int port) {
+        if (closed) {
+            return CompletableFuture.failedStage(new IllegalStateException("client closed"));
+        }
+        ConnectionHandler handler = new ConnectionHandler(settings, true);
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(Transports.socketChannel(settings.transport()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(handler);
+                    }
+                });
+        ChannelSetup.apply(settings, bootstrap::option);
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        connections.add(handler);
+        handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
+        ChannelFuture connect = bootstrap.connect(host, port);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                connections.remove(handler);
+                result.completeExceptionally(f.cause());
+            }
+        });
+        handler.handshakeFuture().whenComplete((c, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(c);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Connects, waiting up to the connect timeout plus the handshake timeout.
+     *
+     * @throws java.io.IOException if the connection or the handshake fails
+     */
+    public Connection connect(String host, int port) throws java.io.IOException, InterruptedException {
+        long timeoutNanos = connectTimeout.toNanos() + settings.handshakeTimeoutNanos();
+        try {
+            return connectAsync(host, port).toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new java.io.IOException("connect to " + host + ":" + port + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new java.io.IOException("connect to " + host + ":" + port + " timed out", e);
+        }
+    }
+
+    /** The receive memory budget shared by every connection of this client. */
+    public MemoryBudget memoryBudget() {
+        return settings.memoryBudget();
+    }
+
+    /** Open connections. */
+    public Set<? extends Connection> connections() {
+        return Set.copyOf(connections);
+    }
+
+    /** Closes every connection and, unless it was supplied, the event loop group. */
+    @Override
+    public void close() {
+        closed = true;
+        for (ConnectionHandler c : connections) {
+            c.close();
+        }
+        for (ConnectionHandler c : connections) {
+            try {
+                c.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                // closing anyway
+            }
+        }
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Builder; not thread-safe. The client refuses streams the server opens unless given a handler. */
+    public static final class Builder extends EndpointBuilder<Builder> {
+        private Duration connectTimeout = Duration.ofSeconds(10);
+
+        private Builder() {
+            super(StreamHandler.REFUSE_ALL);
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public Client build() {
+            return new Client(this, settings());
+        }
+    }
+}

@@ -1,0 +1,557 @@
+package io.creditflow.proto.core;
+
+import io.creditflow.proto.ProtocolException;
+import io.creditflow.proto.wire.ErrorCode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+
+/**
+ * The receiving half of flow control for one connection: decides when and how much credit to grant,
+ * checks that the peer stays within it, and takes unused credit back when memory is short.
+ *
+ * <h2>Rules (docs/protocol.md, "Flow control")</h2>
+ * <ul>
+ * <li>Each stream holds {@code granted - revoked - consumed} bytes: credit the peer has not used plus
+ *     data that arrived and the application has not consumed. Credit is re-granted only as the
+ *     application <em>consumes</em>, never because data arrived.</li>
+ * <li>Grants are batched: bytes once the stream can be topped up by at least half its target window
+ *     (or a blocked message needs them), messages once half the message window was consumed (or, for
+ *     demand-driven streams, once the application's demand at least doubles what is outstanding).</li>
+ * <li>The connection window is never over-committed: the holds of all streams on the connection stay
+ *     within {@link Config#connectionWindowBytes()}, so a stalled stream can only ever sit on its own
+ *     credit and never on credit another stream needs.</li>
+ * <li>Every byte held is reserved in the process-wide {@link MemoryBudget} first. When the budget or
+ *     the connection window runs short, targets shrink to a fair share, the starved streams wait in
+ *     FIFO order, and streams that hold credit they have not used for
+ *     {@link Config#revokeIdleNanos()} are asked to give it back (Revoke / RevokeAck).</li>
+ * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe; event-loop confined. It writes nothing itself: it tells a {@link CreditSink}.
+ */
+public final class InboundFlowController {
+
+    /** Receives the frames the controller decides to send. Event-loop confined. */
+    public interface CreditSink {
+        void writeStreamCredit(int streamId, long bytes, long messages);
+
+        void writeConnectionCredit(long bytes);
+
+        void writeRevoke(int streamId, long keepBytes);
+    }
+
+    /**
+     * Receive-side settings.
+     *
+     * @param connectionWindowBytes bound on the bytes all streams of the connection hold
+     * @param streamWindowBytes target bytes held per stream (credit plus unconsumed data)
+     * @param streamWindowMessages target messages per stream for pull-mode streams, or
+     *        {@link Credits#UNLIMITED}
+     * @param minGrantBytes the smallest target a stream is cut to when memory is short
+     * @param revokeIdleNanos how long a stream may hold unused credit without receiving anything before
+     *        it may be revoked (only while some other stream is starved)
+     */
+    public record Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
+                         long minGrantBytes, long revokeIdleNanos) {
+        public Config {
+            requirePositive("connectionWindowBytes", connectionWindowBytes);
+            requirePositive("streamWindowBytes", streamWindowBytes);
+            requirePositive("streamWindowMessages", streamWindowMessages);
+            requirePositive("minGrantBytes", minGrantBytes);
+            if (revokeIdleNanos < 0) {
+                throw new IllegalArgumentException("revokeIdleNanos: " + revokeIdleNanos + " (expected: >= 0)");
+            }
+        }
+
+        private static void requirePositive(String name, long value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+        }
+    }
+
+    private final Config config;
+    private final MemoryBudget budget;
+    private final CreditSink sink;
+    private final NanoClock clock;
+    private final MemoryBudget.Waiter budgetWaiter;
+    private final ArrayList<ReceiveStream> streams = new ArrayList<>();
+    private final ArrayDeque<ReceiveStream> wanting = new ArrayDeque<>();
+
+    private long connectionGrantedBytes;
+    private long connectionReceivedBytes;
+    private long connectionReturnableBytes;
+    private long connectionHoldBytes;
+    private boolean closed;
+
+    /**
+     * @param budgetAvailable run (from any thread) when budget memory is released while this
+     *        connection waits for it; it must schedule {@link #onBudgetAvailable()} on the event loop
+     */
+    public InboundFlowController(Config config, MemoryBudget budget, CreditSink sink, NanoClock clock,
+                                 Runnable budgetAvailable) {
+        this.config = config;
+        this.budget = budget;
+        this.sink = sink;
+        this.clock = clock;
+        this.budgetWaiter = new MemoryBudget.Waiter() {
+            @Override
+            protected void onBudgetReleased() {
+                budgetAvailable.run();
+            }
+        };
+        // The handshake grants the whole connection window; it is a cap, not a reservation: bytes are
+        // reserved from the budget per stream, when stream credit is granted.
+        this.connectionGrantedBytes = config.connectionWindowBytes();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Starts receive-side accounting for a stream and grants its initial credit.
+     *
+     * @param demandDriven true if message credit follows the application's {@code request(n)}
+     *        (push mode, Flow subscribers); false to keep {@link Config#streamWindowMessages()} granted
+     *        (pull mode)
+     */
+    public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls) {
+        ReceiveStream s = new ReceiveStream(streamId, demandDriven, stalls);
+        s.messageLimit = demandDriven ? 0 : config.streamWindowMessages();
+        s.lastActivityNanos = clock.nanoTime();
+        s.index = streams.size();
+        streams.add(s);
+        budget.registerStream();
+        maybeGrant(s);
+        return s;
+    }
+
+    /**
+     * Accounts a data frame of {@code payloadBytes} on {@code s}.
+     *
+     * @throws ProtocolException FLOW_CONTROL_ERROR (connection scope) if the peer exceeded its credit
+     */
+    public void onData(ReceiveStream s, int payloadBytes) {
+        checkConnectionCredit(payloadBytes);
+        if (payloadBytes > s.windowBytes() || s.windowMessages() < 1) {
+            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR,
+                    "stream " + s.id + ": message of " + payloadBytes + " bytes beyond credit (window "
+                            + s.windowBytes() + " bytes, " + s.windowMessages() + " messages)");
+        }
+        connectionReceivedBytes += payloadBytes;
+        s.receivedBytes += payloadBytes;
+        s.receivedMessages++;
+        s.neededBytes = 0;
+        if (s.windowBytes() == 0 || s.windowMessages() == 0) {
+            long now = clock.nanoTime();
+            s.lastActivityNanos = now;
+            s.stalls.set(StallReason.APPLICATION_NOT_READING, true, now);
+        } else {
+            s.lastActivityNanos = Long.MIN_VALUE; // "active now": refreshed lazily, see isIdle
+        }
+    }
+
+    /** Accounts data for a stream that is already closed: discarded at once, its credit returned. */
+    public void onDiscardedData(int payloadBytes) {
+        checkConnectionCredit(payloadBytes);
+        connectionReceivedBytes += payloadBytes;
+        connectionReturnableBytes += payloadBytes;
+        flushConnectionCredit(true);
+    }
+
+    private void checkConnectionCredit(int payloadBytes) {
+        if (payloadBytes > connectionGrantedBytes - connectionReceivedBytes) {
+            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR,
+                    "message of " + payloadBytes + " bytes beyond connection credit ("
+                            + (connectionGrantedBytes - connectionReceivedBytes) + " bytes)");
+        }
+    }
+
+    /** The application consumed {@code messages} messages totalling {@code bytes} from {@code s}. */
+    public void onConsumed(ReceiveStream s, long bytes, long messages) {
+        assert bytes <= s.bufferedBytes() && messages <= s.bufferedMessages()
+                : "consumed more than buffered on stream " + s.id;
+        s.consumedBytes += bytes;
+        s.consumedMessages += messages;
+        connectionHoldBytes -= bytes;
+        connectionReturnableBytes += bytes;
+        if (!s.demandDriven && s.messageLimit != Credits.UNLIMITED) {
+            s.messageLimit = Credits.saturatedAdd(s.consumedMessages, config.streamWindowMessages());
+        }
+        if (s.closed) {
+            return;
+        }
+        serveWanting();
+        maybeGrant(s);
+        if (!s.acceptingData || isUnderPressure()) {
+            releaseUnheld(s);
+        }
+        flushConnectionCredit(false);
+    }
+
+    /** The application asked for {@code n} more messages on a demand-driven stream. */
+    public void onDemand(ReceiveStream s, long n) {
+        if (n <= 0 || s.closed) {
+            return;
+        }
+        s.messageLimit = Credits.saturatedAdd(s.messageLimit, n);
+        maybeGrant(s);
+    }
+
+    /** The peer reports a message of {@code neededBytes} waiting for byte credit on {@code s}. */
+    public void onBlocked(ReceiveStream s, long neededBytes) {
+        s.neededBytes = neededBytes;
+        s.idleRevoked = false;
+        s.lastActivityNanos = Long.MIN_VALUE;
+        maybeGrant(s);
+    }
+
+    /**
+     * The peer answered our Revoke: it gave back {@code returnedBytes} of unused credit.
+     *
+     * @throws ProtocolException if no revoke was outstanding or more came back than the peer held
+     */
+    public void onRevokeAck(ReceiveStream s, long returnedBytes) {
+        if (!s.revokePending) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                    "stream " + s.id + ": RevokeAck without a Revoke");
+        }
+        if (returnedBytes < 0 || returnedBytes > s.windowBytes()) {
+            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream " + s.id
+                    + ": RevokeAck returned " + returnedBytes + " bytes, window is " + s.windowBytes());
+        }
+        s.revokePending = false;
+        s.revokedBytes += returnedBytes;
+        // Stay quiet until the peer says it is blocked, unless it already did while the revoke was out.
+        s.idleRevoked = s.neededBytes == 0;
+        connectionHoldBytes -= returnedBytes;
+        releaseUnheld(s);
+        serveWanting();
+        maybeGrant(s);
+    }
+
+    /** The peer half-closed {@code s}: it will send nothing more, so its unused credit is freed. */
+    public void onRemoteHalfClosed(ReceiveStream s) {
+        if (s.closed || !s.acceptingData) {
+            return;
+        }
+        s.acceptingData = false;
+        long unused = s.windowBytes();
+        s.revokedBytes += unused;
+        connectionHoldBytes -= unused;
+        setWanting(s, false);
+        releaseUnheld(s);
+        serveWanting();
+    }
+
+    /**
+     * The stream is gone (closed, reset, or the connection ended): unconsumed data is discarded and
+     * everything the stream held is released. Idempotent.
+     */
+    public void onStreamClosed(ReceiveStream s) {
+        if (s.closed) {
+            return;
+        }
+        long discarded = s.bufferedBytes();
+        connectionReturnableBytes += discarded;
+        connectionHoldBytes -= s.holdBytes();
+        s.consumedBytes = s.receivedBytes;
+        s.consumedMessages = s.receivedMessages;
+        s.revokedBytes = s.grantedBytes - s.receivedBytes; // the unused credit is void
+        s.closed = true;
+        s.acceptingData = false;
+        setWanting(s, false);
+        budget.release(s.reservedBytes);
+        s.reservedBytes = 0;
+        budget.unregisterStream();
+        removeFromList(s);
+        s.stalls.stopAll(clock.nanoTime());
+        if (!closed) {
+            serveWanting();
+            flushConnectionCredit(discarded > 0);
+        }
+    }
+
+    /** The connection is gone: release every stream. Idempotent. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (!streams.isEmpty()) {
+            onStreamClosed(streams.get(streams.size() - 1));
+        }
+    }
+
+    /** Budget memory was released while this connection waited: retry the starved streams. */
+    public void onBudgetAvailable() {
+        if (!closed) {
+            serveWanting();
+        }
+    }
+
+    /**
+     * Periodic housekeeping: while some stream is starved, revokes credit from streams that have held it
+     * unused for {@link Config#revokeIdleNanos()}. Cheap when nothing is starved.
+     */
+    public void tick() {
+        if (closed || !isUnderPressure()) {
+            return;
+        }
+        long now = clock.nanoTime();
+        for (int i = 0; i < streams.size(); i++) {
+            ReceiveStream s = streams.get(i);
+            if (s.lastActivityNanos == Long.MIN_VALUE) {
+                s.lastActivityNanos = now; // active since the last tick: the idle clock starts now
+                continue;
+            }
+            if (!s.revokePending && !s.wanting && s.acceptingData && s.windowBytes() > 0
+                    && now - s.lastActivityNanos >= config.revokeIdleNanos()) {
+                s.revokePending = true;
+                sink.writeRevoke(s.id, 0);
+            }
+        }
+        serveWanting();
+    }
+
+    private boolean isUnderPressure() {
+        return !wanting.isEmpty() || budget.isUnderPressure();
+    }
+
+    private void serveWanting() {
+        for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
+            ReceiveStream s = wanting.pollFirst();
+            s.wanting = false; // maybeGrant re-queues it at the back if it is still short
+            budget.markStarved(-1);
+            maybeGrant(s);
+            if (!s.wanting) {
+                s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, clock.nanoTime());
+            }
+        }
+    }
+
+    /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
+    private long targetBytes(ReceiveStream s) {
+        long target = Math.min(config.streamWindowBytes(), config.connectionWindowBytes());
+        if (isUnderPressure()) {
+            long connectionShare = config.connectionWindowBytes() / Math.max(1, streams.size());
+            long share = Math.min(budget.fairShareBytes(), connectionShare);
+            target = Math.min(target, Math.max(config.minGrantBytes(), share));
+        }
+        return Math.max(target, s.neededBytes);
+    }
+
+    private void maybeGrant(ReceiveStream s) {
+        if (!s.acceptingData || s.revokePending) {
+            return;
+        }
+        long messages = messagesDue(s);
+        long bytes = 0;
+        long target = targetBytes(s);
+        long want = target - s.holdBytes();
+        boolean bytesDue = want > 0 && (s.windowBytes() < s.neededBytes
+                || (!s.idleRevoked && want >= (target + 1) / 2));
+        boolean budgetShort = false;
+        if (bytesDue) {
+            long allowed = Math.min(want, config.connectionWindowBytes() - connectionHoldBytes);
+            long unheld = s.reservedBytes - s.holdBytes();
+            long fromReserve = Math.min(Math.max(allowed, 0), unheld);
+            long extra = allowed - fromReserve;
+            long reserved = budget.tryReserve(extra);
+            budgetShort = reserved < extra;
+            s.reservedBytes += reserved;
+            bytes = fromReserve + reserved;
+        }
+        if (bytes > 0 || messages > 0) {
+            s.grantedBytes += bytes;
+            s.grantedMessages = Credits.saturatedAdd(s.grantedMessages, messages);
+            connectionHoldBytes += bytes;
+            flushConnectionCredit(true);
+            sink.writeStreamCredit(s.id, bytes, messages);
+            if (s.windowBytes() > 0 && s.windowMessages() > 0) {
+                s.stalls.set(StallReason.APPLICATION_NOT_READING, false, clock.nanoTime());
+            }
+        }
+        if (bytesDue) {
+            boolean starved = s.windowBytes() < Math.max(1, s.neededBytes);
+            setWanting(s, starved);
+            if (starved && budgetShort) {
+                budget.awaitRelease(budgetWaiter);
+            }
+        }
+    }
+
+    private long messagesDue(ReceiveStream s) {
+        long room = s.messageLimit - s.grantedMessages;
+        if (room <= 0) {
+            return 0;
+        }
+        long window = s.windowMessages();
+        if (s.demandDriven) {
+            return window == 0 || room >= window ? room : 0;
+        }
+        long half = Math.max(1, config.streamWindowMessages() / 2);
+        return room >= half || window == 0 ? room : 0;
+    }
+
+    private void setWanting(ReceiveStream s, boolean wantingNow) {
+        if (wantingNow == s.wanting) {
+            return;
+        }
+        s.wanting = wantingNow;
+        if (wantingNow) {
+            wanting.addLast(s);
+            budget.markStarved(1);
+        } else {
+            wanting.remove(s);
+            budget.markStarved(-1);
+        }
+        s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, clock.nanoTime());
+    }
+
+    /** Gives back budget memory the stream reserved but does not hold. */
+    private void releaseUnheld(ReceiveStream s) {
+        long unheld = s.reservedBytes - s.holdBytes();
+        if (unheld > 0) {
+            s.reservedBytes -= unheld;
+            budget.release(unheld);
+        }
+    }
+
+    private void flushConnectionCredit(boolean force) {
+        long bytes = connectionReturnableBytes;
+        if (bytes > 0 && (force || bytes >= config.connectionWindowBytes() / 2)) {
+            connectionReturnableBytes = 0;
+            connectionGrantedBytes = Credits.saturatedAdd(connectionGrantedBytes, bytes);
+            sink.writeConnectionCredit(bytes);
+        }
+    }
+
+    private void removeFromList(ReceiveStream s) {
+        int i = s.index;
+        ReceiveStream last = streams.remove(streams.size() - 1);
+        if (last != s) {
+            streams.set(i, last);
+            last.index = i;
+        }
+        s.index = -1;
+    }
+
+    /** Connection credit the peer still has, as far as this receiver knows. */
+    public long connectionWindowBytes() {
+        return connectionGrantedBytes - connectionReceivedBytes;
+    }
+
+    /** Bytes all streams of this connection hold (unused credit plus unconsumed data). */
+    public long connectionHoldBytes() {
+        return connectionHoldBytes;
+    }
+
+    public long connectionReceivedBytes() {
+        return connectionReceivedBytes;
+    }
+
+    /** Streams waiting for credit that memory could not yet provide. */
+    public int starvedStreams() {
+        return wanting.size();
+    }
+
+    public int openStreams() {
+        return streams.size();
+    }
+
+    /**
+     * One stream's receive-side accounting, as monotonic totals from which everything else is derived.
+     * Not thread-safe; event-loop confined (figures read elsewhere are racy snapshots).
+     */
+    public static final class ReceiveStream {
+        final int id;
+        final boolean demandDriven;
+        final StallTimer stalls;
+        long grantedBytes;
+        long receivedBytes;
+        long consumedBytes;
+        long revokedBytes;
+        long grantedMessages;
+        long receivedMessages;
+        long consumedMessages;
+        long messageLimit;
+        long reservedBytes;
+        long neededBytes;
+        long lastActivityNanos;
+        int index;
+        boolean wanting;
+        boolean revokePending;
+        boolean idleRevoked;
+        boolean acceptingData = true;
+        boolean closed;
+
+        ReceiveStream(int id, boolean demandDriven, StallTimer stalls) {
+            this.id = id;
+            this.demandDriven = demandDriven;
+            this.stalls = stalls;
+        }
+
+        public int id() {
+            return id;
+        }
+
+        /** Byte credit the peer still holds on this stream. */
+        public long windowBytes() {
+            return grantedBytes - receivedBytes - revokedBytes;
+        }
+
+        /** Message credit the peer still holds on this stream. */
+        public long windowMessages() {
+            return grantedMessages == Credits.UNLIMITED ? Credits.UNLIMITED : grantedMessages - receivedMessages;
+        }
+
+        /** Bytes that arrived and were not yet consumed. */
+        public long bufferedBytes() {
+            return receivedBytes - consumedBytes;
+        }
+
+        public long bufferedMessages() {
+            return receivedMessages - consumedMessages;
+        }
+
+        /** What this stream holds of the connection window and the budget: unused credit plus buffered data. */
+        public long holdBytes() {
+            return grantedBytes - revokedBytes - consumedBytes;
+        }
+
+        public long grantedBytes() {
+            return grantedBytes;
+        }
+
+        public long receivedBytes() {
+            return receivedBytes;
+        }
+
+        public long consumedBytes() {
+            return consumedBytes;
+        }
+
+        public long receivedMessages() {
+            return receivedMessages;
+        }
+
+        public long consumedMessages() {
+            return consumedMessages;
+        }
+
+        public long reservedBytes() {
+            return reservedBytes;
+        }
+
+        /** True while the stream waits for credit memory could not provide. */
+        public boolean isStarved() {
+            return wanting;
+        }
+
+        public boolean isClosed() {
+            return closed;
+        }
+    }
+}

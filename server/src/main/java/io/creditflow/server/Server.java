@@ -1,0 +1,188 @@
+package io.creditflow.server;
+
+import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.Connection;
+import io.creditflow.transport.EndpointBuilder;
+import io.creditflow.transport.StreamHandler;
+import io.creditflow.transport.internal.ChannelSetup;
+import io.creditflow.transport.internal.ConnectionHandler;
+import io.creditflow.transport.internal.EndpointSettings;
+import io.creditflow.transport.internal.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A creditflow server: accepts connections and hands the streams clients open to a
+ * {@link StreamHandler}. One {@link MemoryBudget} bounds the receive memory of all connections.
+ *
+ * <pre>{@code
+ * Server server = Server.builder()
+ *         .port(7000)
+ *         .streamHandler(stream -> new StreamListener() {
+ *             public void onMessage(Stream s, Message m) { process(m.payload()); s.request(1); }
+ *         })
+ *         .build()
+ *         .start();
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class Server implements AutoCloseable {
+    private final EndpointSettings settings;
+    private final String host;
+    private final int requestedPort;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final boolean ownsGroups;
+    private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+    private volatile Channel serverChannel;
+
+    private Server(Builder b, EndpointSettings settings) {
+        this.settings = settings;
+        this.host = b.host;
+        this.requestedPort = b.port;
+        this.ownsGroups = settings.eventLoopGroup() == null;
+        if (ownsGroups) {
+            this.bossGroup = Transports.newGroup(settings.transport(), 1, "creditflow-accept");
+            this.workerGroup = Transports.newGroup(settings.transport(), settings.ioThreads(), "creditflow-server");
+        } else {
+            this.bossGroup = settings.eventLoopGroup();
+            this.workerGroup = settings.eventLoopGroup();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds and starts accepting. Returns this server. */
+    public Server start() throws InterruptedException {
+        if (serverChannel != null) {
+            throw new IllegalStateException("already started");
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, workerGroup)
+                .channel(Transports.serverChannel(settings.transport()))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ConnectionHandler handler = new ConnectionHandler(settings, false);
+                        connections.add(handler);
+                        handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
+                        ch.pipeline().addLast(handler);
+                    }
+                });
+        if (settings.socketReceiveBufferBytes() > 0) {
+            // Set on the listening socket so accepted sockets start with it (window scaling is fixed at SYN).
+            bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketReceiveBufferBytes());
+        }
+        ChannelSetup.apply(settings, bootstrap::childOption);
+        serverChannel = bootstrap.bind(host, requestedPort).sync().channel();
+        return this;
+    }
+
+    /** The bound address (useful with port 0). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    /** The receive memory budget shared by every connection of this server. */
+    public MemoryBudget memoryBudget() {
+        return settings.memoryBudget();
+    }
+
+    /** Open connections. */
+    public Set<? extends Connection> connections() {
+        return Set.copyOf(connections);
+    }
+
+    /**
+     * Graceful shutdown: stops accepting, sends GOAWAY on every connection, lets open streams finish
+     * within {@code grace}, then closes what is left and releases the event loops.
+     */
+    public CompletionStage<Void> shutdown(Duration grace) {
+        Channel ch = serverChannel;
+        if (ch != null) {
+            ch.close().syncUninterruptibly();
+        }
+        List<CompletableFuture<CloseStatus>> closing = new ArrayList<>();
+        for (ConnectionHandler c : connections) {
+            closing.add(c.shutdown(grace).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).thenRun(this::releaseGroups);
+    }
+
+    private void releaseGroups() {
+        if (ownsGroups) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Closes at once: every connection is closed, streams end with CANCEL. */
+    @Override
+    public void close() {
+        Channel ch = serverChannel;
+        if (ch != null) {
+            ch.close().syncUninterruptibly();
+        }
+        for (ConnectionHandler c : connections) {
+            c.close();
+        }
+        for (ConnectionHandler c : connections) {
+            c.closeFuture().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        if (ownsGroups) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder extends EndpointBuilder<Builder> {
+        private String host = "127.0.0.1";
+        private int port;
+
+        private Builder() {
+            super(StreamHandler.REFUSE_ALL);
+        }
+
+        /** The address to bind; default 127.0.0.1 (loopback only). Use "0.0.0.0" for every interface. */
+        public Builder host(String host) {
+            if (host == null || host.isEmpty()) {
+                throw new IllegalArgumentException("host: " + host + " (expected: an address)");
+            }
+            this.host = host;
+            return this;
+        }
+
+        /** The port; 0 (the default) picks a free one, see {@link Server#port()}. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Server build() {
+            return new Server(this, settings());
+        }
+    }
+}

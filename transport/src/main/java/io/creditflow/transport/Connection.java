@@ -1,0 +1,45 @@
+package io.creditflow.transport;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One TCP connection carrying multiplexed streams. Thread-safe.
+ */
+public interface Connection extends AutoCloseable {
+    /**
+     * Opens a stream. Returns at once; the Open frame is written in order with everything else.
+     *
+     * @throws StreamClosedException if the connection is closed or shutting down, or the peer's
+     *         {@code max_concurrent_streams} is reached (retryable)
+     */
+    Stream openStream(StreamOptions options);
+
+    /** Opens a pull-mode stream with one metadata entry, {@code topic}. */
+    default Stream openStream(String topic) {
+        return openStream(StreamOptions.builder().metadata("topic", topic).build());
+    }
+
+    SocketAddress remoteAddress();
+
+    SocketAddress localAddress();
+
+    /** True until the connection closes or starts to shut down. */
+    boolean isActive();
+
+    ConnectionStats stats();
+
+    /**
+     * Graceful shutdown: sends GOAWAY, refuses new streams, lets open streams finish, then closes; after
+     * {@code grace} the streams still open are cancelled and the connection closes anyway.
+     */
+    CompletionStage<CloseStatus> shutdown(Duration grace);
+
+    /** Closes at once: open streams end with CANCEL, queued messages are counted as unsent. */
+    @Override
+    void close();
+
+    /** Completes (never exceptionally) once the connection has closed, with why. */
+    CompletionStage<CloseStatus> closeFuture();
+}

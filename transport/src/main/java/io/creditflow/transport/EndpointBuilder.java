@@ -1,0 +1,279 @@
+package io.creditflow.transport;
+
+import io.creditflow.proto.core.Credits;
+import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.proto.core.NanoClock;
+import io.creditflow.transport.internal.EndpointSettings;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+
+/**
+ * Settings shared by {@code Client.builder()} and {@code Server.builder()}. Every setter validates at
+ * once, with the offending value in the message; cross-checks run in {@link #settings()}.
+ * Defaults and the reasons for them are listed in docs/protocol.md, "Limits and defaults".
+ *
+ * <p>Not thread-safe.
+ *
+ * @param <B> the concrete builder
+ */
+public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
+    /** Per-connection receive bound: 16 streams at the default stream window without contention. */
+    public static final long DEFAULT_CONNECTION_WINDOW_BYTES = 16L * 1024 * 1024;
+    /** Per-stream receive window: gRPC-java's default, enough for line rate on loopback and LANs. */
+    public static final long DEFAULT_STREAM_WINDOW_BYTES = 1024 * 1024;
+    /** Pull-mode message window: bounds the per-message overhead of tiny messages. */
+    public static final long DEFAULT_STREAM_WINDOW_MESSAGES = 4096;
+    /** Largest message: equal to the stream window so a default stream can always take one. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+    /** Streams the peer may open at once: HTTP/2's recommended minimum is 100; 1024 is ample. */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
+    public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
+    public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
+    /** Process-wide receive budget per Client/Server object. */
+    public static final long DEFAULT_MEMORY_BUDGET_BYTES = 256L * 1024 * 1024;
+    public static final long DEFAULT_MIN_GRANT_BYTES = 16 * 1024;
+    public static final Duration DEFAULT_REVOKE_IDLE = Duration.ofMillis(250);
+    public static final int DEFAULT_WRITE_LOW_WATERMARK_BYTES = 256 * 1024;
+    public static final int DEFAULT_WRITE_HIGH_WATERMARK_BYTES = 512 * 1024;
+    public static final int DEFAULT_SOCKET_BUFFER_BYTES = 256 * 1024;
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    private StreamHandler streamHandler;
+    private MemoryBudget memoryBudget;
+    private long memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES;
+    private long connectionWindowBytes = DEFAULT_CONNECTION_WINDOW_BYTES;
+    private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
+    private long streamWindowMessages = DEFAULT_STREAM_WINDOW_MESSAGES;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
+    private int maxMetadataBytes = DEFAULT_MAX_METADATA_BYTES;
+    private int maxMetadataEntries = DEFAULT_MAX_METADATA_ENTRIES;
+    private long minGrantBytes = DEFAULT_MIN_GRANT_BYTES;
+    private Duration revokeIdle = DEFAULT_REVOKE_IDLE;
+    private int writeLowWatermarkBytes = DEFAULT_WRITE_LOW_WATERMARK_BYTES;
+    private int writeHighWatermarkBytes = DEFAULT_WRITE_HIGH_WATERMARK_BYTES;
+    private long readHighWatermarkBytes = -1;
+    private long readLowWatermarkBytes = -1;
+    private int socketSendBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
+    private int socketReceiveBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
+    private StreamOptions acceptedStreamOptions = StreamOptions.defaults();
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private int ioThreads;
+    private IoTransport transport = IoTransport.AUTO;
+    private EventLoopGroup eventLoopGroup;
+    private NanoClock clock = NanoClock.SYSTEM;
+
+    protected EndpointBuilder(StreamHandler defaultHandler) {
+        this.streamHandler = defaultHandler;
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    /** Accepts the streams the peer opens. */
+    public B streamHandler(StreamHandler handler) {
+        if (handler == null) {
+            throw new NullPointerException("streamHandler");
+        }
+        this.streamHandler = handler;
+        return self();
+    }
+
+    /**
+     * The receive memory budget for every connection of this endpoint: credit granted and not yet
+     * consumed never exceeds it. Default {@value #DEFAULT_MEMORY_BUDGET_BYTES} bytes.
+     */
+    public B memoryBudgetBytes(long bytes) {
+        requirePositive("memoryBudgetBytes", bytes);
+        this.memoryBudgetBytes = bytes;
+        this.memoryBudget = null;
+        return self();
+    }
+
+    /** Shares a budget object, for example with the embedder's own buffers or with another endpoint. */
+    public B memoryBudget(MemoryBudget budget) {
+        if (budget == null) {
+            throw new NullPointerException("memoryBudget");
+        }
+        this.memoryBudget = budget;
+        return self();
+    }
+
+    /** Bytes all streams of one connection may hold (credit plus unconsumed data). */
+    public B connectionWindowBytes(long bytes) {
+        requirePositive("connectionWindowBytes", bytes);
+        this.connectionWindowBytes = bytes;
+        return self();
+    }
+
+    /** Target receive window per stream, in bytes. */
+    public B streamWindowBytes(long bytes) {
+        requirePositive("streamWindowBytes", bytes);
+        this.streamWindowBytes = bytes;
+        return self();
+    }
+
+    /**
+     * Message window per pull-mode stream, or {@link Credits#UNLIMITED} (bytes alone then bound the
+     * stream; push-mode streams always follow {@link Stream#request(long)}).
+     */
+    public B streamWindowMessages(long messages) {
+        requirePositive("streamWindowMessages", messages);
+        this.streamWindowMessages = messages;
+        return self();
+    }
+
+    /** Largest message payload accepted from the peer (announced in the handshake). */
+    public B maxMessageBytes(int bytes) {
+        requirePositive("maxMessageBytes", bytes);
+        if (bytes > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT) {
+            throw new IllegalArgumentException("maxMessageBytes: " + bytes + " (expected: <= "
+                    + EndpointSettings.MAX_MESSAGE_BYTES_LIMIT + ")");
+        }
+        this.maxMessageBytes = bytes;
+        return self();
+    }
+
+    /** Streams the peer may have open towards this endpoint at once; beyond it opens are refused. */
+    public B maxConcurrentStreams(int streams) {
+        requirePositive("maxConcurrentStreams", streams);
+        this.maxConcurrentStreams = streams;
+        return self();
+    }
+
+    public B maxMetadataBytes(int bytes) {
+        requirePositive("maxMetadataBytes", bytes);
+        this.maxMetadataBytes = bytes;
+        return self();
+    }
+
+    public B maxMetadataEntries(int entries) {
+        requirePositive("maxMetadataEntries", entries);
+        this.maxMetadataEntries = entries;
+        return self();
+    }
+
+    /** The smallest target a stream's window is cut to while memory is short. */
+    public B minGrantBytes(long bytes) {
+        requirePositive("minGrantBytes", bytes);
+        this.minGrantBytes = bytes;
+        return self();
+    }
+
+    /** How long a stream may hold unused credit before it may be revoked for a starved stream. */
+    public B revokeIdle(Duration idle) {
+        if (idle == null || idle.isNegative()) {
+            throw new IllegalArgumentException("revokeIdle: " + idle + " (expected: >= 0)");
+        }
+        this.revokeIdle = idle;
+        return self();
+    }
+
+    /** The channel's write buffer watermarks: writes pause above high and resume below low. */
+    public B writeBufferWatermarks(int lowBytes, int highBytes) {
+        requirePositive("writeBufferLowWatermarkBytes", lowBytes);
+        if (highBytes < lowBytes) {
+            throw new IllegalArgumentException("writeBufferHighWatermarkBytes: " + highBytes
+                    + " (expected: >= low watermark " + lowBytes + ")");
+        }
+        this.writeLowWatermarkBytes = lowBytes;
+        this.writeHighWatermarkBytes = highBytes;
+        return self();
+    }
+
+    /**
+     * Read watermarks on unconsumed inbound data (wire bytes): reading pauses above high and resumes
+     * below low. Default high = 2 x connection window, low = connection window.
+     */
+    public B readWatermarks(long lowBytes, long highBytes) {
+        requirePositive("readLowWatermarkBytes", lowBytes);
+        if (highBytes < lowBytes) {
+            throw new IllegalArgumentException("readHighWatermarkBytes: " + highBytes
+                    + " (expected: >= low watermark " + lowBytes + ")");
+        }
+        this.readLowWatermarkBytes = lowBytes;
+        this.readHighWatermarkBytes = highBytes;
+        return self();
+    }
+
+    /** SO_SNDBUF and SO_RCVBUF; 0 leaves the kernel's default (autotuning, up to about 4 MiB each). */
+    public B socketBufferBytes(int sendBytes, int receiveBytes) {
+        if (sendBytes < 0 || receiveBytes < 0) {
+            throw new IllegalArgumentException("socketBufferBytes: " + sendBytes + ", " + receiveBytes
+                    + " (expected: >= 0)");
+        }
+        this.socketSendBufferBytes = sendBytes;
+        this.socketReceiveBufferBytes = receiveBytes;
+        return self();
+    }
+
+    /** Send-side options (policy, queue bounds) for streams the peer opens; metadata and listener are ignored. */
+    public B acceptedStreamOptions(StreamOptions options) {
+        if (options == null) {
+            throw new NullPointerException("acceptedStreamOptions");
+        }
+        this.acceptedStreamOptions = options;
+        return self();
+    }
+
+    public B handshakeTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout: " + timeout + " (expected: > 0)");
+        }
+        this.handshakeTimeout = timeout;
+        return self();
+    }
+
+    /** I/O threads of the endpoint's own event loop group (ignored with {@link #eventLoopGroup}). */
+    public B ioThreads(int threads) {
+        requirePositive("ioThreads", threads);
+        this.ioThreads = threads;
+        return self();
+    }
+
+    public B transport(IoTransport transport) {
+        if (transport == null) {
+            throw new NullPointerException("transport");
+        }
+        this.transport = transport;
+        return self();
+    }
+
+    /**
+     * Runs on the embedder's event loop group (which must match {@link #transport}); the endpoint
+     * will not shut it down.
+     */
+    public B eventLoopGroup(EventLoopGroup group) {
+        this.eventLoopGroup = group;
+        return self();
+    }
+
+    /** The clock used for stall times and timers (tests inject a fake one). */
+    public B clock(NanoClock clock) {
+        if (clock == null) {
+            throw new NullPointerException("clock");
+        }
+        this.clock = clock;
+        return self();
+    }
+
+    /** Validates the combination and freezes it. */
+    protected EndpointSettings settings() {
+        MemoryBudget budget = memoryBudget != null ? memoryBudget : MemoryBudget.ofBytes(memoryBudgetBytes);
+        long readHigh = readHighWatermarkBytes > 0 ? readHighWatermarkBytes : 2 * connectionWindowBytes;
+        long readLow = readLowWatermarkBytes > 0 ? readLowWatermarkBytes : connectionWindowBytes;
+        return new EndpointSettings(streamHandler, budget, connectionWindowBytes, streamWindowBytes,
+                streamWindowMessages, maxMessageBytes, maxConcurrentStreams, maxMetadataBytes, maxMetadataEntries,
+                minGrantBytes, revokeIdle.toNanos(), writeLowWatermarkBytes, writeHighWatermarkBytes, readLow,
+                readHigh, socketSendBufferBytes, socketReceiveBufferBytes, acceptedStreamOptions,
+                handshakeTimeout.toNanos(), ioThreads, transport, eventLoopGroup, clock);
+    }
+
+    private static void requirePositive(String name, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.creditflow.transport;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How a locally opened stream behaves. Immutable; build with {@link #builder()}.
+ *
+ * <p>Send-queue bounds: at most {@link #sendQueueBytes()} and {@link #sendQueueMessages()} are queued
+ * (a single message larger than {@code sendQueueBytes} is accepted into an empty queue), plus, for
+ * async sends under {@link OverflowPolicy#BLOCK}, at most {@link #maxPendingSends()} sends waiting
+ * for room.
+ */
+public final class StreamOptions {
+    /** Default send-queue bytes: enough to keep a 1 MiB window busy without hoarding memory. */
+    public static final long DEFAULT_SEND_QUEUE_BYTES = 256 * 1024;
+    /** Default send-queue messages: bounds per-message overhead for tiny messages. */
+    public static final int DEFAULT_SEND_QUEUE_MESSAGES = 1024;
+    /** Default number of async sends that may wait for room under BLOCK. */
+    public static final int DEFAULT_MAX_PENDING_SENDS = 1024;
+
+    private final Map<String, String> metadata;
+    private final StreamListener listener;
+    private final OverflowPolicy overflowPolicy;
+    private final long sendQueueBytes;
+    private final int sendQueueMessages;
+    private final int maxPendingSends;
+
+    private StreamOptions(Builder b) {
+        this.metadata = Map.copyOf(b.metadata);
+        this.listener = b.listener;
+        this.overflowPolicy = b.overflowPolicy;
+        this.sendQueueBytes = b.sendQueueBytes;
+        this.sendQueueMessages = b.sendQueueMessages;
+        this.maxPendingSends = b.maxPendingSends;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Default options: no metadata, pull mode, BLOCK. */
+    public static StreamOptions defaults() {
+        return builder().build();
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The push-mode listener, or {@link StreamListener#PULL}. */
+    public StreamListener listener() {
+        return listener;
+    }
+
+    public OverflowPolicy overflowPolicy() {
+        return overflowPolicy;
+    }
+
+    public long sendQueueBytes() {
+        return sendQueueBytes;
+    }
+
+    public int sendQueueMessages() {
+        return sendQueueMessages;
+    }
+
+    public int maxPendingSends() {
+        return maxPendingSends;
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private StreamListener listener = StreamListener.PULL;
+        private OverflowPolicy overflowPolicy = OverflowPolicy.BLOCK;
+        private long sendQueueBytes = DEFAULT_SEND_QUEUE_BYTES;
+        private int sendQueueMessages = DEFAULT_SEND_QUEUE_MESSAGES;
+        private int maxPendingSends = DEFAULT_MAX_PENDING_SENDS;
+
+        private Builder() {
+        }
+
+        /** Adds one metadata entry sent with the Open frame (for example {@code "topic"}). */
+        public Builder metadata(String key, String value) {
+            if (key == null || value == null) {
+                throw new NullPointerException("metadata key and value must not be null");
+            }
+            metadata.put(key, value);
+            return this;
+        }
+
+        public Builder metadata(Map<String, String> entries) {
+            entries.forEach(this::metadata);
+            return this;
+        }
+
+        /** Receive in push mode through {@code listener}; without one the stream is in pull mode. */
+        public Builder listener(StreamListener listener) {
+            this.listener = listener == null ? StreamListener.PULL : listener;
+            return this;
+        }
+
+        public Builder overflowPolicy(OverflowPolicy policy) {
+            if (policy == null) {
+                throw new NullPointerException("overflowPolicy");
+            }
+            this.overflowPolicy = policy;
+            return this;
+        }
+
+        public Builder sendQueueBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("sendQueueBytes: " + bytes + " (expected: > 0)");
+            }
+            this.sendQueueBytes = bytes;
+            return this;
+        }
+
+        public Builder sendQueueMessages(int messages) {
+            if (messages <= 0) {
+                throw new IllegalArgumentException("sendQueueMessages: " + messages + " (expected: > 0)");
+            }
+            this.sendQueueMessages = messages;
+            return this;
+        }
+
+        public Builder maxPendingSends(int sends) {
+            if (sends < 0) {
+                throw new IllegalArgumentException("maxPendingSends: " + sends + " (expected: >= 0)");
+            }
+            this.maxPendingSends = sends;
+            return this;
+        }
+
+        public StreamOptions build() {
+            return new StreamOptions(this);
+        }
+    }
+}

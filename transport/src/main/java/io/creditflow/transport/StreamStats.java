@@ -1,0 +1,38 @@
+package io.creditflow.transport;
+
+import io.creditflow.proto.core.StallReason;
+import io.creditflow.proto.core.StreamState;
+
+/**
+ * A snapshot of one stream's figures: the bound, depth and credit of each queue on its path, and the
+ * time spent stalled by reason. Immutable. Taken off the event loop, figures are each true at some
+ * recent instant but not necessarily at the same one.
+ *
+ * @param streamId the stream
+ * @param state the stream state
+ * @param sendCreditBytes byte credit the peer granted and this side has not used
+ * @param sendCreditMessages message credit likewise ({@link Long#MAX_VALUE}: unlimited)
+ * @param sendQueuedBytes bytes in the send queue (accepted, not yet written)
+ * @param sendQueuedMessages messages in the send queue
+ * @param pendingSends async sends waiting for room in the send queue (BLOCK)
+ * @param droppedMessages messages discarded by a lossy overflow policy
+ * @param sentBytes payload bytes written to the connection
+ * @param sentMessages messages written to the connection
+ * @param receiveWindowBytes byte credit this side granted that the peer has not used
+ * @param receiveBufferedBytes bytes received and not yet consumed by the application
+ * @param receiveBufferedMessages messages received and not yet consumed
+ * @param receivedBytes payload bytes received
+ * @param receivedMessages messages received
+ * @param stalledNanos time stalled per {@link StallReason}, indexed by ordinal
+ */
+public record StreamStats(int streamId, StreamState state, long sendCreditBytes, long sendCreditMessages,
+                          long sendQueuedBytes, long sendQueuedMessages, long pendingSends, long droppedMessages,
+                          long sentBytes, long sentMessages, long receiveWindowBytes, long receiveBufferedBytes,
+                          long receiveBufferedMessages, long receivedBytes, long receivedMessages,
+                          long[] stalledNanos) {
+
+    /** Time spent stalled for {@code reason}, including a stall in progress. */
+    public long stalledNanos(StallReason reason) {
+        return stalledNanos[reason.ordinal()];
+    }
+}

@@ -1,0 +1,1029 @@
+package io.creditflow.transport.internal;
+
+import io.creditflow.proto.ProtocolException;
+import io.creditflow.proto.codec.FrameReader;
+import io.creditflow.proto.codec.FrameWriter;
+import io.creditflow.proto.core.Credits;
+import io.creditflow.proto.core.InboundFlowController;
+import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.proto.core.OutboundFlowController;
+import io.creditflow.proto.core.StallReason;
+import io.creditflow.proto.core.StallTimer;
+import io.creditflow.proto.core.StreamState;
+import io.creditflow.proto.core.WriteScheduler;
+import io.creditflow.proto.wire.Blocked;
+import io.creditflow.proto.wire.Credit;
+import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.proto.wire.Frame;
+import io.creditflow.proto.wire.GoAway;
+import io.creditflow.proto.wire.HalfClose;
+import io.creditflow.proto.wire.Handshake;
+import io.creditflow.proto.wire.Open;
+import io.creditflow.proto.wire.Ping;
+import io.creditflow.proto.wire.Pong;
+import io.creditflow.proto.wire.Reset;
+import io.creditflow.proto.wire.Revoke;
+import io.creditflow.proto.wire.RevokeAck;
+import io.creditflow.proto.wire.Settings;
+import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.Connection;
+import io.creditflow.transport.ConnectionStats;
+import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamClosedException;
+import io.creditflow.transport.StreamListener;
+import io.creditflow.transport.StreamOptions;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The Netty glue for one connection, for both roles: decodes frames, drives the flow-control core
+ * ({@link InboundFlowController}, {@link OutboundFlowController}), gates writes on channel writability,
+ * pauses reading (autoRead) above the read high watermark, and implements {@link Connection}.
+ *
+ * <p>Threading: event-loop confined, except the {@link Connection} methods and
+ * {@link #requestWrite}/{@link #execute}, which are thread-safe and reach the loop only through one
+ * write-request queue and tasks. Application threads never touch channel state directly.
+ *
+ * <p>Read path: {@code channelRead} decodes complete frames in place (payloads are retained slices of
+ * the read buffer); only a frame that straddles two reads is assembled in a separate buffer, which is
+ * at most one frame ({@code maxFrameBytes}, checked from the length prefix before anything is allocated).
+ *
+ * <p>Write path: application threads enqueue into a stream's bounded {@link SendQueue} and post the
+ * stream on {@link #writeRequests}; one task per batch runs a write pass (credit, fairness,
+ * writability) and one flush.
+ */
+public final class ConnectionHandler extends ChannelDuplexHandler
+        implements Connection, FrameReader.Listener, InboundFlowController.CreditSink {
+
+    private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
+    /** The protocol version this implementation speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    public static final String MAGIC = "creditflow";
+
+    final EndpointSettings settings;
+    private final boolean client;
+    private final FrameReader reader;
+    private final MemoryBudget budget;
+    private final CompletableFuture<Connection> handshakeFuture = new CompletableFuture<>();
+    private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
+    private final IntObjectHashMap<DefaultStream> streams = new IntObjectHashMap<>();
+    private final ConcurrentLinkedQueue<DefaultStream> writeRequests = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writeTaskScheduled = new AtomicBoolean();
+    private final Runnable writeTask = this::runWriteTask;
+    private final BooleanSupplier writable = this::isChannelWritable;
+    private final StallTimer stalls = new StallTimer();
+    private final Object openLock = new Object();
+    private final AtomicInteger localStreamsOpen = new AtomicInteger();
+
+    private ChannelHandlerContext ctx;
+    private Channel channel;
+    private EventLoop loop;
+    private InboundFlowController inbound;
+    private OutboundFlowController<DefaultStream> outbound;
+    private ByteBuf partial;
+    private int partialFrameBytes = -1;
+
+    /** Guarded by {@link #openLock}. */
+    private int nextLocalStreamId;
+    private int highestLocalStreamId;
+    private int lastRemoteStreamId;
+    private int remoteStreamsOpen;
+    private volatile Settings peerSettings;
+    private volatile int peerMaxMessageBytes;
+    private volatile boolean active;
+    private boolean handshakeReceived;
+    private volatile boolean goAwaySent;
+    private boolean goAwayReceived;
+    private boolean flushNeeded;
+    private boolean writePassNeeded;
+    private volatile long unconsumedInboundBytes;
+    private volatile boolean readPaused;
+    private volatile long bytesReceived;
+    private ScheduledFuture<?> tickFuture;
+    private ScheduledFuture<?> timeoutFuture;
+    private CloseStatus closeStatus;
+    private volatile boolean closed;
+
+    /**
+     * @param client true on the connecting side (odd stream ids), false on the accepting side (even ids)
+     */
+    public ConnectionHandler(EndpointSettings settings, boolean client) {
+        this.settings = settings;
+        this.client = client;
+        this.reader = new FrameReader(settings.maxFrameBytes());
+        this.budget = settings.memoryBudget();
+        this.nextLocalStreamId = client ? 1 : 2;
+    }
+
+    /** Completes when both handshakes have been exchanged; fails if the connection closes first. */
+    public CompletionStage<Connection> handshakeFuture() {
+        return handshakeFuture;
+    }
+
+    // ==================================================================== lifecycle
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.loop = channel.eventLoop();
+        this.inbound = new InboundFlowController(settings.receiveConfig(), budget, this, settings.clock(),
+                () -> execute(this::onBudgetAvailable));
+        if (channel.isActive()) {
+            onActive();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        onActive();
+        ctx.fireChannelActive();
+    }
+
+    private void onActive() {
+        if (timeoutFuture != null) {
+            return;
+        }
+        Settings ours = Settings.newBuilder()
+                .setMaxFrameBytes(settings.maxFrameBytes())
+                .setMaxMessageBytes(settings.maxMessageBytes())
+                .setMaxConcurrentStreams(settings.maxConcurrentStreams())
+                .setInitialConnectionWindowBytes(settings.connectionWindowBytes())
+                .setInitialStreamWindowBytes(settings.streamWindowBytes())
+                .setInitialStreamWindowMessages(settings.streamWindowMessages())
+                .setMaxMetadataBytes(settings.maxMetadataBytes())
+                .setMaxMetadataEntries(settings.maxMetadataEntries())
+                .build();
+        writeControl(Frame.newBuilder().setHandshake(Handshake.newBuilder()
+                .setMagic(MAGIC).setProtocolVersion(PROTOCOL_VERSION).setSettings(ours)).build());
+        flushIfNeeded();
+        timeoutFuture = loop.schedule(() -> {
+            if (!handshakeReceived) {
+                connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
+                        "no handshake within " + TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos())
+                                + " ms"));
+            }
+        }, settings.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        teardown(new CloseStatus(ErrorCode.CANCEL, "connection lost", true, 0));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        teardown(new CloseStatus(ErrorCode.CANCEL, "handler removed", false, 0));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "connection " + channel + " failed", cause);
+        closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, String.valueOf(cause), false, 0), true);
+    }
+
+    /** Releases everything once the channel is gone. Idempotent. */
+    private void teardown(CloseStatus fallback) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        active = false;
+        CloseStatus status = closeStatus != null ? closeStatus : fallback;
+        closeStatus = status;
+        if (tickFuture != null) {
+            tickFuture.cancel(false);
+        }
+        if (timeoutFuture != null) {
+            timeoutFuture.cancel(false);
+        }
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
+        List<DefaultStream> all = new ArrayList<>(streams.values());
+        streams.clear();
+        for (DefaultStream s : all) {
+            if (s.receive != null) {
+                inbound.onStreamClosed(s.receive);
+            }
+            s.closeWith(status);
+        }
+        inbound.close();
+        stalls.stopAll(settings.clock().nanoTime());
+        budget.release(0);
+        DefaultStream s;
+        while ((s = writeRequests.poll()) != null) {
+            s.closeWith(status); // opened locally but never registered
+        }
+        handshakeFuture.completeExceptionally(
+                new StreamClosedException("connection closed before the handshake completed", status));
+        closeFuture.complete(status);
+    }
+
+    // ==================================================================== reading
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (closed || closeStatus != null) {
+                return;
+            }
+            if (partial != null && !completePartial(in)) {
+                return;
+            }
+            if (reader.decode(in, this)) {
+                keepPartial(in);
+            }
+        } catch (ProtocolException e) {
+            onProtocolException(e);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "internal error on " + channel, e);
+            connectionError(ProtocolException.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
+        } finally {
+            in.release();
+        }
+    }
+
+    /**
+     * Feeds {@code in} into the frame that straddled the previous read.
+     *
+     * @return true if the partial frame was completed and decoded (the rest of {@code in} follows)
+     */
+    private boolean completePartial(ByteBuf in) {
+        if (partialFrameBytes < 0) {
+            while (in.isReadable() && partialFrameBytes < 0) {
+                partial.writeByte(in.readByte());
+                partialFrameBytes = reader.frameBytesAt(partial);
+            }
+            if (partialFrameBytes < 0) {
+                return false;
+            }
+            ByteBuf sized = ctx.alloc().directBuffer(Math.min(partialFrameBytes, partial.readableBytes() + in
+                    .readableBytes()), partialFrameBytes);
+            sized.writeBytes(partial);
+            partial.release();
+            partial = sized;
+        }
+        int missing = partialFrameBytes - partial.readableBytes();
+        int take = Math.min(missing, in.readableBytes());
+        partial.writeBytes(in, take);
+        if (take < missing) {
+            return false;
+        }
+        ByteBuf frame = partial;
+        partial = null;
+        partialFrameBytes = -1;
+        try {
+            reader.decode(frame, this);
+        } finally {
+            frame.release();
+        }
+        return true;
+    }
+
+    /** Copies the incomplete tail of {@code in} (at most one frame) into {@link #partial}. */
+    private void keepPartial(ByteBuf in) {
+        int frameBytes = reader.frameBytesAt(in);
+        int available = in.readableBytes();
+        int capacity = frameBytes < 0 ? 8 : Math.min(frameBytes, Math.max(available * 2, 256));
+        partial = ctx.alloc().directBuffer(capacity, frameBytes < 0 ? 8 : frameBytes);
+        partial.writeBytes(in);
+        partialFrameBytes = frameBytes;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!closed) {
+            if (writePassNeeded) {
+                writePassNeeded = false;
+                writePass();
+            }
+            if (!readPaused && unconsumedInboundBytes > settings.readHighWatermarkBytes()) {
+                setReadPaused(true);
+            }
+            flushIfNeeded();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void setReadPaused(boolean paused) {
+        readPaused = paused;
+        channel.config().setAutoRead(!paused);
+        stalls.set(StallReason.APPLICATION_NOT_READING, paused, settings.clock().nanoTime());
+    }
+
+    @Override
+    public void onData(int streamId, ByteBuf payload, int frameBytes) {
+        boolean handedOver = false;
+        try {
+            requireHandshake();
+            int size = payload.readableBytes();
+            DefaultStream s = streams.get(streamId);
+            if (s == null || s.receive == null) {
+                classifyUnknownStream(streamId, "Data");
+                inbound.onDiscardedData(size);
+                return;
+            }
+            if (!s.state.canReceive()) {
+                inbound.onDiscardedData(size);
+                throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, streamId,
+                        "data after the peer half-closed");
+            }
+            inbound.onData(s.receive, size);
+            bytesReceived += size;
+            unconsumedInboundBytes += frameBytes;
+            handedOver = true;
+            s.onData(payload, frameBytes);
+        } finally {
+            if (!handedOver) {
+                payload.release();
+            }
+        }
+    }
+
+    @Override
+    public void onControl(Frame frame, int frameBytes) {
+        if (!handshakeReceived) {
+            if (!frame.hasHandshake()) {
+                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                        "expected Handshake as the first frame, got " + frame.getBodyCase());
+            }
+            onHandshake(frame.getHandshake());
+            return;
+        }
+        switch (frame.getBodyCase()) {
+            case HANDSHAKE -> throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
+            case OPEN -> onOpen(frame.getOpen());
+            case DATA -> onData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
+            case CREDIT -> onCredit(frame.getCredit());
+            case HALF_CLOSE -> onHalfClose(frame.getHalfClose().getStreamId());
+            case RESET -> onReset(frame.getReset());
+            case PING -> writeControl(Frame.newBuilder()
+                    .setPong(Pong.newBuilder().setPayload(frame.getPing().getPayload())).build());
+            case PONG -> {
+                // Keepalive answers; nothing to account yet.
+            }
+            case GO_AWAY -> onGoAway(frame.getGoAway());
+            case REVOKE -> onRevoke(frame.getRevoke());
+            case REVOKE_ACK -> onRevokeAck(frame.getRevokeAck());
+            case BLOCKED -> onBlocked(frame.getBlocked());
+            case BODY_NOT_SET -> {
+                // An empty frame or a frame type from a newer version: ignored (extension point).
+            }
+        }
+    }
+
+    private void requireHandshake() {
+        if (!handshakeReceived) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "expected Handshake as the first frame");
+        }
+    }
+
+    private void onHandshake(Handshake h) {
+        if (!MAGIC.equals(h.getMagic())) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer");
+        }
+        if (h.getProtocolVersion() != PROTOCOL_VERSION) {
+            throw ProtocolException.connectionError(ErrorCode.UNSUPPORTED_VERSION, "peer speaks protocol version "
+                    + h.getProtocolVersion() + ", this endpoint speaks " + PROTOCOL_VERSION);
+        }
+        Settings s = h.getSettings();
+        long maxFrame = Integer.toUnsignedLong(s.getMaxFrameBytes());
+        long maxMessage = Integer.toUnsignedLong(s.getMaxMessageBytes());
+        if (maxMessage == 0 || maxMessage > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT
+                || maxFrame < maxMessage + FrameWriter.MAX_DATA_HEADER_BYTES
+                || s.getInitialConnectionWindowBytes() == 0 || s.getMaxMetadataBytes() == 0) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
+                    + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
+                    + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
+        }
+        peerSettings = s;
+        peerMaxMessageBytes = (int) maxMessage;
+        outbound = new OutboundFlowController<>(WriteScheduler.roundRobin(), EndpointSettings.WRITE_QUANTUM_BYTES,
+                Credits.fromUint64(s.getInitialConnectionWindowBytes()));
+        handshakeReceived = true;
+        active = true;
+        timeoutFuture.cancel(false);
+        tickFuture = loop.scheduleAtFixedRate(this::tick, EndpointSettings.TICK_NANOS, EndpointSettings.TICK_NANOS,
+                TimeUnit.NANOSECONDS);
+        handshakeFuture.complete(this);
+        writePassNeeded = true; // streams opened before the handshake
+    }
+
+    private boolean isRemoteId(int id) {
+        return (id & 1) == (client ? 0 : 1);
+    }
+
+    /**
+     * A frame named a stream that is not open: fine if the stream existed and closed (frames in flight),
+     * a connection error if it never existed.
+     */
+    private void classifyUnknownStream(int streamId, String frameType) {
+        if (streamId <= 0) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                    frameType + " on invalid stream id " + Integer.toUnsignedString(streamId));
+        }
+        boolean idle = isRemoteId(streamId) ? streamId > lastRemoteStreamId : streamId > highestLocalStreamId;
+        if (idle) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                    frameType + " on idle stream " + streamId + " (never opened)");
+        }
+    }
+
+    private void onOpen(Open open) {
+        int id = open.getStreamId();
+        if (id <= 0 || !isRemoteId(id)) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
+                    + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd") + ", > 0)");
+        }
+        if (id <= lastRemoteStreamId) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                    "Open with stream id " + id + " not above the last one, " + lastRemoteStreamId);
+        }
+        lastRemoteStreamId = id;
+        if (goAwaySent) {
+            writeReset(id, ErrorCode.REFUSED_STREAM, "endpoint is shutting down");
+            return;
+        }
+        if (remoteStreamsOpen >= settings.maxConcurrentStreams()) {
+            writeReset(id, ErrorCode.REFUSED_STREAM, "max_concurrent_streams " + settings.maxConcurrentStreams()
+                    + " reached");
+            return;
+        }
+        Map<String, String> metadata = open.getMetadataMap();
+        if (metadata.size() > settings.maxMetadataEntries() || metadataBytes(metadata) > settings.maxMetadataBytes()) {
+            writeReset(id, ErrorCode.PROTOCOL_ERROR, "metadata exceeds " + settings.maxMetadataEntries()
+                    + " entries or " + settings.maxMetadataBytes() + " bytes");
+            return;
+        }
+        DefaultStream stream = new DefaultStream(this, id, false, metadata, settings.acceptedStreamOptions());
+        StreamListener listener;
+        try {
+            listener = settings.streamHandler().onStream(stream);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stream handler failed for stream " + id, e);
+            writeReset(id, ErrorCode.APPLICATION_ERROR, "stream handler failed: " + e);
+            stream.closeWith(new CloseStatus(ErrorCode.APPLICATION_ERROR, e.toString(), false, 0));
+            return;
+        }
+        if (listener == null) {
+            writeReset(id, ErrorCode.REFUSED_STREAM, "refused by the stream handler");
+            stream.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "refused", false, 0));
+            return;
+        }
+        stream.bind(listener);
+        remoteStreamsOpen++;
+        register(stream);
+    }
+
+    static int metadataBytes(Map<String, String> metadata) {
+        int bytes = 0;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            bytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
+        }
+        return bytes;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Makes the stream live on this loop: receive accounting, initial credit, pending writes. */
+    private void register(DefaultStream stream) {
+        streams.put(stream.id, stream);
+        stream.receive = inbound.openStream(stream.id, stream.pushMode, stream.stalls);
+        stream.registered = true;
+        if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
+            requestWrite(stream);
+        }
+    }
+
+    private void onCredit(Credit credit) {
+        int id = credit.getStreamId();
+        long bytes = Credits.fromUint64(credit.getBytes());
+        long messages = Credits.fromUint64(credit.getMessages());
+        if (bytes == 0 && messages == 0) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Credit of zero on stream " + id);
+        }
+        if (id == 0) {
+            if (messages != 0) {
+                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                        "connection-scope Credit with messages");
+            }
+            outbound.addConnectionCredit(bytes);
+            writePassNeeded = true;
+            return;
+        }
+        DefaultStream s = streams.get(id);
+        if (s == null) {
+            classifyUnknownStream(id, "Credit");
+            return;
+        }
+        s.onCredit(bytes, messages);
+        if (s.registered) {
+            outbound.onStreamReady(s);
+            writePassNeeded = true;
+        }
+    }
+
+    private void onHalfClose(int id) {
+        DefaultStream s = streams.get(id);
+        if (s == null) {
+            classifyUnknownStream(id, "HalfClose");
+            return;
+        }
+        if (!s.state.canReceive()) {
+            throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
+        }
+        s.state = s.state.remoteHalfClosed();
+        inbound.onRemoteHalfClosed(s.receive);
+        s.onRemoteHalfClose();
+        maybeFinishStream(s);
+    }
+
+    private void onReset(Reset reset) {
+        int id = reset.getStreamId();
+        DefaultStream s = streams.get(id);
+        if (s == null) {
+            classifyUnknownStream(id, "Reset");
+            return;
+        }
+        removeStream(s);
+        s.closeWith(new CloseStatus(reset.getCode(), truncate(reset.getReason()), true, 0));
+    }
+
+    private void onGoAway(GoAway goAway) {
+        goAwayReceived = true;
+        active = false;
+        int last = goAway.getLastStreamId();
+        String reason = truncate(goAway.getReason());
+        List<DefaultStream> refused = new ArrayList<>();
+        for (DefaultStream s : streams.values()) {
+            if (s.local && Integer.compareUnsigned(s.id, last) > 0) {
+                refused.add(s);
+            }
+        }
+        for (DefaultStream s : refused) {
+            removeStream(s);
+            s.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
+        }
+        if (goAway.getCode() != ErrorCode.NO_ERROR) {
+            closeWith(new CloseStatus(goAway.getCode(), reason, true, 0), false);
+        } else {
+            if (closeStatus == null) {
+                closeStatus = new CloseStatus(ErrorCode.NO_ERROR, reason, true, 0);
+            }
+            closeIfDrained();
+        }
+    }
+
+    private void onRevoke(Revoke revoke) {
+        int id = revoke.getStreamId();
+        DefaultStream s = streams.get(id);
+        long returned = 0;
+        if (s == null) {
+            classifyUnknownStream(id, "Revoke");
+        } else if (s.state.canSend()) {
+            returned = s.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+        }
+        writeControl(Frame.newBuilder()
+                .setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returned)).build());
+    }
+
+    private void onRevokeAck(RevokeAck ack) {
+        int id = ack.getStreamId();
+        DefaultStream s = streams.get(id);
+        if (s == null) {
+            classifyUnknownStream(id, "RevokeAck");
+            return;
+        }
+        inbound.onRevokeAck(s.receive, Credits.fromUint64(ack.getReturnedBytes()));
+    }
+
+    private void onBlocked(Blocked blocked) {
+        int id = blocked.getStreamId();
+        long needed = Credits.fromUint64(blocked.getNeededBytes());
+        if (needed > settings.maxMessageBytes()) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
+                    + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
+        }
+        DefaultStream s = streams.get(id);
+        if (s == null) {
+            classifyUnknownStream(id, "Blocked");
+            return;
+        }
+        if (s.state.canReceive()) {
+            inbound.onBlocked(s.receive, needed);
+        }
+    }
+
+    private void onProtocolException(ProtocolException e) {
+        if (e.isConnectionError()) {
+            connectionError(e);
+            return;
+        }
+        DefaultStream s = streams.get(e.streamId());
+        if (s != null) {
+            resetStream(s, e.code(), e.getMessage());
+        } else {
+            writeReset(e.streamId(), e.code(), e.getMessage());
+        }
+        flushIfNeeded();
+    }
+
+    // ==================================================================== consumption and autoRead
+
+    /** The application consumed data from {@code s} (push: after onMessage; pull: messages closed). */
+    void onConsumed(DefaultStream s, long bytes, long messages, long wireBytes) {
+        unconsumedInboundBytes -= wireBytes;
+        if (s.receive != null && !s.receive.isClosed()) {
+            inbound.onConsumed(s.receive, bytes, messages);
+        }
+        if (readPaused && unconsumedInboundBytes <= settings.readLowWatermarkBytes()) {
+            setReadPaused(false);
+        }
+        maybeFinishStream(s);
+    }
+
+    private void onBudgetAvailable() {
+        inbound.onBudgetAvailable();
+        flushIfNeeded();
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        inbound.tick();
+        long now = settings.clock().nanoTime();
+        stalls.set(StallReason.BUDGET_EXHAUSTED, inbound.starvedStreams() > 0, now);
+        flushIfNeeded();
+    }
+
+    // ==================================================================== writing
+
+    /** Any thread: {@code s} has something to write (or to half-close); coalesced into one task per batch. */
+    void requestWrite(DefaultStream s) {
+        if (s.writeRequested.compareAndSet(false, true)) {
+            writeRequests.add(s);
+            if (writeTaskScheduled.compareAndSet(false, true)) {
+                execute(writeTask);
+            }
+        }
+    }
+
+    private void runWriteTask() {
+        writeTaskScheduled.set(false);
+        DefaultStream s;
+        while ((s = writeRequests.poll()) != null) {
+            s.writeRequested.set(false);
+            if (s.registered && !s.isClosed() && outbound != null) {
+                outbound.onStreamReady(s);
+            }
+        }
+        writePass();
+        flushIfNeeded();
+    }
+
+    private void writePass() {
+        if (outbound == null || closed) {
+            return;
+        }
+        outbound.writePass(writable);
+        long now = settings.clock().nanoTime();
+        stalls.set(StallReason.CHANNEL_NOT_WRITABLE, !channel.isWritable() && outbound.scheduledStreams() > 0, now);
+        stalls.set(StallReason.NO_PEER_CREDIT, outbound.isConnectionCreditStalled(), now);
+    }
+
+    private boolean isChannelWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (channel.isWritable()) {
+            writePass();
+            flushIfNeeded();
+        } else {
+            stalls.set(StallReason.CHANNEL_NOT_WRITABLE, true, settings.clock().nanoTime());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Writes one data frame: our header, then the payload by reference (never copied here). */
+    void writeData(int streamId, Object message, int size) {
+        ByteBuf header = ctx.alloc().directBuffer(FrameWriter.dataHeaderLength(streamId, size));
+        FrameWriter.writeDataHeader(header, streamId, size);
+        ctx.write(header, ctx.voidPromise());
+        if (size > 0) {
+            ByteBuf payload = message instanceof byte[] bytes ? Unpooled.wrappedBuffer(bytes)
+                    : Unpooled.wrappedBuffer(((ByteBuffer) message).duplicate());
+            ctx.write(payload, ctx.voidPromise());
+        }
+        flushNeeded = true;
+    }
+
+    void writeHalfClose(DefaultStream s) {
+        s.halfCloseWritten = true;
+        writeControl(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(s.id)).build());
+        s.state = s.state.localHalfClosed();
+        maybeFinishStream(s);
+    }
+
+    void writeBlocked(int streamId, long neededBytes) {
+        writeControl(Frame.newBuilder()
+                .setBlocked(Blocked.newBuilder().setStreamId(streamId).setNeededBytes(neededBytes)).build());
+    }
+
+    private void writeReset(int streamId, ErrorCode code, String reason) {
+        writeControl(Frame.newBuilder()
+                .setReset(Reset.newBuilder().setStreamId(streamId).setCode(code).setReason(truncate(reason))).build());
+    }
+
+    private void writeControl(Frame frame) {
+        ctx.write(FrameWriter.encode(ctx.alloc(), frame), ctx.voidPromise());
+        flushNeeded = true;
+    }
+
+    void flushIfNeeded() {
+        if (flushNeeded) {
+            flushNeeded = false;
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void writeStreamCredit(int streamId, long bytes, long messages) {
+        writeControl(Frame.newBuilder()
+                .setCredit(Credit.newBuilder().setStreamId(streamId).setBytes(bytes).setMessages(messages)).build());
+    }
+
+    @Override
+    public void writeConnectionCredit(long bytes) {
+        writeControl(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0).setBytes(bytes)).build());
+    }
+
+    @Override
+    public void writeRevoke(int streamId, long keepBytes) {
+        writeControl(Frame.newBuilder()
+                .setRevoke(Revoke.newBuilder().setStreamId(streamId).setKeepBytes(keepBytes)).build());
+    }
+
+    private static String truncate(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        return reason.length() <= EndpointSettings.MAX_REASON_CHARS ? reason
+                : reason.substring(0, EndpointSettings.MAX_REASON_CHARS);
+    }
+
+    // ==================================================================== stream ends
+
+    /** Resets a stream (event loop): tells the peer, then closes it locally. */
+    void resetStream(DefaultStream s, ErrorCode code, String reason) {
+        if (s.isClosed()) {
+            return;
+        }
+        if (s.registered) {
+            writeReset(s.id, code, reason);
+            removeStream(s);
+        }
+        s.closeWith(new CloseStatus(code, truncate(reason), false, 0));
+        flushIfNeeded();
+    }
+
+    /** Closes a stream whose both directions ended cleanly once the application took everything. */
+    private void maybeFinishStream(DefaultStream s) {
+        if (s.state == StreamState.CLOSED && !s.isClosed() && s.receiveDrained()) {
+            removeStream(s);
+            s.closeWith(CloseStatus.OK);
+        }
+    }
+
+    private void removeStream(DefaultStream s) {
+        if (streams.remove(s.id) == null) {
+            return;
+        }
+        if (s.receive != null) {
+            inbound.onStreamClosed(s.receive);
+        }
+        if (s.local) {
+            localStreamsOpen.decrementAndGet();
+        } else {
+            remoteStreamsOpen--;
+        }
+        closeIfDrained();
+    }
+
+    void onListenerFailure(DefaultStream s, String callback, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "stream " + s.id + ": " + callback + " threw", e);
+        if (!"onClose".equals(callback)) {
+            resetStream(s, ErrorCode.APPLICATION_ERROR, callback + " threw " + e);
+        }
+    }
+
+    /** During a drain (GoAway sent or received), closes the connection once no stream is left. */
+    private void closeIfDrained() {
+        if ((goAwaySent || goAwayReceived) && streams.isEmpty() && localStreamsOpen.get() == 0 && !closed) {
+            closeWith(closeStatus != null ? closeStatus : CloseStatus.OK, false);
+        }
+    }
+
+    private void connectionError(ProtocolException e) {
+        LOG.log(System.Logger.Level.DEBUG, "connection error on " + channel + ": " + e.code() + " " + e.getMessage());
+        closeWith(new CloseStatus(e.code(), truncate(e.getMessage()), false, 0), true);
+    }
+
+    /**
+     * Closes the connection (event loop): optionally sends GoAway with the status's code first. The
+     * first status recorded is the one streams and {@link #closeFuture()} report.
+     */
+    private void closeWith(CloseStatus status, boolean sendGoAway) {
+        if (closed) {
+            return;
+        }
+        if (closeStatus == null || (closeStatus.code() == ErrorCode.NO_ERROR && status.code() != ErrorCode.NO_ERROR)) {
+            closeStatus = status;
+        }
+        if (sendGoAway && !goAwaySent && channel.isActive()) {
+            goAwaySent = true;
+            writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder().setLastStreamId(lastRemoteStreamId)
+                    .setCode(status.code()).setReason(truncate(status.reason()))).build());
+        }
+        active = false;
+        flushNeeded = false;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ==================================================================== Connection API (any thread)
+
+    void execute(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.log(System.Logger.Level.DEBUG, "event loop shut down; task dropped", e);
+        }
+    }
+
+    InboundFlowController inbound() {
+        return inbound;
+    }
+
+    int peerMaxMessageBytes() {
+        return peerMaxMessageBytes;
+    }
+
+    @Override
+    public Stream openStream(StreamOptions options) {
+        Settings peer = peerSettings;
+        if (peer == null) {
+            throw new IllegalStateException("handshake not complete");
+        }
+        Map<String, String> metadata = options.metadata();
+        if (metadata.size() > peer.getMaxMetadataEntries() || metadataBytes(metadata) > peer.getMaxMetadataBytes()) {
+            throw new IllegalArgumentException("metadata: " + metadata.size() + " entries, " + metadataBytes(metadata)
+                    + " bytes (expected: <= " + peer.getMaxMetadataEntries() + " entries, <= "
+                    + peer.getMaxMetadataBytes() + " bytes, the peer's limits)");
+        }
+        synchronized (openLock) {
+            if (!active || goAwaySent || goAwayReceived || closed) {
+                throw new StreamClosedException("cannot open a stream", closeStatus != null ? closeStatus
+                        : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection is not active", false, 0));
+            }
+            long maxStreams = Integer.toUnsignedLong(peer.getMaxConcurrentStreams());
+            if (localStreamsOpen.get() >= maxStreams) {
+                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
+                        "the peer allows " + maxStreams + " concurrent streams", false, 0));
+            }
+            if (nextLocalStreamId < 0) {
+                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
+                        "stream ids exhausted on this connection; open a new connection", false, 0));
+            }
+            int id = nextLocalStreamId;
+            nextLocalStreamId += 2;
+            DefaultStream stream = new DefaultStream(this, id, true, metadata, options);
+            stream.bind(options.listener());
+            localStreamsOpen.incrementAndGet();
+            execute(() -> openLocal(stream));
+            return stream;
+        }
+    }
+
+    /** Event loop: writes Open, then starts the stream (in id order: opens are queued under a lock). */
+    private void openLocal(DefaultStream stream) {
+        if (closed || goAwayReceived) {
+            localStreamsOpen.decrementAndGet();
+            stream.closeWith(closeStatus != null ? closeStatus
+                    : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection closed", false, 0));
+            return;
+        }
+        highestLocalStreamId = stream.id;
+        writeControl(Frame.newBuilder()
+                .setOpen(Open.newBuilder().setStreamId(stream.id).putAllMetadata(stream.metadata())).build());
+        register(stream);
+        flushIfNeeded();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return channel.localAddress();
+    }
+
+    @Override
+    public boolean isActive() {
+        return active && !closed;
+    }
+
+    @Override
+    public ConnectionStats stats() {
+        long now = settings.clock().nanoTime();
+        long[] stalled = new long[StallReason.values().length];
+        for (StallReason r : StallReason.values()) {
+            stalled[r.ordinal()] = stalls.totalNanos(r, now);
+        }
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        OutboundFlowController<DefaultStream> o = outbound;
+        return new ConnectionStats(streams.size(), o == null ? 0 : o.connectionAvailableBytes(),
+                inbound.connectionWindowBytes(), inbound.connectionHoldBytes(), unconsumedInboundBytes,
+                out == null ? 0 : out.totalPendingWriteBytes(), channel.isWritable(), readPaused,
+                inbound.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), bytesReceived, stalled);
+    }
+
+    @Override
+    public CompletionStage<CloseStatus> shutdown(Duration grace) {
+        long graceNanos = grace.toNanos();
+        execute(() -> {
+            if (closed || goAwaySent) {
+                return;
+            }
+            goAwaySent = true;
+            active = false;
+            writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder().setLastStreamId(lastRemoteStreamId)
+                    .setCode(ErrorCode.NO_ERROR).setReason("shutting down")).build());
+            if (closeStatus == null) {
+                closeStatus = new CloseStatus(ErrorCode.NO_ERROR, "shut down", false, 0);
+            }
+            flushIfNeeded();
+            loop.schedule(() -> {
+                if (!closed) {
+                    for (DefaultStream s : new ArrayList<>(streams.values())) {
+                        resetStream(s, ErrorCode.CANCEL, "shutdown grace period expired");
+                    }
+                    closeWith(new CloseStatus(ErrorCode.CANCEL, "shutdown grace period expired", false, 0), false);
+                }
+            }, graceNanos, TimeUnit.NANOSECONDS);
+            closeIfDrained();
+        });
+        return closeFuture();
+    }
+
+    @Override
+    public void close() {
+        execute(() -> closeWith(new CloseStatus(ErrorCode.CANCEL, "closed by the application", false, 0), true));
+    }
+
+    @Override
+    public CompletionStage<CloseStatus> closeFuture() {
+        return closeFuture.minimalCompletionStage();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection(" + (channel == null ? "unbound" : channel.remoteAddress()) + ", "
+                + (client ? "client" : "server") + ')';
+    }
+}

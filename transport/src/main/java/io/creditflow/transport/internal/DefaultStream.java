@@ -1,0 +1,422 @@
+package io.creditflow.transport.internal;
+
+import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
+import io.creditflow.proto.core.OutboundFlowController;
+import io.creditflow.proto.core.SendWindow;
+import io.creditflow.proto.core.StallReason;
+import io.creditflow.proto.core.StallTimer;
+import io.creditflow.proto.core.StreamState;
+import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.Connection;
+import io.creditflow.transport.Message;
+import io.creditflow.transport.MessageTooLargeException;
+import io.creditflow.transport.OfferResult;
+import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamClosedException;
+import io.creditflow.transport.StreamListener;
+import io.creditflow.transport.StreamOptions;
+import io.creditflow.transport.StreamStats;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One stream: the public {@link Stream} API on the application's side, and the send/receive state the
+ * connection's event loop drives.
+ *
+ * <p>Threading: the public methods are thread-safe. They reach the event loop only through the
+ * bounded {@link SendQueue}, the {@link ReceiveQueue} (pull mode) and tasks on the connection's loop.
+ * Fields without a comment are event-loop confined; {@link #state} is volatile for readers elsewhere.
+ */
+final class DefaultStream implements Stream, OutboundFlowController.Source {
+    final ConnectionHandler connection;
+    final int id;
+    final boolean local;
+    private final Map<String, String> metadata;
+    /** Set once by {@link #bind} before the stream is registered; volatile for other threads. */
+    volatile StreamListener listener;
+    volatile boolean pushMode;
+    volatile ReceiveQueue pullQueue;
+    private DefaultMessage pushMessage;
+    final SendQueue sendQueue;
+    final SendWindow sendWindow = new SendWindow();
+    final StallTimer stalls = new StallTimer();
+    private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
+    /** Set while the stream sits in the connection's write-request queue (any thread). */
+    final AtomicBoolean writeRequested = new AtomicBoolean();
+
+    ReceiveStream receive;
+    volatile StreamState state = StreamState.OPEN;
+    /** True once the stream is known to the peer (Open written or received): data may be written. */
+    boolean registered;
+    boolean halfCloseWritten;
+    private boolean scheduled;
+    private Object staged;
+    private int stagedSize = -1;
+    /** Set by the application when isReady() returned false; the loop answers with onReady. */
+    volatile boolean wantsReady = true;
+    private CloseStatus closeStatus;
+
+    DefaultStream(ConnectionHandler connection, int id, boolean local, Map<String, String> metadata,
+                  StreamOptions options) {
+        this.connection = connection;
+        this.id = id;
+        this.local = local;
+        this.metadata = metadata;
+        this.sendQueue = new SendQueue(options.overflowPolicy(), options.sendQueueBytes(),
+                options.sendQueueMessages(), options.maxPendingSends(), this::requestWrite);
+    }
+
+    /** Chooses the receive mode: push through {@code listener}, or pull for {@link StreamListener#PULL}. */
+    void bind(StreamListener listener) {
+        if (listener == StreamListener.PULL) {
+            EndpointSettings s = connection.settings;
+            this.pullQueue = new ReceiveQueue(s.streamWindowBytes() / 4, s.streamWindowMessages() / 4);
+        } else {
+            this.pushMessage = new DefaultMessage(this);
+            this.pushMode = true;
+        }
+        this.listener = listener;
+    }
+
+    // ---------------------------------------------------------------- public API, any thread
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    @Override
+    public Connection connection() {
+        return connection;
+    }
+
+    private int checkSize(int size) {
+        int max = connection.peerMaxMessageBytes();
+        if (size > max) {
+            throw new MessageTooLargeException(size, max);
+        }
+        return size;
+    }
+
+    @Override
+    public OfferResult offer(byte[] message) {
+        return sendQueue.offer(message, checkSize(message.length));
+    }
+
+    @Override
+    public OfferResult offer(ByteBuffer message) {
+        return sendQueue.offer(message, checkSize(message.remaining()));
+    }
+
+    @Override
+    public CompletionStage<Void> send(byte[] message) {
+        return sendQueue.sendAsync(message, checkSize(message.length));
+    }
+
+    @Override
+    public CompletionStage<Void> send(ByteBuffer message) {
+        return sendQueue.sendAsync(message, checkSize(message.remaining()));
+    }
+
+    @Override
+    public void send(byte[] message, long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
+        EventLoops.checkNotOnEventLoop("blocking send");
+        sendQueue.sendBlocking(message, checkSize(message.length), unit.toNanos(timeout));
+    }
+
+    @Override
+    public void send(ByteBuffer message, long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
+        EventLoops.checkNotOnEventLoop("blocking send");
+        sendQueue.sendBlocking(message, checkSize(message.remaining()), unit.toNanos(timeout));
+    }
+
+    @Override
+    public boolean isReady() {
+        boolean ready = readyNow();
+        if (!ready) {
+            wantsReady = true;
+        }
+        return ready;
+    }
+
+    /** Racy off the loop: credit fields are read without synchronisation; onReady corrects it. */
+    private boolean readyNow() {
+        if (!state.canSend() || sendQueue.isFinishing() || !sendQueue.hasRoom()) {
+            return false;
+        }
+        Object head = staged;
+        long queuedMessages = sendQueue.queuedMessages() + (head != null ? 1 : 0);
+        long queuedBytes = sendQueue.queuedBytes() + (head != null ? Math.max(stagedSize, 0) : 0);
+        return sendWindow.availableMessages() > queuedMessages && sendWindow.availableBytes() > queuedBytes;
+    }
+
+    @Override
+    public void halfClose() {
+        sendQueue.finish();
+        requestWrite();
+    }
+
+    @Override
+    public void cancel(String reason) {
+        connection.execute(() -> connection.resetStream(this, ErrorCode.CANCEL, reason == null ? "" : reason));
+    }
+
+    @Override
+    public void request(long n) {
+        if (pullQueue != null) {
+            throw new IllegalStateException("request(n) is for push-mode streams; this stream is in pull mode");
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
+        }
+        connection.execute(() -> {
+            if (receive != null && !receive.isClosed()) {
+                connection.inbound().onDemand(receive, n);
+                connection.flushIfNeeded();
+            }
+        });
+    }
+
+    @Override
+    public Message poll(long timeout, TimeUnit unit) throws InterruptedException {
+        ReceiveQueue queue = pullQueue;
+        if (queue == null) {
+            throw new IllegalStateException(listener == null ? "stream not yet accepted"
+                    : "poll is for pull-mode streams; this stream has a listener");
+        }
+        if (timeout > 0) {
+            EventLoops.checkNotOnEventLoop("poll with a timeout");
+        }
+        return queue.poll(timeout, unit);
+    }
+
+    @Override
+    public boolean isReceiveFinished() {
+        ReceiveQueue queue = pullQueue;
+        return queue != null ? queue.isFinished() : !state.canReceive();
+    }
+
+    @Override
+    public StreamStats stats() {
+        long now = connection.settings.clock().nanoTime();
+        long[] stalled = new long[StallReason.values().length];
+        for (StallReason r : StallReason.values()) {
+            stalled[r.ordinal()] = stalls.totalNanos(r, now);
+        }
+        ReceiveStream r = receive;
+        Object head = staged;
+        return new StreamStats(id, state, sendWindow.availableBytes(), sendWindow.availableMessages(),
+                sendQueue.queuedBytes() + (head != null ? Math.max(stagedSize, 0) : 0),
+                sendQueue.queuedMessages() + (head != null ? 1 : 0), sendQueue.pendingSends(),
+                sendQueue.droppedMessages(), sendWindow.sentBytes(), sendWindow.sentMessages(),
+                r == null ? 0 : r.windowBytes(), r == null ? 0 : r.bufferedBytes(),
+                r == null ? 0 : r.bufferedMessages(), r == null ? 0 : r.receivedBytes(),
+                r == null ? 0 : r.receivedMessages(), stalled);
+    }
+
+    @Override
+    public CompletionStage<CloseStatus> closeFuture() {
+        return closeFuture.minimalCompletionStage();
+    }
+
+    @Override
+    public String toString() {
+        return "Stream(" + id + ", " + state + ')';
+    }
+
+    /** Any thread: something was queued (or half-close requested); ask the loop for a write pass. */
+    void requestWrite() {
+        connection.requestWrite(this);
+    }
+
+    // ---------------------------------------------------------------- event loop: sending
+
+    @Override
+    public SendWindow sendWindow() {
+        return sendWindow;
+    }
+
+    @Override
+    public int peekMessageBytes() {
+        if (staged == null) {
+            if (closeStatus != null) {
+                return -1;
+            }
+            Object next = sendQueue.poll();
+            if (next == null) {
+                if (sendQueue.isFinishing() && sendQueue.isEmpty() && !halfCloseWritten) {
+                    connection.writeHalfClose(this);
+                }
+                return -1;
+            }
+            staged = next;
+            stagedSize = SendQueue.sizeOf(next);
+        }
+        return stagedSize;
+    }
+
+    @Override
+    public void writeMessage() {
+        Object message = staged;
+        int size = stagedSize;
+        staged = null;
+        stagedSize = -1;
+        connection.writeData(id, message, size);
+        if (stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
+            stalls.set(StallReason.NO_PEER_CREDIT, false, connection.settings.clock().nanoTime());
+        }
+        if (wantsReady) {
+            notifyReadyIfReady();
+        }
+    }
+
+    @Override
+    public void onCreditStall(long neededBytes, boolean streamBytesShort) {
+        if (!stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
+            stalls.set(StallReason.NO_PEER_CREDIT, true, connection.settings.clock().nanoTime());
+        }
+        if (streamBytesShort && sendWindow.markBlockedReported()) {
+            connection.writeBlocked(id, neededBytes);
+        }
+    }
+
+    @Override
+    public boolean isScheduled() {
+        return scheduled;
+    }
+
+    @Override
+    public void setScheduled(boolean scheduled) {
+        this.scheduled = scheduled;
+    }
+
+    /** Credit arrived from the peer. */
+    void onCredit(long bytes, long messages) {
+        sendWindow.addCredit(bytes, messages);
+        if (wantsReady) {
+            notifyReadyIfReady();
+        }
+    }
+
+    void notifyReadyIfReady() {
+        if (closeStatus == null && readyNow()) {
+            wantsReady = false;
+            StreamListener l = listener;
+            if (l == null) {
+                return;
+            }
+            try {
+                l.onReady(this);
+            } catch (RuntimeException e) {
+                connection.onListenerFailure(this, "onReady", e);
+            }
+        }
+    }
+
+    /** The unwritten head message (for accounting on close). */
+    boolean hasStaged() {
+        return staged != null;
+    }
+
+    // ---------------------------------------------------------------- event loop: receiving
+
+    /** A data frame arrived within credit. Push mode delivers it now; pull mode queues it. */
+    void onData(ByteBuf payload, int wireBytes) {
+        if (pushMode) {
+            DefaultMessage m = pushMessage.reset(payload, wireBytes);
+            try {
+                listener.onMessage(this, m);
+            } catch (RuntimeException e) {
+                connection.onListenerFailure(this, "onMessage", e);
+            } finally {
+                m.close();
+            }
+        } else {
+            pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes));
+        }
+    }
+
+    /** Any thread: the application closed a message. */
+    void onMessageConsumed(int bytes, int wireBytes) {
+        if (pushMode) {
+            connection.onConsumed(this, bytes, 1, wireBytes);
+        } else if (pullQueue.onConsumed(bytes, wireBytes)) {
+            connection.execute(this::applyPulledConsumption);
+        }
+    }
+
+    private void applyPulledConsumption() {
+        long[] c = pullQueue.takeConsumed();
+        if (c[1] > 0) {
+            connection.onConsumed(this, c[0], c[1], c[2]);
+            connection.flushIfNeeded();
+        }
+    }
+
+    /** True when nothing received is left for the application (pull mode: every message taken). */
+    boolean receiveDrained() {
+        return pullQueue == null || pullQueue.isEmpty();
+    }
+
+    void onRemoteHalfClose() {
+        if (pushMode) {
+            try {
+                listener.onHalfClose(this);
+            } catch (RuntimeException e) {
+                connection.onListenerFailure(this, "onHalfClose", e);
+            }
+        } else {
+            pullQueue.finish();
+        }
+    }
+
+    // ---------------------------------------------------------------- event loop: closing
+
+    boolean isClosed() {
+        return closeStatus != null;
+    }
+
+    /**
+     * Ends the stream: discards what is queued (counting it as unsent), releases received data, tells the
+     * listener and completes {@link #closeFuture()}. Idempotent. The connection has already removed it.
+     */
+    void closeWith(CloseStatus status) {
+        if (closeStatus != null) {
+            return;
+        }
+        state = StreamState.CLOSED;
+        long unsent = sendQueue.close(status) + (staged != null ? 1 : 0);
+        staged = null;
+        CloseStatus finalStatus = status.withUnsent(status.unsentMessages() + unsent);
+        closeStatus = finalStatus;
+        if (pullQueue != null) {
+            pullQueue.close(finalStatus);
+        }
+        stalls.stopAll(connection.settings.clock().nanoTime());
+        if (pushMode && listener != null) {
+            try {
+                listener.onClose(this, finalStatus);
+            } catch (RuntimeException e) {
+                connection.onListenerFailure(this, "onClose", e);
+            }
+        }
+        closeFuture.complete(finalStatus);
+    }
+
+    StreamClosedException closedException() {
+        CloseStatus s = closeStatus;
+        return new StreamClosedException("stream " + id + " closed", s == null ? CloseStatus.OK : s);
+    }
+}

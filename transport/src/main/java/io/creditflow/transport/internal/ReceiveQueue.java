@@ -1,0 +1,166 @@
+package io.creditflow.transport.internal;
+
+import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.StreamClosedException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A pull-mode stream's received messages, between the event loop and the application's
+ * {@code poll} threads, plus the consumption the application reported and the loop has not yet
+ * turned into credit.
+ *
+ * <p>The four questions: <b>bound</b> the stream's receive window (the peer cannot send beyond the
+ * credit granted, and credit is granted only as messages are consumed); <b>when full</b> credit is
+ * withheld, so the peer's sends wait (its {@code offer} reports NO_CREDIT); <b>pressure</b> reaches the
+ * peer's application; <b>observed</b> by {@code StreamStats.receiveBufferedBytes/Messages} and the
+ * APPLICATION_NOT_READING stall time.
+ *
+ * <p>Thread-safe: one producer (the event loop), any number of consumers; a small lock.
+ */
+final class ReceiveQueue {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final ArrayDeque<DefaultMessage> messages = new ArrayDeque<>(8);
+    private final long applyThresholdBytes;
+    private final long applyThresholdMessages;
+    private boolean finished;
+    private CloseStatus failure;
+    private long consumedBytes;
+    private long consumedMessages;
+    private long consumedWireBytes;
+    private boolean applyScheduled;
+
+    ReceiveQueue(long applyThresholdBytes, long applyThresholdMessages) {
+        this.applyThresholdBytes = Math.max(1, applyThresholdBytes);
+        this.applyThresholdMessages = Math.max(1, applyThresholdMessages);
+    }
+
+    /** Event loop: a message arrived. */
+    void add(DefaultMessage message) {
+        lock.lock();
+        try {
+            messages.addLast(message);
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the next message, waiting up to {@code timeout}.
+     *
+     * @return the message, or null on timeout or at the end of the stream
+     */
+    DefaultMessage poll(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            for (;;) {
+                DefaultMessage m = messages.pollFirst();
+                if (m != null) {
+                    return m;
+                }
+                if (failure != null) {
+                    throw new StreamClosedException("stream closed", failure);
+                }
+                if (finished || nanos <= 0) {
+                    return null;
+                }
+                nanos = notEmpty.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Any thread: the application consumed a message.
+     *
+     * @return true if the caller must schedule {@link #takeConsumed} on the event loop (enough was
+     *         consumed to be worth a grant, or the queue ran empty)
+     */
+    boolean onConsumed(int bytes, int wireBytes) {
+        lock.lock();
+        try {
+            consumedBytes += bytes;
+            consumedMessages++;
+            consumedWireBytes += wireBytes;
+            if (!applyScheduled && (consumedBytes >= applyThresholdBytes
+                    || consumedMessages >= applyThresholdMessages || messages.isEmpty())) {
+                applyScheduled = true;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Event loop: hands over the consumption reported so far and resets it. */
+    long[] takeConsumed() {
+        lock.lock();
+        try {
+            long[] taken = {consumedBytes, consumedMessages, consumedWireBytes};
+            consumedBytes = 0;
+            consumedMessages = 0;
+            consumedWireBytes = 0;
+            applyScheduled = false;
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Event loop: the peer half-closed; pollers get null once the queue is empty. */
+    void finish() {
+        lock.lock();
+        try {
+            finished = true;
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Event loop: the stream ended. With a failure, queued messages are released and pollers throw;
+     * a clean end keeps them pollable.
+     */
+    void close(CloseStatus status) {
+        lock.lock();
+        try {
+            finished = true;
+            if (!status.isOk() && failure == null) {
+                failure = status;
+                DefaultMessage m;
+                while ((m = messages.pollFirst()) != null) {
+                    m.discard();
+                }
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isEmpty() {
+        lock.lock();
+        try {
+            return messages.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isFinished() {
+        lock.lock();
+        try {
+            return finished && messages.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
