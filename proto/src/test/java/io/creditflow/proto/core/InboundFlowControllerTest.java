@@ -1,0 +1,260 @@
+package io.creditflow.proto.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.creditflow.proto.ProtocolException;
+import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
+import io.creditflow.proto.wire.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class InboundFlowControllerTest {
+    static final long KIB = 1024;
+    static final long MIB = 1024 * KIB;
+
+    final FakeClock clock = new FakeClock();
+    final RecordingSink sink = new RecordingSink();
+    int budgetWakeups;
+
+    InboundFlowController controller(long connWindow, long streamWindow, long streamMessages, MemoryBudget budget) {
+        return new InboundFlowController(
+                new InboundFlowController.Config(connWindow, streamWindow, streamMessages, 16 * KIB, 100_000_000L),
+                budget, sink, clock, () -> budgetWakeups++);
+    }
+
+    @Test
+    void opensPullStreamWithFullWindowAndMessageWindow() {
+        InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThat(sink.grants).containsExactly(new RecordingSink.Grant(1, MIB, 4096));
+        assertThat(s.windowBytes()).isEqualTo(MIB);
+        assertThat(s.windowMessages()).isEqualTo(4096);
+        assertThat(c.connectionHoldBytes()).isEqualTo(MIB);
+    }
+
+    @Test
+    void pushStreamGetsBytesButNoMessagesUntilDemand() {
+        InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, true, new StallTimer());
+        assertThat(sink.grants).containsExactly(new RecordingSink.Grant(1, MIB, 0));
+        c.onDemand(s, 10);
+        assertThat(sink.grants.get(1)).isEqualTo(new RecordingSink.Grant(1, 0, 10));
+        // Demand that does not at least double what is outstanding waits for a batch.
+        c.onDemand(s, 3);
+        assertThat(sink.grants).hasSize(2);
+        c.onDemand(s, 7);
+        assertThat(sink.grants.get(2)).isEqualTo(new RecordingSink.Grant(1, 0, 10));
+        c.onDemand(s, Long.MAX_VALUE);
+        assertThat(s.windowMessages()).isEqualTo(Credits.UNLIMITED);
+    }
+
+    @Test
+    void creditReturnsOnlyWhenConsumedAndInBatchesOfHalfTheWindow() {
+        InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        sink.clear();
+        for (int i = 0; i < 1024; i++) {
+            c.onData(s, (int) KIB);
+        }
+        assertThat(s.windowBytes()).isZero();
+        assertThat(sink.grants).as("arrival alone grants nothing").isEmpty();
+        c.onConsumed(s, 511 * KIB, 511);
+        assertThat(sink.grants).as("less than half consumed").isEmpty();
+        c.onConsumed(s, KIB, 1);
+        assertThat(sink.grants).containsExactly(new RecordingSink.Grant(1, 512 * KIB, 0));
+        assertThat(s.holdBytes()).isEqualTo(MIB);
+        assertThat(sink.connectionCredit).as("connection credit piggybacks on the grant").isEqualTo(512 * KIB);
+    }
+
+    @Test
+    void dataBeyondStreamCreditIsAFlowControlError() {
+        InboundFlowController c = controller(16 * MIB, 64 * KIB, 2, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThatThrownBy(() -> c.onData(s, (int) (64 * KIB + 1)))
+                .isInstanceOfSatisfying(ProtocolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+                    assertThat(e.isConnectionError()).isTrue();
+                });
+        c.onData(s, 10);
+        c.onData(s, 10);
+        assertThatThrownBy(() -> c.onData(s, 10)).as("message credit spent")
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+    }
+
+    @Test
+    void dataBeyondConnectionCreditIsAFlowControlError() {
+        InboundFlowController c = controller(64 * KIB, 64 * KIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        c.onData(s, (int) (64 * KIB));
+        c.onStreamClosed(s);
+        // The stream's data was discarded and its connection credit returned; more discards fit that.
+        c.onDiscardedData((int) (64 * KIB));
+        assertThatThrownBy(() -> c.onDiscardedData((int) (128 * KIB + 1)))
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+    }
+
+    @Test
+    void neverOverCommitsTheConnectionWindowAndServesStarvedStreamsInOrder() {
+        InboundFlowController c = controller(4 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        List<ReceiveStream> streams = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            streams.add(c.openStream(2 * i + 1, false, new StallTimer()));
+            assertThat(c.connectionHoldBytes()).isLessThanOrEqualTo(4 * MIB);
+        }
+        assertThat(streams.get(4).windowBytes()).isZero();
+        assertThat(streams.get(5).windowBytes()).isZero();
+        assertThat(c.starvedStreams()).isEqualTo(2);
+        assertThat(streams.get(4).isStarved()).isTrue();
+        // Stream 1 receives and consumes its whole window: the freed room goes to the starved, first first.
+        ReceiveStream first = streams.get(0);
+        c.onData(first, (int) MIB);
+        c.onConsumed(first, MIB, 1);
+        assertThat(c.connectionHoldBytes()).isLessThanOrEqualTo(4 * MIB);
+        assertThat(streams.get(4).windowBytes()).isPositive();
+        assertThat(c.starvedStreams()).isLessThan(2);
+    }
+
+    @Test
+    void budgetBoundsHoldAcrossConnectionsAndFairShareLetsEveryStreamProgress() {
+        MemoryBudget budget = MemoryBudget.ofBytes(16 * MIB);
+        List<InboundFlowController> connections = new ArrayList<>();
+        List<ReceiveStream> streams = new ArrayList<>();
+        List<InboundFlowController> owners = new ArrayList<>();
+        for (int conn = 0; conn < 4; conn++) {
+            InboundFlowController c = controller(64 * MIB, MIB, Credits.UNLIMITED, budget);
+            connections.add(c);
+            for (int i = 0; i < 25; i++) {
+                streams.add(c.openStream(2 * i + 1, false, new StallTimer()));
+                owners.add(c);
+                assertThat(budget.reservedBytes()).isLessThanOrEqualTo(16 * MIB);
+            }
+        }
+        // Every stream sends what it may and the application consumes it; rounds until all progressed.
+        long[] received = new long[streams.size()];
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < streams.size(); i++) {
+                ReceiveStream s = streams.get(i);
+                long w = s.windowBytes();
+                if (w > 0) {
+                    owners.get(i).onData(s, (int) w);
+                    received[i] += w;
+                    owners.get(i).onConsumed(s, w, 1);
+                }
+                long held = 0;
+                for (ReceiveStream t : streams) {
+                    held += t.holdBytes();
+                }
+                assertThat(held).isLessThanOrEqualTo(budget.reservedBytes());
+                assertThat(budget.reservedBytes()).isLessThanOrEqualTo(16 * MIB);
+            }
+            for (InboundFlowController c : connections) {
+                c.onBudgetAvailable();
+            }
+        }
+        for (int i = 0; i < received.length; i++) {
+            assertThat(received[i]).as("stream %d made progress", i).isPositive();
+        }
+        for (InboundFlowController c : connections) {
+            c.close();
+        }
+        assertThat(budget.reservedBytes()).isZero();
+        assertThat(budget.starvedStreams()).isZero();
+        assertThat(budget.streams()).isZero();
+    }
+
+    @Test
+    void revokesIdleCreditWhileAnotherStreamIsStarvedAndReleasesItOnAck() {
+        MemoryBudget budget = MemoryBudget.ofBytes(MIB);
+        InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
+        ReceiveStream idle = c.openStream(1, false, new StallTimer());
+        ReceiveStream starved = c.openStream(3, false, new StallTimer());
+        assertThat(idle.windowBytes()).isEqualTo(MIB);
+        assertThat(starved.windowBytes()).isZero();
+        assertThat(budget.isUnderPressure()).isTrue();
+        c.tick();
+        assertThat(sink.revokes).as("not idle long enough yet").isEmpty();
+        clock.advanceMillis(150);
+        c.tick();
+        assertThat(sink.revokes).containsExactly(1);
+        c.tick();
+        assertThat(sink.revokes).as("one revoke outstanding at a time").containsExactly(1);
+        // The peer used 100 KiB before it saw the revoke; those bytes arrive before the ack.
+        c.onData(idle, (int) (100 * KIB));
+        c.onRevokeAck(idle, MIB - 100 * KIB);
+        assertThat(idle.windowBytes()).isZero();
+        assertThat(idle.holdBytes()).isEqualTo(100 * KIB);
+        assertThat(starved.windowBytes()).as("the freed memory went to the starved stream").isPositive();
+        assertThat(budget.reservedBytes()).isLessThanOrEqualTo(MIB);
+    }
+
+    @Test
+    void revokeAckWithoutRevokeOrBeyondWindowIsAnError() {
+        InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThatThrownBy(() -> c.onRevokeAck(s, 0)).isInstanceOfSatisfying(ProtocolException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
+        MemoryBudget budget = MemoryBudget.ofBytes(MIB);
+        InboundFlowController d = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
+        ReceiveStream idle = d.openStream(1, false, new StallTimer());
+        d.openStream(3, false, new StallTimer());
+        clock.advanceMillis(200);
+        d.tick();
+        assertThatThrownBy(() -> d.onRevokeAck(idle, MIB + 1)).isInstanceOfSatisfying(ProtocolException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+    }
+
+    @Test
+    void blockedMessageLargerThanTheWindowGetsEnoughCredit() {
+        InboundFlowController c = controller(16 * MIB, 64 * KIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThat(s.windowBytes()).isEqualTo(64 * KIB);
+        c.onBlocked(s, 300 * KIB);
+        assertThat(s.windowBytes()).isGreaterThanOrEqualTo(300 * KIB);
+        c.onData(s, (int) (300 * KIB));
+        c.onConsumed(s, 300 * KIB, 1);
+        assertThat(s.holdBytes()).as("back to the normal target once the big message is through")
+                .isLessThanOrEqualTo(300 * KIB);
+    }
+
+    @Test
+    void remoteHalfCloseAndCloseReleaseEverything() {
+        MemoryBudget budget = MemoryBudget.ofBytes(4 * MIB);
+        InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        c.onData(s, (int) (10 * KIB));
+        c.onRemoteHalfClosed(s);
+        assertThat(s.windowBytes()).isZero();
+        assertThat(s.holdBytes()).isEqualTo(10 * KIB);
+        c.onConsumed(s, 10 * KIB, 1);
+        assertThat(budget.reservedBytes()).isZero();
+        ReceiveStream t = c.openStream(3, false, new StallTimer());
+        c.onData(t, (int) (5 * KIB));
+        int creditFrames = sink.connectionCreditFrames;
+        c.onStreamClosed(t);
+        assertThat(sink.connectionCreditFrames).as("discarded data returns connection credit at once")
+                .isGreaterThan(creditFrames);
+        assertThat(budget.reservedBytes()).isZero();
+        assertThat(c.connectionHoldBytes()).isZero();
+    }
+
+    @Test
+    void stallTimesTrackApplicationNotReadingAndBudget() {
+        MemoryBudget budget = MemoryBudget.ofBytes(64 * KIB);
+        InboundFlowController c = controller(16 * MIB, 64 * KIB, Credits.UNLIMITED, budget);
+        StallTimer stalls = new StallTimer();
+        ReceiveStream s = c.openStream(1, false, stalls);
+        c.onData(s, (int) (64 * KIB));
+        assertThat(stalls.isStalled(StallReason.APPLICATION_NOT_READING)).isTrue();
+        clock.advanceMillis(30);
+        c.onConsumed(s, 64 * KIB, 1);
+        assertThat(stalls.isStalled(StallReason.APPLICATION_NOT_READING)).isFalse();
+        assertThat(stalls.totalNanos(StallReason.APPLICATION_NOT_READING, clock.now)).isEqualTo(30_000_000L);
+        StallTimer other = new StallTimer();
+        c.openStream(3, false, other);
+        assertThat(other.isStalled(StallReason.BUDGET_EXHAUSTED)).isTrue();
+    }
+}
