@@ -339,6 +339,9 @@ public final class InboundFlowController {
             long share = Math.min(budget.fairShareBytes(), connectionShare);
             target = Math.min(target, Math.max(config.minGrantBytes(), share));
         }
+        // A blocked message larger than the target raises it to the message's size: what the stream
+        // holds (unconsumed data included) is then at most one message, so a reader that does not
+        // consume still holds the sender back, and one that does always makes room for the message.
         return Math.max(target, s.neededBytes);
     }
 

@@ -27,10 +27,15 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
     public interface Source {
         SendWindow sendWindow();
 
-        /** Payload bytes of the next queued message, or -1 if nothing is queued. */
-        int peekMessageBytes();
+        /**
+         * Payload bytes of the next queued message, or -1 if nothing is queued. If the message is at
+         * most {@code limitBytes} (what credit allows now; -1 when no message credit is left), the
+         * source also takes it out of its queue for {@link #writeMessage()}; otherwise it stays queued,
+         * where the application's overflow policy still governs it.
+         */
+        int peekMessageBytes(long limitBytes);
 
-        /** Writes (without flushing) the message {@link #peekMessageBytes()} described. */
+        /** Writes (without flushing) the message {@link #peekMessageBytes} took. */
         void writeMessage();
 
         /**
@@ -89,11 +94,13 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
             stream.setScheduled(false);
             long quantum = quantumBytes;
             for (;;) {
-                int size = stream.peekMessageBytes();
+                SendWindow window = stream.sendWindow();
+                long limit = window.availableMessages() > 0
+                        ? Math.min(window.availableBytes(), connectionAvailableBytes) : -1;
+                int size = stream.peekMessageBytes(limit);
                 if (size < 0) {
                     break;
                 }
-                SendWindow window = stream.sendWindow();
                 if (!window.canSend(size)) {
                     stream.onCreditStall(size, size > window.availableBytes());
                     break;

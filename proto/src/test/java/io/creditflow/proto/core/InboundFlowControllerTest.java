@@ -221,6 +221,20 @@ class InboundFlowControllerTest {
     }
 
     @Test
+    void blockedMessageNeverLetsAReaderThatDoesNotConsumeHoldMoreThanTheMessage() {
+        InboundFlowController c = controller(16 * MIB, 64 * KIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        c.onData(s, 10);
+        c.onBlocked(s, 300 * KIB);
+        assertThat(s.holdBytes()).as("unconsumed data counts against the blocked message").isEqualTo(300 * KIB);
+        assertThat(s.windowBytes()).isEqualTo(300 * KIB - 10);
+        c.onBlocked(s, 300 * KIB);
+        assertThat(s.holdBytes()).as("repeated Blocked frames do not grow the hold").isEqualTo(300 * KIB);
+        c.onConsumed(s, 10, 1);
+        assertThat(s.windowBytes()).as("consuming makes room for the whole message").isEqualTo(300 * KIB);
+    }
+
+    @Test
     void remoteHalfCloseAndCloseReleaseEverything() {
         MemoryBudget budget = MemoryBudget.ofBytes(4 * MIB);
         InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);

@@ -29,7 +29,7 @@ class OutboundFlowControllerTest {
         }
 
         @Override
-        public int peekMessageBytes() {
+        public int peekMessageBytes(long limitBytes) {
             Integer head = queue.peekFirst();
             return head == null ? -1 : head;
         }

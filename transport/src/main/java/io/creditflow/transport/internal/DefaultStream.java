@@ -71,16 +71,31 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         this.metadata = metadata;
         this.sendQueue = new SendQueue(options.overflowPolicy(), options.sendQueueBytes(),
                 options.sendQueueMessages(), options.maxPendingSends(), this::requestWrite);
+        if (!local) {
+            // The stream handler may hand the stream to a thread that polls before the handler returns.
+            this.pullQueue = newPullQueue();
+        }
+    }
+
+    private ReceiveQueue newPullQueue() {
+        EndpointSettings s = connection.settings;
+        return new ReceiveQueue(s.streamWindowBytes() / 4, s.streamWindowMessages() / 4);
     }
 
     /** Chooses the receive mode: push through {@code listener}, or pull for {@link StreamListener#PULL}. */
     void bind(StreamListener listener) {
         if (listener == StreamListener.PULL) {
-            EndpointSettings s = connection.settings;
-            this.pullQueue = new ReceiveQueue(s.streamWindowBytes() / 4, s.streamWindowMessages() / 4);
+            if (pullQueue == null) {
+                this.pullQueue = newPullQueue();
+            }
         } else {
             this.pushMessage = new DefaultMessage(this);
             this.pushMode = true;
+            ReceiveQueue early = pullQueue;
+            this.pullQueue = null;
+            if (early != null) {
+                early.rejectPolls("poll is for pull-mode streams; this stream has a listener");
+            }
         }
         this.listener = listener;
     }
@@ -249,22 +264,24 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     }
 
     @Override
-    public int peekMessageBytes() {
-        if (staged == null) {
-            if (closeStatus != null) {
-                return -1;
-            }
-            Object next = sendQueue.poll();
-            if (next == null) {
-                if (sendQueue.isFinishing() && sendQueue.isEmpty() && !halfCloseWritten) {
-                    connection.writeHalfClose(this);
-                }
-                return -1;
-            }
+    public int peekMessageBytes(long limitBytes) {
+        if (staged != null) {
+            return stagedSize;
+        }
+        if (closeStatus != null) {
+            return -1;
+        }
+        Object next = sendQueue.pollIfAtMost(limitBytes);
+        if (next != null) {
             staged = next;
             stagedSize = SendQueue.sizeOf(next);
+            return stagedSize;
         }
-        return stagedSize;
+        int head = sendQueue.headSize();
+        if (head < 0 && sendQueue.isFinishing() && sendQueue.isEmpty() && !halfCloseWritten) {
+            connection.writeHalfClose(this);
+        }
+        return head;
     }
 
     @Override

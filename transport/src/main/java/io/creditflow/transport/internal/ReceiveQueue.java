@@ -28,6 +28,7 @@ final class ReceiveQueue {
     private final long applyThresholdMessages;
     private boolean finished;
     private CloseStatus failure;
+    private String rejection;
     private long consumedBytes;
     private long consumedMessages;
     private long consumedWireBytes;
@@ -62,6 +63,9 @@ final class ReceiveQueue {
                 DefaultMessage m = messages.pollFirst();
                 if (m != null) {
                     return m;
+                }
+                if (rejection != null) {
+                    throw new IllegalStateException(rejection);
                 }
                 if (failure != null) {
                     throw new StreamClosedException("stream closed", failure);
@@ -109,6 +113,17 @@ final class ReceiveQueue {
             consumedWireBytes = 0;
             applyScheduled = false;
             return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The stream turned out to be in push mode: current and later pollers fail with {@code message}. */
+    void rejectPolls(String message) {
+        lock.lock();
+        try {
+            rejection = message;
+            notEmpty.signalAll();
         } finally {
             lock.unlock();
         }

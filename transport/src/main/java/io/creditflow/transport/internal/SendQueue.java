@@ -26,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * NO_CREDIT result); <b>observed</b> through {@link #queuedBytes()}, {@link #queuedMessages()},
  * {@link #pendingSends()}, {@link #droppedMessages()}.
  *
- * <p>Thread-safe: producers on any thread, one consumer (the event loop) calling {@link #poll()}.
+ * <p>Thread-safe: producers on any thread, one consumer (the event loop) calling {@link #pollIfAtMost}.
  * A small lock guards the queue; nothing runs user code under it (stages complete after unlocking).
  */
 final class SendQueue {
@@ -211,16 +211,31 @@ final class SendQueue {
         onNonEmpty.run();
     }
 
-    /** Event loop: takes the oldest message (admitting waiting sends into the room it frees), or null. */
-    Object poll() {
+    /** Event loop: payload bytes of the oldest message, or -1 if the queue is empty. */
+    int headSize() {
+        lock.lock();
+        try {
+            Object head = queue == null ? null : queue.peekFirst();
+            return head == null ? -1 : sizeOf(head);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Event loop: takes the oldest message if its payload is at most {@code maxBytes} (admitting waiting
+     * sends into the room it frees); otherwise, or if the queue is empty, returns null and takes nothing.
+     */
+    Object pollIfAtMost(long maxBytes) {
         Object message;
         List<CompletableFuture<Void>> admitted = null;
         lock.lock();
         try {
-            message = queue == null ? null : queue.pollFirst();
-            if (message == null) {
+            message = queue == null ? null : queue.peekFirst();
+            if (message == null || sizeOf(message) > maxBytes) {
                 return null;
             }
+            queue.pollFirst();
             queuedBytes -= sizeOf(message);
             queuedMessages--;
             if (pending != null) {

@@ -1,0 +1,72 @@
+package io.creditflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.proto.wire.Frame;
+import io.creditflow.proto.wire.Open;
+import io.creditflow.server.Server;
+import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamListener;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** A peer that breaks the flow-control rules is cut off with the right code; its buffers are released. */
+class MisbehavingPeerTest {
+    @Test
+    void aPeerSendingBeyondItsCreditIsDisconnectedWithFlowControlError() throws Exception {
+        CopyOnWriteArrayList<Stream> streams = new CopyOnWriteArrayList<>();
+        try (Server server = Server.builder().streamWindowBytes(64 * 1024).streamHandler(s -> {
+            streams.add(s);
+            return StreamListener.PULL; // never polls: no credit comes back
+        }).build().start(); RawPeer peer = new RawPeer(server.port()).handshake()) {
+            peer.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1).putMetadata("topic", "t")).build());
+            Frame credit = peer.readUntil(Frame.BodyCase.CREDIT);
+            assertThat(credit.getCredit().getBytes()).isEqualTo(64 * 1024);
+            byte[] chunk = new byte[16 * 1024];
+            for (int i = 0; i < 4; i++) {
+                peer.sendData(1, chunk); // exactly the window: fine
+            }
+            peer.sendData(1, new byte[1]); // one byte beyond
+            Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.getGoAway().getCode()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+            assertThat(goAway.getGoAway().getReason()).contains("beyond credit");
+            assertThat(peer.closedByPeer()).isTrue();
+            Await.until("the server to release the connection", java.time.Duration.ofSeconds(5),
+                    () -> server.connections().isEmpty() && server.memoryBudget().reservedBytes() == 0);
+            assertThat(streams).hasSize(1);
+            assertThat(streams.get(0).closeFuture().toCompletableFuture().get().code())
+                    .isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+            assertThat(server.memoryBudget().streams()).isZero();
+        }
+    }
+
+    @Test
+    void framesBeforeTheHandshakeAndWrongVersionsAreConnectionErrors() throws Exception {
+        try (Server server = Server.builder().build().start()) {
+            try (RawPeer peer = new RawPeer(server.port())) {
+                peer.read(); // the server's handshake
+                peer.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+                Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);
+                assertThat(goAway.getGoAway().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+                assertThat(peer.closedByPeer()).isTrue();
+            }
+            try (RawPeer peer = new RawPeer(server.port())) {
+                peer.read();
+                peer.send(Frame.newBuilder().setHandshake(io.creditflow.proto.wire.Handshake.newBuilder()
+                        .setMagic("creditflow").setProtocolVersion(99).setSettings(RawPeer.defaultSettings())).build());
+                Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);
+                assertThat(goAway.getGoAway().getCode()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
+                assertThat(goAway.getGoAway().getReason()).contains("99");
+            }
+            try (RawPeer peer = new RawPeer(server.port()).handshake()) {
+                // A 2 GiB length prefix: refused from the prefix alone, nothing of the body read.
+                peer.sendRaw(new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
+                Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);
+                assertThat(goAway.getGoAway().getCode()).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
+                assertThat(peer.closedByPeer()).isTrue();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.creditflow.tests;
+
+import com.google.protobuf.ByteString;
+import io.creditflow.proto.wire.Data;
+import io.creditflow.proto.wire.Frame;
+import io.creditflow.proto.wire.Handshake;
+import io.creditflow.proto.wire.Settings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+
+/**
+ * A hand-driven protocol peer over a blocking socket, for tests of misbehaviour: it writes whatever
+ * frames it is told to, credit or not, and reads the frames the other side sends.
+ */
+final class RawPeer implements AutoCloseable {
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+
+    RawPeer(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(5000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    static Settings defaultSettings() {
+        return Settings.newBuilder().setMaxFrameBytes(1 << 20).setMaxMessageBytes(1 << 19)
+                .setMaxConcurrentStreams(100).setInitialConnectionWindowBytes(1 << 24)
+                .setInitialStreamWindowBytes(1 << 20).setInitialStreamWindowMessages(1024)
+                .setMaxMetadataBytes(1024).setMaxMetadataEntries(16).build();
+    }
+
+    RawPeer handshake() throws IOException {
+        send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
+                .setSettings(defaultSettings())).build());
+        Frame theirs = read();
+        if (theirs == null || !theirs.hasHandshake()) {
+            throw new IOException("expected a handshake, got " + theirs);
+        }
+        return this;
+    }
+
+    void send(Frame frame) throws IOException {
+        frame.writeDelimitedTo(out);
+        out.flush();
+    }
+
+    void sendData(int streamId, byte[] payload) throws IOException {
+        send(Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
+                .setPayload(ByteString.copyFrom(payload))).build());
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** The next frame, or null at end of stream. */
+    Frame read() throws IOException {
+        return Frame.parseDelimitedFrom(in);
+    }
+
+    /** Reads until a frame of {@code type} arrives (bounded), returning it; null if the socket closed first. */
+    Frame readUntil(Frame.BodyCase type) throws IOException {
+        for (int i = 0; i < 10_000; i++) {
+            Frame f = read();
+            if (f == null || f.getBodyCase() == type) {
+                return f;
+            }
+        }
+        throw new AssertionError("no " + type + " within 10000 frames");
+    }
+
+    /** True if the other side closed the connection (EOF) within the socket timeout. */
+    boolean closedByPeer() throws IOException {
+        try {
+            for (int i = 0; i < 100_000; i++) {
+                if (in.read() < 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
