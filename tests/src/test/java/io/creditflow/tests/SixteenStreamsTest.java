@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** One stalled stream among 16 on one connection: the other 15 keep delivering. */
+@org.junit.jupiter.api.Tag("volume")
 class SixteenStreamsTest {
     static final int STREAMS = 16;
     static final int PER_STREAM = 20_000;

@@ -19,6 +19,14 @@ public interface StreamListener {
     };
 
     /**
+     * The listener is now bound to {@code stream}: called once, first (for a stream this side opens, on
+     * the thread calling {@code openStream}, before it returns; for a stream the peer opened, on the
+     * event loop after the {@link StreamHandler} returned).
+     */
+    default void onOpen(Stream stream) {
+    }
+
+    /**
      * A message, within the demand requested. The message is closed (its credit returned) when this
      * method returns: copy it ({@link Message#toByteArray()}) to keep it.
      */

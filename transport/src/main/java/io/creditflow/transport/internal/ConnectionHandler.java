@@ -125,6 +125,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private ScheduledFuture<?> tickFuture;
     private ScheduledFuture<?> timeoutFuture;
     private CloseStatus closeStatus;
+    /** closeWith ran: the channel is closing and further input is ignored. */
+    private boolean closing;
     private volatile boolean closed;
 
     /**
@@ -254,8 +256,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         try {
-            if (closed || closeStatus != null) {
-                return;
+            if (closed || closing) {
+                return; // after a connection error or close, input is discarded
             }
             if (partial != null && !completePartial(in)) {
                 return;
@@ -880,6 +882,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                     .setCode(status.code()).setReason(truncate(status.reason()))).build());
         }
         active = false;
+        closing = true;
         flushNeeded = false;
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -896,6 +899,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     InboundFlowController inbound() {
         return inbound;
+    }
+
+    /** Any thread: true while reading is paused (consumption is then applied without batching). */
+    boolean isReadPaused() {
+        return readPaused;
     }
 
     int peerMaxMessageBytes() {
@@ -915,9 +923,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                     + peer.getMaxMetadataBytes() + " bytes, the peer's limits)");
         }
         synchronized (openLock) {
+            if (closed && closeStatus != null && closeStatus.code() != ErrorCode.NO_ERROR) {
+                throw new StreamClosedException("cannot open a stream", closeStatus);
+            }
             if (!active || goAwaySent || goAwayReceived || closed) {
-                throw new StreamClosedException("cannot open a stream", closeStatus != null ? closeStatus
-                        : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection is not active", false, 0));
+                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
+                        "connection is draining or closed; open the stream on a new connection", false, 0));
             }
             long maxStreams = Integer.toUnsignedLong(peer.getMaxConcurrentStreams());
             if (localStreamsOpen.get() >= maxStreams) {

@@ -98,6 +98,11 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             }
         }
         this.listener = listener;
+        try {
+            listener.onOpen(this);
+        } catch (RuntimeException e) {
+            connection.onListenerFailure(this, "onOpen", e);
+        }
     }
 
     // ---------------------------------------------------------------- public API, any thread
@@ -369,7 +374,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     void onMessageConsumed(int bytes, int wireBytes) {
         if (pushMode) {
             connection.onConsumed(this, bytes, 1, wireBytes);
-        } else if (pullQueue.onConsumed(bytes, wireBytes)) {
+        } else if (pullQueue.onConsumed(bytes, wireBytes, connection.isReadPaused())) {
             connection.execute(this::applyPulledConsumption);
         }
     }

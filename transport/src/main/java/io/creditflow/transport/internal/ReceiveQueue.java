@@ -83,16 +83,17 @@ final class ReceiveQueue {
     /**
      * Any thread: the application consumed a message.
      *
+     * @param urgent apply now whatever the amount (reading is paused and waits for this consumption)
      * @return true if the caller must schedule {@link #takeConsumed} on the event loop (enough was
-     *         consumed to be worth a grant, or the queue ran empty)
+     *         consumed to be worth a grant, the queue ran empty, or it is urgent)
      */
-    boolean onConsumed(int bytes, int wireBytes) {
+    boolean onConsumed(int bytes, int wireBytes, boolean urgent) {
         lock.lock();
         try {
             consumedBytes += bytes;
             consumedMessages++;
             consumedWireBytes += wireBytes;
-            if (!applyScheduled && (consumedBytes >= applyThresholdBytes
+            if (!applyScheduled && (urgent || consumedBytes >= applyThresholdBytes
                     || consumedMessages >= applyThresholdMessages || messages.isEmpty())) {
                 applyScheduled = true;
                 return true;

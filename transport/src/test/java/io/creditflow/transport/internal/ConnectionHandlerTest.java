@@ -1,0 +1,201 @@
+package io.creditflow.transport.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.creditflow.proto.core.NanoClock;
+import io.creditflow.proto.core.StallReason;
+import io.creditflow.proto.wire.Credit;
+import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.proto.wire.Frame;
+import io.creditflow.proto.wire.HalfClose;
+import io.creditflow.proto.wire.Open;
+import io.creditflow.proto.wire.Revoke;
+import io.creditflow.testing.LeakCheck;
+import io.creditflow.transport.Message;
+import io.creditflow.transport.OfferResult;
+import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamListener;
+import io.creditflow.transport.StreamOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The Netty glue, driven frame by frame in an EmbeddedChannel with injected time. No sockets. */
+@ExtendWith(LeakCheck.class)
+class ConnectionHandlerTest {
+    /** Test time for stall accounting; the EmbeddedChannel's frozen scheduler is moved alongside. */
+    final long[] now = {1_000_000_000L};
+    final NanoClock clock = () -> now[0];
+    final List<Stream> accepted = new ArrayList<>();
+    EmbeddedPeer peer;
+
+    EmbeddedPeer server(TestEndpoint endpoint) {
+        peer = new EmbeddedPeer(endpoint.clock(clock).streamHandler(s -> {
+            accepted.add(s);
+            return StreamListener.PULL;
+        }).build(), false);
+        return peer;
+    }
+
+    void advance(Duration d) {
+        now[0] += d.toNanos();
+        peer.channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        peer.channel.runScheduledPendingTasks();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    @Test
+    void sendsItsHandshakeFirstAndAcceptsStreamsOnlyAfterThePeers() {
+        EmbeddedPeer p = server(new TestEndpoint().streamWindowBytes(4096).maxMessageBytes(4096));
+        List<Frame> first = p.read();
+        assertThat(first).hasSize(1);
+        assertThat(first.get(0).getHandshake().getMagic()).isEqualTo("creditflow");
+        assertThat(first.get(0).getHandshake().getSettings().getInitialStreamWindowBytes()).isEqualTo(4096);
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1).putMetadata("topic", "a")).build());
+        assertThat(accepted).hasSize(1);
+        assertThat(accepted.get(0).metadata()).containsEntry("topic", "a");
+        List<Frame> credits = p.read(Frame.BodyCase.CREDIT);
+        assertThat(credits).extracting(f -> f.getCredit().getBytes()).containsExactly(4096L);
+    }
+
+    @Test
+    void handshakeTimeoutClosesWithItsOwnCode() {
+        EmbeddedPeer p = server(new TestEndpoint().handshakeTimeout(Duration.ofSeconds(3)));
+        p.read();
+        advance(Duration.ofSeconds(2));
+        assertThat(p.channel.isActive()).isTrue();
+        advance(Duration.ofSeconds(2));
+        List<Frame> goAway = p.read(Frame.BodyCase.GO_AWAY);
+        assertThat(goAway).hasSize(1);
+        assertThat(goAway.get(0).getGoAway().getCode()).isEqualTo(ErrorCode.HANDSHAKE_TIMEOUT);
+        assertThat(p.channel.isActive()).isFalse();
+    }
+
+    @Test
+    void autoReadPausesAboveTheReadHighWatermarkAndResumesBelowTheLow() throws Exception {
+        EmbeddedPeer p = server(new TestEndpoint().streamWindowBytes(64 * 1024).readWatermarks(2000, 4000));
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        for (int i = 0; i < 4; i++) {
+            p.sendData(1, 1000);
+        }
+        assertThat(p.channel.config().isAutoRead()).as("4 x (1000 + header) > 4000").isFalse();
+        assertThat(p.handler.stats().autoReadPaused()).isTrue();
+        Stream s = accepted.get(0);
+        advance(Duration.ofMillis(300));
+        for (int i = 0; i < 2; i++) {
+            try (Message m = s.poll(0, TimeUnit.SECONDS)) {
+                assertThat(m.size()).isEqualTo(1000);
+            }
+        }
+        p.read();
+        assertThat(p.channel.config().isAutoRead()).as("still above the low watermark").isFalse();
+        try (Message m = s.poll(0, TimeUnit.SECONDS)) {
+            assertThat(m).isNotNull();
+        }
+        p.read();
+        assertThat(p.channel.config().isAutoRead()).isTrue();
+        assertThat(p.handler.stats().stalledNanos(StallReason.APPLICATION_NOT_READING))
+                .isEqualTo(Duration.ofMillis(300).toNanos());
+    }
+
+    @Test
+    void writesWaitForWritabilityAndFlushOncePerBatch() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.read();
+        Stream out = p.handler.openStream(StreamOptions.defaults());
+        p.read();
+        p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(1 << 20)
+                .setMessages(1000)).build());
+        p.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        for (int i = 0; i < 100; i++) {
+            assertThat(out.offer(new byte[100])).isEqualTo(OfferResult.ACCEPTED);
+        }
+        assertThat(p.read(Frame.BodyCase.DATA)).as("nothing written while not writable").isEmpty();
+        advance(Duration.ofMillis(40));
+        assertThat(p.handler.stats().stalledNanos(StallReason.CHANNEL_NOT_WRITABLE)).isPositive();
+        int flushesBefore = p.flushes;
+        p.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        assertThat(p.read(Frame.BodyCase.DATA)).hasSize(100);
+        assertThat(p.flushes - flushesBefore).as("one flush for the batch").isEqualTo(1);
+        assertThat(out.stats().sentMessages()).isEqualTo(100);
+    }
+
+    @Test
+    void answersRevokeWithWhatItHadNotUsed() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        Stream out = p.handler.openStream(StreamOptions.defaults());
+        p.read();
+        p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(10_000)
+                .setMessages(10)).build());
+        out.offer(new byte[3000]);
+        p.read();
+        p.send(Frame.newBuilder().setRevoke(Revoke.newBuilder().setStreamId(out.id()).setKeepBytes(1000)).build());
+        List<Frame> acks = p.read(Frame.BodyCase.REVOKE_ACK);
+        assertThat(acks).hasSize(1);
+        assertThat(acks.get(0).getRevokeAck().getReturnedBytes()).isEqualTo(6000);
+        assertThat(out.stats().sendCreditBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void protocolViolationsGetTheirCodeAndScope() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        p.read();
+        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        List<Frame> resets = p.read(Frame.BodyCase.RESET);
+        assertThat(resets).as("a second HalfClose is a stream error").hasSize(1);
+        assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.STREAM_CLOSED);
+        assertThat(p.channel.isActive()).isTrue();
+        p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(3)).build());
+        List<Frame> goAway = p.read(Frame.BodyCase.GO_AWAY);
+        assertThat(goAway).as("zero credit is a connection error").hasSize(1);
+        assertThat(goAway.get(0).getGoAway().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        assertThat(p.channel.isActive()).isFalse();
+    }
+
+    @Test
+    void dataOnAStreamThatWasNeverOpenedIsAConnectionError() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.read();
+        p.sendData(5, 10);
+        List<Frame> goAway = p.read(Frame.BodyCase.GO_AWAY);
+        assertThat(goAway).hasSize(1);
+        assertThat(goAway.get(0).getGoAway().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+        assertThat(goAway.get(0).getGoAway().getReason()).contains("idle stream 5");
+    }
+
+    @Test
+    void framesSplitAtEveryByteDecodeTheSame() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        io.netty.buffer.ByteBuf data = io.netty.buffer.Unpooled.buffer();
+        for (int i = 0; i < 5; i++) {
+            io.creditflow.proto.codec.FrameWriter.writeDataHeader(data, 1, 300);
+            data.writeBytes(new byte[300]);
+        }
+        while (data.isReadable()) {
+            p.sendRaw(data.readRetainedSlice(Math.min(7, data.readableBytes())));
+        }
+        data.release();
+        assertThat(accepted.get(0).stats().receivedMessages()).isEqualTo(5);
+        assertThat(accepted.get(0).stats().receivedBytes()).isEqualTo(1500);
+    }
+}
