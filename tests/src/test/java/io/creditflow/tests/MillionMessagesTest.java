@@ -27,7 +27,7 @@ class MillionMessagesTest {
                 try {
                     Random sizes = new Random(42);
                     for (int i = 0; i < MESSAGES; i++) {
-                        byte[] b = new byte[8 + sizes.nextInt(120)];
+                        byte[] b = new byte[8 + (sizes.nextBoolean() ? sizes.nextInt(120) : sizes.nextInt(1200))];
                         ByteBuffer.wrap(b).putInt(i).putInt(b.length);
                         out.send(b, 30, TimeUnit.SECONDS);
                     }

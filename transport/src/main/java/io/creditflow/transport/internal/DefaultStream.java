@@ -282,7 +282,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             stagedSize = SendQueue.sizeOf(next);
             return stagedSize;
         }
-        int head = sendQueue.headSize();
+        int head = sendQueue.lastHeadSize;
         if (head < 0 && sendQueue.isFinishing() && sendQueue.isEmpty() && !halfCloseWritten) {
             connection.writeHalfClose(this);
         }
@@ -291,6 +291,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public void writeMessage() {
+        assert staged != null : "writeMessage without a message taken by peekMessageBytes";
         Object message = staged;
         int size = stagedSize;
         staged = null;

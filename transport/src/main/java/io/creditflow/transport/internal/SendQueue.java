@@ -48,6 +48,8 @@ final class SendQueue {
     private volatile int pendingCount;
     private volatile long droppedMessages;
     private int blockedThreads;
+    /** Event-loop confined: see {@link #pollIfAtMost}. */
+    int lastHeadSize = -1;
     private CloseStatus closedStatus;
     private boolean finishing;
 
@@ -211,20 +213,11 @@ final class SendQueue {
         onNonEmpty.run();
     }
 
-    /** Event loop: payload bytes of the oldest message, or -1 if the queue is empty. */
-    int headSize() {
-        lock.lock();
-        try {
-            Object head = queue == null ? null : queue.peekFirst();
-            return head == null ? -1 : sizeOf(head);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
      * Event loop: takes the oldest message if its payload is at most {@code maxBytes} (admitting waiting
-     * sends into the room it frees); otherwise, or if the queue is empty, returns null and takes nothing.
+     * sends into the room it frees); otherwise, or if the queue is empty, returns null, takes nothing,
+     * and leaves the head's size (or -1 for empty) in {@link #lastHeadSize} — read in the same step, so
+     * a producer adding a message meanwhile cannot make the two disagree.
      */
     Object pollIfAtMost(long maxBytes) {
         Object message;
@@ -232,7 +225,13 @@ final class SendQueue {
         lock.lock();
         try {
             message = queue == null ? null : queue.peekFirst();
-            if (message == null || sizeOf(message) > maxBytes) {
+            if (message == null) {
+                lastHeadSize = -1;
+                return null;
+            }
+            int size = sizeOf(message);
+            if (size > maxBytes) {
+                lastHeadSize = size;
                 return null;
             }
             queue.pollFirst();

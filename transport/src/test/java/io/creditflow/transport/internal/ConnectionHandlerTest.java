@@ -181,6 +181,50 @@ class ConnectionHandlerTest {
         assertThat(goAway.get(0).getGoAway().getReason()).contains("idle stream 5");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    void framesSplitAtRandomBoundariesDecodeToTheSameMessages(long seed) throws Exception {
+        java.util.Random random = new java.util.Random(seed);
+        EmbeddedPeer p = server(new TestEndpoint().streamWindowMessages(100_000).streamWindowBytes(64 << 20)
+                .connectionWindowBytes(64 << 20));
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        io.netty.buffer.ByteBuf wire = io.netty.buffer.Unpooled.buffer();
+        int messages = 300;
+        for (int i = 0; i < messages; i++) {
+            int size = random.nextInt(4) == 0 ? random.nextInt(200) : 1024 + random.nextInt(3) * 1000;
+            io.creditflow.proto.codec.FrameWriter.writeDataHeader(wire, 1, size);
+            for (int b = 0; b < size; b++) {
+                wire.writeByte((i + b) & 0xFF);
+            }
+            if (random.nextInt(10) == 0) {
+                io.netty.buffer.ByteBuf ping = io.creditflow.proto.codec.FrameWriter.encode(
+                        io.netty.buffer.ByteBufAllocator.DEFAULT,
+                        Frame.newBuilder().setPing(io.creditflow.proto.wire.Ping.newBuilder().setPayload(i)).build());
+                wire.writeBytes(ping);
+                ping.release();
+            }
+        }
+        while (wire.isReadable()) {
+            int chunk = 1 + random.nextInt(random.nextBoolean() ? 8 : 3000);
+            p.sendRaw(wire.readRetainedSlice(Math.min(chunk, wire.readableBytes())));
+        }
+        wire.release();
+        Stream s = accepted.get(0);
+        for (int i = 0; i < messages; i++) {
+            try (Message m = s.poll(0, TimeUnit.SECONDS)) {
+                assertThat(m).as("message %d", i).isNotNull();
+                java.nio.ByteBuffer payload = m.payload();
+                for (int b = 0; b < payload.remaining(); b++) {
+                    if (payload.get(b) != (byte) ((i + b) & 0xFF)) {
+                        throw new AssertionError("message " + i + " byte " + b + " corrupted");
+                    }
+                }
+            }
+        }
+        assertThat(p.channel.isActive()).isTrue();
+    }
+
     @Test
     void framesSplitAtEveryByteDecodeTheSame() {
         EmbeddedPeer p = server(new TestEndpoint());
