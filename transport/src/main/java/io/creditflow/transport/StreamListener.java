@@ -13,9 +13,10 @@ public interface StreamListener {
 
     /**
      * Returned by a {@link StreamHandler} to receive the stream in pull mode ({@link Stream#poll})
-     * instead of through callbacks.
+     * instead of through callbacks, with no notifications. Implement {@link PullListener} instead to be
+     * told when messages become available.
      */
-    StreamListener PULL = new StreamListener() {
+    StreamListener PULL = new PullListener() {
     };
 
     /**

@@ -130,6 +130,9 @@ public final class FrameReader {
             int fieldTag = (int) Varints.value(tag);
             int wireType = fieldTag & 7;
             int field = fieldTag >>> 3;
+            if (field == 0) {
+                throw malformedData(); // protobuf forbids field number 0
+            }
             if (wireType == 0) {
                 long value = readVarint64(in, index, bodyEnd);
                 index = (int) (value >>> 40) + index;

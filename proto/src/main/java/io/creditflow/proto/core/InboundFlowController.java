@@ -78,6 +78,10 @@ public final class InboundFlowController {
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
     private final ArrayDeque<ReceiveStream> wanting = new ArrayDeque<>();
 
+    /** Streams still receiving (the peer has not half-closed them): the denominator of fair shares. */
+    private int acceptingStreams;
+    /** Set while {@link #serveWanting} grants a budget-starved stream: fair-share caps apply. */
+    private boolean servingStarved;
     private long connectionGrantedBytes;
     private long connectionReceivedBytes;
     private long connectionReturnableBytes;
@@ -122,6 +126,7 @@ public final class InboundFlowController {
         s.lastActivityNanos = clock.nanoTime();
         s.index = streams.size();
         streams.add(s);
+        acceptingStreams++;
         budget.registerStream();
         maybeGrant(s);
         return s;
@@ -223,12 +228,13 @@ public final class InboundFlowController {
         }
         s.revokePending = false;
         s.revokedBytes += returnedBytes;
-        // Stay quiet until the peer says it is blocked, unless it already did while the revoke was out.
-        s.idleRevoked = s.neededBytes == 0;
+        // Stay quiet until the peer says it is blocked: a sender whose credit was revoked reports its
+        // need again (a Blocked that crossed the Revoke is superseded by that report).
+        s.idleRevoked = true;
+        s.neededBytes = 0;
         connectionHoldBytes -= returnedBytes;
         releaseUnheld(s);
         serveWanting();
-        maybeGrant(s);
     }
 
     /** The peer half-closed {@code s}: it will send nothing more, so its unused credit is freed. */
@@ -236,13 +242,21 @@ public final class InboundFlowController {
         if (s.closed || !s.acceptingData) {
             return;
         }
-        s.acceptingData = false;
+        stopAccepting(s);
         long unused = s.windowBytes();
         s.revokedBytes += unused;
         connectionHoldBytes -= unused;
-        setWanting(s, false);
+        setWanting(s, false, false);
         releaseUnheld(s);
         serveWanting();
+    }
+
+    private void stopAccepting(ReceiveStream s) {
+        if (s.acceptingData) {
+            s.acceptingData = false;
+            acceptingStreams--;
+            budget.unregisterStream();
+        }
     }
 
     /**
@@ -259,12 +273,11 @@ public final class InboundFlowController {
         s.consumedBytes = s.receivedBytes;
         s.consumedMessages = s.receivedMessages;
         s.revokedBytes = s.grantedBytes - s.receivedBytes; // the unused credit is void
+        stopAccepting(s);
         s.closed = true;
-        s.acceptingData = false;
-        setWanting(s, false);
+        setWanting(s, false, false);
         budget.release(s.reservedBytes);
         s.reservedBytes = 0;
-        budget.unregisterStream();
         removeFromList(s);
         s.stalls.stopAll(clock.nanoTime());
         if (!closed) {
@@ -306,8 +319,14 @@ public final class InboundFlowController {
                 s.lastActivityNanos = now; // active since the last tick: the idle clock starts now
                 continue;
             }
-            if (!s.revokePending && !s.wanting && s.acceptingData && s.windowBytes() > 0
-                    && now - s.lastActivityNanos >= config.revokeIdleNanos()) {
+            if (s.revokePending || !s.acceptingData || s.windowBytes() <= 0) {
+                continue;
+            }
+            boolean idle = !s.wanting && now - s.lastActivityNanos >= config.revokeIdleNanos();
+            // A stream waiting for more than it holds cannot use what it holds; unless it is first in
+            // line, that credit goes back to whoever is.
+            boolean uselessPartial = s.wanting && s.neededBytes > s.windowBytes() && !hasPriority(s);
+            if (idle || uselessPartial) {
                 s.revokePending = true;
                 sink.writeRevoke(s.id, 0);
             }
@@ -319,13 +338,32 @@ public final class InboundFlowController {
         return !wanting.isEmpty() || budget.isUnderPressure();
     }
 
+    /**
+     * True if {@code s} is first in line for memory: no stream of this connection waits ahead of it and
+     * no stream anywhere on the budget has waited longer.
+     */
+    private boolean hasPriority(ReceiveStream s) {
+        ReceiveStream head = wanting.peekFirst();
+        if (head != null && head != s) {
+            return false;
+        }
+        long oldest = budget.oldestStarvedTicket();
+        return oldest == 0 || oldest == s.ticket;
+    }
+
     private void serveWanting() {
         for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
             ReceiveStream s = wanting.pollFirst();
-            s.wanting = false; // maybeGrant re-queues it at the back if it is still short
-            budget.markStarved(-1);
-            maybeGrant(s);
+            s.wanting = false; // maybeGrant re-queues it at the back if it is still short (ticket kept)
+            // A starved stream is served at most its fair share, even if it was the only one starved.
+            servingStarved = s.ticket != 0;
+            try {
+                maybeGrant(s);
+            } finally {
+                servingStarved = false;
+            }
             if (!s.wanting) {
+                setWanting(s, false, false);
                 s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, clock.nanoTime());
             }
         }
@@ -334,10 +372,12 @@ public final class InboundFlowController {
     /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
     private long targetBytes(ReceiveStream s) {
         long target = Math.min(config.streamWindowBytes(), config.connectionWindowBytes());
-        if (isUnderPressure()) {
-            long connectionShare = config.connectionWindowBytes() / Math.max(1, streams.size());
-            long share = Math.min(budget.fairShareBytes(), connectionShare);
-            target = Math.min(target, Math.max(config.minGrantBytes(), share));
+        if (!wanting.isEmpty()) {
+            long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
+            target = Math.min(target, Math.max(config.minGrantBytes(), connectionShare));
+        }
+        if (servingStarved || budget.isUnderPressure()) {
+            target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
         }
         // A blocked message larger than the target raises it to the message's size: what the stream
         // holds (unconsumed data included) is then at most one message, so a reader that does not
@@ -357,16 +397,29 @@ public final class InboundFlowController {
                 || (!s.idleRevoked && want >= (target + 1) / 2));
         boolean budgetShort = false;
         if (bytesDue) {
-            long allowed = Math.min(want, config.connectionWindowBytes() - connectionHoldBytes);
+            long allowed = Math.max(0, Math.min(want, config.connectionWindowBytes() - connectionHoldBytes));
+            // A blocked stream that is not first in line takes all its message needs or nothing: partial
+            // credit it cannot use would only hold memory that the first in line is waiting for.
+            long required = s.neededBytes - s.windowBytes();
+            boolean allOrNothing = required > 0 && !hasPriority(s);
+            if (allOrNothing) {
+                allowed = allowed >= required ? required : 0;
+            }
             long unheld = s.reservedBytes - s.holdBytes();
-            long fromReserve = Math.min(Math.max(allowed, 0), unheld);
+            long fromReserve = Math.min(allowed, unheld);
             long extra = allowed - fromReserve;
-            long reserved = budget.tryReserve(extra);
+            long reserved = allOrNothing ? (budget.tryReserveExactly(extra) ? extra : 0) : budget.tryReserve(extra);
             budgetShort = reserved < extra;
             s.reservedBytes += reserved;
-            bytes = fromReserve + reserved;
+            bytes = allOrNothing && budgetShort ? 0 : fromReserve + reserved;
+            if (bytes == 0 && allOrNothing) {
+                releaseUnheld(s);
+            }
         }
         if (bytes > 0 || messages > 0) {
+            if (bytes > 0) {
+                s.lastActivityNanos = Long.MIN_VALUE; // just granted: not idle
+            }
             s.grantedBytes += bytes;
             s.grantedMessages = Credits.saturatedAdd(s.grantedMessages, messages);
             connectionHoldBytes += bytes;
@@ -378,7 +431,7 @@ public final class InboundFlowController {
         }
         if (bytesDue) {
             boolean starved = s.windowBytes() < Math.max(1, s.neededBytes);
-            setWanting(s, starved);
+            setWanting(s, starved, starved && budgetShort);
             if (starved && budgetShort) {
                 budget.awaitRelease(budgetWaiter);
             }
@@ -398,19 +451,28 @@ public final class InboundFlowController {
         return room >= half || window == 0 ? room : 0;
     }
 
-    private void setWanting(ReceiveStream s, boolean wantingNow) {
-        if (wantingNow == s.wanting) {
-            return;
+    /**
+     * Records whether {@code s} waits for memory: in this connection's FIFO either way, and counted as
+     * starved in the process budget (which makes every connection sharing it cut to fair shares and
+     * revoke idle credit) only when the budget, not the connection window, was what ran short.
+     */
+    private void setWanting(ReceiveStream s, boolean wantingNow, boolean budgetShort) {
+        if (wantingNow != s.wanting) {
+            s.wanting = wantingNow;
+            if (wantingNow) {
+                wanting.addLast(s);
+            } else {
+                wanting.remove(s);
+            }
+            s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, clock.nanoTime());
         }
-        s.wanting = wantingNow;
-        if (wantingNow) {
-            wanting.addLast(s);
-            budget.markStarved(1);
-        } else {
-            wanting.remove(s);
-            budget.markStarved(-1);
+        boolean budgetStarved = wantingNow && budgetShort;
+        if (budgetStarved && s.ticket == 0) {
+            s.ticket = budget.markStarved();
+        } else if (!wantingNow && s.ticket != 0) {
+            budget.unmarkStarved(s.ticket);
+            s.ticket = 0;
         }
-        s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, clock.nanoTime());
     }
 
     /** Gives back budget memory the stream reserved but does not hold. */
@@ -485,6 +547,8 @@ public final class InboundFlowController {
         long lastActivityNanos;
         int index;
         boolean wanting;
+        /** The budget's starved ticket while the budget (not the connection window) starves it; else 0. */
+        long ticket;
         boolean revokePending;
         boolean idleRevoked;
         boolean acceptingData = true;

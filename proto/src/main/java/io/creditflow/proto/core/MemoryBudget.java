@@ -1,6 +1,7 @@
 package io.creditflow.proto.core;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,10 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Receivers {@linkplain #tryReserve reserve} before they grant credit and {@linkplain #release
  * release} when the application has consumed the data (or the credit is revoked or the stream
  * closes). When the budget is short, reservations are partial; a receiver that got less than it
- * wanted registers a {@link Waiter} and counts itself as {@linkplain #markStarved starved}, which is
- * the signal other receivers use to revoke credit that idle streams hold unused (see
- * docs/protocol.md, "Memory budget and revoke"). Embedders may also charge their own buffers to the
- * budget (the demo broker charges its topic buffers), so that retained data withholds credit too.
+ * wanted registers a {@link Waiter} and takes a {@linkplain #markStarved starved ticket}. Tickets are
+ * the signal other receivers use to revoke credit that idle streams hold unused, and they order the
+ * starved streams globally: the oldest ticket has priority, so memory freed anywhere accumulates for
+ * one stream at a time instead of being spread in fragments no stream can use (see docs/protocol.md,
+ * "Memory budget and revoke"). Embedders may also charge their own buffers to the budget, so that
+ * retained data withholds credit too.
  *
  * <p>The four questions: bound = {@link #limitBytes()}; when full, reservations return less (never
  * block, never fail with an exception); the pressure goes to the peers as withheld credit; observed
@@ -33,7 +36,8 @@ public final class MemoryBudget {
     private final AtomicLong reservedBytes = new AtomicLong();
     private final AtomicLong peakReservedBytes = new AtomicLong();
     private final AtomicInteger streams = new AtomicInteger();
-    private final AtomicInteger starvedStreams = new AtomicInteger();
+    private final AtomicLong tickets = new AtomicLong();
+    private final ConcurrentSkipListSet<Long> starved = new ConcurrentSkipListSet<>();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
     private MemoryBudget(long limitBytes) {
@@ -140,15 +144,32 @@ public final class MemoryBudget {
         assert after >= 0;
     }
 
-    /** Marks one stream as starved (+1) or no longer starved (-1). */
-    public void markStarved(int delta) {
-        int after = starvedStreams.addAndGet(delta);
-        assert after >= 0;
+    /**
+     * Marks a stream as starved: it wants credit the budget cannot give.
+     *
+     * @return the stream's ticket; tickets increase, so a smaller one has waited longer
+     */
+    public long markStarved() {
+        long ticket = tickets.incrementAndGet();
+        starved.add(ticket);
+        return ticket;
+    }
+
+    /** The stream holding {@code ticket} is no longer starved. */
+    public void unmarkStarved(long ticket) {
+        boolean removed = starved.remove(ticket);
+        assert removed : "unknown ticket " + ticket;
+    }
+
+    /** The ticket of the stream that has been starved longest (it has priority), or 0 if none is. */
+    public long oldestStarvedTicket() {
+        Long first = starved.isEmpty() ? null : starved.first();
+        return first == null ? 0 : first;
     }
 
     /** True while some stream wants credit the budget cannot give: idle credit should be revoked. */
     public boolean isUnderPressure() {
-        return starvedStreams.get() > 0;
+        return !starved.isEmpty();
     }
 
     /**
@@ -181,7 +202,7 @@ public final class MemoryBudget {
     }
 
     public int starvedStreams() {
-        return starvedStreams.get();
+        return starved.size();
     }
 
     private void updatePeak(long value) {
@@ -196,7 +217,7 @@ public final class MemoryBudget {
     @Override
     public String toString() {
         return "MemoryBudget(reserved=" + reservedBytes.get() + ", limit=" + limitBytes
-                + ", streams=" + streams.get() + ", starved=" + starvedStreams.get() + ')';
+                + ", streams=" + streams.get() + ", starved=" + starved.size() + ')';
     }
 
     /**

@@ -39,8 +39,9 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
         void writeMessage();
 
         /**
-         * The next message ({@code neededBytes}) waits for credit: stream bytes if
-         * {@code streamBytesShort}, otherwise stream messages or connection bytes.
+         * The next message ({@code neededBytes}) waits for credit. {@code streamBytesShort} is true when
+         * stream bytes are all it lacks (a Blocked frame is then worth sending); otherwise it waits for
+         * stream messages or connection bytes.
          */
         void onCreditStall(long neededBytes, boolean streamBytesShort);
 
@@ -102,7 +103,8 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
                     break;
                 }
                 if (!window.canSend(size)) {
-                    stream.onCreditStall(size, size > window.availableBytes());
+                    // Only bytes are worth reporting: without message credit, more bytes would not help.
+                    stream.onCreditStall(size, size > window.availableBytes() && window.availableMessages() > 0);
                     break;
                 }
                 if (size > connectionAvailableBytes) {

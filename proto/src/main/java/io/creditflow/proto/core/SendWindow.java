@@ -38,6 +38,7 @@ public final class SendWindow {
     public void addCredit(long bytes, long messages) {
         availableBytes = Credits.saturatedAdd(availableBytes, bytes);
         availableMessages = Credits.saturatedAdd(availableMessages, messages);
+        blockedReported = false; // if still short, the receiver hears the current need again
     }
 
     /**
@@ -48,12 +49,15 @@ public final class SendWindow {
     public long revoke(long keepBytes) {
         long returned = Math.max(0, availableBytes - Math.max(0, keepBytes));
         availableBytes -= returned;
+        // The receiver forgets reported needs when its revoke is answered: report again if still short.
+        blockedReported = false;
         return returned;
     }
 
     /**
      * Records that a Blocked frame is due for the current stall. Returns true once per stall (until the
-     * next message is sent), so the peer hears about each stall exactly once.
+     * next message is sent or the credit changes), so the peer hears about each stall once, and again
+     * whenever its grants or revokes leave the stream short.
      */
     public boolean markBlockedReported() {
         if (blockedReported) {

@@ -192,6 +192,29 @@ class InboundFlowControllerTest {
     }
 
     @Test
+    void aRevokedStreamStaysQuietUntilItsSenderReportsANeed() {
+        MemoryBudget budget = MemoryBudget.ofBytes(MIB);
+        InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
+        ReceiveStream idle = c.openStream(1, true, new StallTimer());
+        c.openStream(3, false, new StallTimer());
+        c.onBlocked(idle, 10 * KIB); // crossed the revoke below
+        c.tick();
+        clock.advanceMillis(150);
+        c.tick();
+        assertThat(sink.revokes).containsExactly(1);
+        c.onRevokeAck(idle, MIB);
+        sink.clear();
+        for (int i = 0; i < 10; i++) {
+            clock.advanceMillis(100);
+            c.tick();
+        }
+        assertThat(sink.grants.stream().filter(g -> g.streamId() == 1)).as("no grant/revoke churn").isEmpty();
+        assertThat(sink.revokes).isEmpty();
+        c.onBlocked(idle, 10 * KIB);
+        assertThat(idle.windowBytes()).as("a fresh report is honoured").isGreaterThanOrEqualTo(10 * KIB);
+    }
+
+    @Test
     void revokeAckWithoutRevokeOrBeyondWindowIsAnError() {
         InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
         ReceiveStream s = c.openStream(1, false, new StallTimer());
@@ -201,6 +224,7 @@ class InboundFlowControllerTest {
         InboundFlowController d = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
         ReceiveStream idle = d.openStream(1, false, new StallTimer());
         d.openStream(3, false, new StallTimer());
+        d.tick();
         clock.advanceMillis(200);
         d.tick();
         assertThatThrownBy(() -> d.onRevokeAck(idle, MIB + 1)).isInstanceOfSatisfying(ProtocolException.class,

@@ -56,9 +56,14 @@ class MemoryBudgetTest {
         }
         assertThat(b.fairShareBytes()).isEqualTo(250);
         assertThat(b.isUnderPressure()).isFalse();
-        b.markStarved(1);
+        assertThat(b.oldestStarvedTicket()).isZero();
+        long first = b.markStarved();
+        long second = b.markStarved();
         assertThat(b.isUnderPressure()).isTrue();
-        b.markStarved(-1);
+        assertThat(b.oldestStarvedTicket()).as("the longest waiting has priority").isEqualTo(first);
+        b.unmarkStarved(first);
+        assertThat(b.oldestStarvedTicket()).isEqualTo(second);
+        b.unmarkStarved(second);
         assertThat(b.isUnderPressure()).isFalse();
     }
 

@@ -91,7 +91,7 @@ class OutboundFlowControllerTest {
         assertThat(c.writePass(() -> true)).isEqualTo(50);
         assertThat(log).containsOnly(3);
         assertThat(stalled.isScheduled()).as("left the turn order until credit arrives").isFalse();
-        assertThat(stalled.blocked).containsExactly(1000L);
+        assertThat(stalled.blocked).as("no message credit: more bytes would not help, so no Blocked").isEmpty();
         stalled.window.addCredit(10_000, 10);
         c.onStreamReady(stalled);
         assertThat(c.writePass(() -> true)).isEqualTo(5);
@@ -110,6 +110,19 @@ class OutboundFlowControllerTest {
         c.onStreamReady(s);
         c.writePass(() -> true);
         assertThat(s.blocked).as("a new stall after a send is reported again").containsExactly(1000L, 1000L);
+    }
+
+    @Test
+    void reportsBlockedAgainWhenARevokeLeavesTheStreamShort() {
+        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
+        FakeSource s = source(1, 2, 1000, 800, 10);
+        c.onStreamReady(s);
+        c.writePass(() -> true);
+        assertThat(s.blocked).containsExactly(1000L);
+        assertThat(s.window.revoke(0)).isEqualTo(800);
+        c.onStreamReady(s);
+        c.writePass(() -> true);
+        assertThat(s.blocked).containsExactly(1000L, 1000L);
     }
 
     @Test

@@ -237,7 +237,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         }
         inbound.close();
         stalls.stopAll(settings.clock().nanoTime());
-        budget.release(0);
         DefaultStream s;
         while ((s = writeRequests.poll()) != null) {
             s.closeWith(status); // opened locally but never registered
@@ -347,8 +346,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     public void onData(int streamId, ByteBuf payload, int frameBytes) {
         boolean handedOver = false;
         try {
+            if (closing) {
+                return; // frames after a close in the same read are discarded
+            }
             requireHandshake();
             int size = payload.readableBytes();
+            if (size > settings.maxMessageBytes()) {
+                throw ProtocolException.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
+                        + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
+            }
             DefaultStream s = streams.get(streamId);
             if (s == null || s.receive == null) {
                 classifyUnknownStream(streamId, "Data");
@@ -363,6 +369,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             inbound.onData(s.receive, size);
             bytesReceived += size;
             unconsumedInboundBytes += frameBytes;
+            s.unconsumedWireBytes += frameBytes;
             handedOver = true;
             s.onData(payload, frameBytes);
         } finally {
@@ -374,6 +381,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     @Override
     public void onControl(Frame frame, int frameBytes) {
+        if (closing) {
+            return; // frames after a close in the same read are discarded
+        }
         if (!handshakeReceived) {
             if (!frame.hasHandshake()) {
                 throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
@@ -423,7 +433,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         long maxMessage = Integer.toUnsignedLong(s.getMaxMessageBytes());
         if (maxMessage == 0 || maxMessage > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT
                 || maxFrame < maxMessage + FrameWriter.MAX_DATA_HEADER_BYTES
-                || s.getInitialConnectionWindowBytes() == 0 || s.getMaxMetadataBytes() == 0) {
+                || Long.compareUnsigned(s.getInitialConnectionWindowBytes(), maxMessage) < 0
+                || s.getMaxMetadataBytes() == 0) {
             throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
                     + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
                     + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
@@ -438,7 +449,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         tickFuture = loop.scheduleAtFixedRate(this::tick, EndpointSettings.TICK_NANOS, EndpointSettings.TICK_NANOS,
                 TimeUnit.NANOSECONDS);
         handshakeFuture.complete(this);
-        writePassNeeded = true; // streams opened before the handshake
     }
 
     private boolean isRemoteId(int id) {
@@ -502,7 +512,14 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             stream.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "refused", false, 0));
             return;
         }
-        stream.bind(listener);
+        try {
+            stream.bind(listener);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stream " + id + ": onOpen threw", e);
+            writeReset(id, ErrorCode.APPLICATION_ERROR, "onOpen threw " + e);
+            stream.closeWith(new CloseStatus(ErrorCode.APPLICATION_ERROR, "onOpen threw " + e, false, 0));
+            return;
+        }
         remoteStreamsOpen++;
         register(stream);
     }
@@ -616,6 +633,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             classifyUnknownStream(id, "Revoke");
         } else if (s.state.canSend()) {
             returned = s.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+            if (s.registered) {
+                outbound.onStreamReady(s); // re-evaluate: a waiting message is reported as Blocked again
+                writePassNeeded = true;
+            }
         }
         writeControl(Frame.newBuilder()
                 .setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returned)).build());
@@ -666,10 +687,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     /** The application consumed data from {@code s} (push: after onMessage; pull: messages closed). */
     void onConsumed(DefaultStream s, long bytes, long messages, long wireBytes) {
-        unconsumedInboundBytes -= wireBytes;
-        if (s.receive != null && !s.receive.isClosed()) {
-            inbound.onConsumed(s.receive, bytes, messages);
+        if (s.receive == null || s.receive.isClosed()) {
+            return; // already released in full when the stream was removed
         }
+        unconsumedInboundBytes -= wireBytes;
+        s.unconsumedWireBytes -= wireBytes;
+        inbound.onConsumed(s.receive, bytes, messages);
         if (readPaused && unconsumedInboundBytes <= settings.readLowWatermarkBytes()) {
             setReadPaused(false);
         }
@@ -838,6 +861,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         if (s.receive != null) {
             inbound.onStreamClosed(s.receive);
         }
+        unconsumedInboundBytes -= s.unconsumedWireBytes;
+        s.unconsumedWireBytes = 0;
+        if (readPaused && unconsumedInboundBytes <= settings.readLowWatermarkBytes()) {
+            setReadPaused(false);
+        }
         if (s.local) {
             localStreamsOpen.decrementAndGet();
         } else {
@@ -917,7 +945,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             throw new IllegalStateException("handshake not complete");
         }
         Map<String, String> metadata = options.metadata();
-        if (metadata.size() > peer.getMaxMetadataEntries() || metadataBytes(metadata) > peer.getMaxMetadataBytes()) {
+        int openFrameBytes = Open.newBuilder().setStreamId(Integer.MAX_VALUE).putAllMetadata(metadata).build()
+                .getSerializedSize() + 8;
+        if (metadata.size() > peer.getMaxMetadataEntries() || metadataBytes(metadata) > peer.getMaxMetadataBytes()
+                || Integer.toUnsignedLong(openFrameBytes) > Integer.toUnsignedLong(peer.getMaxFrameBytes())) {
             throw new IllegalArgumentException("metadata: " + metadata.size() + " entries, " + metadataBytes(metadata)
                     + " bytes (expected: <= " + peer.getMaxMetadataEntries() + " entries, <= "
                     + peer.getMaxMetadataBytes() + " bytes, the peer's limits)");
@@ -942,7 +973,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             int id = nextLocalStreamId;
             nextLocalStreamId += 2;
             DefaultStream stream = new DefaultStream(this, id, true, metadata, options);
-            stream.bind(options.listener());
+            stream.bind(options.listener()); // an exception from onOpen reaches the caller; nothing is sent
             localStreamsOpen.incrementAndGet();
             execute(() -> openLocal(stream));
             return stream;

@@ -12,6 +12,7 @@ import io.creditflow.transport.Connection;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.OfferResult;
+import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamListener;
@@ -55,6 +56,8 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     volatile StreamState state = StreamState.OPEN;
     /** True once the stream is known to the peer (Open written or received): data may be written. */
     boolean registered;
+    /** Wire bytes of data frames received and not yet consumed (for the connection's read watermarks). */
+    long unconsumedWireBytes;
     boolean halfCloseWritten;
     private boolean scheduled;
     private Object staged;
@@ -84,7 +87,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     /** Chooses the receive mode: push through {@code listener}, or pull for {@link StreamListener#PULL}. */
     void bind(StreamListener listener) {
-        if (listener == StreamListener.PULL) {
+        if (listener instanceof PullListener) {
             if (pullQueue == null) {
                 this.pullQueue = newPullQueue();
             }
@@ -98,11 +101,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             }
         }
         this.listener = listener;
-        try {
-            listener.onOpen(this);
-        } catch (RuntimeException e) {
-            connection.onListenerFailure(this, "onOpen", e);
-        }
+        listener.onOpen(this); // exceptions go to the caller, who refuses the stream
     }
 
     // ---------------------------------------------------------------- public API, any thread
@@ -366,8 +365,12 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             } finally {
                 m.close();
             }
-        } else {
-            pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes));
+        } else if (pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes))) {
+            try {
+                ((PullListener) listener).onReadable(this);
+            } catch (RuntimeException e) {
+                connection.onListenerFailure(this, "onReadable", e);
+            }
         }
     }
 
@@ -388,20 +391,22 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         }
     }
 
-    /** True when nothing received is left for the application (pull mode: every message taken). */
+    /**
+     * True when the application has consumed everything received: in pull mode every message was taken
+     * <em>and closed</em> (consumption reported to the loop), so memory is released only when it is free.
+     */
     boolean receiveDrained() {
-        return pullQueue == null || pullQueue.isEmpty();
+        return receive == null || receive.bufferedMessages() == 0;
     }
 
     void onRemoteHalfClose() {
-        if (pushMode) {
-            try {
-                listener.onHalfClose(this);
-            } catch (RuntimeException e) {
-                connection.onListenerFailure(this, "onHalfClose", e);
-            }
-        } else {
+        if (!pushMode) {
             pullQueue.finish();
+        }
+        try {
+            listener.onHalfClose(this);
+        } catch (RuntimeException e) {
+            connection.onListenerFailure(this, "onHalfClose", e);
         }
     }
 
@@ -428,7 +433,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             pullQueue.close(finalStatus);
         }
         stalls.stopAll(connection.settings.clock().nanoTime());
-        if (pushMode && listener != null) {
+        if (listener != null) {
             try {
                 listener.onClose(this, finalStatus);
             } catch (RuntimeException e) {

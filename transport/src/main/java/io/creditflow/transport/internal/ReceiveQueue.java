@@ -39,12 +39,18 @@ final class ReceiveQueue {
         this.applyThresholdMessages = Math.max(1, applyThresholdMessages);
     }
 
-    /** Event loop: a message arrived. */
-    void add(DefaultMessage message) {
+    /**
+     * Event loop: a message arrived.
+     *
+     * @return true if the queue was empty before (the stream is now readable)
+     */
+    boolean add(DefaultMessage message) {
         lock.lock();
         try {
+            boolean wasEmpty = messages.isEmpty();
             messages.addLast(message);
             notEmpty.signal();
+            return wasEmpty;
         } finally {
             lock.unlock();
         }

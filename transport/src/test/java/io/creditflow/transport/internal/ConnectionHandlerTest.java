@@ -170,6 +170,69 @@ class ConnectionHandlerTest {
     }
 
     @Test
+    void aResetStreamReleasesItsUnconsumedBytesFromTheReadWatermark() {
+        EmbeddedPeer p = server(new TestEndpoint().streamWindowBytes(64 * 1024).readWatermarks(2000, 4000));
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        for (int i = 0; i < 4; i++) {
+            p.sendData(1, 1000);
+        }
+        assertThat(p.channel.config().isAutoRead()).isFalse();
+        p.send(Frame.newBuilder().setReset(io.creditflow.proto.wire.Reset.newBuilder().setStreamId(1)
+                .setCode(ErrorCode.CANCEL)).build());
+        assertThat(p.handler.stats().unconsumedInboundBytes()).isZero();
+        assertThat(p.channel.config().isAutoRead()).as("the reset stream's data no longer counts").isTrue();
+    }
+
+    @Test
+    void aListenerWhoseOnOpenThrowsGetsItsStreamRefusedNotAZombie() {
+        peer = new EmbeddedPeer(new TestEndpoint().clock(clock).streamHandler(s -> new StreamListener() {
+            @Override
+            public void onOpen(Stream stream) {
+                throw new IllegalStateException("boom");
+            }
+        }).build(), false);
+        EmbeddedPeer p = peer;
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        List<Frame> resets = p.read(Frame.BodyCase.RESET);
+        assertThat(resets).hasSize(1);
+        assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.APPLICATION_ERROR);
+        assertThat(p.handler.stats().openStreams()).isZero();
+        assertThat(p.read(Frame.BodyCase.CREDIT)).as("no credit for a refused stream").isEmpty();
+    }
+
+    @Test
+    void aMessageOverMaxMessageBytesIsRefusedEvenWithinTheFrameLimit() {
+        EmbeddedPeer p = server(new TestEndpoint().maxMessageBytes(1000));
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        p.read();
+        p.sendData(1, 1001);
+        List<Frame> goAway = p.read(Frame.BodyCase.GO_AWAY);
+        assertThat(goAway).hasSize(1);
+        assertThat(goAway.get(0).getGoAway().getCode()).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
+    }
+
+    @Test
+    void framesAfterAConnectionErrorInTheSameReadAreIgnored() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.read();
+        io.netty.buffer.ByteBuf both = io.netty.buffer.Unpooled.buffer();
+        io.netty.buffer.ByteBuf bad = io.creditflow.proto.codec.FrameWriter.encode(io.netty.buffer.ByteBufAllocator.DEFAULT,
+                Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0)).build());
+        io.netty.buffer.ByteBuf open = io.creditflow.proto.codec.FrameWriter.encode(io.netty.buffer.ByteBufAllocator.DEFAULT,
+                Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        both.writeBytes(bad).writeBytes(open);
+        bad.release();
+        open.release();
+        p.sendRaw(both);
+        assertThat(p.read(Frame.BodyCase.GO_AWAY)).hasSize(1);
+        assertThat(accepted).as("the Open after the error never reached the handler").isEmpty();
+    }
+
+    @Test
     void dataOnAStreamThatWasNeverOpenedIsAConnectionError() {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();
