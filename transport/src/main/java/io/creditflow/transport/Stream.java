@@ -85,6 +85,12 @@ public interface Stream {
     void cancel(String reason);
 
     /**
+     * Like {@link #cancel(String)}, with the error code the peer sees (for example
+     * {@code SLOW_CONSUMER} when a consumer is evicted). Idempotent.
+     */
+    void reset(io.creditflow.proto.wire.ErrorCode code, String reason);
+
+    /**
      * Push mode: asks for {@code n} more messages (adds to demand; {@link Long#MAX_VALUE} means
      * unlimited). This is what grants the peer message credit.
      */
@@ -100,6 +106,13 @@ public interface Stream {
      * @throws IllegalStateException if the stream is in push mode, or a wait is attempted on an event loop
      */
     Message poll(long timeout, TimeUnit unit) throws InterruptedException;
+
+    /**
+     * Pull mode: the payload size of the message {@code poll} would return next, or -1 if none is
+     * waiting. Lets an application check that it has room before it takes a message (and so before the
+     * sender gets the credit back).
+     */
+    int peekSize();
 
     /** True once the peer half-closed (or the stream closed) and no received message is left to take. */
     boolean isReceiveFinished();

@@ -189,7 +189,15 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public void cancel(String reason) {
-        connection.execute(() -> connection.resetStream(this, ErrorCode.CANCEL, reason == null ? "" : reason));
+        reset(ErrorCode.CANCEL, reason);
+    }
+
+    @Override
+    public void reset(ErrorCode code, String reason) {
+        if (code == null || code == ErrorCode.NO_ERROR || code == ErrorCode.UNRECOGNIZED) {
+            throw new IllegalArgumentException("code: " + code + " (expected: an error code)");
+        }
+        connection.execute(() -> connection.resetStream(this, code, reason == null ? "" : reason));
     }
 
     @Override
@@ -219,6 +227,15 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             EventLoops.checkNotOnEventLoop("poll with a timeout");
         }
         return queue.poll(timeout, unit);
+    }
+
+    @Override
+    public int peekSize() {
+        ReceiveQueue queue = pullQueue;
+        if (queue == null) {
+            throw new IllegalStateException("peekSize is for pull-mode streams");
+        }
+        return queue.peekSize();
     }
 
     @Override

@@ -168,6 +168,17 @@ final class ReceiveQueue {
         }
     }
 
+    /** Payload size of the next message, or -1. */
+    int peekSize() {
+        lock.lock();
+        try {
+            DefaultMessage head = messages.peekFirst();
+            return head == null ? -1 : head.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     boolean isEmpty() {
         lock.lock();
         try {

@@ -1,0 +1,179 @@
+package io.creditflow.broker;
+
+import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.server.Server;
+import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo broker: producers publish to topics, subscriptions fan messages out or share them in
+ * consumer groups, and a slow consumer can never grow the broker's memory without bound. Built only on
+ * the public creditflow API ({@link Server}, {@code Stream}, {@code PullListener}).
+ *
+ * <p>Memory: every message byte held by the broker (topic buffers and subscription queues) is charged
+ * to one {@link MemoryBudget} of {@link BrokerConfig#budgetBytes()}; the transport's receive windows
+ * are bounded separately by the server's own budget.
+ *
+ * <p>Thread-safe. Work happens on the transport's event loops (under per-topic locks) and on one
+ * broker timer thread (catch-up, DISCONNECT stall checks, rates, HTTP retries).
+ */
+public final class Broker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+
+    private final BrokerConfig config;
+    private final MemoryBudget budget;
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+    private final Server server;
+    private final HttpEdge http;
+    private volatile boolean shuttingDown;
+
+    private Broker(BrokerConfig config) throws InterruptedException {
+        this.config = config;
+        this.budget = MemoryBudget.ofBytes(config.budgetBytes());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "creditflow-broker-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = Server.builder().host(config.host()).port(config.port())
+                .streamWindowBytes(config.producerWindowBytes())
+                .maxMessageBytes(config.maxMessageBytes())
+                .streamHandler(this::route)
+                .build().start();
+        timer.scheduleAtFixedRate(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+        this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
+    }
+
+    /** Starts a broker: binds the creditflow port and, unless disabled, the HTTP port. */
+    public static Broker start(BrokerConfig config) throws InterruptedException {
+        return new Broker(config);
+    }
+
+    private StreamListener route(Stream stream) {
+        Map<String, String> md = stream.metadata();
+        String role = md.getOrDefault(BrokerProtocol.ROLE, "");
+        try {
+            if (shuttingDown) {
+                return null; // refused: retryable on another broker
+            }
+            Topic topic = topic(BrokerProtocol.checkTopic(md.get(BrokerProtocol.TOPIC)));
+            if (BrokerProtocol.PRODUCE.equals(role)) {
+                return new ProducerLink(topic);
+            }
+            if (BrokerProtocol.CONSUME.equals(role)) {
+                String subscription = md.get(BrokerProtocol.SUBSCRIPTION);
+                if (subscription == null || subscription.isEmpty()) {
+                    throw new IllegalArgumentException("subscription: missing (expected: a name)");
+                }
+                SubscriptionPolicy policy = SubscriptionPolicy.parse(md.getOrDefault(BrokerProtocol.POLICY, "block"));
+                return new ConsumerLink(topic, subscription, policy);
+            }
+            throw new IllegalArgumentException("role: '" + role + "' (expected: produce or consume)");
+        } catch (IllegalArgumentException e) {
+            stream.cancel("bad stream metadata: " + e.getMessage());
+            return StreamListener.PULL;
+        }
+    }
+
+    /** The topic of that name, created on first use. */
+    Topic topic(String name) {
+        return topics.computeIfAbsent(name, n -> new Topic(this, n, config, budget));
+    }
+
+    /** Publishes through the same path as the HTTP edge (for embedding and tests). */
+    Topic.PublishOutcome publish(String topic, byte[] payload) {
+        return topic(BrokerProtocol.checkTopic(topic)).tryPublish(payload);
+    }
+
+    void pumpLater(Topic topic) {
+        timer.execute(topic::pump);
+    }
+
+    void runLater(Runnable r) {
+        timer.execute(r);
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (Topic t : topics.values()) {
+            try {
+                t.tick(now);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "topic " + t.name + " tick failed", e);
+            }
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The HTTP edge's port, or -1 if it is disabled. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** The broker-wide budget: every message byte the broker holds is reserved here. */
+    public MemoryBudget budget() {
+        return budget;
+    }
+
+    /** The transport's receive budget (producer windows). */
+    public MemoryBudget transportBudget() {
+        return server.memoryBudget();
+    }
+
+    public List<TopicStats> stats() {
+        return topics.values().stream().map(Topic::stats).sorted((a, b) -> a.name().compareTo(b.name())).toList();
+    }
+
+    /** The Prometheus text exposition of every figure (what {@code GET /metrics} returns). */
+    public String metrics() {
+        return Metrics.render(this);
+    }
+
+    /**
+     * Graceful shutdown (what SIGTERM does): the HTTP edge stops, new streams are refused, GOAWAY goes to
+     * every connection, buffered messages keep flowing to consumers, who get a half-close once their
+     * subscription is drained; after {@code grace} whatever is left is closed.
+     */
+    public CompletionStage<Void> shutdown(Duration grace) {
+        shuttingDown = true;
+        if (http != null) {
+            http.close();
+        }
+        for (Topic t : topics.values()) {
+            t.startDraining();
+        }
+        return server.shutdown(grace).whenComplete((v, e) -> timer.shutdownNow());
+    }
+
+    /** Closes at once. */
+    @Override
+    public void close() {
+        shuttingDown = true;
+        if (http != null) {
+            http.close();
+        }
+        timer.shutdownNow();
+        server.close();
+    }
+
+    /** True once every topic buffer and subscription queue is empty. */
+    public boolean isDrained() {
+        return topics.values().stream().allMatch(Topic::isDrained);
+    }
+}

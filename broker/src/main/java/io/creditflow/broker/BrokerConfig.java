@@ -1,0 +1,209 @@
+package io.creditflow.broker;
+
+import java.time.Duration;
+
+/**
+ * The broker's settings. Immutable; build with {@link #builder()}. Every bound in the broker is here,
+ * with its default and why (docs/boundaries.md lists them with the rest of the pressure chain).
+ */
+public final class BrokerConfig {
+    private final String host;
+    private final int port;
+    private final int httpPort;
+    private final long budgetBytes;
+    private final long topicBufferBytes;
+    private final int topicBufferMessages;
+    private final long subscriptionQueueBytes;
+    private final int subscriptionQueueMessages;
+    private final Duration disconnectStall;
+    private final int maxMessageBytes;
+    private final long producerWindowBytes;
+    private final boolean httpPauseInsteadOfReject;
+    private final Duration shutdownGrace;
+
+    private BrokerConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.httpPort = b.httpPort;
+        this.budgetBytes = b.budgetBytes;
+        this.topicBufferBytes = b.topicBufferBytes;
+        this.topicBufferMessages = b.topicBufferMessages;
+        this.subscriptionQueueBytes = b.subscriptionQueueBytes;
+        this.subscriptionQueueMessages = b.subscriptionQueueMessages;
+        this.disconnectStall = b.disconnectStall;
+        this.maxMessageBytes = b.maxMessageBytes;
+        this.producerWindowBytes = b.producerWindowBytes;
+        this.httpPauseInsteadOfReject = b.httpPauseInsteadOfReject;
+        this.shutdownGrace = b.shutdownGrace;
+        if (maxMessageBytes > topicBufferBytes || maxMessageBytes > subscriptionQueueBytes) {
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
+                    + " (expected: <= topicBufferBytes and subscriptionQueueBytes, or a largest message never fits)");
+        }
+        if (maxMessageBytes > budgetBytes) {
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= budgetBytes "
+                    + budgetBytes + ")");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** The creditflow port; 0 picks a free one. */
+    public int port() {
+        return port;
+    }
+
+    /** The HTTP edge's port; 0 picks a free one, -1 disables the edge. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** Broker-wide bound on buffered message bytes (topic buffers and subscription queues together). */
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    public long topicBufferBytes() {
+        return topicBufferBytes;
+    }
+
+    public int topicBufferMessages() {
+        return topicBufferMessages;
+    }
+
+    public long subscriptionQueueBytes() {
+        return subscriptionQueueBytes;
+    }
+
+    public int subscriptionQueueMessages() {
+        return subscriptionQueueMessages;
+    }
+
+    /** DISCONNECT: consumers that accept nothing for this long while messages wait are evicted. */
+    public Duration disconnectStall() {
+        return disconnectStall;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** The creditflow receive window per producer stream: bytes a producer may have in flight. */
+    public long producerWindowBytes() {
+        return producerWindowBytes;
+    }
+
+    /** HTTP edge: pause reading the request (TCP pushes back) instead of answering 503 when full. */
+    public boolean httpPauseInsteadOfReject() {
+        return httpPauseInsteadOfReject;
+    }
+
+    public Duration shutdownGrace() {
+        return shutdownGrace;
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 7000;
+        private int httpPort = 8080;
+        private long budgetBytes = 64L * 1024 * 1024;
+        private long topicBufferBytes = 1024 * 1024;
+        private int topicBufferMessages = 10_000;
+        private long subscriptionQueueBytes = 1024 * 1024;
+        private int subscriptionQueueMessages = 10_000;
+        private Duration disconnectStall = Duration.ofSeconds(5);
+        private int maxMessageBytes = 256 * 1024;
+        private long producerWindowBytes = 256 * 1024;
+        private boolean httpPauseInsteadOfReject;
+        private Duration shutdownGrace = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Builder httpPort(int port) {
+            if (port < -1 || port > 65535) {
+                throw new IllegalArgumentException("httpPort: " + port + " (expected: -1 to disable, or 0-65535)");
+            }
+            this.httpPort = port;
+            return this;
+        }
+
+        public Builder budgetBytes(long bytes) {
+            this.budgetBytes = positive("budgetBytes", bytes);
+            return this;
+        }
+
+        public Builder topicBuffer(long bytes, int messages) {
+            this.topicBufferBytes = positive("topicBufferBytes", bytes);
+            this.topicBufferMessages = (int) positive("topicBufferMessages", messages);
+            return this;
+        }
+
+        public Builder subscriptionQueue(long bytes, int messages) {
+            this.subscriptionQueueBytes = positive("subscriptionQueueBytes", bytes);
+            this.subscriptionQueueMessages = (int) positive("subscriptionQueueMessages", messages);
+            return this;
+        }
+
+        public Builder disconnectStall(Duration stall) {
+            if (stall == null || stall.isNegative() || stall.isZero()) {
+                throw new IllegalArgumentException("disconnectStall: " + stall + " (expected: > 0)");
+            }
+            this.disconnectStall = stall;
+            return this;
+        }
+
+        public Builder maxMessageBytes(int bytes) {
+            this.maxMessageBytes = (int) positive("maxMessageBytes", bytes);
+            return this;
+        }
+
+        public Builder producerWindowBytes(long bytes) {
+            this.producerWindowBytes = positive("producerWindowBytes", bytes);
+            return this;
+        }
+
+        public Builder httpPauseInsteadOfReject(boolean pause) {
+            this.httpPauseInsteadOfReject = pause;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("shutdownGrace: " + grace + " (expected: >= 0)");
+            }
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public BrokerConfig build() {
+            return new BrokerConfig(this);
+        }
+
+        private static long positive(String name, long value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+            return value;
+        }
+    }
+}

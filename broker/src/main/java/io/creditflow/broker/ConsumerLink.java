@@ -1,0 +1,59 @@
+package io.creditflow.broker;
+
+import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.PullListener;
+import io.creditflow.transport.Stream;
+
+/**
+ * A consumer's stream, as the broker sees it: the broker sends on it; it never expects data on it
+ * (anything the consumer sends is taken and discarded, so it cannot pin memory). Callbacks run on the
+ * connection's event loop and only take the topic's lock.
+ */
+final class ConsumerLink implements PullListener {
+    final Topic topic;
+    final String subscription;
+    final SubscriptionPolicy policy;
+    Stream stream;
+    long delivered;
+    long ignored;
+    /** Guarded by the topic's lock. */
+    boolean skip;
+    boolean evicted;
+
+    ConsumerLink(Topic topic, String subscription, SubscriptionPolicy policy) {
+        this.topic = topic;
+        this.subscription = subscription;
+        this.policy = policy;
+    }
+
+    @Override
+    public void onOpen(Stream stream) {
+        this.stream = stream;
+        topic.addConsumer(this);
+    }
+
+    @Override
+    public void onReady(Stream s) {
+        topic.pump();
+    }
+
+    @Override
+    public void onReadable(Stream s) {
+        for (int i = 0; i < 1024; i++) {
+            try (var m = s.poll(0, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (m == null) {
+                    return;
+                }
+                ignored++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onClose(Stream s, CloseStatus status) {
+        topic.removeConsumer(this);
+    }
+}

@@ -1,0 +1,133 @@
+package io.creditflow.broker;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+
+/** Renders the broker's figures in the Prometheus text exposition format (version 0.0.4). Stateless. */
+final class Metrics {
+    private Metrics() {
+    }
+
+    static String render(Broker broker) {
+        StringBuilder out = new StringBuilder(4096);
+        Writer w = new Writer(out);
+        w.gauge("creditflow_broker_buffered_bytes", "Message bytes held by the broker (topic buffers and "
+                + "subscription queues), all reserved in the broker budget", broker.budget().reservedBytes());
+        w.gauge("creditflow_broker_buffered_peak_bytes", "Largest creditflow_broker_buffered_bytes seen",
+                broker.budget().peakReservedBytes());
+        w.gauge("creditflow_broker_budget_bytes", "The broker budget", broker.budget().limitBytes());
+        w.gauge("creditflow_transport_receive_reserved_bytes", "Credit granted to producers and not yet "
+                + "consumed by the broker (transport budget)", broker.transportBudget().reservedBytes());
+        w.gauge("creditflow_process_heap_used_bytes", "JVM heap in use",
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        w.gauge("creditflow_process_direct_used_bytes", "Direct memory held by Netty's allocator (invisible to JMX)",
+                ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory());
+
+        var stats = broker.stats();
+        w.header("creditflow_topic_producers", "Producer streams attached", "gauge");
+        stats.forEach(t -> w.sample("creditflow_topic_producers", t.producers(), "topic", t.name()));
+        w.header("creditflow_topic_depth_messages", "Messages in the topic buffer", "gauge");
+        stats.forEach(t -> w.sample("creditflow_topic_depth_messages", t.depthMessages(), "topic", t.name()));
+        w.header("creditflow_topic_depth_bytes", "Bytes in the topic buffer", "gauge");
+        stats.forEach(t -> w.sample("creditflow_topic_depth_bytes", t.depthBytes(), "topic", t.name()));
+        w.header("creditflow_topic_published_messages_total", "Messages admitted into the topic", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_published_messages_total", t.publishedMessages(), "topic", t.name()));
+        w.header("creditflow_topic_published_bytes_total", "Payload bytes admitted into the topic", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_published_bytes_total", t.publishedBytes(), "topic", t.name()));
+        w.header("creditflow_topic_dispatched_messages_total", "Messages dispatched to subscriptions", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_dispatched_messages_total", t.dispatchedMessages(), "topic", t.name()));
+        w.header("creditflow_topic_unrouted_messages_total", "Messages dispatched with no subscription", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_unrouted_messages_total", t.unroutedMessages(), "topic", t.name()));
+        w.header("creditflow_topic_drain_bytes_per_second", "Smoothed dispatch rate (drives Retry-After)", "gauge");
+        stats.forEach(t -> w.sample("creditflow_topic_drain_bytes_per_second", t.drainBytesPerSecond(), "topic", t.name()));
+        w.header("creditflow_topic_http_rejects_total", "HTTP publishes answered 503", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_http_rejects_total", t.httpRejects(), "topic", t.name()));
+        w.header("creditflow_topic_evictions_total", "Subscriptions evicted (DISCONNECT)", "counter");
+        stats.forEach(t -> w.sample("creditflow_topic_evictions_total", t.evictions(), "topic", t.name()));
+        w.header("creditflow_topic_stalled_seconds_total", "Time the topic was stalled, by reason", "counter");
+        stats.forEach(t -> {
+            w.sample("creditflow_topic_stalled_seconds_total", t.topicFullNanos() / 1e9, "topic", t.name(),
+                    "reason", "topic_full");
+            w.sample("creditflow_topic_stalled_seconds_total", t.subscriptionFullNanos() / 1e9, "topic", t.name(),
+                    "reason", "subscription_full");
+            w.sample("creditflow_topic_stalled_seconds_total", t.budgetExhaustedNanos() / 1e9, "topic", t.name(),
+                    "reason", "budget_exhausted");
+        });
+
+        subscriptionFamily(w, stats, "creditflow_subscription_consumers", "Consumer streams of the subscription",
+                "gauge", TopicStats.SubscriptionStats::consumers);
+        subscriptionFamily(w, stats, "creditflow_subscription_depth_messages", "Messages queued for the subscription",
+                "gauge", TopicStats.SubscriptionStats::depthMessages);
+        subscriptionFamily(w, stats, "creditflow_subscription_depth_bytes", "Bytes queued for the subscription",
+                "gauge", TopicStats.SubscriptionStats::depthBytes);
+        subscriptionFamily(w, stats, "creditflow_subscription_consumer_credit_bytes",
+                "Credit its consumers granted the broker, not yet used", "gauge",
+                TopicStats.SubscriptionStats::consumerCreditBytes);
+        subscriptionFamily(w, stats, "creditflow_subscription_delivered_messages_total", "Messages handed to consumers",
+                "counter", TopicStats.SubscriptionStats::deliveredMessages);
+        subscriptionFamily(w, stats, "creditflow_subscription_dropped_messages_total", "Messages dropped by the policy",
+                "counter", TopicStats.SubscriptionStats::droppedMessages);
+        subscriptionFamily(w, stats, "creditflow_subscription_stalled_seconds_total",
+                "Time messages waited with no consumer credit (reason no_consumer_credit)", "counter",
+                s -> s.noConsumerCreditNanos() / 1e9);
+        return out.toString();
+    }
+
+    private static void subscriptionFamily(Writer w, java.util.List<TopicStats> stats, String name, String help,
+                                           String type,
+                                           java.util.function.ToDoubleFunction<TopicStats.SubscriptionStats> value) {
+        w.header(name, help, type);
+        for (TopicStats t : stats) {
+            for (TopicStats.SubscriptionStats s : t.subscriptions()) {
+                w.sample(name, value.applyAsDouble(s), "topic", t.name(), "subscription", s.name(), "policy",
+                        s.policy().label());
+            }
+        }
+    }
+
+    /** Appends HELP/TYPE headers and samples with escaped label values. */
+    private static final class Writer {
+        private final StringBuilder out;
+
+        Writer(StringBuilder out) {
+            this.out = out;
+        }
+
+        void header(String name, String help, String type) {
+            out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+            out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        }
+
+        void gauge(String name, String help, double value) {
+            header(name, help, "gauge");
+            sample(name, value);
+        }
+
+        void sample(String name, double value, String... labels) {
+            out.append(name);
+            if (labels.length > 0) {
+                out.append('{');
+                for (int i = 0; i < labels.length; i += 2) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    out.append(labels[i]).append("=\"").append(escape(labels[i + 1])).append('"');
+                }
+                out.append('}');
+            }
+            out.append(' ');
+            if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+                out.append((long) value);
+            } else {
+                out.append(String.format(Locale.ROOT, "%.6f", value));
+            }
+            out.append('\n');
+        }
+
+        private static String escape(String v) {
+            return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        }
+    }
+}

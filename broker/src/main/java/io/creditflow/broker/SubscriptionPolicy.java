@@ -1,0 +1,37 @@
+package io.creditflow.broker;
+
+import java.util.Locale;
+
+/** What a subscription does when its consumers fall behind and its queue is full. */
+public enum SubscriptionPolicy {
+    /**
+     * The topic stops dispatching until this subscription has room, so the producers stop getting
+     * credit: the slowest BLOCK subscriber sets the pace of the topic. Lossless.
+     */
+    BLOCK,
+    /** Evict the subscription's oldest queued message to make room; counted, visible as a sequence gap. */
+    DROP_OLDEST,
+    /** Discard the new message for this subscription; counted, visible as a sequence gap. */
+    DROP_NEWEST,
+    /**
+     * Evict the consumers (Reset with SLOW_CONSUMER and a reason) when the queue overflows or when they
+     * accept nothing for longer than the stall limit; the queue is freed.
+     */
+    DISCONNECT;
+
+    /** Parses {@code block}, {@code drop-oldest}, {@code DROP_OLDEST}, ... */
+    public static SubscriptionPolicy parse(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return valueOf(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("policy: " + text
+                    + " (expected: block, drop-oldest, drop-newest or disconnect)");
+        }
+    }
+
+    /** The command-line spelling: {@code drop-oldest}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,47 @@
+package io.creditflow.broker;
+
+import java.util.List;
+
+/**
+ * A snapshot of one topic and its subscriptions. Immutable.
+ *
+ * @param name topic name
+ * @param producers producer streams attached
+ * @param depthMessages messages in the topic buffer (admitted, not yet dispatched)
+ * @param depthBytes bytes in the topic buffer
+ * @param publishedMessages messages admitted since start
+ * @param publishedBytes payload bytes admitted since start
+ * @param dispatchedMessages messages dispatched to subscriptions
+ * @param unroutedMessages messages dispatched while the topic had no subscription (not kept)
+ * @param evictions DISCONNECT evictions
+ * @param droppedByEvictions messages freed with evicted subscriptions
+ * @param httpRejects HTTP publishes answered 503
+ * @param drainBytesPerSecond smoothed dispatch rate
+ * @param topicFullNanos time producers waited for room in the topic buffer
+ * @param subscriptionFullNanos time dispatch waited for a full BLOCK subscription
+ * @param budgetExhaustedNanos time producers waited for the broker budget
+ * @param subscriptions the subscriptions
+ */
+public record TopicStats(String name, int producers, long depthMessages, long depthBytes, long publishedMessages,
+                         long publishedBytes, long dispatchedMessages, long unroutedMessages, long evictions,
+                         long droppedByEvictions, long httpRejects, double drainBytesPerSecond, long topicFullNanos,
+                         long subscriptionFullNanos, long budgetExhaustedNanos, List<SubscriptionStats> subscriptions) {
+
+    /**
+     * One subscription.
+     *
+     * @param name subscription name
+     * @param policy what it does when full
+     * @param consumers member streams
+     * @param depthMessages messages queued
+     * @param depthBytes bytes queued
+     * @param consumerCreditBytes credit its consumers granted the broker, not yet used
+     * @param deliveredMessages messages handed to consumers
+     * @param droppedMessages messages its lossy policy dropped
+     * @param noConsumerCreditNanos time messages waited with no consumer credit
+     */
+    public record SubscriptionStats(String name, SubscriptionPolicy policy, int consumers, long depthMessages,
+                                    long depthBytes, long consumerCreditBytes, long deliveredMessages,
+                                    long droppedMessages, long noConsumerCreditNanos) {
+    }
+}
