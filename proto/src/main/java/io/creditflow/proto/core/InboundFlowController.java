@@ -21,9 +21,13 @@ import java.util.ArrayList;
  *     within {@link Config#connectionWindowBytes()}, so a stalled stream can only ever sit on its own
  *     credit and never on credit another stream needs.</li>
  * <li>Every byte held is reserved in the process-wide {@link MemoryBudget} first. When the budget or
- *     the connection window runs short, targets shrink to a fair share, the starved streams wait in
- *     FIFO order, and streams that hold credit they have not used for
- *     {@link Config#revokeIdleNanos()} are asked to give it back (Revoke / RevokeAck).</li>
+ *     the connection window runs short, targets shrink to a fair share and the starved streams wait
+ *     in order: first this connection's FIFO, then the budget's tickets (oldest first, across all
+ *     connections). A stream that is blocked on a message larger than its window and is not first in
+ *     line gets all it needs or nothing. Credit is taken back (Revoke / RevokeAck) from streams idle
+ *     for {@link Config#revokeIdleNanos()}, and from blocked streams not first in line, whose partial
+ *     credit they cannot use; without that, streams each holding part of what their next message
+ *     needs could wait on each other forever.</li>
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
  *
@@ -48,8 +52,8 @@ public final class InboundFlowController {
      * @param streamWindowMessages target messages per stream for pull-mode streams, or
      *        {@link Credits#UNLIMITED}
      * @param minGrantBytes the smallest target a stream is cut to when memory is short
-     * @param revokeIdleNanos how long a stream may hold unused credit without receiving anything before
-     *        it may be revoked (only while some other stream is starved)
+     * @param revokeIdleNanos how long a stream may hold unused credit, with no data received and no
+     *        grant made, before it may be revoked (only while some other stream is starved)
      */
     public record Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
                          long minGrantBytes, long revokeIdleNanos) {
@@ -80,8 +84,8 @@ public final class InboundFlowController {
 
     /** Streams still receiving (the peer has not half-closed them): the denominator of fair shares. */
     private int acceptingStreams;
-    /** Set while {@link #serveWanting} grants a budget-starved stream: fair-share caps apply. */
-    private boolean servingStarved;
+    /** The starved stream {@link #serveWanting} is granting right now (out of the FIFO, still first). */
+    private ReceiveStream serving;
     private long connectionGrantedBytes;
     private long connectionReceivedBytes;
     private long connectionReturnableBytes;
@@ -235,6 +239,7 @@ public final class InboundFlowController {
         connectionHoldBytes -= returnedBytes;
         releaseUnheld(s);
         serveWanting();
+        maybeGrant(s); // message credit that came due while the revoke was out (bytes stay quiet)
     }
 
     /** The peer half-closed {@code s}: it will send nothing more, so its unused credit is freed. */
@@ -306,7 +311,8 @@ public final class InboundFlowController {
 
     /**
      * Periodic housekeeping: while some stream is starved, revokes credit from streams that have held it
-     * unused for {@link Config#revokeIdleNanos()}. Cheap when nothing is starved.
+     * unused for {@link Config#revokeIdleNanos()} and from blocked streams that are not first in line,
+     * then retries the starved. Cheap when nothing is starved.
      */
     public void tick() {
         if (closed || !isUnderPressure()) {
@@ -344,7 +350,7 @@ public final class InboundFlowController {
      */
     private boolean hasPriority(ReceiveStream s) {
         ReceiveStream head = wanting.peekFirst();
-        if (head != null && head != s) {
+        if (s != serving && head != null && head != s) {
             return false;
         }
         long oldest = budget.oldestStarvedTicket();
@@ -355,12 +361,13 @@ public final class InboundFlowController {
         for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
             ReceiveStream s = wanting.pollFirst();
             s.wanting = false; // maybeGrant re-queues it at the back if it is still short (ticket kept)
-            // A starved stream is served at most its fair share, even if it was the only one starved.
-            servingStarved = s.ticket != 0;
+            // Served in FIFO order, so it keeps its place ahead of the rest for priority; and it is
+            // served at most its fair share, even if it was the only one starved.
+            serving = s;
             try {
                 maybeGrant(s);
             } finally {
-                servingStarved = false;
+                serving = null;
             }
             if (!s.wanting) {
                 setWanting(s, false, false);
@@ -372,11 +379,11 @@ public final class InboundFlowController {
     /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
     private long targetBytes(ReceiveStream s) {
         long target = Math.min(config.streamWindowBytes(), config.connectionWindowBytes());
-        if (!wanting.isEmpty()) {
+        if (!wanting.isEmpty() || s == serving) {
             long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
             target = Math.min(target, Math.max(config.minGrantBytes(), connectionShare));
         }
-        if (servingStarved || budget.isUnderPressure()) {
+        if ((s == serving && s.ticket != 0) || budget.isUnderPressure()) {
             target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
         }
         // A blocked message larger than the target raises it to the message's size: what the stream

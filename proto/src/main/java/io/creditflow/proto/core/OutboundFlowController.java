@@ -40,8 +40,9 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
 
         /**
          * The next message ({@code neededBytes}) waits for credit. {@code streamBytesShort} is true when
-         * stream bytes are all it lacks (a Blocked frame is then worth sending); otherwise it waits for
-         * stream messages or connection bytes.
+         * it lacks stream bytes while it has stream message credit (a Blocked frame is then worth
+         * sending; connection credit may be short as well); otherwise it waits for stream messages or
+         * only for connection bytes.
          */
         void onCreditStall(long neededBytes, boolean streamBytesShort);
 

@@ -215,6 +215,40 @@ class InboundFlowControllerTest {
     }
 
     @Test
+    void messageCreditThatCameDueDuringARevokeIsGrantedOnTheAck() {
+        MemoryBudget budget = MemoryBudget.ofBytes(MIB);
+        InboundFlowController c = controller(16 * MIB, MIB, 4, budget);
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        c.openStream(3, false, new StallTimer()); // starved: pressure
+        for (int i = 0; i < 4; i++) {
+            c.onData(s, 10);
+        }
+        c.tick();
+        clock.advanceMillis(150);
+        c.tick();
+        assertThat(sink.revokes).containsExactly(1);
+        c.onConsumed(s, 40, 4); // message credit is due, but a revoke is out
+        assertThat(s.windowMessages()).isZero();
+        c.onRevokeAck(s, s.windowBytes());
+        assertThat(s.windowMessages()).as("granted once the revoke is answered").isEqualTo(4);
+    }
+
+    @Test
+    void theOldestStarvedStreamKeepsPriorityWhileItIsBeingServed() {
+        InboundFlowController c = controller(100 * KIB, 100 * KIB, Credits.UNLIMITED, MemoryBudget.unlimited());
+        ReceiveStream big = c.openStream(1, false, new StallTimer());
+        c.onData(big, (int) (100 * KIB)); // holds the whole connection window, unconsumed
+        ReceiveStream first = c.openStream(3, false, new StallTimer());
+        ReceiveStream second = c.openStream(5, false, new StallTimer());
+        c.onBlocked(first, 60 * KIB);
+        c.onBlocked(second, 60 * KIB);
+        assertThat(c.starvedStreams()).isEqualTo(2);
+        c.onConsumed(big, 30 * KIB, 1); // frees 30 KiB: less than either needs
+        assertThat(first.windowBytes()).as("the first in line accumulates what is freed").isPositive();
+        assertThat(second.windowBytes()).as("the second takes all it needs or nothing").isZero();
+    }
+
+    @Test
     void revokeAckWithoutRevokeOrBeyondWindowIsAnError() {
         InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
         ReceiveStream s = c.openStream(1, false, new StallTimer());

@@ -344,6 +344,17 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     @Override
     public void onData(int streamId, ByteBuf payload, int frameBytes) {
+        try {
+            handleData(streamId, payload, frameBytes);
+        } catch (ProtocolException e) {
+            if (e.isConnectionError()) {
+                throw e; // decoding stops; the connection closes
+            }
+            onProtocolException(e); // a stream error: reset that stream and keep decoding this read
+        }
+    }
+
+    private void handleData(int streamId, ByteBuf payload, int frameBytes) {
         boolean handedOver = false;
         try {
             if (closing) {
@@ -381,6 +392,17 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     @Override
     public void onControl(Frame frame, int frameBytes) {
+        try {
+            handleControl(frame, frameBytes);
+        } catch (ProtocolException e) {
+            if (e.isConnectionError()) {
+                throw e;
+            }
+            onProtocolException(e);
+        }
+    }
+
+    private void handleControl(Frame frame, int frameBytes) {
         if (closing) {
             return; // frames after a close in the same read are discarded
         }
@@ -395,7 +417,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         switch (frame.getBodyCase()) {
             case HANDSHAKE -> throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
             case OPEN -> onOpen(frame.getOpen());
-            case DATA -> onData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
+            case DATA -> handleData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
             case CREDIT -> onCredit(frame.getCredit());
             case HALF_CLOSE -> onHalfClose(frame.getHalfClose().getStreamId());
             case RESET -> onReset(frame.getReset());
@@ -950,8 +972,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         if (metadata.size() > peer.getMaxMetadataEntries() || metadataBytes(metadata) > peer.getMaxMetadataBytes()
                 || Integer.toUnsignedLong(openFrameBytes) > Integer.toUnsignedLong(peer.getMaxFrameBytes())) {
             throw new IllegalArgumentException("metadata: " + metadata.size() + " entries, " + metadataBytes(metadata)
-                    + " bytes (expected: <= " + peer.getMaxMetadataEntries() + " entries, <= "
-                    + peer.getMaxMetadataBytes() + " bytes, the peer's limits)");
+                    + " bytes, Open frame " + openFrameBytes + " bytes (expected: <= " + peer.getMaxMetadataEntries()
+                    + " entries, <= " + peer.getMaxMetadataBytes() + " bytes, frame <= "
+                    + Integer.toUnsignedString(peer.getMaxFrameBytes()) + " bytes: the peer's limits)");
         }
         synchronized (openLock) {
             if (closed && closeStatus != null && closeStatus.code() != ErrorCode.NO_ERROR) {

@@ -85,7 +85,10 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         return new ReceiveQueue(s.streamWindowBytes() / 4, s.streamWindowMessages() / 4);
     }
 
-    /** Chooses the receive mode: push through {@code listener}, or pull for {@link StreamListener#PULL}. */
+    /**
+     * Chooses the receive mode: pull for any {@link PullListener} (including {@link StreamListener#PULL}),
+     * push for every other listener; then calls its {@code onOpen}.
+     */
     void bind(StreamListener listener) {
         if (listener instanceof PullListener) {
             if (pullQueue == null) {

@@ -233,6 +233,33 @@ class ConnectionHandlerTest {
     }
 
     @Test
+    void aStreamErrorInTheMiddleOfAReadResetsThatStreamAndTheRestOfTheReadStillCounts() {
+        EmbeddedPeer p = server(new TestEndpoint());
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(3)).build());
+        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        p.read();
+        io.netty.buffer.ByteBuf read = io.netty.buffer.Unpooled.buffer();
+        io.creditflow.proto.codec.FrameWriter.writeDataHeader(read, 1, 10); // after HalfClose: STREAM_CLOSED
+        read.writeZero(10);
+        io.creditflow.proto.codec.FrameWriter.writeDataHeader(read, 3, 20);
+        read.writeZero(20);
+        io.creditflow.proto.codec.FrameWriter.writeDataHeader(read, 3, 30);
+        read.writeZero(15); // the rest of this frame comes with the next read
+        p.sendRaw(read);
+        io.netty.buffer.ByteBuf rest = io.netty.buffer.Unpooled.buffer().writeZero(15);
+        p.sendRaw(rest);
+        List<Frame> resets = p.read(Frame.BodyCase.RESET);
+        assertThat(resets).hasSize(1);
+        assertThat(resets.get(0).getReset().getStreamId()).isEqualTo(1);
+        assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.STREAM_CLOSED);
+        assertThat(p.channel.isActive()).isTrue();
+        assertThat(accepted.get(1).stats().receivedMessages()).as("both frames after the error decoded").isEqualTo(2);
+        assertThat(accepted.get(1).stats().receivedBytes()).isEqualTo(50);
+    }
+
+    @Test
     void dataOnAStreamThatWasNeverOpenedIsAConnectionError() {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();

@@ -1,0 +1,46 @@
+package io.creditflow.cli;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/** Prints a rate line once a second on a daemon thread. */
+final class Progress {
+    private final Supplier<String> detail;
+    private final AtomicLong counter;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Progress(Supplier<String> detail, AtomicLong counter) {
+        this.detail = detail;
+        this.counter = counter;
+        this.thread = new Thread(this::loop, "progress");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void stop() {
+        running = false;
+        thread.interrupt();
+    }
+
+    private void loop() {
+        long start = System.nanoTime();
+        long last = counter.get();
+        for (int t = 1; running; t++) {
+            long wait = start + t * 1_000_000_000L - System.nanoTime();
+            try {
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = counter.get();
+            System.out.printf("%4ds %10s msg/s  %s%n", t, Fmt.rate(now - last), detail.get());
+            last = now;
+        }
+    }
+}
