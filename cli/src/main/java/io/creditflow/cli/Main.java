@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code ./creditflow} launcher. */
 @Command(name = "creditflow", mixinStandardHelpOptions = true, version = "creditflow 0.1.0",
         description = "A backpressure-aware, credit-based transport on the JVM: demos and tools.",
-        subcommands = {StallCommand.class})
+        subcommands = {DemoCommand.class, BrokerCommand.class, ProduceCommand.class, ConsumeCommand.class,
+            StallCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
