@@ -14,6 +14,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A creditflow server: accepts connections and hands the streams clients open to a
@@ -48,12 +51,19 @@ public final class Server implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final boolean ownsGroups;
     private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+    private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final AtomicLong refused = new AtomicLong();
     private volatile Channel serverChannel;
 
     private Server(Builder b, EndpointSettings settings) {
         this.settings = settings;
         this.host = b.host;
         this.requestedPort = b.port;
+        this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
         this.ownsGroups = settings.eventLoopGroup() == null;
         if (ownsGroups) {
             this.bossGroup = Transports.newGroup(settings.transport(), 1, "creditflow-accept");
@@ -78,6 +88,11 @@ public final class Server implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!admit(ch)) {
+                            refused.incrementAndGet();
+                            ch.close(); // refused at accept: no handshake, no buffers
+                            return;
+                        }
                         ConnectionHandler handler = new ConnectionHandler(settings, false);
                         connections.add(handler);
                         handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
@@ -91,6 +106,33 @@ public final class Server implements AutoCloseable {
         ChannelSetup.apply(settings, bootstrap::childOption);
         serverChannel = bootstrap.bind(host, requestedPort).sync().channel();
         return this;
+    }
+
+    /** Counts the connection against the caps, or says no; the count is given back when it closes. */
+    private boolean admit(Channel ch) {
+        InetAddress address = ch.remoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+        if (accepted.incrementAndGet() > maxConnections) {
+            accepted.decrementAndGet();
+            return false;
+        }
+        AtomicInteger mine = address == null ? null : perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+        if (mine != null && mine.incrementAndGet() > maxConnectionsPerAddress) {
+            mine.decrementAndGet();
+            accepted.decrementAndGet();
+            return false;
+        }
+        ch.closeFuture().addListener(f -> {
+            accepted.decrementAndGet();
+            if (mine != null && mine.decrementAndGet() == 0) {
+                perAddress.remove(address, mine);
+            }
+        });
+        return true;
+    }
+
+    /** Connections refused at accept because of {@code maxConnections} or {@code maxConnectionsPerAddress}. */
+    public long refusedConnections() {
+        return refused.get();
     }
 
     /** The bound address (useful with port 0). */
@@ -156,8 +198,15 @@ public final class Server implements AutoCloseable {
 
     /** Builder; not thread-safe. */
     public static final class Builder extends EndpointBuilder<Builder> {
+        /** Connections at once: half the 20,000 open files a process gets here, the rest for everything else. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+        /** Connections at once from one address: one host cannot take all the others' room. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+
         private String host = "127.0.0.1";
         private int port;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
 
         private Builder() {
             super(StreamHandler.REFUSE_ALL);
@@ -178,6 +227,16 @@ public final class Server implements AutoCloseable {
                 throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
             }
             this.port = port;
+            return this;
+        }
+
+        /** Caps on open connections, in all and per remote address; beyond them connections are refused at accept. */
+        public Builder connectionCaps(int max, int perAddress) {
+            if (max <= 0 || perAddress <= 0) {
+                throw new IllegalArgumentException("connectionCaps: " + max + ", " + perAddress + " (expected: > 0)");
+            }
+            this.maxConnections = max;
+            this.maxConnectionsPerAddress = perAddress;
             return this;
         }
 

@@ -37,6 +37,29 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public static final int DEFAULT_WRITE_HIGH_WATERMARK_BYTES = 512 * 1024;
     public static final int DEFAULT_SOCKET_BUFFER_BYTES = 256 * 1024;
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Control replies (Pong, Credit, Reset, ...) queued while the peer does not read: Netty HTTP/2's default. */
+    public static final int DEFAULT_MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    /** Resets received per window before the peer is cut off (Rapid Reset). */
+    public static final int DEFAULT_MAX_RESETS_RECEIVED = 1_000;
+    /** Resets this side sends per window before the peer is cut off (MadeYouReset). */
+    public static final int DEFAULT_MAX_RESETS_SENT = 1_000;
+    public static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(10);
+    /** Pings closer together than this earn a strike; our own keepalive never pings this often. */
+    public static final Duration DEFAULT_MIN_PING_INTERVAL = Duration.ofSeconds(1);
+    /** Strikes tolerated before ENHANCE_YOUR_CALM (gRPC tolerates 2 too). */
+    public static final int DEFAULT_MAX_PING_STRIKES = 2;
+    /** Consecutive empty data frames tolerated (they cost the receiver work but no byte credit). */
+    public static final int DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES = 1024;
+    /** A frame started must be complete within this (slowloris mid-frame). */
+    public static final Duration DEFAULT_PARTIAL_FRAME_TIMEOUT = Duration.ofSeconds(10);
+    /** Writes waiting for a peer that granted credit and stopped reading its socket. */
+    public static final Duration DEFAULT_WRITE_STALL_TIMEOUT = Duration.ofSeconds(30);
+    /** A connection with no stream and no frame for this long is closed. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** Ping the peer after this long without a frame from it. */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
+    /** Close if a keepalive ping is not answered within this. */
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
 
     private StreamHandler streamHandler;
     private MemoryBudget memoryBudget;
@@ -58,6 +81,18 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     private int socketReceiveBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
     private StreamOptions acceptedStreamOptions = StreamOptions.defaults();
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private int maxQueuedControlFrames = DEFAULT_MAX_QUEUED_CONTROL_FRAMES;
+    private int maxResetsReceived = DEFAULT_MAX_RESETS_RECEIVED;
+    private int maxResetsSent = DEFAULT_MAX_RESETS_SENT;
+    private Duration resetWindow = DEFAULT_RESET_WINDOW;
+    private Duration minPingInterval = DEFAULT_MIN_PING_INTERVAL;
+    private int maxPingStrikes = DEFAULT_MAX_PING_STRIKES;
+    private int maxConsecutiveEmptyFrames = DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES;
+    private Duration partialFrameTimeout = DEFAULT_PARTIAL_FRAME_TIMEOUT;
+    private Duration writeStallTimeout = DEFAULT_WRITE_STALL_TIMEOUT;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+    private Duration keepaliveTimeout = DEFAULT_KEEPALIVE_TIMEOUT;
     private int ioThreads;
     private IoTransport transport = IoTransport.AUTO;
     private EventLoopGroup eventLoopGroup;
@@ -226,6 +261,61 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /** Control frames queued while the peer does not read, before ENHANCE_YOUR_CALM. */
+    public B maxQueuedControlFrames(int frames) {
+        requirePositive("maxQueuedControlFrames", frames);
+        this.maxQueuedControlFrames = frames;
+        return self();
+    }
+
+    /** Resets received, and resets sent, per {@code window} before ENHANCE_YOUR_CALM. */
+    public B resetBudgets(int received, int sent, Duration window) {
+        requirePositive("maxResetsReceived", received);
+        requirePositive("maxResetsSent", sent);
+        this.maxResetsReceived = received;
+        this.maxResetsSent = sent;
+        this.resetWindow = positive("resetWindow", window);
+        return self();
+    }
+
+    /** Pings closer together than {@code minInterval} earn a strike; more than {@code maxStrikes}: cut off. */
+    public B pingPolicy(Duration minInterval, int maxStrikes) {
+        this.minPingInterval = positive("minPingInterval", minInterval);
+        if (maxStrikes < 0) {
+            throw new IllegalArgumentException("maxPingStrikes: " + maxStrikes + " (expected: >= 0)");
+        }
+        this.maxPingStrikes = maxStrikes;
+        return self();
+    }
+
+    public B maxConsecutiveEmptyFrames(int frames) {
+        requirePositive("maxConsecutiveEmptyFrames", frames);
+        this.maxConsecutiveEmptyFrames = frames;
+        return self();
+    }
+
+    /** Timeouts: a frame left incomplete, writes stalled by a peer that stopped reading, an idle connection. */
+    public B timeouts(Duration partialFrame, Duration writeStall, Duration idle) {
+        this.partialFrameTimeout = positive("partialFrameTimeout", partialFrame);
+        this.writeStallTimeout = positive("writeStallTimeout", writeStall);
+        this.idleTimeout = positive("idleTimeout", idle);
+        return self();
+    }
+
+    /** Keepalive: ping after {@code interval} without a frame from the peer; close if unanswered in {@code timeout}. */
+    public B keepalive(Duration interval, Duration timeout) {
+        this.keepaliveInterval = positive("keepaliveInterval", interval);
+        this.keepaliveTimeout = positive("keepaliveTimeout", timeout);
+        return self();
+    }
+
+    private static Duration positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
+        return d;
+    }
+
     /** I/O threads of the endpoint's own event loop group (ignored with {@link #eventLoopGroup}). */
     public B ioThreads(int threads) {
         requirePositive("ioThreads", threads);
@@ -268,7 +358,11 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
                 streamWindowMessages, maxMessageBytes, maxConcurrentStreams, maxMetadataBytes, maxMetadataEntries,
                 minGrantBytes, revokeIdle.toNanos(), writeLowWatermarkBytes, writeHighWatermarkBytes, readLow,
                 readHigh, socketSendBufferBytes, socketReceiveBufferBytes, acceptedStreamOptions,
-                handshakeTimeout.toNanos(), ioThreads, transport, eventLoopGroup, clock);
+                handshakeTimeout.toNanos(), ioThreads, transport, eventLoopGroup, clock,
+                new EndpointSettings.Limits(maxQueuedControlFrames, maxResetsReceived, maxResetsSent, resetWindow.toNanos(),
+                        minPingInterval.toNanos(), maxPingStrikes, maxConsecutiveEmptyFrames,
+                        partialFrameTimeout.toNanos(), writeStallTimeout.toNanos(), idleTimeout.toNanos(),
+                        keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()));
     }
 
     private static void requirePositive(String name, long value) {

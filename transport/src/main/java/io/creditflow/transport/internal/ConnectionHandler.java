@@ -4,6 +4,7 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.codec.FrameReader;
 import io.creditflow.proto.codec.FrameWriter;
 import io.creditflow.proto.core.Credits;
+import io.creditflow.proto.core.EventBudget;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.OutboundFlowController;
@@ -97,6 +98,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private final StallTimer stalls = new StallTimer();
     private final Object openLock = new Object();
     private final AtomicInteger localStreamsOpen = new AtomicInteger();
+    private final EndpointSettings.Limits limits;
+    private final EventBudget resetsReceived;
+    private final EventBudget resetsSent;
 
     private ChannelHandlerContext ctx;
     private Channel channel;
@@ -124,6 +128,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private volatile long bytesReceived;
     private ScheduledFuture<?> tickFuture;
     private ScheduledFuture<?> timeoutFuture;
+    // Defenses (docs/protocol.md, "Limits and defaults"), all event-loop confined, timed by settings.clock().
+    private long lastReadNanos;
+    private long lastPingReceivedNanos = Long.MIN_VALUE;
+    private int pingStrikes;
+    private long pingSentNanos = -1;
+    private int consecutiveEmptyFrames;
+    private int controlBacklog;
+    private long partialSinceNanos;
+    private long unwritableSinceNanos = -1;
     private CloseStatus closeStatus;
     /** closeWith ran: the channel is closing and further input is ignored. */
     private boolean closing;
@@ -138,6 +151,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         this.reader = new FrameReader(settings.maxFrameBytes());
         this.budget = settings.memoryBudget();
         this.nextLocalStreamId = client ? 1 : 2;
+        this.limits = settings.limits();
+        this.resetsReceived = new EventBudget(limits.maxResetsReceived(), limits.resetWindowNanos());
+        this.resetsSent = new EventBudget(limits.maxResetsSent(), limits.resetWindowNanos());
     }
 
     /** Completes when both handshakes have been exchanged; fails if the connection closes first. */
@@ -169,6 +185,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         if (timeoutFuture != null) {
             return;
         }
+        lastReadNanos = settings.clock().nanoTime();
         Settings ours = Settings.newBuilder()
                 .setMaxFrameBytes(settings.maxFrameBytes())
                 .setMaxMessageBytes(settings.maxMessageBytes())
@@ -258,6 +275,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             if (closed || closing) {
                 return; // after a connection error or close, input is discarded
             }
+            lastReadNanos = settings.clock().nanoTime();
+            pingSentNanos = -1; // anything from the peer proves it is alive
             if (partial != null && !completePartial(in)) {
                 return;
             }
@@ -319,6 +338,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         partial = ctx.alloc().directBuffer(capacity, frameBytes < 0 ? 8 : frameBytes);
         partial.writeBytes(in);
         partialFrameBytes = frameBytes;
+        partialSinceNanos = lastReadNanos; // the frame must be complete within the partial-frame timeout
     }
 
     @Override
@@ -362,6 +382,14 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             }
             requireHandshake();
             int size = payload.readableBytes();
+            if (size == 0) {
+                if (++consecutiveEmptyFrames > limits.maxConsecutiveEmptyFrames()) {
+                    throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
+                            + limits.maxConsecutiveEmptyFrames() + " consecutive empty data frames");
+                }
+            } else {
+                consecutiveEmptyFrames = 0;
+            }
             if (size > settings.maxMessageBytes()) {
                 throw ProtocolException.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
                         + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
@@ -421,11 +449,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             case CREDIT -> onCredit(frame.getCredit());
             case HALF_CLOSE -> onHalfClose(frame.getHalfClose().getStreamId());
             case RESET -> onReset(frame.getReset());
-            case PING -> writeControl(Frame.newBuilder()
-                    .setPong(Pong.newBuilder().setPayload(frame.getPing().getPayload())).build());
-            case PONG -> {
-                // Keepalive answers; nothing to account yet.
-            }
+            case PING -> onPing(frame.getPing());
+            case PONG -> pingSentNanos = -1;
             case GO_AWAY -> onGoAway(frame.getGoAway());
             case REVOKE -> onRevoke(frame.getRevoke());
             case REVOKE_ACK -> onRevokeAck(frame.getRevokeAck());
@@ -509,12 +534,14 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         if (remoteStreamsOpen >= settings.maxConcurrentStreams()) {
+            countPeerCausedReset();
             writeReset(id, ErrorCode.REFUSED_STREAM, "max_concurrent_streams " + settings.maxConcurrentStreams()
                     + " reached");
             return;
         }
         Map<String, String> metadata = open.getMetadataMap();
         if (metadata.size() > settings.maxMetadataEntries() || metadataBytes(metadata) > settings.maxMetadataBytes()) {
+            countPeerCausedReset();
             writeReset(id, ErrorCode.PROTOCOL_ERROR, "metadata exceeds " + settings.maxMetadataEntries()
                     + " entries or " + settings.maxMetadataBytes() + " bytes");
             return;
@@ -612,6 +639,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void onReset(Reset reset) {
+        if (!resetsReceived.tryAcquire(settings.clock().nanoTime())) {
+            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
+                    + resetsReceived.maxEvents() + " resets received in "
+                    + TimeUnit.NANOSECONDS.toMillis(resetsReceived.windowNanos()) + " ms");
+        }
         int id = reset.getStreamId();
         DefaultStream s = streams.get(id);
         if (s == null) {
@@ -620,6 +652,18 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         }
         removeStream(s);
         s.closeWith(new CloseStatus(reset.getCode(), truncate(reset.getReason()), true, 0));
+    }
+
+    private void onPing(Ping ping) {
+        long now = settings.clock().nanoTime();
+        if (lastPingReceivedNanos != Long.MIN_VALUE && now - lastPingReceivedNanos < limits.minPingIntervalNanos()
+                && ++pingStrikes > limits.maxPingStrikes()) {
+            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "pings closer than "
+                    + TimeUnit.NANOSECONDS.toMillis(limits.minPingIntervalNanos()) + " ms apart, " + pingStrikes
+                    + " times");
+        }
+        lastPingReceivedNanos = now;
+        writeControl(Frame.newBuilder().setPong(Pong.newBuilder().setPayload(ping.getPayload())).build());
     }
 
     private void onGoAway(GoAway goAway) {
@@ -696,6 +740,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             connectionError(e);
             return;
         }
+        countPeerCausedReset();
         DefaultStream s = streams.get(e.streamId());
         if (s != null) {
             resetStream(s, e.code(), e.getMessage());
@@ -703,6 +748,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             writeReset(e.streamId(), e.code(), e.getMessage());
         }
         flushIfNeeded();
+    }
+
+    /** A reset the peer made us send (a refusal or its stream error): budgeted against MadeYouReset. */
+    private void countPeerCausedReset() {
+        if (!resetsSent.tryAcquire(settings.clock().nanoTime())) {
+            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer caused more than "
+                    + resetsSent.maxEvents() + " stream resets in "
+                    + TimeUnit.NANOSECONDS.toMillis(resetsSent.windowNanos()) + " ms");
+        }
     }
 
     // ==================================================================== consumption and autoRead
@@ -727,13 +781,37 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void tick() {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         inbound.tick();
         long now = settings.clock().nanoTime();
         stalls.set(StallReason.BUDGET_EXHAUSTED, inbound.starvedStreams() > 0, now);
+        checkTimeouts(now);
         flushIfNeeded();
+    }
+
+    /** The time limits: partial frame, write stall, keepalive, idle. */
+    private void checkTimeouts(long now) {
+        if (partial != null && now - partialSinceNanos > limits.partialFrameTimeoutNanos()) {
+            connectionError(ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "frame incomplete for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - partialSinceNanos) + " ms"));
+        } else if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > limits.writeStallTimeoutNanos()) {
+            LOG.log(System.Logger.Level.INFO, "closing " + channel + ": the peer read nothing for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - unwritableSinceNanos) + " ms while writes waited");
+            connectionError(ProtocolException.connectionError(ErrorCode.WRITE_STALLED, "the peer read nothing for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - unwritableSinceNanos) + " ms while writes waited"));
+        } else if (pingSentNanos >= 0 && now - pingSentNanos > limits.keepaliveTimeoutNanos()) {
+            closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "keepalive: no answer from the peer within "
+                    + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms", false, 0), true);
+        } else if (streams.isEmpty() && localStreamsOpen.get() == 0
+                && now - lastReadNanos > limits.idleTimeoutNanos()) {
+            closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "idle for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos) + " ms", false, 0), true);
+        } else if (pingSentNanos < 0 && now - lastReadNanos > limits.keepaliveIntervalNanos()) {
+            pingSentNanos = now;
+            writeControl(Frame.newBuilder().setPing(Ping.newBuilder().setPayload(now)).build());
+        }
     }
 
     // ==================================================================== writing
@@ -778,10 +856,14 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (channel.isWritable()) {
+            controlBacklog = 0;
+            unwritableSinceNanos = -1;
             writePass();
             flushIfNeeded();
         } else {
-            stalls.set(StallReason.CHANNEL_NOT_WRITABLE, true, settings.clock().nanoTime());
+            long now = settings.clock().nanoTime();
+            unwritableSinceNanos = now;
+            stalls.set(StallReason.CHANNEL_NOT_WRITABLE, true, now);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -817,6 +899,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void writeControl(Frame frame) {
+        if (!channel.isWritable() && ++controlBacklog > limits.maxQueuedControlFrames() && !closing) {
+            // The peer makes us answer but does not read the answers: stop before they pile up.
+            closeWith(new CloseStatus(ErrorCode.ENHANCE_YOUR_CALM, "more than " + limits.maxQueuedControlFrames()
+                    + " control frames queued for a peer that does not read", false, 0), true);
+            return;
+        }
         ctx.write(FrameWriter.encode(ctx.alloc(), frame), ctx.voidPromise());
         flushNeeded = true;
     }

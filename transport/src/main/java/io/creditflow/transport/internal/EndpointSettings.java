@@ -20,7 +20,8 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                                int writeHighWatermarkBytes, long readLowWatermarkBytes, long readHighWatermarkBytes,
                                int socketSendBufferBytes, int socketReceiveBufferBytes,
                                StreamOptions acceptedStreamOptions, long handshakeTimeoutNanos, int ioThreads,
-                               IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock) {
+                               IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock,
+                               Limits limits) {
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -60,6 +61,16 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
         long open = (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
         long data = (long) maxMessageBytes + FrameWriter.MAX_DATA_HEADER_BYTES;
         return (int) Math.max(Math.max(open, data), CONTROL_FRAME_BYTES);
+    }
+
+    /**
+     * The defenses against a misbehaving peer (docs/protocol.md, "Limits and defaults"). All in
+     * nanoseconds or counts; every time limit is checked against the endpoint's clock.
+     */
+    public record Limits(int maxQueuedControlFrames, int maxResetsReceived, int maxResetsSent, long resetWindowNanos,
+                         long minPingIntervalNanos, int maxPingStrikes, int maxConsecutiveEmptyFrames,
+                         long partialFrameTimeoutNanos, long writeStallTimeoutNanos, long idleTimeoutNanos,
+                         long keepaliveIntervalNanos, long keepaliveTimeoutNanos) {
     }
 
     public InboundFlowController.Config receiveConfig() {
