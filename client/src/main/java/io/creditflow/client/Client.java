@@ -151,6 +151,12 @@ public final class Client implements AutoCloseable {
             super(StreamHandler.REFUSE_ALL);
         }
 
+        /** The credential sent in the handshake, checked by the server's authenticator (for example a token). */
+        @Override
+        public Builder credential(byte[] credential) {
+            return super.credential(credential);
+        }
+
         public Builder connectTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");

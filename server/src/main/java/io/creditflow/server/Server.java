@@ -212,6 +212,12 @@ public final class Server implements AutoCloseable {
             super(StreamHandler.REFUSE_ALL);
         }
 
+        /** Checks each client's handshake credential before any of its streams opens. */
+        @Override
+        public Builder authenticator(io.creditflow.transport.Authenticator authenticator) {
+            return super.authenticator(authenticator);
+        }
+
         /** The address to bind; default 127.0.0.1 (loopback only). Use "0.0.0.0" for every interface. */
         public Builder host(String host) {
             if (host == null || host.isEmpty()) {

@@ -43,17 +43,40 @@ class MisbehavingPeerTest {
     }
 
     @Test
+    void aWrongCredentialIsRefusedBeforeAnyStreamAndARightOneNamesThePrincipal() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Server server = Server.builder()
+                .authenticator((credential, remote) -> new String(credential,
+                        java.nio.charset.StandardCharsets.UTF_8).equals("token-alice") ? "alice" : null)
+                .streamHandler(s -> {
+                    seen.set(s.connection().principal());
+                    return StreamListener.PULL;
+                }).build().start()) {
+            try (io.creditflow.client.Client bad = io.creditflow.client.Client.builder()
+                    .credential("wrong".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.connect("127.0.0.1", server.port()))
+                        .isInstanceOf(java.io.IOException.class).hasMessageContaining("AUTHENTICATION_FAILED");
+            }
+            try (io.creditflow.client.Client good = io.creditflow.client.Client.builder()
+                    .credential("token-alice".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
+                good.connect("127.0.0.1", server.port()).openStream("t").send(new byte[1], 5,
+                        java.util.concurrent.TimeUnit.SECONDS);
+                Await.until("the stream to reach the server", java.time.Duration.ofSeconds(5), () -> seen.get() != null);
+                assertThat(seen.get()).isEqualTo("alice");
+            }
+        }
+    }
+
+    @Test
     void framesBeforeTheHandshakeAndWrongVersionsAreConnectionErrors() throws Exception {
         try (Server server = Server.builder().build().start()) {
             try (RawPeer peer = new RawPeer(server.port())) {
-                peer.read(); // the server's handshake
                 peer.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
                 Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);
                 assertThat(goAway.getGoAway().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
                 assertThat(peer.closedByPeer()).isTrue();
             }
             try (RawPeer peer = new RawPeer(server.port())) {
-                peer.read();
                 peer.send(Frame.newBuilder().setHandshake(io.creditflow.proto.wire.Handshake.newBuilder()
                         .setMagic("creditflow").setProtocolVersion(99).setSettings(RawPeer.defaultSettings())).build());
                 Frame goAway = peer.readUntil(Frame.BodyCase.GO_AWAY);

@@ -23,6 +23,12 @@ public interface Connection extends AutoCloseable {
 
     SocketAddress remoteAddress();
 
+    /**
+     * Who the peer is: on a server, the principal its {@link Authenticator} returned for the client's
+     * credential (empty without authentication); on a client, empty.
+     */
+    String principal();
+
     SocketAddress localAddress();
 
     /** True until the connection closes or starts to shut down. */

@@ -97,6 +97,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     private IoTransport transport = IoTransport.AUTO;
     private EventLoopGroup eventLoopGroup;
     private NanoClock clock = NanoClock.SYSTEM;
+    private Authenticator authenticator = Authenticator.NONE;
+    private byte[] credential = new byte[0];
 
     protected EndpointBuilder(StreamHandler defaultHandler) {
         this.streamHandler = defaultHandler;
@@ -349,6 +351,28 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /** Server side: checks each client's handshake credential before any stream opens. */
+    protected B authenticator(Authenticator authenticator) {
+        if (authenticator == null) {
+            throw new NullPointerException("authenticator");
+        }
+        this.authenticator = authenticator;
+        return self();
+    }
+
+    /** Client side: the credential sent in the handshake (for example a bearer token's bytes). */
+    protected B credential(byte[] credential) {
+        if (credential == null) {
+            throw new NullPointerException("credential");
+        }
+        if (credential.length > EndpointSettings.MAX_CREDENTIAL_BYTES) {
+            throw new IllegalArgumentException("credential: " + credential.length + " bytes (expected: <= "
+                    + EndpointSettings.MAX_CREDENTIAL_BYTES + ")");
+        }
+        this.credential = credential.clone();
+        return self();
+    }
+
     /** Validates the combination and freezes it. */
     protected EndpointSettings settings() {
         MemoryBudget budget = memoryBudget != null ? memoryBudget : MemoryBudget.ofBytes(memoryBudgetBytes);
@@ -362,7 +386,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
                 new EndpointSettings.Limits(maxQueuedControlFrames, maxResetsReceived, maxResetsSent, resetWindow.toNanos(),
                         minPingInterval.toNanos(), maxPingStrikes, maxConsecutiveEmptyFrames,
                         partialFrameTimeout.toNanos(), writeStallTimeout.toNanos(), idleTimeout.toNanos(),
-                        keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()));
+                        keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()),
+                authenticator, credential);
     }
 
     private static void requirePositive(String name, long value) {

@@ -116,6 +116,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private int lastRemoteStreamId;
     private int remoteStreamsOpen;
     private volatile Settings peerSettings;
+    private volatile String principal = "";
     private volatile int peerMaxMessageBytes;
     private volatile boolean active;
     private boolean handshakeReceived;
@@ -186,6 +187,20 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         lastReadNanos = settings.clock().nanoTime();
+        if (client) {
+            writeHandshake(); // the server answers with its own once it has checked ours
+        }
+        flushIfNeeded();
+        timeoutFuture = loop.schedule(() -> {
+            if (!handshakeReceived) {
+                connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
+                        "no handshake within " + TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos())
+                                + " ms"));
+            }
+        }, settings.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void writeHandshake() {
         Settings ours = Settings.newBuilder()
                 .setMaxFrameBytes(settings.maxFrameBytes())
                 .setMaxMessageBytes(settings.maxMessageBytes())
@@ -197,15 +212,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                 .setMaxMetadataEntries(settings.maxMetadataEntries())
                 .build();
         writeControl(Frame.newBuilder().setHandshake(Handshake.newBuilder()
-                .setMagic(MAGIC).setProtocolVersion(PROTOCOL_VERSION).setSettings(ours)).build());
-        flushIfNeeded();
-        timeoutFuture = loop.schedule(() -> {
-            if (!handshakeReceived) {
-                connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
-                        "no handshake within " + TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos())
-                                + " ms"));
-            }
-        }, settings.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                .setMagic(MAGIC).setProtocolVersion(PROTOCOL_VERSION).setSettings(ours)
+                .setCredential(com.google.protobuf.ByteString.copyFrom(client ? settings.credential() : new byte[0])))
+                .build());
     }
 
     @Override
@@ -435,6 +444,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return; // frames after a close in the same read are discarded
         }
         if (!handshakeReceived) {
+            if (frame.hasGoAway()) {
+                onGoAway(frame.getGoAway()); // refused before the handshake (authentication, version)
+                return;
+            }
             if (!frame.hasHandshake()) {
                 throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "expected Handshake as the first frame, got " + frame.getBodyCase());
@@ -485,6 +498,20 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
                     + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
                     + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
+        }
+        if (!client) {
+            String who;
+            try {
+                who = settings.authenticator().authenticate(h.getCredential().toByteArray(), channel.remoteAddress());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "authenticator failed for " + channel.remoteAddress(), e);
+                who = null;
+            }
+            if (who == null) {
+                throw ProtocolException.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential rejected");
+            }
+            principal = who;
+            writeHandshake();
         }
         peerSettings = s;
         peerMaxMessageBytes = (int) maxMessage;
@@ -1109,6 +1136,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     @Override
     public SocketAddress remoteAddress() {
         return channel.remoteAddress();
+    }
+
+    @Override
+    public String principal() {
+        return principal;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.creditflow.proto.codec.FrameWriter;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.NanoClock;
+import io.creditflow.transport.Authenticator;
 import io.creditflow.transport.IoTransport;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.StreamOptions;
@@ -21,10 +22,12 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                                int socketSendBufferBytes, int socketReceiveBufferBytes,
                                StreamOptions acceptedStreamOptions, long handshakeTimeoutNanos, int ioThreads,
                                IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock,
-                               Limits limits) {
+                               Limits limits, Authenticator authenticator, byte[] credential) {
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
+    /** Largest handshake credential: a bearer token or a small signed assertion. */
+    public static final int MAX_CREDENTIAL_BYTES = 4096;
     /** Room for control frames (GoAway and Reset reasons are truncated to fit). */
     static final int CONTROL_FRAME_BYTES = 4096;
     /** Longest reason string we send in Reset and GoAway. */
@@ -60,7 +63,7 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
     public int maxFrameBytes() {
         long open = (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
         long data = (long) maxMessageBytes + FrameWriter.MAX_DATA_HEADER_BYTES;
-        return (int) Math.max(Math.max(open, data), CONTROL_FRAME_BYTES);
+        return (int) Math.max(Math.max(open, data), CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES);
     }
 
     /**

@@ -55,13 +55,14 @@ class ConnectionHandlerTest {
     }
 
     @Test
-    void sendsItsHandshakeFirstAndAcceptsStreamsOnlyAfterThePeers() {
+    void theServerAnswersTheClientsHandshakeAndAcceptsStreamsOnlyAfterIt() {
         EmbeddedPeer p = server(new TestEndpoint().streamWindowBytes(4096).maxMessageBytes(4096));
+        assertThat(p.read()).as("a server speaks only after the client's handshake").isEmpty();
+        p.handshake();
         List<Frame> first = p.read();
         assertThat(first).hasSize(1);
         assertThat(first.get(0).getHandshake().getMagic()).isEqualTo("creditflow");
         assertThat(first.get(0).getHandshake().getSettings().getInitialStreamWindowBytes()).isEqualTo(4096);
-        p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1).putMetadata("topic", "a")).build());
         assertThat(accepted).hasSize(1);
         assertThat(accepted.get(0).metadata()).containsEntry("topic", "a");
