@@ -146,19 +146,25 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown (what SIGTERM does): the HTTP edge stops, new streams are refused, GOAWAY goes to
+     * Graceful shutdown (what SIGTERM does): the HTTP edge refuses publishes (503) and reports unhealthy,
+     * new streams are refused, GOAWAY goes to
      * every connection, buffered messages keep flowing to consumers, who get a half-close once their
      * subscription is drained; after {@code grace} whatever is left is closed.
      */
     public CompletionStage<Void> shutdown(Duration grace) {
         shuttingDown = true;
         if (http != null) {
-            http.close();
+            http.startDraining(); // /health answers 503 and publishes are refused while we drain
         }
         for (Topic t : topics.values()) {
             t.startDraining();
         }
-        return server.shutdown(grace).whenComplete((v, e) -> timer.shutdownNow());
+        return server.shutdown(grace).whenComplete((v, e) -> {
+            timer.shutdownNow();
+            if (http != null) {
+                http.close();
+            }
+        });
     }
 
     /** Closes at once. */

@@ -52,6 +52,8 @@ final class HttpEdge implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private volatile boolean closed;
+    /** Set during a graceful shutdown: publishes get 503, /health says so; the port stays open. */
+    private volatile boolean draining;
 
     private HttpEdge(Broker broker, BrokerConfig config) throws InterruptedException {
         this.broker = broker;
@@ -76,6 +78,11 @@ final class HttpEdge implements AutoCloseable {
 
     int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Graceful shutdown begins: refuse publishes, report unhealthy, keep serving metrics. */
+    void startDraining() {
+        draining = true;
     }
 
     @Override
@@ -117,7 +124,7 @@ final class HttpEdge implements AutoCloseable {
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 send(ctx, r, keepAlive);
             } else if (path.equals("/health") && req.method() == HttpMethod.GET) {
-                send(ctx, closed ? json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"shutting down\"}")
+                send(ctx, closed || draining ? json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"shutting down\"}")
                         : json(HttpResponseStatus.OK, "{\"status\":\"ok\"}"), keepAlive);
             } else if (path.startsWith("/topics/")) {
                 if (req.method() != HttpMethod.POST) {
@@ -147,7 +154,7 @@ final class HttpEdge implements AutoCloseable {
                 }
                 send(ctx, json(HttpResponseStatus.ACCEPTED, "{\"topic\":\"" + topic + "\",\"sequence\":"
                         + outcome.sequence() + "}"), keepAlive);
-            } else if (config.httpPauseInsteadOfReject() && !closed) {
+            } else if (config.httpPauseInsteadOfReject() && !closed && !draining) {
                 // Hold this request and read nothing more from the client until the topic has room.
                 ctx.channel().config().setAutoRead(false);
                 broker.topic(topic).awaitRoom(() -> ctx.channel().eventLoop().execute(() -> {

@@ -53,6 +53,10 @@ final class Subscription {
      * @return true if the message was queued here (the caller counts a reference)
      */
     boolean offer(TopicMessage m, long nowNanos) {
+        if (evictReason != null) {
+            dropped++; // overflowed and about to be evicted: counted, never queued
+            return false;
+        }
         if (hasRoom(m.bytes())) {
             add(m, nowNanos);
             return true;
@@ -75,6 +79,7 @@ final class Subscription {
             case DISCONNECT -> {
                 topic.evictLater(this, "lagged " + queue.size() + " messages / " + queueBytes
                         + " bytes behind (limit " + maxMessages + " messages / " + maxBytes + " bytes)");
+                dropped++;
                 return false;
             }
             default -> throw new IllegalStateException("BLOCK subscription offered a message it has no room for");

@@ -63,6 +63,7 @@ final class Topic {
     double drainBytesPerSecond;
     private long lastRateNanos;
     private long lastRateDispatchedBytes;
+    private final long createdNanos = System.nanoTime();
     private boolean draining;
 
     Topic(Broker broker, String name, BrokerConfig config, MemoryBudget budget) {
@@ -334,6 +335,9 @@ final class Topic {
             }
         }
         double rate = drainBytesPerSecond;
+        if (rate < 1 && dispatchedBytes > 0) {
+            rate = dispatchedBytes / Math.max(1e-3, (System.nanoTime() - createdNanos) / 1e9); // not smoothed yet
+        }
         if (rate < 1) {
             return 60; // nothing is draining: ask the client to stay away for the longest we advertise
         }

@@ -111,6 +111,20 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps a connection to {@code host:port}, reconnecting with {@code backoff} whenever it is lost,
+     * until the returned object is closed. {@code onConnected} runs for each new connection (open your
+     * streams there); {@code onDisconnected} for each loss, with why.
+     */
+    public ReconnectingConnection connectWithRetry(String host, int port, Backoff backoff,
+                                                   java.util.function.Consumer<Connection> onConnected,
+                                                   java.util.function.Consumer<io.creditflow.transport.CloseStatus> onDisconnected) {
+        ReconnectingConnection r = new ReconnectingConnection(this, host, port, backoff, group.next(), onConnected,
+                onDisconnected);
+        r.start();
+        return r;
+    }
+
     /** The receive memory budget shared by every connection of this client. */
     public MemoryBudget memoryBudget() {
         return settings.memoryBudget();

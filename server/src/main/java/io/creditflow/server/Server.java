@@ -57,6 +57,8 @@ public final class Server implements AutoCloseable {
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private volatile Channel serverChannel;
+    /** The event loops are (being) shut down: close() has nothing left to do. */
+    private volatile boolean released;
 
     private Server(Builder b, EndpointSettings settings) {
         this.settings = settings;
@@ -171,6 +173,7 @@ public final class Server implements AutoCloseable {
     }
 
     private void releaseGroups() {
+        released = true;
         if (ownsGroups) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
@@ -180,6 +183,9 @@ public final class Server implements AutoCloseable {
     /** Closes at once: every connection is closed, streams end with CANCEL. */
     @Override
     public void close() {
+        if (released) {
+            return; // shut down already
+        }
         Channel ch = serverChannel;
         if (ch != null) {
             ch.close().syncUninterruptibly();
@@ -190,6 +196,7 @@ public final class Server implements AutoCloseable {
         for (ConnectionHandler c : connections) {
             c.closeFuture().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
+        released = true;
         if (ownsGroups) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -1,5 +1,6 @@
 package io.creditflow.tests;
 
+import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

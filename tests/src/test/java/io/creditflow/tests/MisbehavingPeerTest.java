@@ -1,5 +1,7 @@
 package io.creditflow.tests;
 
+import io.creditflow.testing.RawPeer;
+import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.wire.ErrorCode;

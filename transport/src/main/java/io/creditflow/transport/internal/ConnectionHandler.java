@@ -231,7 +231,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(System.Logger.Level.DEBUG, "connection " + channel + " failed", cause);
-        closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, String.valueOf(cause), false, 0), true);
+        if (cause instanceof java.io.IOException) {
+            // The network failed (reset, broken pipe): nobody to tell, nothing internal went wrong.
+            closeWith(new CloseStatus(ErrorCode.CANCEL, "connection lost: " + cause.getMessage(), true, 0), false);
+        } else {
+            closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, String.valueOf(cause), false, 0), true);
+        }
     }
 
     /** Releases everything once the channel is gone. Idempotent. */

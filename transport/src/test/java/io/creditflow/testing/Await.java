@@ -1,15 +1,15 @@
-package io.creditflow.tests;
+package io.creditflow.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Bounded waiting for a condition that another thread makes true. */
-final class Await {
+public final class Await {
     private Await() {
     }
 
     /** Polls {@code condition} every 5 ms until it holds; fails after {@code timeout}. */
-    static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -1,4 +1,4 @@
-package io.creditflow.tests;
+package io.creditflow.testing;
 
 import com.google.protobuf.ByteString;
 import io.creditflow.proto.wire.Data;
@@ -15,26 +15,26 @@ import java.net.SocketTimeoutException;
  * A hand-driven protocol peer over a blocking socket, for tests of misbehaviour: it writes whatever
  * frames it is told to, credit or not, and reads the frames the other side sends.
  */
-final class RawPeer implements AutoCloseable {
-    final Socket socket;
-    final InputStream in;
-    final OutputStream out;
+public final class RawPeer implements AutoCloseable {
+    public final Socket socket;
+    public final InputStream in;
+    public final OutputStream out;
 
-    RawPeer(int port) throws IOException {
+    public RawPeer(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(5000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
 
-    static Settings defaultSettings() {
+    public static Settings defaultSettings() {
         return Settings.newBuilder().setMaxFrameBytes(1 << 20).setMaxMessageBytes(1 << 19)
                 .setMaxConcurrentStreams(100).setInitialConnectionWindowBytes(1 << 24)
                 .setInitialStreamWindowBytes(1 << 20).setInitialStreamWindowMessages(1024)
                 .setMaxMetadataBytes(1024).setMaxMetadataEntries(16).build();
     }
 
-    RawPeer handshake() throws IOException {
+    public RawPeer handshake() throws IOException {
         send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
                 .setSettings(defaultSettings())).build());
         Frame theirs = read();
@@ -44,28 +44,28 @@ final class RawPeer implements AutoCloseable {
         return this;
     }
 
-    void send(Frame frame) throws IOException {
+    public void send(Frame frame) throws IOException {
         frame.writeDelimitedTo(out);
         out.flush();
     }
 
-    void sendData(int streamId, byte[] payload) throws IOException {
+    public void sendData(int streamId, byte[] payload) throws IOException {
         send(Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
                 .setPayload(ByteString.copyFrom(payload))).build());
     }
 
-    void sendRaw(byte[] bytes) throws IOException {
+    public void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** The next frame, or null at end of stream. */
-    Frame read() throws IOException {
+    public Frame read() throws IOException {
         return Frame.parseDelimitedFrom(in);
     }
 
     /** Reads until a frame of {@code type} arrives (bounded), returning it; null if the socket closed first. */
-    Frame readUntil(Frame.BodyCase type) throws IOException {
+    public Frame readUntil(Frame.BodyCase type) throws IOException {
         for (int i = 0; i < 10_000; i++) {
             Frame f = read();
             if (f == null || f.getBodyCase() == type) {
@@ -75,8 +75,19 @@ final class RawPeer implements AutoCloseable {
         throw new AssertionError("no " + type + " within 10000 frames");
     }
 
+    /** Reads until a Credit frame for {@code streamId} arrives (bounded), returning it; null if the socket closed first. */
+    public Frame readCredit(int streamId) throws IOException {
+        for (int i = 0; i < 10_000; i++) {
+            Frame f = readUntil(Frame.BodyCase.CREDIT);
+            if (f == null || f.getCredit().getStreamId() == streamId) {
+                return f;
+            }
+        }
+        throw new AssertionError("no Credit for stream " + streamId + " within 10000 Credit frames");
+    }
+
     /** True if the other side closed the connection (EOF) within the socket timeout. */
-    boolean closedByPeer() throws IOException {
+    public boolean closedByPeer() throws IOException {
         try {
             for (int i = 0; i < 100_000; i++) {
                 if (in.read() < 0) {
