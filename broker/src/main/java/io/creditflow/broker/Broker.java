@@ -46,6 +46,8 @@ public final class Broker implements AutoCloseable {
         });
         this.server = Server.builder().host(config.host()).port(config.port())
                 .streamWindowBytes(config.producerWindowBytes())
+                .timeouts(io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT, config.writeStallTimeout(),
+                        io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
                 .maxMessageBytes(config.maxMessageBytes())
                 .streamHandler(this::route)
                 .build().start();
@@ -129,6 +131,11 @@ public final class Broker implements AutoCloseable {
     /** The broker-wide budget: every message byte the broker holds is reserved here. */
     public MemoryBudget budget() {
         return budget;
+    }
+
+    /** The transport connections (producers and consumers), for their figures. */
+    public java.util.Set<? extends io.creditflow.transport.Connection> connections() {
+        return server.connections();
     }
 
     /** The transport's receive budget (producer windows). */

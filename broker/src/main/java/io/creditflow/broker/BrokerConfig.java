@@ -20,6 +20,10 @@ public final class BrokerConfig {
     private final long producerWindowBytes;
     private final boolean httpPauseInsteadOfReject;
     private final Duration shutdownGrace;
+    private final Duration httpRequestTimeout;
+    private final Duration httpIdleTimeout;
+    private final Duration httpWriteTimeout;
+    private final Duration writeStallTimeout;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -35,6 +39,10 @@ public final class BrokerConfig {
         this.producerWindowBytes = b.producerWindowBytes;
         this.httpPauseInsteadOfReject = b.httpPauseInsteadOfReject;
         this.shutdownGrace = b.shutdownGrace;
+        this.httpRequestTimeout = b.httpRequestTimeout;
+        this.httpIdleTimeout = b.httpIdleTimeout;
+        this.httpWriteTimeout = b.httpWriteTimeout;
+        this.writeStallTimeout = b.writeStallTimeout;
         if (maxMessageBytes > topicBufferBytes || maxMessageBytes > subscriptionQueueBytes) {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
                     + " (expected: <= topicBufferBytes and subscriptionQueueBytes, or a largest message never fits)");
@@ -107,6 +115,26 @@ public final class BrokerConfig {
         return shutdownGrace;
     }
 
+    /** HTTP: a request must arrive whole within this of its first byte (slow headers or body: 408). */
+    public Duration httpRequestTimeout() {
+        return httpRequestTimeout;
+    }
+
+    /** HTTP: an idle keep-alive connection is closed after this. */
+    public Duration httpIdleTimeout() {
+        return httpIdleTimeout;
+    }
+
+    /** HTTP: a client that reads none of its responses for this long is closed. */
+    public Duration httpWriteTimeout() {
+        return httpWriteTimeout;
+    }
+
+    /** creditflow: a consumer that granted credit and stopped reading its socket is closed after this. */
+    public Duration writeStallTimeout() {
+        return writeStallTimeout;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -122,8 +150,33 @@ public final class BrokerConfig {
         private long producerWindowBytes = 256 * 1024;
         private boolean httpPauseInsteadOfReject;
         private Duration shutdownGrace = Duration.ofSeconds(10);
+        private Duration httpRequestTimeout = Duration.ofSeconds(10);
+        private Duration httpIdleTimeout = Duration.ofSeconds(60);
+        private Duration httpWriteTimeout = Duration.ofSeconds(10);
+        private Duration writeStallTimeout = Duration.ofSeconds(30);
 
         private Builder() {
+        }
+
+        /** HTTP edge time limits for slow clients: whole request, idle keep-alive, unread responses. */
+        public Builder httpTimeouts(Duration request, Duration idle, Duration write) {
+            this.httpRequestTimeout = positive("httpRequestTimeout", request);
+            this.httpIdleTimeout = positive("httpIdleTimeout", idle);
+            this.httpWriteTimeout = positive("httpWriteTimeout", write);
+            return this;
+        }
+
+        /** How long a consumer may leave the broker's writes waiting (it granted credit, then stopped reading). */
+        public Builder writeStallTimeout(Duration timeout) {
+            this.writeStallTimeout = positive("writeStallTimeout", timeout);
+            return this;
+        }
+
+        private static Duration positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
         }
 
         public Builder host(String host) {

@@ -47,6 +47,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe; handlers run on the edge's own event loop.
  */
 final class HttpEdge implements AutoCloseable {
+    /** Request line and headers together: beyond this, 431 (HTTP servers commonly allow 8 KiB). */
+    static final int MAX_HEADER_BYTES = 8192;
+
     private final Broker broker;
     private final BrokerConfig config;
     private final EventLoopGroup group;
@@ -64,7 +67,8 @@ final class HttpEdge implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192));
+                        ch.pipeline().addLast(new Deadlines(config));
+                        ch.pipeline().addLast(new HttpServerCodec(4096, MAX_HEADER_BYTES, 8192));
                         ch.pipeline().addLast(new BoundedAggregator(config.maxMessageBytes()));
                         ch.pipeline().addLast(new RequestHandler());
                     }
@@ -112,6 +116,16 @@ final class HttpEdge implements AutoCloseable {
     private final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            ctx.pipeline().get(Deadlines.class).requestComplete();
+            if (req.decoderResult().isFailure()) {
+                Throwable cause = req.decoderResult().cause();
+                HttpResponseStatus status = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+                        ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                        : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException
+                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
+                send(ctx, json(status, error(status.reasonPhrase())), false);
+                return;
+            }
             String path = req.uri();
             int q = path.indexOf('?');
             if (q >= 0) {
@@ -173,6 +187,84 @@ final class HttpEdge implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // A client that does not read its responses stops being read (pipelined requests wait in TCP).
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+    }
+
+    /**
+     * Slow clients: a request must arrive whole within {@code httpRequestTimeout} of its first byte
+     * (slow headers, slow body: 408 and close), an idle keep-alive connection is closed after
+     * {@code httpIdleTimeout}, and a client that reads nothing while responses wait is closed after
+     * {@code httpWriteTimeout}. Event-loop confined.
+     */
+    static final class Deadlines extends io.netty.channel.ChannelDuplexHandler {
+        private final BrokerConfig config;
+        private io.netty.util.concurrent.ScheduledFuture<?> requestDeadline;
+        private io.netty.util.concurrent.ScheduledFuture<?> check;
+        private long lastActivityNanos = System.nanoTime();
+        private long unwritableSinceNanos = -1;
+
+        Deadlines(BrokerConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            check = ctx.executor().scheduleAtFixedRate(() -> checkIdle(ctx), 100, 100, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            check.cancel(false);
+            if (requestDeadline != null) {
+                requestDeadline.cancel(false);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            lastActivityNanos = System.nanoTime();
+            if (requestDeadline == null) {
+                requestDeadline = ctx.executor().schedule(() -> {
+                    FullHttpResponse r = json(HttpResponseStatus.REQUEST_TIMEOUT,
+                            "{\"error\":\"request not complete within " + config.httpRequestTimeout().toMillis()
+                                    + " ms\"}");
+                    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                    HttpUtil.setContentLength(r, r.content().readableBytes());
+                    // From the channel's tail, so the response goes through the HTTP encoder.
+                    ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                }, config.httpRequestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        /** The handler got a whole request: the next one gets a new deadline when it starts. */
+        void requestComplete() {
+            if (requestDeadline != null) {
+                requestDeadline.cancel(false);
+                requestDeadline = null;
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            unwritableSinceNanos = ctx.channel().isWritable() ? -1 : System.nanoTime();
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        private void checkIdle(ChannelHandlerContext ctx) {
+            long now = System.nanoTime();
+            if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > config.httpWriteTimeout().toNanos()) {
+                ctx.close(); // the client reads nothing: drop its queued responses
+            } else if (requestDeadline == null && now - lastActivityNanos > config.httpIdleTimeout().toNanos()) {
+                ctx.close();
+            }
         }
     }
 

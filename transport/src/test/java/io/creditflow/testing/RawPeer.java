@@ -21,7 +21,19 @@ public final class RawPeer implements AutoCloseable {
     public final OutputStream out;
 
     public RawPeer(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, 0);
+    }
+
+    /**
+     * @param receiveBufferBytes SO_RCVBUF set before connecting (so the kernel does not autotune it
+     *        upwards), or 0 for the default
+     */
+    public RawPeer(int port, int receiveBufferBytes) throws IOException {
+        socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(5000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
@@ -88,11 +100,14 @@ public final class RawPeer implements AutoCloseable {
 
     /** True if the other side closed the connection (EOF) within the socket timeout. */
     public boolean closedByPeer() throws IOException {
+        byte[] buf = new byte[8192];
         try {
-            for (int i = 0; i < 100_000; i++) {
-                if (in.read() < 0) {
+            for (long total = 0; total < (64L << 20); ) { // drains what was in flight, bounded
+                int n = in.read(buf);
+                if (n < 0) {
                     return true;
                 }
+                total += n;
             }
             return false;
         } catch (SocketTimeoutException e) {

@@ -83,6 +83,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     /** The protocol version this implementation speaks. */
     public static final int PROTOCOL_VERSION = 1;
     public static final String MAGIC = "creditflow";
+    /** How long a closing connection may take to flush its last frames (the GoAway) before it is cut. */
+    static final long CLOSE_FLUSH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     final EndpointSettings settings;
     private final boolean client;
@@ -1054,7 +1056,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         active = false;
         closing = true;
         flushNeeded = false;
+        if (!channel.isWritable()) {
+            channel.close(); // the peer is not reading: its GoAway would wait behind everything else forever
+            return;
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // If the flush never completes (the peer stops reading now), close anyway.
+        loop.schedule(() -> {
+            channel.close();
+        }, CLOSE_FLUSH_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
     }
 
     // ==================================================================== Connection API (any thread)
