@@ -26,26 +26,26 @@ final class Metrics {
                 ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory());
 
         var stats = broker.stats();
-        w.header("creditflow_topic_producers", "Producer streams attached", "gauge");
-        stats.forEach(t -> w.sample("creditflow_topic_producers", t.producers(), "topic", t.name()));
-        w.header("creditflow_topic_depth_messages", "Messages in the topic buffer", "gauge");
-        stats.forEach(t -> w.sample("creditflow_topic_depth_messages", t.depthMessages(), "topic", t.name()));
-        w.header("creditflow_topic_depth_bytes", "Bytes in the topic buffer", "gauge");
-        stats.forEach(t -> w.sample("creditflow_topic_depth_bytes", t.depthBytes(), "topic", t.name()));
-        w.header("creditflow_topic_published_messages_total", "Messages admitted into the topic", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_published_messages_total", t.publishedMessages(), "topic", t.name()));
-        w.header("creditflow_topic_published_bytes_total", "Payload bytes admitted into the topic", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_published_bytes_total", t.publishedBytes(), "topic", t.name()));
-        w.header("creditflow_topic_dispatched_messages_total", "Messages dispatched to subscriptions", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_dispatched_messages_total", t.dispatchedMessages(), "topic", t.name()));
-        w.header("creditflow_topic_unrouted_messages_total", "Messages dispatched with no subscription", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_unrouted_messages_total", t.unroutedMessages(), "topic", t.name()));
-        w.header("creditflow_topic_drain_bytes_per_second", "Smoothed dispatch rate (drives Retry-After)", "gauge");
-        stats.forEach(t -> w.sample("creditflow_topic_drain_bytes_per_second", t.drainBytesPerSecond(), "topic", t.name()));
-        w.header("creditflow_topic_http_rejects_total", "HTTP publishes answered 503", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_http_rejects_total", t.httpRejects(), "topic", t.name()));
-        w.header("creditflow_topic_evictions_total", "Subscriptions evicted (DISCONNECT)", "counter");
-        stats.forEach(t -> w.sample("creditflow_topic_evictions_total", t.evictions(), "topic", t.name()));
+        topicFamily(w, stats, "creditflow_topic_producers", "Producer streams attached", "gauge",
+                TopicStats::producers);
+        topicFamily(w, stats, "creditflow_topic_depth_messages", "Messages in the topic buffer", "gauge",
+                TopicStats::depthMessages);
+        topicFamily(w, stats, "creditflow_topic_depth_bytes", "Bytes in the topic buffer", "gauge",
+                TopicStats::depthBytes);
+        topicFamily(w, stats, "creditflow_topic_published_messages_total", "Messages admitted into the topic",
+                "counter", TopicStats::publishedMessages);
+        topicFamily(w, stats, "creditflow_topic_published_bytes_total", "Payload bytes admitted into the topic",
+                "counter", TopicStats::publishedBytes);
+        topicFamily(w, stats, "creditflow_topic_dispatched_messages_total", "Messages dispatched to subscriptions",
+                "counter", TopicStats::dispatchedMessages);
+        topicFamily(w, stats, "creditflow_topic_unrouted_messages_total", "Messages dispatched with no subscription",
+                "counter", TopicStats::unroutedMessages);
+        topicFamily(w, stats, "creditflow_topic_drain_bytes_per_second", "Smoothed dispatch rate (drives Retry-After)",
+                "gauge", TopicStats::drainBytesPerSecond);
+        topicFamily(w, stats, "creditflow_topic_http_rejects_total", "HTTP publishes answered 503", "counter",
+                TopicStats::httpRejects);
+        topicFamily(w, stats, "creditflow_topic_evictions_total", "Subscriptions evicted (DISCONNECT)", "counter",
+                TopicStats::evictions);
         w.header("creditflow_topic_stalled_seconds_total", "Time the topic was stalled, by reason", "counter");
         stats.forEach(t -> {
             w.sample("creditflow_topic_stalled_seconds_total", t.topicFullNanos() / 1e9, "topic", t.name(),
@@ -73,6 +73,14 @@ final class Metrics {
                 "Time messages waited with no consumer credit (reason no_consumer_credit)", "counter",
                 s -> s.noConsumerCreditNanos() / 1e9);
         return out.toString();
+    }
+
+    private static void topicFamily(Writer w, java.util.List<TopicStats> stats, String name, String help, String type,
+                                    java.util.function.ToDoubleFunction<TopicStats> value) {
+        w.header(name, help, type);
+        for (TopicStats t : stats) {
+            w.sample(name, value.applyAsDouble(t), "topic", t.name());
+        }
     }
 
     private static void subscriptionFamily(Writer w, java.util.List<TopicStats> stats, String name, String help,
