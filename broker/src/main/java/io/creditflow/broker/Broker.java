@@ -1,9 +1,12 @@
 package io.creditflow.broker;
 
 import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.server.Server;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamListener;
+import io.creditflow.transport.StreamRejectedException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * to one {@link MemoryBudget} of {@link BrokerConfig#budgetBytes()}; the transport's receive windows
  * are bounded separately by the server's own budget.
  *
+ * <p>Authentication and authorization: with {@link BrokerConfig#authFile()} every client must present a
+ * known token as its handshake credential (else AUTHENTICATION_FAILED), and each stream needs the
+ * produce or consume permission for its topic: a denied open is reset with PERMISSION_DENIED, the
+ * connection stays up. The same tokens and permissions apply at the HTTP edge.
+ *
  * <p>Thread-safe. Work happens on the transport's event loops (under per-topic locks) and on one
  * broker timer thread (catch-up, DISCONNECT stall checks, rates, HTTP retries).
  */
@@ -29,6 +37,8 @@ public final class Broker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Broker.class.getName());
 
     private final BrokerConfig config;
+    /** Null without an auth file: everything is allowed. */
+    private final AccessControl access;
     private final MemoryBudget budget;
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
@@ -38,24 +48,36 @@ public final class Broker implements AutoCloseable {
 
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
+        this.access = config.authFile() == null ? null : AccessControl.load(config.authFile());
         this.budget = MemoryBudget.ofBytes(config.budgetBytes());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "creditflow-broker-timer");
             t.setDaemon(true);
             return t;
         });
-        this.server = Server.builder().host(config.host()).port(config.port())
+        Server.Builder sb = Server.builder().host(config.host()).port(config.port())
                 .streamWindowBytes(config.producerWindowBytes())
                 .timeouts(io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT, config.writeStallTimeout(),
                         io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
                 .maxMessageBytes(config.maxMessageBytes())
-                .streamHandler(this::route)
-                .build().start();
+                .streamHandler(this::route);
+        if (access != null) {
+            // An unknown (or missing) token refuses the connection with AUTHENTICATION_FAILED.
+            sb.authenticator((credential, remote) ->
+                    access.principalForToken(new String(credential, StandardCharsets.UTF_8)));
+        }
+        this.server = sb.build().start();
         timer.scheduleAtFixedRate(this::tick, 100, 100, TimeUnit.MILLISECONDS);
         this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
     }
 
-    /** Starts a broker: binds the creditflow port and, unless disabled, the HTTP port. */
+    /**
+     * Starts a broker: reads the auth file if configured, binds the creditflow port and, unless
+     * disabled, the HTTP port.
+     *
+     * @throws java.io.UncheckedIOException if the auth file cannot be read
+     * @throws IllegalArgumentException if the auth file has a mistake (the message names the line)
+     */
     public static Broker start(BrokerConfig config) throws InterruptedException {
         return new Broker(config);
     }
@@ -67,11 +89,29 @@ public final class Broker implements AutoCloseable {
             if (shuttingDown) {
                 return null; // refused: retryable on another broker
             }
-            Topic topic = topic(BrokerProtocol.checkTopic(md.get(BrokerProtocol.TOPIC)));
-            if (BrokerProtocol.PRODUCE.equals(role)) {
-                return new ProducerLink(topic);
+            String topicName = BrokerProtocol.checkTopic(md.get(BrokerProtocol.TOPIC));
+            AccessControl.Action action = BrokerProtocol.PRODUCE.equals(role) ? AccessControl.Action.PRODUCE
+                    : BrokerProtocol.CONSUME.equals(role) ? AccessControl.Action.CONSUME : null;
+            if (action == null) {
+                throw new IllegalArgumentException("role: '" + role + "' (expected: produce or consume)");
             }
-            if (BrokerProtocol.CONSUME.equals(role)) {
+            if (access != null) {
+                String principal = stream.connection().principal();
+                if (!access.allows(principal, action, topicName)) {
+                    // A stream error: this open fails, the connection and its other streams go on. Checked
+                    // before the topic is looked up, so a denied open creates nothing.
+                    throw new StreamRejectedException(ErrorCode.PERMISSION_DENIED,
+                            AccessControl.denial(principal, action, topicName));
+                }
+            }
+            if (!topics.containsKey(topicName) && topics.size() >= config.maxTopics()) {
+                throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "the broker has its maximum of "
+                        + config.maxTopics() + " topics");
+            }
+            Topic topic = topic(topicName);
+            if (action == AccessControl.Action.PRODUCE) {
+                return new ProducerLink(topic);
+            } else {
                 String subscription = md.get(BrokerProtocol.SUBSCRIPTION);
                 if (subscription == null || subscription.isEmpty()) {
                     throw new IllegalArgumentException("subscription: missing (expected: a name)");
@@ -79,16 +119,19 @@ public final class Broker implements AutoCloseable {
                 SubscriptionPolicy policy = SubscriptionPolicy.parse(md.getOrDefault(BrokerProtocol.POLICY, "block"));
                 return new ConsumerLink(topic, subscription, policy);
             }
-            throw new IllegalArgumentException("role: '" + role + "' (expected: produce or consume)");
         } catch (IllegalArgumentException e) {
-            stream.cancel("bad stream metadata: " + e.getMessage());
-            return StreamListener.PULL;
+            throw new StreamRejectedException(ErrorCode.PROTOCOL_ERROR, "bad stream metadata: " + e.getMessage());
         }
     }
 
     /** The topic of that name, created on first use. */
     Topic topic(String name) {
         return topics.computeIfAbsent(name, n -> new Topic(this, n, config, budget));
+    }
+
+    /** The tokens and permissions from the auth file, or null without one. */
+    AccessControl access() {
+        return access;
     }
 
     /** Publishes through the same path as the HTTP edge (for embedding and tests). */

@@ -1,5 +1,6 @@
 package io.creditflow.broker;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -24,6 +25,8 @@ public final class BrokerConfig {
     private final Duration httpIdleTimeout;
     private final Duration httpWriteTimeout;
     private final Duration writeStallTimeout;
+    private final Path authFile;
+    private final int maxTopics;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -43,6 +46,8 @@ public final class BrokerConfig {
         this.httpIdleTimeout = b.httpIdleTimeout;
         this.httpWriteTimeout = b.httpWriteTimeout;
         this.writeStallTimeout = b.writeStallTimeout;
+        this.authFile = b.authFile;
+        this.maxTopics = b.maxTopics;
         if (maxMessageBytes > topicBufferBytes || maxMessageBytes > subscriptionQueueBytes) {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
                     + " (expected: <= topicBufferBytes and subscriptionQueueBytes, or a largest message never fits)");
@@ -135,6 +140,19 @@ public final class BrokerConfig {
         return writeStallTimeout;
     }
 
+    /**
+     * The auth file (tokens, principals, per-topic permissions; docs/broker.md), read when the broker
+     * starts, or null: no authentication, everyone may do everything.
+     */
+    public Path authFile() {
+        return authFile;
+    }
+
+    /** Topics at most: each costs a little state, and clients create them by naming them. */
+    public int maxTopics() {
+        return maxTopics;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -154,6 +172,14 @@ public final class BrokerConfig {
         private Duration httpIdleTimeout = Duration.ofSeconds(60);
         private Duration httpWriteTimeout = Duration.ofSeconds(10);
         private Duration writeStallTimeout = Duration.ofSeconds(30);
+        private Path authFile;
+        private int maxTopics = 10_000;
+
+        /** Topics at most (a stream naming a new topic beyond it is refused, retryable). */
+        public Builder maxTopics(int topics) {
+            this.maxTopics = (int) positive("maxTopics", topics);
+            return this;
+        }
 
         private Builder() {
         }
@@ -245,6 +271,19 @@ public final class BrokerConfig {
                 throw new IllegalArgumentException("shutdownGrace: " + grace + " (expected: >= 0)");
             }
             this.shutdownGrace = grace;
+            return this;
+        }
+
+        /**
+         * Requires every client to authenticate with a token from {@code file} and checks each stream's
+         * produce or consume permission on its topic (the HTTP edge: {@code Authorization: Bearer}). Read
+         * when the broker starts; see {@link AccessControl} for the format.
+         */
+        public Builder authFile(Path file) {
+            if (file == null) {
+                throw new NullPointerException("authFile");
+            }
+            this.authFile = file;
             return this;
         }
 

@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  *     waits with reading paused, so TCP pushes back on the client, and gets its 202 once there is room).
  *     413 for a body over the broker's max message size.</li>
  * <li>{@code GET /metrics}: Prometheus text. {@code GET /health}: 200, or 503 while shutting down.</li>
+ * <li>With an auth file ({@link BrokerConfig#authFile()}), {@code /topics/...} and {@code /metrics} need
+ *     {@code Authorization: Bearer <token>}: 401 (with {@code WWW-Authenticate}) for a missing or
+ *     unknown token, 403 if the token's principal lacks produce on the topic. {@code /health} stays open.</li>
  * </ul>
  * Errors carry a short JSON body. The four questions for this boundary: bound = one request per
  * connection in flight, bodies up to {@code maxMessageBytes}; when full = 503 or paused reads; pressure
@@ -132,6 +135,18 @@ final class HttpEdge implements AutoCloseable {
                 path = path.substring(0, q);
             }
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            AccessControl access = broker.access();
+            String principal = null;
+            if (access != null && !path.equals("/health")) {
+                principal = access.principalForToken(bearerToken(req));
+                if (principal == null) {
+                    FullHttpResponse r = json(HttpResponseStatus.UNAUTHORIZED,
+                            "{\"error\":\"missing or unknown bearer token\"}");
+                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"creditflow\"");
+                    send(ctx, r, keepAlive);
+                    return;
+                }
+            }
             if (path.equals("/metrics") && req.method() == HttpMethod.GET) {
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.copiedBuffer(broker.metrics(), StandardCharsets.UTF_8));
@@ -152,6 +167,11 @@ final class HttpEdge implements AutoCloseable {
                     BrokerProtocol.checkTopic(topic);
                 } catch (IllegalArgumentException e) {
                     send(ctx, json(HttpResponseStatus.BAD_REQUEST, error(e.getMessage())), keepAlive);
+                    return;
+                }
+                if (principal != null && !access.allows(principal, AccessControl.Action.PRODUCE, topic)) {
+                    send(ctx, json(HttpResponseStatus.FORBIDDEN,
+                            error(AccessControl.denial(principal, AccessControl.Action.PRODUCE, topic))), keepAlive);
                     return;
                 }
                 publish(ctx, topic, ByteBufUtil.getBytes(req.content()), keepAlive);
@@ -266,6 +286,15 @@ final class HttpEdge implements AutoCloseable {
                 ctx.close();
             }
         }
+    }
+
+    /** The token of an {@code Authorization: Bearer <token>} header, or null. */
+    private static String bearerToken(FullHttpRequest req) {
+        String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (h == null || h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return h.substring(7).strip();
     }
 
     private static String error(String message) {

@@ -3,7 +3,10 @@ package io.creditflow.cli;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.TopicStats;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Option;
 /** Runs the demo broker until Ctrl-C / SIGTERM, then drains within the grace period. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = "Run the broker; prints each topic once a second; Ctrl-C drains and stops.")
-final class BrokerCommand implements Runnable {
+final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -42,18 +45,33 @@ final class BrokerCommand implements Runnable {
     @Option(names = "--grace-ms", description = "Shutdown drain period (default: ${DEFAULT-VALUE}).")
     long graceMillis = 10_000;
 
+    @Option(names = "--auth-file", paramLabel = "FILE", description = "Tokens, principals and per-topic "
+            + "produce/consume permissions (docs/broker.md); clients then need --token. Default: no auth.")
+    Path authFile;
+
     @Override
-    public void run() {
-        BrokerConfig config = BrokerConfig.builder().host(host).port(port).httpPort(httpPort)
+    public Integer call() {
+        BrokerConfig.Builder b = BrokerConfig.builder().host(host).port(port).httpPort(httpPort)
                 .budgetBytes(budgetMib << 20).topicBuffer(topicBufferKib << 10, 10_000)
                 .subscriptionQueue(subscriptionQueueKib << 10, 10_000)
                 .disconnectStall(Duration.ofMillis(disconnectStallMillis)).httpPauseInsteadOfReject(httpPause)
-                .shutdownGrace(Duration.ofMillis(graceMillis)).build();
+                .shutdownGrace(Duration.ofMillis(graceMillis));
+        if (authFile != null) {
+            b.authFile(authFile);
+        }
+        BrokerConfig config = b.build();
         CountDownLatch stopped = new CountDownLatch(1);
         try {
-            Broker broker = Broker.start(config);
-            System.out.printf("broker listening on %s:%d, http %s; budget %s%n", host, broker.port(),
-                    broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()));
+            Broker broker;
+            try {
+                broker = Broker.start(config);
+            } catch (UncheckedIOException | IllegalArgumentException e) {
+                System.err.println("broker: cannot start: " + e.getMessage());
+                return 2;
+            }
+            System.out.printf("broker listening on %s:%d, http %s; budget %s; auth %s%n", host, broker.port(),
+                    broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()),
+                    authFile == null ? "off" : authFile);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.printf("shutting down: draining for up to %d ms%n", graceMillis);
                 try {
@@ -80,5 +98,6 @@ final class BrokerCommand implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return 0;
     }
 }

@@ -6,8 +6,8 @@ import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** Subscribes to a broker topic, optionally reading slowly to show back-pressure. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = "Consume a topic through a subscription; prints progress once a second; Ctrl-C stops.")
-final class ConsumeCommand implements Runnable {
+final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -24,6 +24,11 @@ final class ConsumeCommand implements Runnable {
 
     @Option(names = "--topic", description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic = "demo";
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CREDITFLOW_TOKEN}",
+            description = "Token for a broker with an auth file, sent in the handshake "
+                    + "(default: the CREDITFLOW_TOKEN environment variable; none).")
+    String token;
 
     @Option(names = "--subscription", description = "Subscription; consumers sharing one form a group "
             + "(default: ${DEFAULT-VALUE}).")
@@ -37,18 +42,13 @@ final class ConsumeCommand implements Runnable {
     double rate;
 
     @Override
-    public void run() {
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.set(false);
-            try {
-                main.join(3000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try (Client client = Client.builder().build()) {
+    public Integer call() {
+        CtrlC running = new CtrlC();
+        Client.Builder cb = Client.builder();
+        if (token != null && !token.isEmpty()) {
+            cb.credential(token.getBytes(StandardCharsets.UTF_8));
+        }
+        try (running; Client client = cb.build()) {
             Stream stream = client.connect(host, port).openStream(StreamOptions.builder()
                     .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, topic)
                     .metadata(BrokerProtocol.SUBSCRIPTION, subscription).metadata(BrokerProtocol.POLICY, policy).build());
@@ -62,7 +62,7 @@ final class ConsumeCommand implements Runnable {
                     received);
             progress.start();
             Pacer pacer = new Pacer(rate);
-            while (running.get()) {
+            while (running.running()) {
                 pacer.await();
                 try (Message m = stream.poll(200, TimeUnit.MILLISECONDS)) {
                     if (m == null) {
@@ -82,12 +82,16 @@ final class ConsumeCommand implements Runnable {
             }
             progress.stop();
             System.out.printf("done: %,d messages received, %,d skipped by the policy%n", received.get(), gaps.get());
+            return 0;
         } catch (StreamClosedException e) {
             System.out.println("stream closed: " + e.status());
+            return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 130;
         } catch (java.io.IOException e) {
             System.err.println("cannot connect: " + e.getMessage());
+            return 1;
         }
     }
 }

@@ -3,14 +3,15 @@ package io.creditflow.cli;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.client.Client;
 import io.creditflow.proto.core.StallReason;
+import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
 /** Publishes to a broker topic, as fast as credit allows or at a fixed rate. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Publish messages to a topic; prints progress once a second; Ctrl-C stops.")
-final class ProduceCommand implements Runnable {
+final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
 
@@ -27,6 +28,11 @@ final class ProduceCommand implements Runnable {
 
     @Option(names = "--topic", description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic = "demo";
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CREDITFLOW_TOKEN}",
+            description = "Token for a broker with an auth file, sent in the handshake "
+                    + "(default: the CREDITFLOW_TOKEN environment variable; none).")
+    String token;
 
     @Option(names = "--size", description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
     int size = 1024;
@@ -38,18 +44,13 @@ final class ProduceCommand implements Runnable {
     long count = Long.MAX_VALUE;
 
     @Override
-    public void run() {
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.set(false);
-            try {
-                main.join(3000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        try (Client client = Client.builder().build()) {
+    public Integer call() {
+        CtrlC running = new CtrlC();
+        Client.Builder cb = Client.builder();
+        if (token != null && !token.isEmpty()) {
+            cb.credential(token.getBytes(StandardCharsets.UTF_8));
+        }
+        try (running; Client client = cb.build()) {
             Stream stream = client.connect(host, port).openStream(StreamOptions.builder()
                     .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, topic).build());
             AtomicLong sent = new AtomicLong();
@@ -61,7 +62,7 @@ final class ProduceCommand implements Runnable {
             }, sent);
             progress.start();
             Pacer pacer = new Pacer(rate);
-            for (long i = 0; i < count && running.get(); i++) {
+            for (long i = 0; i < count && running.running(); i++) {
                 byte[] payload = new byte[Math.max(size, 8)];
                 ByteBuffer.wrap(payload).putLong(i);
                 pacer.await();
@@ -70,7 +71,7 @@ final class ProduceCommand implements Runnable {
                         stream.send(payload, 200, TimeUnit.MILLISECONDS);
                         break;
                     } catch (TimeoutException e) {
-                        if (!running.get()) {
+                        if (!running.running()) {
                             break; // blocked by back-pressure when asked to stop
                         }
                     }
@@ -79,13 +80,24 @@ final class ProduceCommand implements Runnable {
             }
             stream.halfClose();
             progress.stop();
-            System.out.printf("done: %,d messages sent%n", sent.get());
+            // The broker may have refused the stream (PERMISSION_DENIED) after sends were queued: say so.
+            CloseStatus status = stream.closeFuture().toCompletableFuture()
+                    .completeOnTimeout(CloseStatus.OK, 2, TimeUnit.SECONDS).join();
+            if (status.isOk()) {
+                System.out.printf("done: %,d messages sent%n", sent.get());
+                return 0;
+            }
+            System.out.println("stream closed: " + status);
+            return 1;
         } catch (StreamClosedException e) {
             System.out.println("stream closed: " + e.status());
+            return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 130;
         } catch (java.io.IOException e) {
             System.err.println("cannot connect: " + e.getMessage());
+            return 1;
         }
     }
 }

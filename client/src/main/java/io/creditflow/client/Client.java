@@ -7,6 +7,7 @@ import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
 import io.creditflow.transport.internal.ConnectionHandler;
 import io.creditflow.transport.internal.EndpointSettings;
+import io.creditflow.transport.internal.TlsContexts;
 import io.creditflow.transport.internal.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -14,6 +15,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A creditflow client: connects to servers and multiplexes streams over each connection. One
@@ -43,12 +47,15 @@ public final class Client implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Duration connectTimeout;
+    /** Built once for all connections; null without TLS. */
+    private final SslContext sslContext;
     private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Client(Builder b, EndpointSettings settings) {
         this.settings = settings;
         this.connectTimeout = b.connectTimeout;
+        this.sslContext = settings.tls() == null ? null : TlsContexts.forClient(settings.tls());
         this.ownsGroup = settings.eventLoopGroup() == null;
         this.group = ownsGroup
                 ? Transports.newGroup(settings.transport(), settings.ioThreads() > 0 ? settings.ioThreads() : 1,
@@ -60,7 +67,11 @@ public final class Client implements AutoCloseable {
         return new Builder();
     }
 
-    /** Connects and completes once both handshakes are exchanged (the peer's settings are then known). */
+    /**
+     * Connects and completes once both handshakes are exchanged (the peer's settings are then known).
+     * Fails with a {@link io.creditflow.transport.StreamClosedException} carrying the close status (for
+     * example AUTHENTICATION_FAILED), or, with TLS, an {@link SSLHandshakeException} if TLS failed.
+     */
     public CompletionStage<Connection> connectAsync(String host, int port) {
         if (closed) {
             return CompletableFuture.failedStage(new IllegalStateException("client closed"));
@@ -71,6 +82,9 @@ public final class Client implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(TlsContexts.newHandler(sslContext, ch, host, port));
+                        }
                         ch.pipeline().addLast(handler);
                     }
                 });
@@ -98,13 +112,20 @@ public final class Client implements AutoCloseable {
     /**
      * Connects, waiting up to the connect timeout plus the handshake timeout.
      *
-     * @throws java.io.IOException if the connection or the handshake fails
+     * @throws java.io.IOException if the connection or the handshake fails; an {@link SSLHandshakeException}
+     *         (message "... TLS handshake failed: ...") if TLS failed
      */
     public Connection connect(String host, int port) throws java.io.IOException, InterruptedException {
         long timeoutNanos = connectTimeout.toNanos() + settings.handshakeTimeoutNanos();
         try {
             return connectAsync(host, port).toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof SSLException tls) {
+                SSLHandshakeException x = new SSLHandshakeException("connect to " + host + ":" + port + " failed: "
+                        + tls.getMessage());
+                x.initCause(tls);
+                throw x;
+            }
             throw new java.io.IOException("connect to " + host + ":" + port + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw new java.io.IOException("connect to " + host + ":" + port + " timed out", e);

@@ -8,12 +8,14 @@ import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
 import io.creditflow.transport.internal.ConnectionHandler;
 import io.creditflow.transport.internal.EndpointSettings;
+import io.creditflow.transport.internal.TlsContexts;
 import io.creditflow.transport.internal.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -52,6 +54,8 @@ public final class Server implements AutoCloseable {
     private final boolean ownsGroups;
     private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
+    /** Built once for all connections; null without TLS. */
+    private final SslContext sslContext;
     private final int maxConnectionsPerAddress;
     private final AtomicInteger accepted = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
@@ -66,6 +70,7 @@ public final class Server implements AutoCloseable {
         this.requestedPort = b.port;
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.sslContext = settings.tls() == null ? null : TlsContexts.forServer(settings.tls());
         this.ownsGroups = settings.eventLoopGroup() == null;
         if (ownsGroups) {
             this.bossGroup = Transports.newGroup(settings.transport(), 1, "creditflow-accept");
@@ -98,6 +103,11 @@ public final class Server implements AutoCloseable {
                         ConnectionHandler handler = new ConnectionHandler(settings, false);
                         connections.add(handler);
                         handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
+                        if (sslContext != null) {
+                            // First in the pipeline: the TLS handshake runs within the handshake timeout and no
+                            // stream handler is called unless it succeeds.
+                            ch.pipeline().addLast(TlsContexts.newHandler(sslContext, ch, null, 0));
+                        }
                         ch.pipeline().addLast(handler);
                     }
                 });

@@ -99,6 +99,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     private NanoClock clock = NanoClock.SYSTEM;
     private Authenticator authenticator = Authenticator.NONE;
     private byte[] credential = new byte[0];
+    private TlsOptions tls;
 
     protected EndpointBuilder(StreamHandler defaultHandler) {
         this.streamHandler = defaultHandler;
@@ -373,6 +374,19 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /**
+     * Speaks TLS on every connection (JDK provider): the server needs a key and certificate chain, the
+     * client the CAs it trusts; see {@link TlsOptions}. The TLS handshake runs first and counts against
+     * {@link #handshakeTimeout}. Default: plain TCP.
+     */
+    public B tls(TlsOptions options) {
+        if (options == null) {
+            throw new NullPointerException("tls");
+        }
+        this.tls = options;
+        return self();
+    }
+
     /** Validates the combination and freezes it. */
     protected EndpointSettings settings() {
         MemoryBudget budget = memoryBudget != null ? memoryBudget : MemoryBudget.ofBytes(memoryBudgetBytes);
@@ -387,7 +401,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
                         minPingInterval.toNanos(), maxPingStrikes, maxConsecutiveEmptyFrames,
                         partialFrameTimeout.toNanos(), writeStallTimeout.toNanos(), idleTimeout.toNanos(),
                         keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()),
-                authenticator, credential);
+                authenticator, credential, tls);
     }
 
     private static void requirePositive(String name, long value) {

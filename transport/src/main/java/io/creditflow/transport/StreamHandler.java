@@ -13,6 +13,7 @@ public interface StreamHandler {
      * @param stream the new stream; its {@link Stream#metadata()} is what the opener sent
      * @return a listener to receive the stream in push mode, {@link StreamListener#PULL} for pull mode,
      *         or {@code null} to refuse the stream (it is reset with REFUSED_STREAM)
+     * @throws StreamRejectedException to refuse it with another code and a reason (no credit is granted)
      */
     StreamListener onStream(Stream stream);
 }

@@ -41,6 +41,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
@@ -58,6 +60,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The Netty glue for one connection, for both roles: decodes frames, drives the flow-control core
@@ -75,6 +79,11 @@ import java.util.function.BooleanSupplier;
  * <p>Write path: application threads enqueue into a stream's bounded {@link SendQueue} and post the
  * stream on {@link #writeRequests}; one task per batch runs a write pass (credit, fairness,
  * writability) and one flush.
+ *
+ * <p>TLS: with an {@link SslHandler} ahead of this handler the TLS handshake runs first; this handler's
+ * handshake timer (started at channelActive) covers it, the client's {@code Handshake} waits in the
+ * SslHandler until TLS is up, and a TLS failure before the creditflow handshake closes the connection
+ * with AUTHENTICATION_FAILED and fails {@link #handshakeFuture()} with an {@link SSLHandshakeException}.
  */
 public final class ConnectionHandler extends ChannelDuplexHandler
         implements Connection, FrameReader.Listener, InboundFlowController.CreditSink {
@@ -131,6 +140,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private volatile long bytesReceived;
     private ScheduledFuture<?> tickFuture;
     private ScheduledFuture<?> timeoutFuture;
+    /** The TLS handler ahead of this one, or null for plain TCP. */
+    private SslHandler tls;
+    /** TLS is configured and its handshake has not finished: nothing can be written or sent yet. */
+    private boolean tlsPending;
+    /** Why TLS failed before the creditflow handshake completed, or null. */
+    private SSLException tlsFailure;
     // Defenses (docs/protocol.md, "Limits and defaults"), all event-loop confined, timed by settings.clock().
     private long lastReadNanos;
     private long lastPingReceivedNanos = Long.MIN_VALUE;
@@ -171,6 +186,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.loop = channel.eventLoop();
+        this.tls = ctx.pipeline().get(SslHandler.class);
         this.inbound = new InboundFlowController(settings.receiveConfig(), budget, this, settings.clock(),
                 () -> execute(this::onBudgetAvailable));
         if (channel.isActive()) {
@@ -189,17 +205,58 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         lastReadNanos = settings.clock().nanoTime();
+        if (tls != null && !tls.handshakeFuture().isDone()) {
+            tlsPending = true;
+            tls.handshakeFuture().addListener(f -> {
+                tlsPending = false;
+                if (!f.isSuccess()) {
+                    onTlsFailure(f.cause());
+                }
+            });
+        }
         if (client) {
-            writeHandshake(); // the server answers with its own once it has checked ours
+            writeHandshake(); // the server answers with its own once it has checked ours (after TLS, if any)
         }
         flushIfNeeded();
+        // One budget for the TLS handshake and the creditflow handshake together.
         timeoutFuture = loop.schedule(() -> {
             if (!handshakeReceived) {
-                connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
-                        "no handshake within " + TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos())
-                                + " ms"));
+                long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
+                connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT, tlsPending
+                        ? "TLS handshake not complete within " + millis + " ms"
+                        : "no handshake within " + millis + " ms"));
             }
         }, settings.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * TLS failed before the creditflow handshake completed (a certificate not trusted, no client
+     * certificate for mutual TLS, a peer that does not speak TLS): close without a GoAway, which could
+     * not be encrypted anyway. The first call wins; a connection already closing for another reason
+     * (the handshake timeout) keeps that reason.
+     */
+    private void onTlsFailure(Throwable cause) {
+        if (closed || closing || tlsFailure != null || handshakeReceived) {
+            return;
+        }
+        SSLException ssl = sslCause(cause);
+        String why = ssl instanceof NotSslRecordException ? "the peer does not speak TLS"
+                : ssl != null ? String.valueOf(ssl.getMessage())
+                : cause instanceof java.nio.channels.ClosedChannelException ? "the connection closed during it"
+                : String.valueOf(cause);
+        tlsFailure = ssl != null ? ssl : new SSLException(why, cause);
+        LOG.log(System.Logger.Level.DEBUG, "TLS handshake with " + channel.remoteAddress() + " failed: " + why);
+        closeWith(new CloseStatus(ErrorCode.AUTHENTICATION_FAILED, "TLS handshake failed: " + why, false, 0), false);
+    }
+
+    /** The first SSLException in the cause chain (SslHandler's decode failures arrive wrapped), or null. */
+    private static SSLException sslCause(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
     }
 
     private void writeHandshake() {
@@ -232,6 +289,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!handshakeReceived && sslCause(cause) != null) {
+            // With TLS 1.3 a client's TLS handshake completes before the server has checked the client's
+            // certificate: the server's refusal then arrives as an alert, after TLS looked established.
+            onTlsFailure(cause);
+            return;
+        }
         LOG.log(System.Logger.Level.DEBUG, "connection " + channel + " failed", cause);
         if (cause instanceof java.io.IOException) {
             // The network failed (reset, broken pipe): nobody to tell, nothing internal went wrong.
@@ -274,8 +337,14 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         while ((s = writeRequests.poll()) != null) {
             s.closeWith(status); // opened locally but never registered
         }
-        handshakeFuture.completeExceptionally(
-                new StreamClosedException("connection closed before the handshake completed", status));
+        if (tlsFailure != null) {
+            SSLHandshakeException e = new SSLHandshakeException(truncate(status.reason()));
+            e.initCause(tlsFailure);
+            handshakeFuture.completeExceptionally(e);
+        } else {
+            handshakeFuture.completeExceptionally(
+                    new StreamClosedException("connection closed before the handshake completed", status));
+        }
         closeFuture.complete(status);
     }
 
@@ -584,6 +653,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         StreamListener listener;
         try {
             listener = settings.streamHandler().onStream(stream);
+        } catch (io.creditflow.transport.StreamRejectedException e) {
+            writeReset(id, e.code(), e.getMessage());
+            stream.closeWith(new CloseStatus(e.code(), e.getMessage(), false, 0));
+            return;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stream handler failed for stream " + id, e);
             writeReset(id, ErrorCode.APPLICATION_ERROR, "stream handler failed: " + e);
@@ -1048,7 +1121,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         if (closeStatus == null || (closeStatus.code() == ErrorCode.NO_ERROR && status.code() != ErrorCode.NO_ERROR)) {
             closeStatus = status;
         }
-        if (sendGoAway && !goAwaySent && channel.isActive()) {
+        boolean tlsUp = !tlsPending && tlsFailure == null;
+        if (sendGoAway && !goAwaySent && channel.isActive() && tlsUp) {
             goAwaySent = true;
             writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder().setLastStreamId(lastRemoteStreamId)
                     .setCode(status.code()).setReason(truncate(status.reason()))).build());
@@ -1056,6 +1130,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         active = false;
         closing = true;
         flushNeeded = false;
+        if (!tlsUp) {
+            // Before TLS is up a write would wait in the SslHandler for a handshake that may never finish.
+            ctx.close();
+            return;
+        }
         if (!channel.isWritable()) {
             channel.close(); // the peer is not reading: its GoAway would wait behind everything else forever
             return;

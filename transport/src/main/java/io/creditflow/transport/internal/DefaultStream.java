@@ -205,14 +205,16 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public void request(long n) {
-        if (pullQueue != null) {
+        if (listener != null && !pushMode) {
             throw new IllegalStateException("request(n) is for push-mode streams; this stream is in pull mode");
         }
         if (n <= 0) {
             throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
         }
+        // Before the stream handler has returned its listener the mode is not known yet: the task runs
+        // after it is bound, and counts only for a push-mode stream.
         connection.execute(() -> {
-            if (receive != null && !receive.isClosed()) {
+            if (pushMode && receive != null && !receive.isClosed()) {
                 connection.inbound().onDemand(receive, n);
                 connection.flushIfNeeded();
             }

@@ -8,11 +8,13 @@ import io.creditflow.transport.Authenticator;
 import io.creditflow.transport.IoTransport;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.StreamOptions;
+import io.creditflow.transport.TlsOptions;
 import io.netty.channel.EventLoopGroup;
 
 /**
  * The frozen settings of one endpoint (a Client or a Server), shared by all its connections.
- * Built and validated by {@code EndpointBuilder}. Immutable; thread-safe.
+ * Built and validated by {@code EndpointBuilder}. Immutable; thread-safe. {@code tls} is null for
+ * plain TCP.
  */
 public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryBudget, long connectionWindowBytes,
                                long streamWindowBytes, long streamWindowMessages, int maxMessageBytes,
@@ -22,7 +24,7 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                                int socketSendBufferBytes, int socketReceiveBufferBytes,
                                StreamOptions acceptedStreamOptions, long handshakeTimeoutNanos, int ioThreads,
                                IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock,
-                               Limits limits, Authenticator authenticator, byte[] credential) {
+                               Limits limits, Authenticator authenticator, byte[] credential, TlsOptions tls) {
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
