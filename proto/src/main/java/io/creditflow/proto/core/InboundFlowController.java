@@ -400,8 +400,10 @@ public final class InboundFlowController {
         long bytes = 0;
         long target = targetBytes(s);
         long want = target - s.holdBytes();
-        boolean bytesDue = want > 0 && (s.windowBytes() < s.neededBytes
-                || (!s.idleRevoked && want >= (target + 1) / 2));
+        // A blocked message is granted for only when the grant lets it through: trickling it credit it
+        // cannot use yet would just trade Credit and Blocked frames (the silly-window syndrome).
+        boolean unblocks = s.windowBytes() < s.neededBytes && s.windowBytes() + want >= s.neededBytes;
+        boolean bytesDue = want > 0 && (unblocks || (!s.idleRevoked && want >= (target + 1) / 2));
         boolean budgetShort = false;
         if (bytesDue) {
             long allowed = Math.max(0, Math.min(want, config.connectionWindowBytes() - connectionHoldBytes));

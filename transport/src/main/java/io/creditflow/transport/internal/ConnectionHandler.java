@@ -975,15 +975,29 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** Writes one data frame: our header, then the payload by reference (never copied here). */
+    /**
+     * Writes one data frame. A direct payload is appended by reference after our header (no copy). A heap
+     * payload ({@code byte[]} or a heap {@code ByteBuffer}) must reach the socket in native memory, so
+     * every JVM transport copies it once; we make that one copy ourselves, into the same pooled buffer as
+     * the header: one outbound entry instead of two, and none of the wrapper and view objects Netty's
+     * own heap-to-direct copy allocates per message.
+     */
     void writeData(int streamId, Object message, int size) {
-        ByteBuf header = ctx.alloc().directBuffer(FrameWriter.dataHeaderLength(streamId, size));
-        FrameWriter.writeDataHeader(header, streamId, size);
-        ctx.write(header, ctx.voidPromise());
-        if (size > 0) {
-            ByteBuf payload = message instanceof byte[] bytes ? Unpooled.wrappedBuffer(bytes)
-                    : Unpooled.wrappedBuffer(((ByteBuffer) message).duplicate());
-            ctx.write(payload, ctx.voidPromise());
+        int headerBytes = FrameWriter.dataHeaderLength(streamId, size);
+        if (message instanceof ByteBuffer buffer && buffer.isDirect() && size > 0) {
+            ByteBuf header = ctx.alloc().directBuffer(headerBytes);
+            FrameWriter.writeDataHeader(header, streamId, size);
+            ctx.write(header, ctx.voidPromise());
+            ctx.write(Unpooled.wrappedBuffer(buffer.duplicate()), ctx.voidPromise());
+        } else {
+            ByteBuf frame = ctx.alloc().directBuffer(headerBytes + size);
+            FrameWriter.writeDataHeader(frame, streamId, size);
+            if (message instanceof byte[] bytes) {
+                frame.writeBytes(bytes);
+            } else if (size > 0) {
+                frame.writeBytes(((ByteBuffer) message).duplicate());
+            }
+            ctx.write(frame, ctx.voidPromise());
         }
         flushNeeded = true;
     }
