@@ -1,0 +1,219 @@
+package io.creditflow.bench.harness;
+
+import io.creditflow.bench.harness.ChildProcess.ChildFailure;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Runs the scenarios: for each one, each applicable system in turn (so the systems interleave), on
+ * that system's {@link Session}. A run is: SETUP the receiver (it answers its port), SETUP the sender
+ * (it connects and opens the streams), AWAIT until the receiver has them all, START, warm up, MARK,
+ * measure, STOP (each child answers one JSON result line), TEARDOWN. Every wait has a timeout; a child
+ * that misses one is killed and the run is reported as an error.
+ */
+final class Orchestrator implements AutoCloseable {
+    private final BenchOptions options;
+    private final Profile profile;
+    private final PrintStream log;
+    private final Map<SystemKind, Session> sessions = new EnumMap<>(SystemKind.class);
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Object> machine;
+
+    Orchestrator(BenchOptions options, Map<String, Object> machine, PrintStream log) {
+        this.options = options;
+        this.profile = options.profile();
+        this.machine = machine;
+        this.log = log;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> sessions.values().forEach(Session::kill)));
+    }
+
+    List<Row> rows() {
+        return rows;
+    }
+
+    /** Runs every scenario, calling {@code onRow} as each row is done. */
+    void runAll(List<Scenario> scenarios, Consumer<Row> onRow) {
+        for (Scenario sc : scenarios) {
+            List<SystemKind> applicable = new ArrayList<>();
+            for (SystemKind s : options.systems()) {
+                if (sc.appliesTo(s)) {
+                    applicable.add(s);
+                } else {
+                    emit(Row.notApplicable(sc, s, machine), onRow);
+                }
+            }
+            if (sc.parallel() && applicable.size() > 1) {
+                runTogether(sc, applicable, onRow);
+            } else {
+                for (SystemKind s : applicable) {
+                    runTogether(sc, List.of(s), onRow);
+                }
+            }
+        }
+    }
+
+    private void emit(Row row, Consumer<Row> onRow) {
+        rows.add(row);
+        onRow.accept(row);
+    }
+
+    private void runTogether(Scenario sc, List<SystemKind> systems, Consumer<Row> onRow) {
+        List<Session> live = new ArrayList<>();
+        List<RunSpec> specs = new ArrayList<>();
+        for (SystemKind s : systems) {
+            try {
+                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush());
+                if (sc.freshJvms()) {
+                    Session old = sessions.remove(s);
+                    if (old != null) {
+                        old.close();
+                    }
+                }
+                Session session = session(s, sc);
+                live.add(session);
+                specs.add(spec);
+            } catch (ChildFailure | IllegalStateException e) {
+                emit(Row.error(sc, s, machine, e.getMessage()), onRow);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        log.printf("  %-12s %s ...%n", sc.id(), String.join(", ", live.stream().map(x -> x.system.label()).toList()));
+        try {
+            List<RunResult> results = execute(sc, live, specs);
+            for (RunResult r : results) {
+                emit(Analysis.row(r, rows, machine), onRow);
+            }
+        } catch (ChildFailure e) {
+            for (Session s : live) {
+                s.kill();
+                sessions.remove(s.system);
+                emit(Row.error(sc, s.system, machine, e.getMessage()), onRow);
+            }
+        }
+    }
+
+    /** S6's offered load: a fraction of the rate its reference scenario reached on the same system. */
+    private double offeredRate(Scenario sc, SystemKind s) {
+        if (sc.offeredFraction() <= 0) {
+            return 0;
+        }
+        for (Row r : rows) {
+            if (r.scenario().equals(sc.dependsOn()) && r.system() == s && r.number("msgs_per_s") != null) {
+                return Math.max(1, sc.offeredFraction() * r.number("msgs_per_s"));
+            }
+        }
+        throw new IllegalStateException(sc.id() + " needs the " + sc.dependsOn() + " rate of " + s.label()
+                + " from this run, and it has none");
+    }
+
+    /** The system's live session, or a fresh one warmed up for {@code next}. */
+    private Session session(SystemKind s, Scenario next) throws ChildFailure {
+        Session session = sessions.get(s);
+        if (session != null && session.isAlive()) {
+            return session;
+        }
+        session = Session.start(s, options.verbose());
+        sessions.put(s, session);
+        log.printf("  started %s receiver and sender JVMs in %.1f s%s%n", s.label(), session.startSeconds,
+                session.clockShared ? "" : " (WARNING: their nanoTime clock differs from ours: latency and "
+                        + "unconsumed figures are void)");
+        Scenario warm = next.warmupFor(profile);
+        try {
+            execute(warm, List.of(session), List.of(warm.spec(s, 0, options.cfPush())));
+        } catch (ChildFailure e) {
+            session.kill();
+            sessions.remove(s);
+            throw new ChildFailure("warming up " + s.label() + ": " + e.getMessage());
+        }
+        return session;
+    }
+
+    /** One run of a scenario on one or more sessions at once (the steps are interleaved, not parallel). */
+    private List<RunResult> execute(Scenario sc, List<Session> ss, List<RunSpec> specs) throws ChildFailure {
+        int n = ss.size();
+        boolean scale = sc.kind() == Kind.SCALE;
+        long setupTimeout = scale ? 180_000 : 60_000;
+        try {
+            List<RunSpec> withPorts = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                Map<String, Object> r = ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
+                withPorts.add(specs.get(k).withPort((int) Json.getLong(r, "port", 0)));
+            }
+            for (int k = 0; k < n; k++) {
+                ss.get(k).sender.call("SETUP " + withPorts.get(k).toJson(), setupTimeout);
+            }
+            for (int k = 0; k < n; k++) {
+                int expected = ss.get(k).system.expectedAccepted(withPorts.get(k));
+                Map<String, Object> a = ss.get(k).receiver.call("AWAIT " + expected + " " + setupTimeout,
+                        setupTimeout + 10_000);
+                long got = Json.getLong(a, "count", 0);
+                if (got < expected) {
+                    throw new ChildFailure(ss.get(k).system.label() + ": the receiver accepted " + got + " of "
+                            + expected + " within " + setupTimeout / 1000 + " s");
+                }
+            }
+            if (sc.kind().hasTraffic()) {
+                for (Session s : ss) {
+                    s.receiver.call("START", 10_000);
+                    s.sender.call("START", 10_000);
+                }
+                sleep(sc.warmupMs());
+            }
+            for (Session s : ss) {
+                s.receiver.call("MARK", 60_000);
+                s.sender.call("MARK", 60_000);
+            }
+            sleep(sc.measureMs());
+            for (Session s : ss) {
+                s.receiver.send("STOP");
+                s.sender.send("STOP");
+            }
+            List<RunResult> out = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                Session s = ss.get(k);
+                Map<String, Object> r = s.receiver.await("RESULT", 60_000);
+                Map<String, Object> x = s.sender.await("RESULT", 60_000);
+                out.add(new RunResult(sc, withPorts.get(k), r, x, s.clockShared));
+            }
+            return out;
+        } finally {
+            for (Session s : ss) {
+                teardown(s);
+            }
+        }
+    }
+
+    private void teardown(Session s) {
+        try {
+            if (s.isAlive()) {
+                s.sender.call("TEARDOWN", 30_000);
+                s.receiver.call("TEARDOWN", 30_000);
+            }
+        } catch (ChildFailure e) {
+            log.println("  teardown of " + s.system.label() + " failed, restarting its JVMs: " + e.getMessage());
+            s.kill();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Session s : sessions.values()) {
+            s.close();
+        }
+        sessions.clear();
+    }
+}

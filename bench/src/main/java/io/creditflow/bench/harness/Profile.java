@@ -1,0 +1,20 @@
+package io.creditflow.bench.harness;
+
+/**
+ * How long things run. {@link #DEFAULT} finishes the whole suite in about five minutes on two cores,
+ * {@link #QUICK} in about ninety seconds (shorter windows, fewer streams and connections in S7).
+ *
+ * @param name label
+ * @param sessionWarmupMs traffic before a fresh pair of JVMs' first scenario, not measured
+ * @param warmupMs traffic before each scenario's measured window, not measured
+ * @param measureMs the measured window of a traffic scenario
+ * @param stallMs S5's stall (its measured window)
+ * @param brokerMeasureMs S8's measured window per policy
+ * @param scaleStreams S7's streams on one connection
+ * @param scaleConnections S7's connections
+ */
+public record Profile(String name, long sessionWarmupMs, long warmupMs, long measureMs, long stallMs,
+                      long brokerMeasureMs, int scaleStreams, int scaleConnections) {
+    public static final Profile DEFAULT = new Profile("default", 3000, 2000, 5000, 30_000, 6000, 10_000, 1_000);
+    public static final Profile QUICK = new Profile("quick", 1500, 700, 1500, 10_000, 2000, 2_000, 200);
+}

@@ -1,0 +1,118 @@
+package io.creditflow.bench.harness;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One scenario, as data: what the sender opens and sends, how the receiver reads, which systems it
+ * applies to and how long it runs. The catalogue ({@link #catalogue}) is the suite; nothing in the
+ * harness is written per scenario and system.
+ *
+ * @param id unique id, e.g. {@code S7-streams}
+ * @param group the id users select with {@code --scenario}, e.g. {@code S7}
+ * @param title one line for the table
+ * @param kind what is measured
+ * @param systems the systems it applies to (the others get a "not applicable" row)
+ * @param connections connections the sender opens
+ * @param streamsPerConnection streams per connection
+ * @param payloadBytes payload bytes per message
+ * @param slowStreams streams (or broker consumers) read by the paced slow reader
+ * @param slowRate the slow reader's messages per second
+ * @param offeredFraction for a fixed offered load: the fraction of the {@code dependsOn} scenario's rate
+ * @param dependsOn a scenario whose figures this one needs from the same invocation, or null
+ * @param capBytes the sender's cap for slow or stalled streams (see {@link RunSpec#capBytes()})
+ * @param policy the broker subscription policy, or null
+ * @param consumers broker consumers
+ * @param parallel the systems run at the same time (S5: stalled readers use no CPU, figures are memory)
+ * @param warmupMs unmeasured traffic before the window
+ * @param measureMs the measured window (the stall, for S5)
+ * @param maxConcurrentStreams creditflow's stream cap when the scenario needs more than the default
+ */
+public record Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
+                       int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
+                       double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
+                       boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams) {
+
+    public static final int KIB = 1024;
+    /** Raw Netty's bound for slow and stalled streams: it has no flow control, so the harness stops it here. */
+    public static final long NETTY_CAP_BYTES = 256L * 1024 * 1024;
+    public static final List<String> POLICIES = List.of("block", "drop-oldest", "drop-newest", "disconnect");
+
+    public boolean appliesTo(SystemKind s) {
+        return systems.contains(s);
+    }
+
+    public boolean stall() {
+        return kind == Kind.STALL;
+    }
+
+    /** The spec both children get for {@code system}. */
+    public RunSpec spec(SystemKind system, double offeredRate, boolean cfPush) {
+        return new RunSpec(system, id, kind, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
+                stall(), offeredRate, capBytes, kind == Kind.LATENCY, kind == Kind.STALL || kind == Kind.SCALE,
+                maxConcurrentStreams, cfPush, policy, consumers, 0);
+    }
+
+    /**
+     * True if the scenario runs on a fresh pair of JVMs: heap per idle stream is a difference of two
+     * small after-GC readings, and what earlier scenarios left behind must not move between them.
+     */
+    public boolean freshJvms() {
+        return kind == Kind.SCALE;
+    }
+
+    /**
+     * The unmeasured run before this scenario on a fresh pair of JVMs: for a scale scenario the same at a
+     * tenth of the size (it warms the code that opens streams and connections); otherwise S1's shape.
+     */
+    public Scenario warmupFor(Profile p) {
+        if (kind != Kind.SCALE) {
+            return sessionWarmup(p);
+        }
+        return new Scenario(id + "-warmup", group, title + " (warmup)", kind, systems,
+                Math.max(1, connections / 10), Math.max(1, streamsPerConnection / 10), payloadBytes, 0, 0, 0, null,
+                0, null, 0, false, 0, 0, maxConcurrentStreams);
+    }
+
+    /** The unmeasured run that warms a fresh pair of JVMs: S1's shape. */
+    public static Scenario sessionWarmup(Profile p) {
+        return new Scenario("warmup", "warmup", "session warmup", Kind.THROUGHPUT, EnumSet.allOf(SystemKind.class), 1,
+                1, KIB, 0, 0, 0, null, 0, null, 0, false, p.sessionWarmupMs(), 200, 0);
+    }
+
+    /** The suite, in the order it runs. */
+    public static List<Scenario> catalogue(Profile p) {
+        Set<SystemKind> all = EnumSet.allOf(SystemKind.class);
+        Set<SystemKind> withStreams = EnumSet.of(SystemKind.CREDITFLOW, SystemKind.GRPC);
+        Set<SystemKind> cf = EnumSet.of(SystemKind.CREDITFLOW);
+        long w = p.warmupMs();
+        long m = p.measureMs();
+        List<Scenario> list = new ArrayList<>();
+        list.add(new Scenario("S1", "S1", "one stream, 1 KiB, read at once", Kind.THROUGHPUT, all, 1, 1, KIB, 0, 0, 0,
+                null, 0, null, 0, false, w, m, 0));
+        list.add(new Scenario("S2", "S2", "16 streams on one connection, 1 KiB", Kind.THROUGHPUT, all, 1, 16, KIB, 0,
+                0, 0, null, 0, null, 0, false, w, m, 0));
+        list.add(new Scenario("S3", "S3", "16 streams, one read at 100 msg/s", Kind.SLOW_STREAM, all, 1, 16, KIB, 1,
+                100, 0, "S2", NETTY_CAP_BYTES, null, 0, false, w, m, 0));
+        list.add(new Scenario("S4", "S4", "one stream, 64 KiB messages", Kind.THROUGHPUT, all, 1, 1, 64 * KIB, 0, 0,
+                0, null, 0, null, 0, false, w, m, 0));
+        list.add(new Scenario("S5", "S5", "one stream, reader stalled " + p.stallMs() / 1000 + " s", Kind.STALL, all,
+                1, 1, KIB, 0, 0, 0, null, NETTY_CAP_BYTES, null, 0, true, w, p.stallMs(), 0));
+        list.add(new Scenario("S6", "S6", "one stream, 1 KiB at half the S1 rate: latency", Kind.LATENCY, all, 1, 1,
+                KIB, 0, 0, 0.5, "S1", 0, null, 0, false, w, m, 0));
+        list.add(new Scenario("S7-streams", "S7", String.format("%,d idle streams on one connection",
+                p.scaleStreams()), Kind.SCALE, withStreams, 1, p.scaleStreams(), KIB, 0, 0, 0, null, 0, null, 0,
+                false, 0, 0, p.scaleStreams() + 16));
+        list.add(new Scenario("S7-conns", "S7", String.format("%,d idle connections, one stream each",
+                p.scaleConnections()), Kind.SCALE, all, p.scaleConnections(), 1, KIB, 0, 0, 0, null, 0, null, 0,
+                false, 0, 0, 0));
+        for (String policy : POLICIES) {
+            list.add(new Scenario("S8-" + policy, "S8", "broker, 1 producer, 16 consumers, the one at 100 msg/s "
+                    + policy, Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, null, 0, policy, 16, false, w,
+                    p.brokerMeasureMs(), 0));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,128 @@
+package io.creditflow.bench.harness.netty;
+
+import io.creditflow.bench.harness.Receiver;
+import io.creditflow.bench.harness.RunContext;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Raw Netty's receiving side: 4-byte length-prefixed frames, the stream index in each payload, reading
+ * always on (there is no flow control to stop the sender). A frame for a held stream is copied to the
+ * heap and queued, as an application that cannot keep up would have to: that queue is what raw Netty
+ * buffers for a slow or stalled reader, and it grows until the sender's cap.
+ */
+public final class NettyReceiver implements Receiver {
+    static final int MAX_FRAME = 16 * 1024 * 1024;
+
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicLong held = new AtomicLong();
+    private List<ConcurrentLinkedQueue<byte[]>> queues;
+    private RunContext ctx;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel serverChannel;
+
+    @Override
+    public int start(RunContext c) throws Exception {
+        this.ctx = c;
+        int n = c.spec().totalStreams();
+        queues = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            queues.add(c.spec().isSlow(i) || c.spec().stallAtMark() ? new ConcurrentLinkedQueue<>() : null);
+        }
+        boss = NettyTransport.group(1, "netty-accept");
+        workers = NettyTransport.group(Runtime.getRuntime().availableProcessors(), "netty-server");
+        ChannelHandler frames = new FrameHandler();
+        serverChannel = new ServerBootstrap().group(boss, workers).channel(NettyTransport.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        accepted.incrementAndGet();
+                        ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4), frames);
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+        return ((java.net.InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    @ChannelHandler.Sharable
+    private final class FrameHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext c, Object msg) {
+            ByteBuf f = (ByteBuf) msg;
+            try {
+                int at = f.readerIndex();
+                int i = f.getInt(at);
+                int size = f.readableBytes();
+                if (ctx.held(i)) {
+                    byte[] copy = new byte[size];
+                    f.getBytes(at, copy);
+                    queues.get(i).add(copy);
+                    held.addAndGet(size);
+                } else {
+                    ctx.consumed(i, size, f.getLong(at + 4));
+                }
+            } finally {
+                f.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            c.close();
+        }
+    }
+
+    @Override
+    public int accepted() {
+        return accepted.get();
+    }
+
+    @Override
+    public void consumeOne(int i) {
+        byte[] p = queues.get(i).poll();
+        if (p != null) {
+            held.addAndGet(-p.length);
+            ctx.consumed(i, p);
+        }
+    }
+
+    @Override
+    public long heldBytes() {
+        return held.get();
+    }
+
+    @Override
+    public Map<String, Object> figures() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("transport", NettyTransport.label());
+        m.put("receive_mode", "autoRead on; held streams queued on the heap without bound");
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

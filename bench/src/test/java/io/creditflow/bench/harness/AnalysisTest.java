@@ -1,0 +1,55 @@
+package io.creditflow.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AnalysisTest {
+    @Test
+    void interpolatesTheSendersCountAtTheReceiversSampleTimes() {
+        // sender: 0 bytes at t=0, 1000 at t=100, flat after; receiver consumed 0, 100, 900
+        List<long[]> sent = List.of(new long[] {0, 0}, new long[] {100, 1000}, new long[] {200, 1000});
+        List<long[]> consumed = List.of(new long[] {50, 0}, new long[] {150, 100}, new long[] {250, 900});
+        // t=50: 500-0; t=150: 1000-100; t=250: past the last sender sample, 1000-900
+        assertThat(Analysis.maxUnconsumed(sent, consumed, 0)).isEqualTo(900);
+        // only the window from t=200 on
+        assertThat(Analysis.maxUnconsumed(sent, consumed, 200)).isEqualTo(100);
+    }
+
+    @Test
+    void takesTheWorstTrackedStreamAndNothingWithoutOverlap() {
+        List<long[]> sent = List.of(new long[] {10, 5, 50}, new long[] {20, 5, 60});
+        List<long[]> consumed = List.of(new long[] {15, 5, 10});
+        assertThat(Analysis.maxUnconsumed(sent, consumed, 0)).isEqualTo(45);
+        assertThat(Analysis.maxUnconsumed(sent, List.of(new long[] {5, 0, 0}), 0)).isNull();
+        assertThat(Analysis.maxUnconsumed(List.of(), consumed, 0)).isNull();
+    }
+
+    @Test
+    void payloadsCarryTheStreamAndTheIntendedTime() {
+        byte[] p = Payloads.make(1024, 1234567, -42L);
+        assertThat(p).hasSize(1024);
+        assertThat(Payloads.stream(p)).isEqualTo(1234567);
+        assertThat(Payloads.intendedNanos(p)).isEqualTo(-42L);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(p);
+        assertThat(Payloads.stream(b)).isEqualTo(1234567);
+        assertThat(Payloads.intendedNanos(b)).isEqualTo(-42L);
+    }
+
+    @Test
+    void theMeterCountsInTheWindowAndKeepsTotals() {
+        Meter m = new Meter(2, new int[] {1});
+        m.sent(0, 100);
+        m.sent(1, 10);
+        m.mark();
+        m.sent(0, 100);
+        m.consumed(1, 10);
+        m.sampleSeries(123);
+        var r = m.result();
+        assertThat((long[]) r.get("sent_msgs")).containsExactly(1, 0);
+        assertThat((long[]) r.get("sent_bytes_total")).containsExactly(200, 10);
+        assertThat((long[]) r.get("consumed_bytes")).containsExactly(0, 10);
+        assertThat(r.get("sent_series")).isEqualTo(List.of(List.of(123L, 10L)));
+    }
+}

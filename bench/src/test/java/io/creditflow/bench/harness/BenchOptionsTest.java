@@ -1,0 +1,85 @@
+package io.creditflow.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class BenchOptionsTest {
+    @Test
+    void defaultsRunEverythingOnEverySystem() {
+        BenchOptions o = BenchOptions.parse();
+        assertThat(o.profile()).isEqualTo(Profile.DEFAULT);
+        assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
+        assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S2", "S3", "S4", "S5", "S6",
+                "S7-streams", "S7-conns", "S8-block", "S8-drop-oldest", "S8-drop-newest", "S8-disconnect");
+        assertThat(o.json()).isNull();
+        assertThat(o.chart()).isNull();
+        assertThat(o.loadCheck()).isTrue();
+        assertThat(o.cfPush()).isTrue();
+    }
+
+    @Test
+    void parsesEveryOption() {
+        BenchOptions o = BenchOptions.parse("--quick", "--scenario", "s1, S4", "--systems=grpc,creditflow",
+                "--json", "out/r.jsonl", "--chart=out/c.svg", "--cf-pull", "--verbose", "--no-load-check");
+        assertThat(o.profile()).isEqualTo(Profile.QUICK);
+        assertThat(o.scenarioIds()).containsExactly("S1", "S4");
+        assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC);
+        assertThat(o.json()).isEqualTo(Path.of("out/r.jsonl"));
+        assertThat(o.chart()).isEqualTo(Path.of("out/c.svg"));
+        assertThat(o.cfPush()).isFalse();
+        assertThat(o.verbose()).isTrue();
+        assertThat(o.loadCheck()).isFalse();
+        assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S4");
+    }
+
+    @Test
+    void addsTheScenariosAScenarioNeedsAndKeepsCatalogueOrder() {
+        assertThat(BenchOptions.parse("--scenario", "S6,S3").selected()).extracting(Scenario::id)
+                .containsExactly("S1", "S2", "S3", "S6");
+    }
+
+    @Test
+    void aGroupSelectsAllItsScenariosAndAnIdOnlyItself() {
+        assertThat(BenchOptions.parse("--scenario", "S8").selected()).hasSize(4);
+        assertThat(BenchOptions.parse("--scenario", "s7-conns").selected()).extracting(Scenario::id)
+                .containsExactly("S7-conns");
+    }
+
+    @Test
+    void quickIsShorterAndSmaller() {
+        assertThat(Profile.QUICK.measureMs()).isLessThan(Profile.DEFAULT.measureMs());
+        assertThat(Profile.QUICK.stallMs()).isEqualTo(10_000);
+        assertThat(Profile.DEFAULT.stallMs()).isEqualTo(30_000);
+        assertThat(Profile.DEFAULT.scaleStreams()).isEqualTo(10_000);
+        assertThat(Profile.DEFAULT.scaleConnections()).isEqualTo(1_000);
+    }
+
+    @Test
+    void rejectsWhatItDoesNotKnow() {
+        assertThatThrownBy(() -> BenchOptions.parse("--scenario", "S9")).hasMessageContaining("unknown scenario: S9");
+        assertThatThrownBy(() -> BenchOptions.parse("--systems", "zeromq")).hasMessageContaining("zeromq");
+        assertThatThrownBy(() -> BenchOptions.parse("--json")).hasMessageContaining("--json needs a value");
+        assertThatThrownBy(() -> BenchOptions.parse("--json", "--quick")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> BenchOptions.parse("--fast")).hasMessageContaining("unknown option: --fast");
+        assertThatThrownBy(() -> BenchOptions.parse("--scenario", " , ")).hasMessageContaining("at least one");
+    }
+
+    @Test
+    void helpIsAnOptionAndTheUsageNamesEveryOption() {
+        assertThat(BenchOptions.parse("--help").help()).isTrue();
+        assertThat(BenchOptions.usage()).contains("--quick", "--scenario", "--systems", "--json", "--chart",
+                "--cf-pull", "--verbose", "--no-load-check");
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndHelpWithZero() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(out, true);
+        assertThat(BenchMain.run(new String[] {"--nope"}, ps, ps)).isEqualTo(2);
+        assertThat(BenchMain.run(new String[] {"--help"}, ps, ps)).isZero();
+        assertThat(out.toString()).contains("unknown option: --nope", "Usage: creditflow bench");
+    }
+}
