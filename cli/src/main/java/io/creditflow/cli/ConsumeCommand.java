@@ -6,29 +6,18 @@ import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Subscribes to a broker topic, optionally reading slowly to show back-pressure. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = "Consume a topic through a subscription; prints progress once a second; Ctrl-C stops.")
 final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
-    String host = "127.0.0.1";
-
-    @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}).")
-    int port = 7000;
-
-    @Option(names = "--topic", description = "Topic (default: ${DEFAULT-VALUE}).")
-    String topic = "demo";
-
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CREDITFLOW_TOKEN}",
-            description = "Token for a broker with an auth file, sent in the handshake "
-                    + "(default: the CREDITFLOW_TOKEN environment variable; none).")
-    String token;
+    @Mixin
+    BrokerTarget target = new BrokerTarget();
 
     @Option(names = "--subscription", description = "Subscription; consumers sharing one form a group "
             + "(default: ${DEFAULT-VALUE}).")
@@ -44,13 +33,9 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         CtrlC running = new CtrlC();
-        Client.Builder cb = Client.builder();
-        if (token != null && !token.isEmpty()) {
-            cb.credential(token.getBytes(StandardCharsets.UTF_8));
-        }
-        try (running; Client client = cb.build()) {
-            Stream stream = client.connect(host, port).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, topic)
+        try (running; Client client = target.newClient()) {
+            Stream stream = client.connect(target.host, target.port).openStream(StreamOptions.builder()
+                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, target.topic)
                     .metadata(BrokerProtocol.SUBSCRIPTION, subscription).metadata(BrokerProtocol.POLICY, policy).build());
             AtomicLong received = new AtomicLong();
             AtomicLong gaps = new AtomicLong();

@@ -9,30 +9,19 @@ import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Publishes to a broker topic, as fast as credit allows or at a fixed rate. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Publish messages to a topic; prints progress once a second; Ctrl-C stops.")
 final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
-    String host = "127.0.0.1";
-
-    @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}).")
-    int port = 7000;
-
-    @Option(names = "--topic", description = "Topic (default: ${DEFAULT-VALUE}).")
-    String topic = "demo";
-
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CREDITFLOW_TOKEN}",
-            description = "Token for a broker with an auth file, sent in the handshake "
-                    + "(default: the CREDITFLOW_TOKEN environment variable; none).")
-    String token;
+    @Mixin
+    BrokerTarget target = new BrokerTarget();
 
     @Option(names = "--size", description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
     int size = 1024;
@@ -46,13 +35,9 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         CtrlC running = new CtrlC();
-        Client.Builder cb = Client.builder();
-        if (token != null && !token.isEmpty()) {
-            cb.credential(token.getBytes(StandardCharsets.UTF_8));
-        }
-        try (running; Client client = cb.build()) {
-            Stream stream = client.connect(host, port).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, topic).build());
+        try (running; Client client = target.newClient()) {
+            Stream stream = client.connect(target.host, target.port).openStream(StreamOptions.builder()
+                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, target.topic).build());
             AtomicLong sent = new AtomicLong();
             Progress progress = new Progress(() -> {
                 StreamStats st = stream.stats();
