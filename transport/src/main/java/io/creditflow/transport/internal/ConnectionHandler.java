@@ -146,6 +146,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private boolean tlsPending;
     /** Why TLS failed before the creditflow handshake completed, or null. */
     private SSLException tlsFailure;
+    /** Closes the channel if the GoAway flush of {@link #closeWith} never completes (a peer that stopped reading). */
+    private ScheduledFuture<?> forcedCloseFuture;
     // Defenses (docs/protocol.md, "Limits and defaults"), all event-loop confined, timed by settings.clock().
     private long lastReadNanos;
     private long lastPingReceivedNanos = Long.MIN_VALUE;
@@ -319,23 +321,30 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         if (timeoutFuture != null) {
             timeoutFuture.cancel(false);
         }
+        if (forcedCloseFuture != null) {
+            forcedCloseFuture.cancel(false);
+        }
         if (partial != null) {
             partial.release();
             partial = null;
         }
+        // A clean status (a drain under way, ours or the peer's) is only true of streams that ended both ways;
+        // the others were cut short by the connection going away and must not look complete.
+        CloseStatus cut = status.code() != ErrorCode.NO_ERROR ? status : fallback.code() != ErrorCode.NO_ERROR
+                ? fallback : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
         List<DefaultStream> all = new ArrayList<>(streams.values());
         streams.clear();
         for (DefaultStream s : all) {
             if (s.receive != null) {
                 inbound.onStreamClosed(s.receive);
             }
-            s.closeWith(status);
+            s.closeWith(s.state == StreamState.CLOSED ? status : cut);
         }
         inbound.close();
         stalls.stopAll(settings.clock().nanoTime());
         DefaultStream s;
         while ((s = writeRequests.poll()) != null) {
-            s.closeWith(status); // opened locally but never registered
+            s.closeWith(cut); // opened locally but never registered
         }
         if (tlsFailure != null) {
             SSLHandshakeException e = new SSLHandshakeException(truncate(status.reason()));
@@ -365,7 +374,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             if (partial != null && !completePartial(in)) {
                 return;
             }
-            if (reader.decode(in, this)) {
+            if (reader.decode(in, this) && !closing && !closed) {
+                // Not once the connection started closing: the rest is discarded, and teardown may already
+                // have run (a close can complete within this read), which would leave the copy unreleased.
                 keepPartial(in);
             }
         } catch (ProtocolException e) {
@@ -1024,6 +1035,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             // The peer makes us answer but does not read the answers: stop before they pile up.
             closeWith(new CloseStatus(ErrorCode.ENHANCE_YOUR_CALM, "more than " + limits.maxQueuedControlFrames()
                     + " control frames queued for a peer that does not read", false, 0), true);
+            ctx.close(); // it reads nothing: waiting for the flush would keep the connection (and its buffers) forever
             return;
         }
         ctx.write(FrameWriter.encode(ctx.alloc(), frame), ctx.voidPromise());
@@ -1154,10 +1166,15 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        // If the flush never completes (the peer stops reading now), close anyway.
-        loop.schedule(() -> {
-            channel.close();
-        }, CLOSE_FLUSH_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+        if (forcedCloseFuture == null && channel.isOpen()) {
+            // The flush completes only once the peer has read what is queued before it: a peer that stopped
+            // reading would otherwise keep the connection open for good (ticks stop while closing).
+            forcedCloseFuture = loop.schedule(() -> {
+                if (channel.isOpen()) {
+                    ctx.close();
+                }
+            }, CLOSE_FLUSH_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+        }
     }
 
     // ==================================================================== Connection API (any thread)
