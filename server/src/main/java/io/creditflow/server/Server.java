@@ -127,16 +127,27 @@ public final class Server implements AutoCloseable {
             accepted.decrementAndGet();
             return false;
         }
-        AtomicInteger mine = address == null ? null : perAddress.computeIfAbsent(address, a -> new AtomicInteger());
-        if (mine != null && mine.incrementAndGet() > maxConnectionsPerAddress) {
-            mine.decrementAndGet();
-            accepted.decrementAndGet();
-            return false;
+        if (address != null) {
+            int[] count = new int[1];
+            perAddress.compute(address, (a, c) -> {
+                count[0] = (c == null ? 0 : c.get()) + 1;
+                if (count[0] > maxConnectionsPerAddress) {
+                    return c;
+                }
+                AtomicInteger n = c == null ? new AtomicInteger() : c;
+                n.incrementAndGet();
+                return n;
+            });
+            if (count[0] > maxConnectionsPerAddress) {
+                accepted.decrementAndGet();
+                return false;
+            }
         }
         ch.closeFuture().addListener(f -> {
             accepted.decrementAndGet();
-            if (mine != null && mine.decrementAndGet() == 0) {
-                perAddress.remove(address, mine);
+            if (address != null) {
+                // Atomic with the increments above: a connection arriving meanwhile is never undercounted.
+                perAddress.computeIfPresent(address, (a, c) -> c.decrementAndGet() == 0 ? null : c);
             }
         });
         return true;

@@ -35,15 +35,28 @@ public final class FrameReader {
     }
 
     private final int maxFrameBytes;
+    private final int maxControlFrameBytes;
 
     /**
      * @param maxFrameBytes the largest length-prefix value accepted; larger is FRAME_SIZE_ERROR
      */
     public FrameReader(int maxFrameBytes) {
-        if (maxFrameBytes <= 0) {
-            throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes + " (expected: > 0)");
+        this(maxFrameBytes, maxFrameBytes);
+    }
+
+    /**
+     * @param maxFrameBytes the largest length-prefix value accepted; larger is FRAME_SIZE_ERROR
+     * @param maxControlFrameBytes the largest frame that is not a data frame (Open, Credit, ...): checked
+     *        from the prefix and the first body byte, so a huge Open is refused before it is buffered or
+     *        parsed
+     */
+    public FrameReader(int maxFrameBytes, int maxControlFrameBytes) {
+        if (maxFrameBytes <= 0 || maxControlFrameBytes <= 0) {
+            throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes + ", maxControlFrameBytes: "
+                    + maxControlFrameBytes + " (expected: > 0)");
         }
         this.maxFrameBytes = maxFrameBytes;
+        this.maxControlFrameBytes = Math.min(maxControlFrameBytes, maxFrameBytes);
     }
 
     /**
@@ -91,6 +104,11 @@ public final class FrameReader {
             int frameBytes = checkPrefix(peeked);
             int bodyStart = start + Varints.length(peeked);
             int bodyEnd = start + frameBytes;
+            if (bodyEnd - bodyStart > maxControlFrameBytes && bodyStart < in.writerIndex()
+                    && in.getUnsignedByte(bodyStart) != FrameWriter.DATA_TAG) {
+                throw ProtocolException.connectionError(ErrorCode.FRAME_SIZE_ERROR, "non-data frame of "
+                        + (bodyEnd - bodyStart) + " bytes exceeds the limit of " + maxControlFrameBytes);
+            }
             if (bodyEnd > in.writerIndex()) {
                 return true;
             }

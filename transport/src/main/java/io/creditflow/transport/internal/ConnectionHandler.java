@@ -94,6 +94,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     public static final String MAGIC = "creditflow";
     /** How long a closing connection may take to flush its last frames (the GoAway) before it is cut. */
     static final long CLOSE_FLUSH_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Size of the pooled buffers small data frames are gathered into: large enough to take a write pass's
+     * turn of one stream (16 KiB), small enough that the channel's writability lags by little.
+     */
+    static final int COALESCE_BYTES = 16 * 1024;
 
     final EndpointSettings settings;
     private final boolean client;
@@ -119,6 +124,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private InboundFlowController inbound;
     private OutboundFlowController<DefaultStream> outbound;
     private ByteBuf partial;
+    /** Data frames of the current write pass, gathered into one pooled buffer; see {@link #writeData}. */
+    private ByteBuf coalesce;
     private int partialFrameBytes = -1;
 
     /** Guarded by {@link #openLock}. */
@@ -150,6 +157,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private ScheduledFuture<?> forcedCloseFuture;
     // Defenses (docs/protocol.md, "Limits and defaults"), all event-loop confined, timed by settings.clock().
     private long lastReadNanos;
+    /** When the connection last had no stream (-1 while it has one): the idle timeout counts from here. */
+    private long idleSinceNanos;
     private long lastPingReceivedNanos = Long.MIN_VALUE;
     private int pingStrikes;
     private long pingSentNanos = -1;
@@ -168,7 +177,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     public ConnectionHandler(EndpointSettings settings, boolean client) {
         this.settings = settings;
         this.client = client;
-        this.reader = new FrameReader(settings.maxFrameBytes());
+        this.reader = new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes());
         this.budget = settings.memoryBudget();
         this.nextLocalStreamId = client ? 1 : 2;
         this.limits = settings.limits();
@@ -207,6 +216,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             return;
         }
         lastReadNanos = settings.clock().nanoTime();
+        idleSinceNanos = lastReadNanos;
         if (tls != null && !tls.handshakeFuture().isDone()) {
             tlsPending = true;
             tls.handshakeFuture().addListener(f -> {
@@ -328,6 +338,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             partial.release();
             partial = null;
         }
+        if (coalesce != null) {
+            coalesce.release();
+            coalesce = null;
+        }
         // A clean status (a drain under way, ours or the peer's) is only true of streams that ended both ways;
         // the others were cut short by the connection going away and must not look complete.
         CloseStatus cut = status.code() != ErrorCode.NO_ERROR ? status : fallback.code() != ErrorCode.NO_ERROR
@@ -370,6 +384,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                 return; // after a connection error or close, input is discarded
             }
             lastReadNanos = settings.clock().nanoTime();
+        idleSinceNanos = lastReadNanos;
             pingSentNanos = -1; // anything from the peer proves it is alive
             if (partial != null && !completePartial(in)) {
                 return;
@@ -470,6 +485,13 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         }
     }
 
+    private void countEmptyFrame() {
+        if (++consecutiveEmptyFrames > limits.maxConsecutiveEmptyFrames()) {
+            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
+                    + limits.maxConsecutiveEmptyFrames() + " consecutive empty data frames");
+        }
+    }
+
     private void handleData(int streamId, ByteBuf payload, int frameBytes) {
         boolean handedOver = false;
         try {
@@ -478,14 +500,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             }
             requireHandshake();
             int size = payload.readableBytes();
-            if (size == 0) {
-                if (++consecutiveEmptyFrames > limits.maxConsecutiveEmptyFrames()) {
-                    throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
-                            + limits.maxConsecutiveEmptyFrames() + " consecutive empty data frames");
-                }
-            } else {
-                consecutiveEmptyFrames = 0;
-            }
             if (size > settings.maxMessageBytes()) {
                 throw ProtocolException.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
                         + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
@@ -493,6 +507,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             DefaultStream s = streams.get(streamId);
             if (s == null || s.receive == null) {
                 classifyUnknownStream(streamId, "Data");
+                if (size == 0) {
+                    countEmptyFrame(); // discarded for free: bounded only by this limit
+                }
                 inbound.onDiscardedData(size);
                 return;
             }
@@ -500,6 +517,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                 inbound.onDiscardedData(size);
                 throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, streamId,
                         "data after the peer half-closed");
+            }
+            if (size == 0 && s.receive.windowMessages() == Credits.UNLIMITED) {
+                // Empty messages cost no byte credit; with unlimited message credit they would cost nothing.
+                countEmptyFrame();
+            } else {
+                consecutiveEmptyFrames = 0;
             }
             inbound.onData(s.receive, size);
             bytesReceived += size;
@@ -706,6 +729,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     /** Makes the stream live on this loop: receive accounting, initial credit, pending writes. */
     private void register(DefaultStream stream) {
         streams.put(stream.id, stream);
+        idleSinceNanos = -1;
         stream.receive = inbound.openStream(stream.id, stream.pushMode, stream.stalls);
         stream.registered = true;
         if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
@@ -774,8 +798,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     private void onPing(Ping ping) {
         long now = settings.clock().nanoTime();
-        if (lastPingReceivedNanos != Long.MIN_VALUE && now - lastPingReceivedNanos < limits.minPingIntervalNanos()
-                && ++pingStrikes > limits.maxPingStrikes()) {
+        boolean early = lastPingReceivedNanos != Long.MIN_VALUE
+                && now - lastPingReceivedNanos < limits.minPingIntervalNanos();
+        if (!early) {
+            pingStrikes = 0; // strikes are for a burst: a ping at the allowed pace forgives them
+        } else if (++pingStrikes > limits.maxPingStrikes()) {
             throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "pings closer than "
                     + TimeUnit.NANOSECONDS.toMillis(limits.minPingIntervalNanos()) + " ms apart, " + pingStrikes
                     + " times");
@@ -922,10 +949,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         } else if (pingSentNanos >= 0 && now - pingSentNanos > limits.keepaliveTimeoutNanos()) {
             closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "keepalive: no answer from the peer within "
                     + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms", false, 0), true);
-        } else if (streams.isEmpty() && localStreamsOpen.get() == 0
-                && now - lastReadNanos > limits.idleTimeoutNanos()) {
-            closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "idle for "
-                    + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos) + " ms", false, 0), true);
+        } else if (streams.isEmpty() && localStreamsOpen.get() == 0 && idleSinceNanos >= 0
+                && now - idleSinceNanos > limits.idleTimeoutNanos()) {
+            // Idle means no stream, whatever else arrives: pings or stray bytes do not keep a slot forever.
+            closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "no stream for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - idleSinceNanos) + " ms", false, 0), true);
         } else if (pingSentNanos < 0 && now - lastReadNanos > limits.keepaliveIntervalNanos()) {
             pingSentNanos = now;
             writeControl(Frame.newBuilder().setPing(Ping.newBuilder().setPayload(now)).build());
@@ -967,8 +995,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         stalls.set(StallReason.NO_PEER_CREDIT, outbound.isConnectionCreditStalled(), now);
     }
 
+    /** Writable, counting the frames gathered but not yet handed to the channel ({@link #coalesce}). */
     private boolean isChannelWritable() {
-        return channel.isWritable();
+        ByteBuf out = coalesce;
+        return channel.isWritable() && (out == null || out.readableBytes() < channel.bytesBeforeUnwritable());
     }
 
     @Override
@@ -989,28 +1019,52 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     /**
      * Writes one data frame. A direct payload is appended by reference after our header (no copy). A heap
      * payload ({@code byte[]} or a heap {@code ByteBuffer}) must reach the socket in native memory, so
-     * every JVM transport copies it once; we make that one copy ourselves, into the same pooled buffer as
-     * the header: one outbound entry instead of two, and none of the wrapper and view objects Netty's
-     * own heap-to-direct copy allocates per message.
+     * every JVM transport copies it once; we make that one copy ourselves, straight into a pooled direct
+     * buffer shared by the frames of this write pass ({@link #COALESCE_BYTES}): one outbound entry for
+     * many small messages instead of two each, and none of the wrapper and view objects Netty's own
+     * heap-to-direct copy allocates per message.
      */
     void writeData(int streamId, Object message, int size) {
         int headerBytes = FrameWriter.dataHeaderLength(streamId, size);
         if (message instanceof ByteBuffer buffer && buffer.isDirect() && size > 0) {
+            flushCoalesced();
             ByteBuf header = ctx.alloc().directBuffer(headerBytes);
             FrameWriter.writeDataHeader(header, streamId, size);
             ctx.write(header, ctx.voidPromise());
             ctx.write(Unpooled.wrappedBuffer(buffer.duplicate()), ctx.voidPromise());
         } else {
-            ByteBuf frame = ctx.alloc().directBuffer(headerBytes + size);
-            FrameWriter.writeDataHeader(frame, streamId, size);
-            if (message instanceof byte[] bytes) {
-                frame.writeBytes(bytes);
-            } else if (size > 0) {
-                frame.writeBytes(((ByteBuffer) message).duplicate());
+            int frameBytes = headerBytes + size;
+            ByteBuf out = coalesce;
+            // Gather no more than the channel can take before it turns unwritable, so that what is queued
+            // stays within the write high watermark plus one frame, as without gathering.
+            if (out != null && (out.writableBytes() < frameBytes
+                    || out.readableBytes() + frameBytes > channel.bytesBeforeUnwritable())) {
+                flushCoalesced();
+                out = null;
             }
-            ctx.write(frame, ctx.voidPromise());
+            if (out == null) {
+                out = coalesce = ctx.alloc().directBuffer(Math.max(COALESCE_BYTES, frameBytes));
+            }
+            FrameWriter.writeDataHeader(out, streamId, size);
+            if (message instanceof byte[] bytes) {
+                out.writeBytes(bytes);
+            } else if (size > 0) {
+                out.writeBytes(((ByteBuffer) message).duplicate());
+            }
+            if (out.writableBytes() < FrameWriter.MAX_DATA_HEADER_BYTES) {
+                flushCoalesced();
+            }
         }
         flushNeeded = true;
+    }
+
+    /** Hands the frames gathered so far to the channel (before anything else is written, and before a flush). */
+    private void flushCoalesced() {
+        ByteBuf out = coalesce;
+        if (out != null) {
+            coalesce = null;
+            ctx.write(out, ctx.voidPromise());
+        }
     }
 
     void writeHalfClose(DefaultStream s) {
@@ -1031,6 +1085,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void writeControl(Frame frame) {
+        flushCoalesced(); // keep the order: data gathered before this frame goes first
         if (!channel.isWritable() && ++controlBacklog > limits.maxQueuedControlFrames() && !closing) {
             // The peer makes us answer but does not read the answers: stop before they pile up.
             closeWith(new CloseStatus(ErrorCode.ENHANCE_YOUR_CALM, "more than " + limits.maxQueuedControlFrames()
@@ -1045,6 +1100,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     void flushIfNeeded() {
         if (flushNeeded) {
             flushNeeded = false;
+            flushCoalesced();
             ctx.flush();
         }
     }
@@ -1108,6 +1164,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         s.unconsumedWireBytes = 0;
         if (readPaused && unconsumedInboundBytes <= settings.readLowWatermarkBytes()) {
             setReadPaused(false);
+        }
+        if (streams.isEmpty()) {
+            idleSinceNanos = settings.clock().nanoTime();
         }
         if (s.local) {
             localStreamsOpen.decrementAndGet();

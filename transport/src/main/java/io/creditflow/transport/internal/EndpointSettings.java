@@ -78,6 +78,12 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                          long keepaliveIntervalNanos, long keepaliveTimeoutNanos) {
     }
 
+    /** The largest frame that is not data: an Open with the largest metadata, or a Handshake, or a control frame. */
+    public int maxControlFrameBytes() {
+        long open = (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
+        return (int) Math.min(maxFrameBytes(), Math.max(open, CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES));
+    }
+
     public InboundFlowController.Config receiveConfig() {
         return new InboundFlowController.Config(connectionWindowBytes, streamWindowBytes, streamWindowMessages,
                 minGrantBytes, revokeIdleNanos);

@@ -90,7 +90,7 @@ class FrameAbuseTest {
             int max = h.p.handler.settings.maxFrameBytes();
             ByteBuf start = Unpooled.buffer();
             start.writeBytes(Frames.varint(max));
-            start.writeZero(10); // ten bytes of a ~1 MiB body, then a stall
+            start.writeByte(0x1A).writeZero(9); // ten bytes of a ~1 MiB data frame, then a stall
             h.sendRaw(start);
             ByteBuf partial = partialOf(h.p.handler);
             assertThat(partial).isNotNull();
@@ -142,7 +142,8 @@ class FrameAbuseTest {
     @Test
     void emptyDataFramesPastTheLimitAreCutOffWithinOneFrame() {
         int limit = 16;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)
+                .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED)).handshake()) {
             h.send(open(1));
             h.read();
             for (int i = 1; i <= limit; i++) {
@@ -158,7 +159,8 @@ class FrameAbuseTest {
     @Test
     void controlFramesInBetweenDoNotResetTheEmptyFrameCountButANonEmptyMessageDoes() {
         int limit = 8;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)
+                .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED)).handshake()) {
             h.send(open(1));
             h.read();
             for (int i = 0; i < limit; i++) {
@@ -310,8 +312,8 @@ class FrameAbuseTest {
     @Test
     void thousandsOfDistinctKeysWithinTheFrameLimitAreAStreamErrorAfterParse() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxFrameBytes();
-            // As many entries as fit the (default, ~1 MiB) frame limit: the Open limit is not separate.
+            int max = h.p.handler.settings.maxControlFrameBytes();
+            // As many entries as fit the limit on non-data frames: far more than max_metadata_entries.
             int entries = (max - 16) / (entry("k0000000", "").length + 2); // + the tag and length of each entry
             ByteBuf bomb = openFrame(1, entries, i -> entry(String.format("k%07d", i), ""));
             assertThat(bomb.readableBytes()).isLessThanOrEqualTo(max);
@@ -332,7 +334,7 @@ class FrameAbuseTest {
     @Test
     void thousandsOfEmptyKeysCollapseToOneEntryAndAreAccepted() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxFrameBytes();
+            int max = h.p.handler.settings.maxControlFrameBytes();
             int entries = (max - 16) / 2; // an empty map entry is 2 bytes on the wire: 12 00
             long best = Long.MAX_VALUE;
             for (int i = 0; i < 4; i++) { // repeated: the cost per Open once warm
@@ -353,13 +355,28 @@ class FrameAbuseTest {
         }
     }
 
+    @Test
+    void aNonDataFrameOverItsOwnLimitIsRefusedFromItsFirstBytes() {
+        try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
+            int max = h.p.handler.settings.maxControlFrameBytes();
+            ByteBuf start = Unpooled.buffer();
+            start.writeBytes(Frames.varint(max + 1));
+            start.writeByte(0x12); // an Open, one byte over the limit for non-data frames; nothing more sent
+            h.sendRaw(start);
+            List<Frame> out = h.read();
+            assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
+            assertThat(partialOf(h.p.handler)).as("nothing of it was kept").isNull();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"top-level group", "group in Open", "group in a map entry", "group in Data"})
     void deeplyNestedGroupsAreAConnectionErrorWithoutStackOverflow(String where) {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             h.send(open(1));
             h.read();
-            int depth = 100_000;
+            // As deep as fits the limit on non-data frames: far beyond protobuf's recursion limit of 100.
+            int depth = (h.p.handler.settings.maxControlFrameBytes() - 64) / 2;
             ByteBuf nested = Unpooled.buffer();
             for (int i = 0; i < depth; i++) {
                 nested.writeByte(0x7B); // field 15, wire type 3 (start group): unknown everywhere

@@ -82,11 +82,11 @@ class PingAbuseTest {
     }
 
     /**
-     * Characterisation (reported): strikes never decay. A client at the allowed rate whose timer fires 1 ms
-     * early three times over a long connection is cut off, however far apart the early pings are.
+     * Strikes are for bursts: a ping at the allowed pace forgives earlier strikes, so a client whose timer
+     * fires 1 ms early now and then over a long connection is never cut off.
      */
     @Test
-    void strikesNeverDecaySoThreeEarlyPingsHoursApartCutAClientOff() {
+    void strikesDecaySoOccasionalEarlyPingsHoursApartNeverCutAClientOff() {
         try (Harness h = Harness.server(new TestEndpoint().keepalive(Duration.ofHours(10), Duration.ofHours(1))
                 .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(10))).handshake()) {
             h.send(ping(0));
@@ -95,12 +95,7 @@ class PingAbuseTest {
                 h.send(ping(strike * 10L));
                 h.advance(Duration.ofMillis(999));
                 h.send(ping(strike * 10L + 1));
-                ErrorCode code = Harness.goAwayCode(h.read());
-                if (strike < 3) {
-                    assertThat(code).isNull();
-                } else {
-                    assertThat(code).as("third early ping in three hours").isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-                }
+                assertThat(Harness.goAwayCode(h.read())).as("early ping %d, an hour after the last", strike).isNull();
             }
         }
     }
