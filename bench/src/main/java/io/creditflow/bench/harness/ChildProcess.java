@@ -50,12 +50,20 @@ final class ChildProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_OPTIONS);
+        String name = system.label() + "-" + role;
+        // For profiling: extra options for every child, "{name}" replaced by e.g. creditflow-sender
+        // (CREDITFLOW_BENCH_CHILD_OPTS="-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile").
+        String extra = System.getenv("CREDITFLOW_BENCH_CHILD_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            for (String option : extra.trim().split("\\s+")) {
+                cmd.add(option.replace("{name}", name));
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ChildMain.class.getName());
         cmd.add(role);
         cmd.add(system.label());
-        String name = system.label() + "-" + role;
         try {
             Process p = new ProcessBuilder(cmd).start();
             return new ChildProcess(name, p, verbose, 60_000);
