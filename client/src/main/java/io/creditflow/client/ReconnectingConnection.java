@@ -1,7 +1,9 @@
 package io.creditflow.client;
 
+import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.StreamClosedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,13 @@ import java.util.function.Consumer;
  * keepalive, GOAWAY), it connects again after a {@link Backoff} delay, and again, until it succeeds or
  * is closed. Streams belong to one connection and end with it (their {@code CloseStatus} says why and
  * how many queued messages were not sent); open new ones in {@code onConnected}.
+ *
+ * <p>It gives up, instead of retrying forever, when the server refuses the client itself: a rejected
+ * credential or a failed TLS handshake (AUTHENTICATION_FAILED) or an unsupported protocol version
+ * (UNSUPPORTED_VERSION). Retrying those cannot succeed until someone changes a configuration, and
+ * would only load the server. {@code onDisconnected} then receives that status, {@link #failure()}
+ * returns it, and {@link #awaitConnected} throws. Every other failure (refused connection, reset, black
+ * hole, GoAway, handshake timeout) is retried.
  *
  * <p>Thread-safe. Callbacks run on the client's event loop or the reconnect timer; keep them short.
  */
@@ -31,6 +40,7 @@ public final class ReconnectingConnection implements AutoCloseable {
     private volatile Connection current;
     private volatile CompletableFuture<Connection> next = new CompletableFuture<>();
     private volatile boolean closed;
+    private volatile CloseStatus failure;
 
     ReconnectingConnection(Client client, String host, int port, Backoff backoff, ScheduledExecutorService timer,
                            Consumer<Connection> onConnected, Consumer<CloseStatus> onDisconnected) {
@@ -56,7 +66,12 @@ public final class ReconnectingConnection implements AutoCloseable {
                 if (c != null) {
                     c.close();
                 }
-                scheduleRetry();
+                CloseStatus refusal = e == null ? null : permanentRefusal(e);
+                if (refusal != null) {
+                    giveUp(refusal);
+                } else {
+                    scheduleRetry();
+                }
                 return;
             }
             attempt.set(0);
@@ -86,6 +101,30 @@ public final class ReconnectingConnection implements AutoCloseable {
         }
     }
 
+    /** The close status of a failed connect that retrying cannot fix, or null if a retry may succeed. */
+    static CloseStatus permanentRefusal(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+        if (cause instanceof StreamClosedException closed) {
+            ErrorCode code = closed.status().code();
+            return code == ErrorCode.AUTHENTICATION_FAILED || code == ErrorCode.UNSUPPORTED_VERSION
+                    ? closed.status() : null;
+        }
+        if (cause instanceof javax.net.ssl.SSLException tls) {
+            return new CloseStatus(ErrorCode.AUTHENTICATION_FAILED, "TLS handshake failed: " + tls.getMessage(),
+                    false, 0);
+        }
+        return null;
+    }
+
+    private void giveUp(CloseStatus refusal) {
+        failure = refusal;
+        closed = true;
+        next.completeExceptionally(new StreamClosedException("gave up connecting to " + host + ":" + port
+                + ": " + refusal, refusal));
+        onDisconnected.accept(refusal);
+    }
+
     private void scheduleRetry() {
         if (!closed) {
             try {
@@ -101,7 +140,12 @@ public final class ReconnectingConnection implements AutoCloseable {
         return current;
     }
 
-    /** Waits until a connection is live (the current one, or the next one). */
+    /**
+     * Waits until a connection is live (the current one, or the next one).
+     *
+     * @throws IllegalStateException if it gave up (see {@link #failure()}); the cause is a
+     *         {@link StreamClosedException} carrying the refusal
+     */
     public Connection awaitConnected(long timeout, TimeUnit unit) throws InterruptedException, TimeoutException {
         Connection c = current;
         if (c != null && c.isActive()) {
@@ -112,6 +156,14 @@ public final class ReconnectingConnection implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /**
+     * The refusal it gave up on (AUTHENTICATION_FAILED or UNSUPPORTED_VERSION), or null while it is
+     * connected, connecting or retrying, or after {@link #close()}.
+     */
+    public CloseStatus failure() {
+        return failure;
     }
 
     /** Connections lost and replaced (or being replaced) so far. */

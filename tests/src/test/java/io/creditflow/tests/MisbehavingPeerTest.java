@@ -70,6 +70,34 @@ class MisbehavingPeerTest {
     }
 
     @Test
+    void connectWithRetryGivesUpOnARefusedCredentialInsteadOfRetryingForever() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (Server server = Server.builder().authenticator((credential, remote) -> {
+            attempts.incrementAndGet();
+            return null; // nobody gets in
+        }).streamHandler(s -> StreamListener.PULL).build().start();
+             io.creditflow.client.Client client = io.creditflow.client.Client.builder()
+                     .credential("wrong".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
+            java.util.concurrent.LinkedBlockingQueue<io.creditflow.transport.CloseStatus> losses =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            io.creditflow.client.ReconnectingConnection rc = client.connectWithRetry("127.0.0.1", server.port(),
+                    new io.creditflow.client.Backoff(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1)),
+                    c -> { }, losses::add);
+            io.creditflow.transport.CloseStatus status = losses.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(status).as("the refusal is reported").isNotNull();
+            assertThat(status.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
+            assertThat(rc.failure()).isEqualTo(status);
+            assertThat(attempts.get()).as("gave up at the first refusal, although the backoff is 1 ms").isEqualTo(1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rc.awaitConnected(5,
+                    java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasRootCauseInstanceOf(io.creditflow.transport.StreamClosedException.class)
+                    .hasMessageContaining("AUTHENTICATION_FAILED");
+            assertThat(rc.current()).isNull();
+            rc.close();
+        }
+    }
+
+    @Test
     void framesBeforeTheHandshakeAndWrongVersionsAreConnectionErrors() throws Exception {
         try (Server server = Server.builder().build().start()) {
             try (RawPeer peer = new RawPeer(server.port())) {

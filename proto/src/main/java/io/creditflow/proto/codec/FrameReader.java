@@ -75,6 +75,32 @@ public final class FrameReader {
         return checkPrefix(peeked);
     }
 
+    /**
+     * Checks what can be checked of the (possibly incomplete) frame starting at {@code in}'s reader index:
+     * its prefix and, once the first body byte is there, the limit on frames that are not data frames.
+     * Lets a caller that accumulates a large frame across reads reject an oversized control frame as soon
+     * as its type is known, instead of after buffering all of it.
+     *
+     * @throws ProtocolException FRAME_SIZE_ERROR or PROTOCOL_ERROR
+     */
+    public void checkFrameStart(ByteBuf in) {
+        int start = in.readerIndex();
+        long peeked = Varints.peekVarint32(in, start, in.writerIndex());
+        if (peeked == Varints.INCOMPLETE) {
+            return;
+        }
+        int frameBytes = checkPrefix(peeked);
+        checkControlFrameSize(in, start + Varints.length(peeked), start + frameBytes);
+    }
+
+    private void checkControlFrameSize(ByteBuf in, int bodyStart, int bodyEnd) {
+        if (bodyEnd - bodyStart > maxControlFrameBytes && bodyStart < in.writerIndex()
+                && in.getUnsignedByte(bodyStart) != FrameWriter.DATA_TAG) {
+            throw ProtocolException.connectionError(ErrorCode.FRAME_SIZE_ERROR, "non-data frame of "
+                    + (bodyEnd - bodyStart) + " bytes exceeds the limit of " + maxControlFrameBytes);
+        }
+    }
+
     private int checkPrefix(long peeked) {
         if (peeked == Varints.MALFORMED) {
             throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "malformed frame length prefix");
@@ -104,11 +130,7 @@ public final class FrameReader {
             int frameBytes = checkPrefix(peeked);
             int bodyStart = start + Varints.length(peeked);
             int bodyEnd = start + frameBytes;
-            if (bodyEnd - bodyStart > maxControlFrameBytes && bodyStart < in.writerIndex()
-                    && in.getUnsignedByte(bodyStart) != FrameWriter.DATA_TAG) {
-                throw ProtocolException.connectionError(ErrorCode.FRAME_SIZE_ERROR, "non-data frame of "
-                        + (bodyEnd - bodyStart) + " bytes exceeds the limit of " + maxControlFrameBytes);
-            }
+            checkControlFrameSize(in, bodyStart, bodyEnd);
             if (bodyEnd > in.writerIndex()) {
                 return true;
             }

@@ -384,7 +384,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                 return; // after a connection error or close, input is discarded
             }
             lastReadNanos = settings.clock().nanoTime();
-        idleSinceNanos = lastReadNanos;
             pingSentNanos = -1; // anything from the peer proves it is alive
             if (partial != null && !completePartial(in)) {
                 return;
@@ -428,6 +427,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         int take = Math.min(missing, in.readableBytes());
         partial.writeBytes(in, take);
         if (take < missing) {
+            // A control frame over its limit is refused as soon as its first body byte is here,
+            // not after buffering up to maxFrameBytes of it.
+            reader.checkFrameStart(partial);
             return false;
         }
         ByteBuf frame = partial;
@@ -468,6 +470,18 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void setReadPaused(boolean paused) {
+        if (!paused) {
+            // While paused nothing was read, so the read-side clocks restart: the peer's silence, its unread
+            // answer to a ping or the unread rest of a frame during a pause say nothing about the peer.
+            long now = settings.clock().nanoTime();
+            lastReadNanos = now;
+            if (pingSentNanos >= 0) {
+                pingSentNanos = now;
+            }
+            if (partial != null) {
+                partialSinceNanos = now;
+            }
+        }
         readPaused = paused;
         channel.config().setAutoRead(!paused);
         stalls.set(StallReason.APPLICATION_NOT_READING, paused, settings.clock().nanoTime());
@@ -938,14 +952,19 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     /** The time limits: partial frame, write stall, keepalive, idle. */
     private void checkTimeouts(long now) {
-        if (partial != null && now - partialSinceNanos > limits.partialFrameTimeoutNanos()) {
-            connectionError(ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "frame incomplete for "
-                    + TimeUnit.NANOSECONDS.toMillis(now - partialSinceNanos) + " ms"));
-        } else if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > limits.writeStallTimeoutNanos()) {
+        if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > limits.writeStallTimeoutNanos()) {
             LOG.log(System.Logger.Level.INFO, "closing " + channel + ": the peer read nothing for "
                     + TimeUnit.NANOSECONDS.toMillis(now - unwritableSinceNanos) + " ms while writes waited");
             connectionError(ProtocolException.connectionError(ErrorCode.WRITE_STALLED, "the peer read nothing for "
                     + TimeUnit.NANOSECONDS.toMillis(now - unwritableSinceNanos) + " ms while writes waited"));
+        } else if (readPaused) {
+            // Our application is not reading, so neither are we: the read-side clocks (partial frame, keepalive)
+            // are suspended and restart on resume. The write-stall timeout above still covers a peer that stops
+            // reading from us.
+            return;
+        } else if (partial != null && now - partialSinceNanos > limits.partialFrameTimeoutNanos()) {
+            connectionError(ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "frame incomplete for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - partialSinceNanos) + " ms"));
         } else if (pingSentNanos >= 0 && now - pingSentNanos > limits.keepaliveTimeoutNanos()) {
             closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "keepalive: no answer from the peer within "
                     + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms", false, 0), true);

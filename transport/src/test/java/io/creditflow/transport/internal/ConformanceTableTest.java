@@ -196,9 +196,8 @@ class ConformanceTableTest {
         r.add(row("empty frame before the handshake").noHandshake().attack(raw(0x00)).expect(PROTOCOL));
         r.add(row("Ping before the handshake").noHandshake().attack(send(ping(1))).expect(PROTOCOL));
         r.add(row("Credit before the handshake").noHandshake().attack(send(credit(0, 1, 0))).expect(PROTOCOL));
-        // The doc's table says any frame other than Handshake first is PROTOCOL_ERROR; the code (on purpose, see
-        // the commit that added authentication) accepts a GoAway first so that a refusal can be read.
-        r.add(row("GoAway before the handshake (code accepts it; doc table says PROTOCOL_ERROR)").noHandshake()
+        // A GoAway is accepted as the first frame so that a refusal (credential, version, settings) can be read.
+        r.add(row("GoAway before the handshake: accepted, the connection closes").noHandshake()
                 .attack(send(goAway(0, ErrorCode.AUTHENTICATION_FAILED))).expect(new ClosedByPeer()));
         r.add(row("no Handshake within the handshake timeout").noHandshake()
                 .config(e -> e.handshakeTimeout(Duration.ofSeconds(2)))

@@ -6,6 +6,7 @@ import static io.creditflow.transport.internal.Frames.open;
 import static io.creditflow.transport.internal.Frames.ping;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.creditflow.proto.codec.FrameWriter;
 import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.testing.LeakCheck;
@@ -19,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -366,6 +368,42 @@ class FrameAbuseTest {
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
             assertThat(partialOf(h.p.handler)).as("nothing of it was kept").isNull();
+        }
+    }
+
+    @Test
+    void aNonDataFrameOverItsOwnLimitIsRefusedWhenItsTypeArrivesAfterItsPrefix() {
+        try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
+            int max = h.p.handler.settings.maxControlFrameBytes();
+            h.sendRaw(Unpooled.wrappedBuffer(Frames.varint(max + 1))); // the prefix alone: a data frame may follow
+            assertThat(h.read()).isEmpty();
+            assertThat(h.active()).isTrue();
+            h.sendRaw(Frames.bytes(0x12, 0x02)); // then the start of an Open: refused now, not after max + 1 bytes
+            assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.FRAME_SIZE_ERROR);
+            assertThat(partialOf(h.p.handler)).as("nothing of it was kept").isNull();
+        }
+    }
+
+    @Test
+    void aLargeDataFrameArrivingInPiecesIsNotMistakenForAControlFrame() throws Exception {
+        try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
+            h.send(open(1));
+            int size = h.p.handler.settings.maxControlFrameBytes() * 4;
+            ByteBuf frame = Unpooled.buffer();
+            FrameWriter.writeDataHeader(frame, 1, size);
+            frame.writeZero(size);
+            int sent = 0;
+            while (frame.isReadable()) { // bounded: at most size / 1000 + 2 pieces
+                int piece = Math.min(sent == 0 ? 2 : 1000, frame.readableBytes());
+                h.sendRaw(frame.readRetainedSlice(piece));
+                sent++;
+            }
+            frame.release();
+            assertThat(Harness.goAwayCode(h.read())).isNull();
+            assertThat(h.active()).isTrue();
+            try (Message m = h.accepted.get(0).poll(0, TimeUnit.SECONDS)) {
+                assertThat(m.size()).isEqualTo(size);
+            }
         }
     }
 
