@@ -35,7 +35,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "JVMs over loopback, scenario by scenario, the systems interleaved.",
                 "",
                 "  --quick            shorter windows and smaller S7 counts: about 90 s instead of about 5 min",
-                "  --scenario LIST    scenario groups or ids: S1 S2 S3 S4 S5 S6 S7 (S7-streams, S7-conns)",
+                "  --scenario LIST    scenario groups or ids: S1 S2 S3 S4 S5 S6 (S6, S6-equal) S7 (S7-streams, S7-conns)",
                 "                     S8 (S8-block, S8-drop-oldest, S8-drop-newest, S8-disconnect); S3 adds S2,",
                 "                     S6 adds S1 (they need those rates from the same run)",
                 "  --systems LIST     which systems (default: all three)",
@@ -48,8 +48,9 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "  --no-load-check    skip the 1 s sample of how busy the machine is",
                 "",
                 "Scenarios: S1 one stream 1 KiB; S2 16 streams; S3 16 streams, one read at 100 msg/s; S4 64 KiB",
-                "messages; S5 stalled reader (30 s, 10 s quick); S6 latency at half the S1 rate; S7 10,000 idle",
-                "streams and 1,000 idle connections; S8 the broker with one slow consumer, per policy.");
+                "messages; S5 stalled reader (30 s, 10 s quick); S6 latency at half each system's own S1 rate, and",
+                "(S6-equal) every system at half the slowest S1 rate; S7 10,000 idle streams and 1,000 idle",
+                "connections; S8 the broker with one slow consumer, per policy.");
     }
 
     /** Parses the arguments; throws IllegalArgumentException with a message for the user. */

@@ -98,10 +98,21 @@ final class Orchestrator implements AutoCloseable {
         }
     }
 
-    /** S6's offered load: a fraction of the rate its reference scenario reached on the same system. */
+    /**
+     * S6's offered load: a fraction of the rate its reference scenario reached on the same system, or, for
+     * an equal-load scenario, of the lowest rate any system reached there.
+     */
     private double offeredRate(Scenario sc, SystemKind s) {
         if (sc.offeredFraction() <= 0) {
             return 0;
+        }
+        if (sc.equalLoad()) {
+            double lowest = rows.stream().filter(r -> r.scenario().equals(sc.dependsOn()))
+                    .map(r -> r.number("msgs_per_s")).filter(java.util.Objects::nonNull)
+                    .mapToDouble(Number::doubleValue).min().orElse(-1);
+            if (lowest > 0) {
+                return Math.max(1, sc.offeredFraction() * lowest);
+            }
         }
         for (Row r : rows) {
             if (r.scenario().equals(sc.dependsOn()) && r.system() == s && r.number("msgs_per_s") != null) {

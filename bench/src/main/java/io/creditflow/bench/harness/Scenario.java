@@ -29,11 +29,14 @@ import java.util.Set;
  * @param warmupMs unmeasured traffic before the window
  * @param measureMs the measured window (the stall, for S5)
  * @param maxConcurrentStreams creditflow's stream cap when the scenario needs more than the default
+ * @param equalLoad for a fixed offered load: every system gets the same rate, {@code offeredFraction} of
+ *        the lowest {@code dependsOn} rate among the systems of the run, instead of a fraction of its own
  */
 public record Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
                        int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
                        double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
-                       boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams) {
+                       boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams,
+                       boolean equalLoad) {
 
     public static final int KIB = 1024;
     /** Raw Netty's bound for slow and stalled streams: it has no flow control, so the harness stops it here. */
@@ -73,13 +76,13 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
         }
         return new Scenario(id + "-warmup", group, title + " (warmup)", kind, systems,
                 Math.max(1, connections / 10), Math.max(1, streamsPerConnection / 10), payloadBytes, 0, 0, 0, null,
-                0, null, 0, false, 0, 0, maxConcurrentStreams);
+                0, null, 0, false, 0, 0, maxConcurrentStreams, false);
     }
 
     /** The unmeasured run that warms a fresh pair of JVMs: S1's shape. */
     public static Scenario sessionWarmup(Profile p) {
         return new Scenario("warmup", "warmup", "session warmup", Kind.THROUGHPUT, EnumSet.allOf(SystemKind.class), 1,
-                1, KIB, 0, 0, 0, null, 0, null, 0, false, p.sessionWarmupMs(), 200, 0);
+                1, KIB, 0, 0, 0, null, 0, null, 0, false, p.sessionWarmupMs(), 200, 0, false);
     }
 
     /** The suite, in the order it runs. */
@@ -91,27 +94,29 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
         long m = p.measureMs();
         List<Scenario> list = new ArrayList<>();
         list.add(new Scenario("S1", "S1", "one stream, 1 KiB, read at once", Kind.THROUGHPUT, all, 1, 1, KIB, 0, 0, 0,
-                null, 0, null, 0, false, w, m, 0));
+                null, 0, null, 0, false, w, m, 0, false));
         list.add(new Scenario("S2", "S2", "16 streams on one connection, 1 KiB", Kind.THROUGHPUT, all, 1, 16, KIB, 0,
-                0, 0, null, 0, null, 0, false, w, m, 0));
+                0, 0, null, 0, null, 0, false, w, m, 0, false));
         list.add(new Scenario("S3", "S3", "16 streams, one read at 100 msg/s", Kind.SLOW_STREAM, all, 1, 16, KIB, 1,
-                100, 0, "S2", NETTY_CAP_BYTES, null, 0, false, w, m, 0));
+                100, 0, "S2", NETTY_CAP_BYTES, null, 0, false, w, m, 0, false));
         list.add(new Scenario("S4", "S4", "one stream, 64 KiB messages", Kind.THROUGHPUT, all, 1, 1, 64 * KIB, 0, 0,
-                0, null, 0, null, 0, false, w, m, 0));
+                0, null, 0, null, 0, false, w, m, 0, false));
         list.add(new Scenario("S5", "S5", "one stream, reader stalled " + p.stallMs() / 1000 + " s", Kind.STALL, all,
-                1, 1, KIB, 0, 0, 0, null, NETTY_CAP_BYTES, null, 0, true, w, p.stallMs(), 0));
+                1, 1, KIB, 0, 0, 0, null, NETTY_CAP_BYTES, null, 0, true, w, p.stallMs(), 0, false));
         list.add(new Scenario("S6", "S6", "one stream, 1 KiB at half the S1 rate: latency", Kind.LATENCY, all, 1, 1,
-                KIB, 0, 0, 0.5, "S1", 0, null, 0, false, w, m, 0));
+                KIB, 0, 0, 0.5, "S1", 0, null, 0, false, w, m, 0, false));
+        list.add(new Scenario("S6-equal", "S6", "one stream, 1 KiB, every system at half the slowest S1 rate: latency",
+                Kind.LATENCY, all, 1, 1, KIB, 0, 0, 0.5, "S1", 0, null, 0, false, w, m, 0, true));
         list.add(new Scenario("S7-streams", "S7", String.format("%,d idle streams on one connection",
                 p.scaleStreams()), Kind.SCALE, withStreams, 1, p.scaleStreams(), KIB, 0, 0, 0, null, 0, null, 0,
-                false, 0, 0, p.scaleStreams() + 16));
+                false, 0, 0, p.scaleStreams() + 16, false));
         list.add(new Scenario("S7-conns", "S7", String.format("%,d idle connections, one stream each",
                 p.scaleConnections()), Kind.SCALE, all, p.scaleConnections(), 1, KIB, 0, 0, 0, null, 0, null, 0,
-                false, 0, 0, 0));
+                false, 0, 0, 0, false));
         for (String policy : POLICIES) {
             list.add(new Scenario("S8-" + policy, "S8", "broker, 1 producer, 16 consumers, the one at 100 msg/s "
                     + policy, Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, null, 0, policy, 16, false, w,
-                    p.brokerMeasureMs(), 0));
+                    p.brokerMeasureMs(), 0, false));
         }
         return list;
     }

@@ -36,17 +36,22 @@ import org.openjdk.jmh.infra.Blackhole;
  * What one data frame costs to encode and to decode, on the hand-written hot path of
  * {@link FrameWriter} / {@link FrameReader} against plain protobuf as the copying baseline.
  *
- * <p>Why: the codec's whole point is that payload bytes are never copied: {@link
- * FrameWriter#writeDataHeader} writes only the header (the payload buffer follows by reference) and
- * {@link FrameReader#decode} hands each payload out as a retained slice of the input. If that holds,
- * the hand-written paths cost (and allocate, see {@code -prof gc}, {@code gc.alloc.rate.norm}) about
- * the same at every payload size, while protobuf's {@code ByteString} copies grow with the payload.
+ * <p>Why: the codec's point is that payload bytes are copied at most once on the way out and never
+ * on the way in: {@link FrameWriter#writeDataHeader} writes only the header, and {@link
+ * FrameReader#decode} hands each payload out as a retained slice of the input. If that holds, the
+ * hand-written paths allocate (see {@code -prof gc}, {@code gc.alloc.rate.norm}) nothing that grows
+ * with the payload, while protobuf's {@code ByteString} copies grow with it.
  *
  * <ul>
- * <li>{@link #encodeHandWritten}: exactly what {@code ConnectionHandler.writeData} does: a pooled
- *     direct header buffer of {@link FrameWriter#dataHeaderLength}, {@code writeDataHeader}, the
- *     payload {@code byte[]} wrapped by {@link Unpooled#wrappedBuffer(byte[])}; both go into a reusable
- *     out-list (standing in for the two {@code ctx.write} calls) and are then released.</li>
+ * <li>{@link #encodeHandWrittenGathered}: what {@code ConnectionHandler.writeData} does with a
+ *     {@code byte[]} (or heap {@code ByteBuffer}) payload: header and payload are written into a pooled
+ *     direct buffer of 16 KiB (or the frame's size, if larger) that gathers consecutive frames; a full
+ *     buffer is released (standing in for the {@code ctx.write} that hands it to the channel). One copy
+ *     of the payload; the buffer's cost is shared by the frames it gathers.</li>
+ * <li>{@link #encodeHandWrittenByReference}: what it does with a direct {@code ByteBuffer} payload: a
+ *     pooled direct header buffer and the payload wrapped by reference ({@link
+ *     Unpooled#wrappedBuffer(java.nio.ByteBuffer)} of a duplicate); both go into a reusable out-list
+ *     (standing in for the two {@code ctx.write} calls) and are then released. No copy.</li>
  * <li>{@link #encodeProtobuf}: the same frame built as a protobuf {@link Frame} with
  *     {@link ByteString#copyFrom(byte[])} and serialized by {@link FrameWriter#encode}.</li>
  * <li>{@link #decodeHandWritten}: {@value #FRAMES} consecutive data frames in one pooled direct
@@ -93,7 +98,11 @@ public class FrameCodecBenchmark {
     public String allocator;
 
     private ByteBufAllocator alloc;
+    /** {@code ConnectionHandler.COALESCE_BYTES}: the size of the buffers small frames are gathered into. */
+    private static final int GATHER_BYTES = 16 * 1024;
     private byte[] payload;
+    private java.nio.ByteBuffer directPayload;
+    private ByteBuf gather;
     private final List<ByteBuf> out = new ArrayList<>(2);
     private FrameReader reader;
     private ByteBuf frames;
@@ -108,6 +117,7 @@ public class FrameCodecBenchmark {
         };
         payload = new byte[payloadSize];
         ThreadLocalRandom.current().nextBytes(payload);
+        directPayload = java.nio.ByteBuffer.allocateDirect(payloadSize).put(payload).flip();
         reader = new FrameReader(FrameWriter.dataFrameLength(STREAM_ID, payloadSize) + 16);
 
         int frameBytes = FrameWriter.dataHeaderLength(STREAM_ID, payloadSize) + payloadSize;
@@ -149,6 +159,10 @@ public class FrameCodecBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (gather != null) {
+            gather.release();
+            gather = null;
+        }
         // Every retained slice was released: the input is back to its own single reference.
         if (frames.refCnt() != 1) {
             throw new IllegalStateException("leaked payload slices: refCnt " + frames.refCnt());
@@ -157,11 +171,32 @@ public class FrameCodecBenchmark {
     }
 
     @Benchmark
-    public void encodeHandWritten(Blackhole bh) {
+    public void encodeHandWrittenGathered(Blackhole bh) {
+        int frameBytes = FrameWriter.dataHeaderLength(STREAM_ID, payloadSize) + payloadSize;
+        ByteBuf g = gather;
+        if (g != null && g.writableBytes() < frameBytes) {
+            bh.consume(g);
+            g.release();
+            g = null;
+        }
+        if (g == null) {
+            g = gather = alloc.directBuffer(Math.max(GATHER_BYTES, frameBytes));
+        }
+        FrameWriter.writeDataHeader(g, STREAM_ID, payloadSize);
+        g.writeBytes(payload);
+        if (g.writableBytes() < FrameWriter.MAX_DATA_HEADER_BYTES) {
+            bh.consume(g);
+            g.release();
+            gather = null;
+        }
+    }
+
+    @Benchmark
+    public void encodeHandWrittenByReference(Blackhole bh) {
         ByteBuf header = alloc.directBuffer(FrameWriter.dataHeaderLength(STREAM_ID, payloadSize));
         FrameWriter.writeDataHeader(header, STREAM_ID, payloadSize);
         out.add(header);
-        out.add(Unpooled.wrappedBuffer(payload));
+        out.add(Unpooled.wrappedBuffer(directPayload.duplicate()));
         for (int i = 0; i < out.size(); i++) {
             ByteBuf b = out.get(i);
             bh.consume(b.readableBytes());

@@ -12,7 +12,7 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse();
         assertThat(o.profile()).isEqualTo(Profile.DEFAULT);
         assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
-        assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S2", "S3", "S4", "S5", "S6",
+        assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S2", "S3", "S4", "S5", "S6", "S6-equal",
                 "S7-streams", "S7-conns", "S8-block", "S8-drop-oldest", "S8-drop-newest", "S8-disconnect");
         assertThat(o.json()).isNull();
         assertThat(o.chart()).isNull();
@@ -38,7 +38,7 @@ class BenchOptionsTest {
     @Test
     void addsTheScenariosAScenarioNeedsAndKeepsCatalogueOrder() {
         assertThat(BenchOptions.parse("--scenario", "S6,S3").selected()).extracting(Scenario::id)
-                .containsExactly("S1", "S2", "S3", "S6");
+                .containsExactly("S1", "S2", "S3", "S6", "S6-equal");
     }
 
     @Test

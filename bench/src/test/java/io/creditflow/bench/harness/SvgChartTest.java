@@ -70,8 +70,8 @@ class SvgChartTest {
             }
         }
         List<SvgChart.Panel> panels = Report.panels(scenarios, rows);
-        // S1..S7-conns one each, S8's four policies in one
-        assertThat(panels).hasSize(9);
+        // S1..S7-conns one each (S6 and S6-equal separately), S8's four policies in one
+        assertThat(panels).hasSize(10);
         parse(SvgChart.render("t", "s", panels));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         Report.table(scenarios, rows, new java.io.PrintStream(out, true));
