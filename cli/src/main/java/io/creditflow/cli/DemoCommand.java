@@ -140,6 +140,8 @@ final class DemoCommand implements Runnable {
                 last = now;
             }
             double runSeconds = (System.nanoTime() - start) / 1e9;
+            // What the whole process (broker, producer, consumers) keeps with every queue at its bound.
+            double liveHeap = Fmt.liveHeapMib();
             long producedInRun = produced.get();
             long fastInRun = fast.delivered.get();
             long slowInRun = slow.delivered.get();
@@ -178,11 +180,12 @@ final class DemoCommand implements Runnable {
                             + "\"delivered_fast\":%d,\"delivered_slow\":%d,\"dropped\":%d,\"lost\":%d,"
                             + "\"producer_msgs_per_s\":%.1f,\"fast_msgs_per_s\":%.1f,\"slow_msgs_per_s\":%.1f,"
                             + "\"broker_buffered_peak_bytes\":%d,\"broker_budget_bytes\":%d,\"heap_peak_mib\":%.1f,"
+                            + "\"heap_live_mib\":%.1f,"
                             + "\"direct_peak_mib\":%.1f,\"slow_evicted\":%s,\"slow_gaps_seen\":%d,"
                             + "\"out_of_order\":%d,\"drain_s\":%.2f,\"message_bytes\":%d,\"slow_rate_target\":%.0f}",
                     slowPolicy.label(), runSeconds, total, fast.delivered.get(), slow.delivered.get(), dropped, lost,
                     producedInRun / runSeconds, fastInRun / runSeconds, slowInRun / runSeconds,
-                    broker.budget().peakReservedBytes(), broker.budget().limitBytes(), heapPeak, directPeak,
+                    broker.budget().peakReservedBytes(), broker.budget().limitBytes(), heapPeak, liveHeap, directPeak,
                     slow.evicted, slow.gaps.get(), fast.outOfOrder.get() + slow.outOfOrder.get(), drainSeconds, size,
                     slowRate);
             if (json) {

@@ -27,6 +27,15 @@ final class Fmt {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024);
     }
 
+    /**
+     * Heap still in use after a full collection: what is live, not garbage waiting for the collector.
+     * Costs a full GC; call it once, not per row.
+     */
+    static double liveHeapMib() {
+        System.gc();
+        return heapMib();
+    }
+
     /** Direct memory held by Netty's allocator (the JDK's JMX pools do not see it). */
     static double directMib() {
         return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory()
