@@ -52,7 +52,7 @@ final class ChildProcess implements AutoCloseable {
         cmd.addAll(JVM_OPTIONS);
         String name = system.label() + "-" + role;
         // For profiling: extra options for every child, "{name}" replaced by e.g. creditflow-sender
-        // (CREDITFLOW_BENCH_CHILD_OPTS="-XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile").
+        // (CREDITFLOW_BENCH_CHILD_OPTS="-XX:StartFlightRecording=filename=target/{name}.jfr,settings=profile").
         String extra = System.getenv("CREDITFLOW_BENCH_CHILD_OPTS");
         if (extra != null && !extra.isBlank()) {
             for (String option : extra.trim().split("\\s+")) {
