@@ -159,8 +159,8 @@ public final class ReconnectingConnection implements AutoCloseable {
     }
 
     /**
-     * The refusal it gave up on (AUTHENTICATION_FAILED or UNSUPPORTED_VERSION), or null while it is
-     * connected, connecting or retrying, or after {@link #close()}.
+     * The refusal it gave up on (AUTHENTICATION_FAILED, for a credential or TLS, or UNSUPPORTED_VERSION),
+     * or null if it has not given up.
      */
     public CloseStatus failure() {
         return failure;

@@ -297,7 +297,10 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** Timeouts: a frame left incomplete, writes stalled by a peer that stopped reading, an idle connection. */
+    /**
+     * Timeouts: a frame left incomplete (suspended while reading is paused for a slow application), writes
+     * stalled by a peer that stopped reading, a connection with no stream open (whatever else the peer sends).
+     */
     public B timeouts(Duration partialFrame, Duration writeStall, Duration idle) {
         this.partialFrameTimeout = positive("partialFrameTimeout", partialFrame);
         this.writeStallTimeout = positive("writeStallTimeout", writeStall);
@@ -305,7 +308,10 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** Keepalive: ping after {@code interval} without a frame from the peer; close if unanswered in {@code timeout}. */
+    /**
+     * Keepalive: ping after {@code interval} without a frame from the peer; close if unanswered in {@code timeout}.
+     * Suspended while reading is paused for a slow application; both clocks restart when reading resumes.
+     */
     public B keepalive(Duration interval, Duration timeout) {
         this.keepaliveInterval = positive("keepaliveInterval", interval);
         this.keepaliveTimeout = positive("keepaliveTimeout", timeout);

@@ -470,10 +470,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     }
 
     private void setReadPaused(boolean paused) {
+        long now = settings.clock().nanoTime();
         if (!paused) {
             // While paused nothing was read, so the read-side clocks restart: the peer's silence, its unread
             // answer to a ping or the unread rest of a frame during a pause say nothing about the peer.
-            long now = settings.clock().nanoTime();
             lastReadNanos = now;
             if (pingSentNanos >= 0) {
                 pingSentNanos = now;
@@ -484,7 +484,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         }
         readPaused = paused;
         channel.config().setAutoRead(!paused);
-        stalls.set(StallReason.APPLICATION_NOT_READING, paused, settings.clock().nanoTime());
+        stalls.set(StallReason.APPLICATION_NOT_READING, paused, now);
     }
 
     @Override
@@ -950,7 +950,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         flushIfNeeded();
     }
 
-    /** The time limits: partial frame, write stall, keepalive, idle. */
+    /**
+     * The time limits, at most one acting per tick, in this order: write stall; then, unless reading is
+     * paused (which suspends them), partial frame, keepalive timeout, idle (no stream), keepalive ping.
+     */
     private void checkTimeouts(long now) {
         if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > limits.writeStallTimeoutNanos()) {
             LOG.log(System.Logger.Level.INFO, "closing " + channel + ": the peer read nothing for "
