@@ -61,6 +61,9 @@ public final class Broker implements AutoCloseable {
                         io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
                 .maxMessageBytes(config.maxMessageBytes())
                 .streamHandler(this::route);
+        if (config.tls() != null) {
+            sb.tls(config.tls());
+        }
         if (access != null) {
             // An unknown (or missing) token refuses the connection with AUTHENTICATION_FAILED.
             sb.authenticator((credential, remote) ->

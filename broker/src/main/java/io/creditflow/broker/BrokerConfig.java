@@ -1,5 +1,6 @@
 package io.creditflow.broker;
 
+import io.creditflow.transport.TlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -27,6 +28,7 @@ public final class BrokerConfig {
     private final Duration writeStallTimeout;
     private final Path authFile;
     private final int maxTopics;
+    private final TlsOptions tls;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -48,6 +50,7 @@ public final class BrokerConfig {
         this.writeStallTimeout = b.writeStallTimeout;
         this.authFile = b.authFile;
         this.maxTopics = b.maxTopics;
+        this.tls = b.tls;
         if (maxMessageBytes > topicBufferBytes || maxMessageBytes > subscriptionQueueBytes) {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
                     + " (expected: <= topicBufferBytes and subscriptionQueueBytes, or a largest message never fits)");
@@ -153,6 +156,14 @@ public final class BrokerConfig {
         return maxTopics;
     }
 
+    /**
+     * TLS (optionally mutual) for the creditflow port, or null: plain TCP. The HTTP edge stays plain HTTP
+     * (put a TLS-terminating proxy in front of it, or keep it on loopback).
+     */
+    public TlsOptions tls() {
+        return tls;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -174,6 +185,16 @@ public final class BrokerConfig {
         private Duration writeStallTimeout = Duration.ofSeconds(30);
         private Path authFile;
         private int maxTopics = 10_000;
+        private TlsOptions tls;
+
+        /** TLS for the creditflow port ({@link TlsOptions#requireClientAuth()} for mutual TLS). Default: none. */
+        public Builder tls(TlsOptions options) {
+            if (options == null) {
+                throw new NullPointerException("tls");
+            }
+            this.tls = options;
+            return this;
+        }
 
         /** Topics at most (a stream naming a new topic beyond it is refused, retryable). */
         public Builder maxTopics(int topics) {
