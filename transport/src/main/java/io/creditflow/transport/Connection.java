@@ -24,6 +24,13 @@ public interface Connection extends AutoCloseable {
     SocketAddress remoteAddress();
 
     /**
+     * The largest message the peer accepts: the {@code max_message_bytes} of its handshake. A larger send
+     * throws {@link MessageTooLargeException}; an application that relays messages can check a peer
+     * against the largest message it may have to relay before it accepts the peer's streams.
+     */
+    int peerMaxMessageBytes();
+
+    /**
      * Who the peer is: on a server, the principal its {@link Authenticator} returned for the client's
      * credential (empty without authentication); on a client, empty.
      */

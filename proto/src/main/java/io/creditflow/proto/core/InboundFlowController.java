@@ -77,6 +77,8 @@ public final class InboundFlowController {
     private final Config config;
     private final MemoryBudget budget;
     private final CreditSink sink;
+    /** Data was discarded since the last {@link #onReadComplete()}: its connection credit is due. */
+    private boolean discardedSinceReadComplete;
     private final NanoClock clock;
     private final MemoryBudget.Waiter budgetWaiter;
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
@@ -166,7 +168,21 @@ public final class InboundFlowController {
         checkConnectionCredit(payloadBytes);
         connectionReceivedBytes += payloadBytes;
         connectionReturnableBytes += payloadBytes;
-        flushConnectionCredit(true);
+        discardedSinceReadComplete = true;
+        flushConnectionCredit(false);
+    }
+
+    /**
+     * The end of a read batch: the connection credit of data discarded in it ({@link #onDiscardedData})
+     * goes back now, in one {@code Credit} for the whole batch rather than one per discarded frame (a
+     * producer whose stream was reset with many small messages in flight would otherwise make us answer
+     * each of them).
+     */
+    public void onReadComplete() {
+        if (discardedSinceReadComplete) {
+            discardedSinceReadComplete = false;
+            flushConnectionCredit(true);
+        }
     }
 
     private void checkConnectionCredit(int payloadBytes) {

@@ -99,6 +99,10 @@ public final class ConnectionHandler extends ChannelDuplexHandler
      * turn of one stream (16 KiB), small enough that the channel's writability lags by little.
      */
     static final int COALESCE_BYTES = 16 * 1024;
+    /** The first body byte of a {@code Frame} carrying a {@code Handshake}: field 1, length-delimited. */
+    private static final int HANDSHAKE_TAG = Frame.HANDSHAKE_FIELD_NUMBER << 3 | 2;
+    /** The first body byte of a {@code Frame} carrying a {@code GoAway}: field 9, length-delimited. */
+    private static final int GO_AWAY_TAG = Frame.GO_AWAY_FIELD_NUMBER << 3 | 2;
 
     final EndpointSettings settings;
     private final boolean client;
@@ -163,6 +167,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private int pingStrikes;
     private long pingSentNanos = -1;
     private int consecutiveEmptyFrames;
+    /** The first frame's body started with the Handshake (or GoAway) tag; see {@link #checkFirstFrameStart}. */
+    private boolean firstFrameStartChecked;
     private int controlBacklog;
     private long partialSinceNanos;
     private long unwritableSinceNanos = -1;
@@ -385,6 +391,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             }
             lastReadNanos = settings.clock().nanoTime();
             pingSentNanos = -1; // anything from the peer proves it is alive
+            if (!firstFrameStartChecked) {
+                checkFirstFrameStart(in);
+            }
             if (partial != null && !completePartial(in)) {
                 return;
             }
@@ -401,6 +410,64 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         } finally {
             in.release();
         }
+    }
+
+    /**
+     * The first frame must be a {@code Handshake} (or a {@code GoAway} refusing us), so its body starts with
+     * that field's tag. Checked from its first body byte: an HTTP request, a TLS ClientHello sent to a
+     * plain port or any other protocol is refused at once, instead of waiting out the handshake timeout for
+     * the frame its first byte only seems to announce ({@code 'G'} reads as a 71-byte prefix).
+     */
+    private void checkFirstFrameStart(ByteBuf in) {
+        int buffered = partial == null ? 0 : partial.readableBytes();
+        int available = buffered + in.readableBytes();
+        int prefixBytes = 0;
+        long length = 0;
+        while (true) {
+            if (prefixBytes >= available || prefixBytes >= 5) {
+                return; // prefix incomplete, or malformed (the reader says so)
+            }
+            int b = byteAt(in, buffered, prefixBytes);
+            length |= (long) (b & 0x7F) << (7 * prefixBytes);
+            prefixBytes++;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        if (length == 0) {
+            firstFrameStartChecked = true; // an empty first frame: the reader refuses it
+            return;
+        }
+        if (prefixBytes >= available) {
+            return;
+        }
+        int tag = byteAt(in, buffered, prefixBytes);
+        if (tag != HANDSHAKE_TAG && tag != GO_AWAY_TAG) {
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer: the first "
+                    + "frame must be a Handshake, got " + describeFirstBytes(in, buffered, available));
+        }
+        firstFrameStartChecked = true;
+    }
+
+    private int byteAt(ByteBuf in, int buffered, int i) {
+        return i < buffered ? partial.getUnsignedByte(partial.readerIndex() + i)
+                : in.getUnsignedByte(in.readerIndex() + i - buffered);
+    }
+
+    /** The first bytes in hex and, where they are printable, as text: enough to recognise HTTP or TLS. */
+    private String describeFirstBytes(ByteBuf in, int buffered, int available) {
+        int n = Math.min(available, 8);
+        StringBuilder hex = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            int b = byteAt(in, buffered, i);
+            hex.append(i == 0 ? "" : " ").append(String.format("%02x", b));
+            text.append(b >= 0x20 && b < 0x7F ? (char) b : '.');
+        }
+        String guess = byteAt(in, buffered, 0) == 0x16 && available > 1 && byteAt(in, buffered, 1) == 0x03
+                ? " (a TLS handshake: this endpoint does not use TLS)"
+                : text.toString().matches("[A-Z]{3,7} .*|PRI .*|[A-Z]{3,7}") ? " (an HTTP request?)" : "";
+        return "bytes " + hex + " '" + text + "'" + guess;
     }
 
     /**
@@ -457,6 +524,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!closed) {
+            if (inbound != null && !closing) {
+                inbound.onReadComplete(); // one connection Credit for the data this batch discarded
+            }
             if (writePassNeeded) {
                 writePassNeeded = false;
                 writePass();
@@ -502,7 +572,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler
     private void countEmptyFrame() {
         if (++consecutiveEmptyFrames > limits.maxConsecutiveEmptyFrames()) {
             throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
-                    + limits.maxConsecutiveEmptyFrames() + " consecutive empty data frames");
+                    + limits.maxConsecutiveEmptyFrames() + " consecutive empty or unknown frames");
         }
     }
 
@@ -593,7 +663,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler
             case REVOKE_ACK -> onRevokeAck(frame.getRevokeAck());
             case BLOCKED -> onBlocked(frame.getBlocked());
             case BODY_NOT_SET -> {
-                // An empty frame or a frame type from a newer version: ignored (extension point).
+                // An empty frame or a frame type from a newer version: ignored (extension point), but counted
+                // like empty data frames: they cost parsing and carry nothing, so a run of them is bounded.
+                countEmptyFrame();
             }
         }
     }
@@ -624,6 +696,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
                     + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
         }
         if (!client) {
+            if (h.getCredential().size() > EndpointSettings.MAX_CREDENTIAL_BYTES) {
+                throw ProtocolException.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential of "
+                        + h.getCredential().size() + " bytes exceeds the limit of "
+                        + EndpointSettings.MAX_CREDENTIAL_BYTES);
+            }
             String who;
             try {
                 who = settings.authenticator().authenticate(h.getCredential().toByteArray(), channel.remoteAddress());
@@ -702,30 +779,40 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         try {
             listener = settings.streamHandler().onStream(stream);
         } catch (io.creditflow.transport.StreamRejectedException e) {
-            writeReset(id, e.code(), e.getMessage());
-            stream.closeWith(new CloseStatus(e.code(), e.getMessage(), false, 0));
+            refuseOpen(stream, e.code(), e.getMessage());
             return;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stream handler failed for stream " + id, e);
-            writeReset(id, ErrorCode.APPLICATION_ERROR, "stream handler failed: " + e);
-            stream.closeWith(new CloseStatus(ErrorCode.APPLICATION_ERROR, e.toString(), false, 0));
+            refuseOpen(stream, ErrorCode.APPLICATION_ERROR, "stream handler failed: " + e);
             return;
         }
         if (listener == null) {
-            writeReset(id, ErrorCode.REFUSED_STREAM, "refused by the stream handler");
-            stream.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "refused", false, 0));
+            refuseOpen(stream, ErrorCode.REFUSED_STREAM, "refused by the stream handler");
             return;
         }
         try {
             stream.bind(listener);
+        } catch (io.creditflow.transport.StreamRejectedException e) {
+            refuseOpen(stream, e.code(), e.getMessage()); // onOpen refused it, with its own code
+            return;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stream " + id + ": onOpen threw", e);
-            writeReset(id, ErrorCode.APPLICATION_ERROR, "onOpen threw " + e);
-            stream.closeWith(new CloseStatus(ErrorCode.APPLICATION_ERROR, "onOpen threw " + e, false, 0));
+            refuseOpen(stream, ErrorCode.APPLICATION_ERROR, "onOpen threw " + e);
             return;
         }
         remoteStreamsOpen++;
         register(stream);
+    }
+
+    /**
+     * The application refused a stream the peer opened. The refusal is a reset the peer caused (bad
+     * metadata, a denied permission): it counts against the same budget as the protocol's own refusals, so
+     * a client cannot make us reset streams without bound by asking for what it may not have.
+     */
+    private void refuseOpen(DefaultStream stream, ErrorCode code, String reason) {
+        stream.closeWith(new CloseStatus(code, reason, false, 0));
+        countPeerCausedReset();
+        writeReset(stream.id, code, reason);
     }
 
     static int metadataBytes(Map<String, String> metadata) {
@@ -1108,6 +1195,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     private void writeControl(Frame frame) {
         flushCoalesced(); // keep the order: data gathered before this frame goes first
+        if (!channel.isWritable() && !closing && flushNeeded) {
+            // What this read batch queued is not yet the peer's backlog: hand it to the socket first, so that
+            // only what stays queued because the peer does not read is counted below.
+            flushNeeded = false;
+            ctx.flush();
+        }
         if (!channel.isWritable() && ++controlBacklog > limits.maxQueuedControlFrames() && !closing) {
             // The peer makes us answer but does not read the answers: stop before they pile up.
             closeWith(new CloseStatus(ErrorCode.ENHANCE_YOUR_CALM, "more than " + limits.maxQueuedControlFrames()
@@ -1260,6 +1353,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler
 
     // ==================================================================== Connection API (any thread)
 
+    /** True on this connection's event loop thread. */
+    boolean inEventLoop() {
+        return loop.inEventLoop();
+    }
+
     void execute(Runnable task) {
         try {
             loop.execute(task);
@@ -1277,7 +1375,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler
         return readPaused;
     }
 
-    int peerMaxMessageBytes() {
+    @Override
+    public int peerMaxMessageBytes() {
         return peerMaxMessageBytes;
     }
 

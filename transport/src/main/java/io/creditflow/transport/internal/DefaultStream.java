@@ -64,6 +64,11 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     private int stagedSize = -1;
     /** Set by the application when isReady() returned false; the loop answers with onReady. */
     volatile boolean wantsReady = true;
+    private final Runnable readyCheck = () -> {
+        if (wantsReady) {
+            notifyReadyIfReady();
+        }
+    };
     private CloseStatus closeStatus;
 
     DefaultStream(ConnectionHandler connection, int id, boolean local, Map<String, String> metadata,
@@ -134,12 +139,23 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public OfferResult offer(byte[] message) {
-        return sendQueue.offer(message, checkSize(message.length));
+        return afterOffer(sendQueue.offer(message, checkSize(message.length)));
     }
 
     @Override
     public OfferResult offer(ByteBuffer message) {
-        return sendQueue.offer(message, checkSize(message.remaining()));
+        return afterOffer(sendQueue.offer(message, checkSize(message.remaining())));
+    }
+
+    /**
+     * An offer that found the queue full asks for onReady, as a false {@link #isReady()} does: the
+     * queue may have had room for a smaller message, so isReady could have said true just before.
+     */
+    private OfferResult afterOffer(OfferResult result) {
+        if (result == OfferResult.NO_CREDIT || result == OfferResult.DROPPED) {
+            wantReady();
+        }
+        return result;
     }
 
     @Override
@@ -168,9 +184,25 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     public boolean isReady() {
         boolean ready = readyNow();
         if (!ready) {
-            wantsReady = true;
+            wantReady();
         }
         return ready;
+    }
+
+    /**
+     * The application saw "not ready" and waits for onReady. Off the loop, the loop may have made the
+     * stream ready (written the queue out, taken credit) between our look and our flag, and checked the
+     * flag before we set it: that onReady would be lost, and nothing else might ever come (an empty queue
+     * and unused credit produce no event). So the first thread to set the flag also asks the loop to look
+     * once more, with the loop's own view of the state.
+     */
+    private void wantReady() {
+        if (!wantsReady) {
+            wantsReady = true;
+            if (!connection.inEventLoop()) {
+                connection.execute(readyCheck);
+            }
+        }
     }
 
     /** Racy off the loop: credit fields are read without synchronisation; onReady corrects it. */

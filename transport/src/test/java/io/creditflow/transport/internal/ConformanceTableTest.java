@@ -203,6 +203,30 @@ class ConformanceTableTest {
                 .config(e -> e.handshakeTimeout(Duration.ofSeconds(2)))
                 .attack(h -> h.advance(Duration.ofMillis(2001))).expect(new Conn(ErrorCode.HANDSHAKE_TIMEOUT)));
         r.add(row("second Handshake").attack(h -> h.p.handshake()).expect(PROTOCOL));
+        // The first body byte must be the Handshake (or GoAway) tag: foreign protocols are refused at once,
+        // not after the handshake timeout, even when they send less than their first byte seems to announce.
+        r.add(row("an HTTP request shorter than the frame its first byte announces").noHandshake()
+                .attack(h -> h.sendRaw(Unpooled.wrappedBuffer("GET / HTTP/1.1\r\n\r\n".getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII)))).expect(PROTOCOL)
+                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason())
+                        .contains("not a creditflow peer").contains("HTTP")));
+        r.add(row("a TLS ClientHello on a plain-TCP endpoint").noHandshake()
+                .attack(raw(0x16, 0x03, 0x01, 0x00, 0xF4, 0x01)).expect(PROTOCOL)
+                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason()).contains("TLS")));
+        r.add(row("a first frame whose prefix arrives alone is judged by its first body byte").noHandshake()
+                .attack(raw(0x47).andThen(raw(0x45))).expect(PROTOCOL));
+        r.add(row("credential above 4096 bytes").noHandshake()
+                .attack(send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow")
+                        .setProtocolVersion(1).setSettings(goodSettings())
+                        .setCredential(com.google.protobuf.ByteString.copyFrom(new byte[4097]))).build()))
+                .expect(new Conn(ErrorCode.AUTHENTICATION_FAILED))
+                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason())
+                        .contains("4097 bytes exceeds the limit of 4096")));
+        r.add(row("credential of exactly 4096 bytes is accepted").noHandshake()
+                .attack(send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow")
+                        .setProtocolVersion(1).setSettings(goodSettings())
+                        .setCredential(com.google.protobuf.ByteString.copyFrom(new byte[4096]))).build()))
+                .expect(new Answered(Frame.BodyCase.HANDSHAKE)));
         r.add(row("magic is not creditflow").noHandshake()
                 .attack(send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("http/1.1")
                         .setProtocolVersion(1).setSettings(goodSettings())).build())).expect(PROTOCOL));
@@ -258,6 +282,16 @@ class ConformanceTableTest {
                 throw new IllegalStateException("onOpen failure");
             }
         }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.APPLICATION_ERROR))
+                .then(h -> assertThat(h.p.handler.stats().openStreams()).isZero()));
+        r.add(row("stream handler throws StreamRejectedException: its code").handler(s -> {
+            throw new io.creditflow.transport.StreamRejectedException(ErrorCode.PERMISSION_DENIED, "not yours");
+        }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.PERMISSION_DENIED)));
+        r.add(row("listener onOpen throws StreamRejectedException: its code").handler(s -> new StreamListener() {
+            @Override
+            public void onOpen(Stream stream) {
+                throw new io.creditflow.transport.StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "conflict");
+            }
+        }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.INVALID_ARGUMENT))
                 .then(h -> assertThat(h.p.handler.stats().openStreams()).isZero()));
         // ---- Data
         r.add(row("Data on an idle stream (peer parity)").attack(sendData(5, 10)).expect(PROTOCOL));

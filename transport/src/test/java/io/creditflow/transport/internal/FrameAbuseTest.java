@@ -171,7 +171,7 @@ class FrameAbuseTest {
             h.sendRaw(data(1, new byte[]{1})); // resets the count
             for (int i = 0; i < limit; i++) {
                 h.sendRaw(data(1, new byte[0]));
-                h.sendRaw(Unpooled.wrappedBuffer(new byte[]{0x00})); // an empty (ignored) control frame
+                h.send(credit(1, 1, 0)); // a control frame with an effect: does not break the run
             }
             assertThat(Harness.goAwayCode(h.read())).isNull();
             h.sendRaw(data(1, new byte[0]));
@@ -459,11 +459,24 @@ class FrameAbuseTest {
     }
 
     @Test
-    void aPingStillWorksAfterEmptyControlFrames() {
+    void aPingStillWorksAfterEmptyFramesUpToTheLimit() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            h.sendRaw(Unpooled.wrappedBuffer(new byte[100_000])); // 100,000 empty frames: ignored, bounded work
+            // As many empty frames as the limit allows: ignored.
+            h.sendRaw(Unpooled.wrappedBuffer(new byte[io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES]));
             h.send(ping(5));
             assertThat(Frames.ofType(h.read(), Frame.BodyCase.PONG)).hasSize(1);
+        }
+    }
+
+    @Test
+    void oneHundredThousandEmptyFramesInOneWriteAreCutOffAtTheLimit() {
+        try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
+            h.sendRaw(Unpooled.wrappedBuffer(new byte[100_000])); // each costs a parse and carries nothing
+            List<Frame> out = h.read();
+            assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY).get(0).getGoAway().getReason())
+                    .contains("more than " + io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES);
+            assertThat(h.active()).isFalse();
         }
     }
 }
