@@ -64,13 +64,17 @@ public final class Broker implements AutoCloseable {
         if (config.tls() != null) {
             sb.tls(config.tls());
         }
+        if (config.ioThreads() > 0) {
+            sb.ioThreads(config.ioThreads());
+        }
         if (access != null) {
             // An unknown (or missing) token refuses the connection with AUTHENTICATION_FAILED.
             sb.authenticator((credential, remote) ->
                     access.principalForToken(new String(credential, StandardCharsets.UTF_8)));
         }
         this.server = sb.build().start();
-        timer.scheduleAtFixedRate(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+        long tickNanos = config.tickInterval().toNanos();
+        timer.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
         this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
     }
 
@@ -111,19 +115,27 @@ public final class Broker implements AutoCloseable {
                 throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "the broker has its maximum of "
                         + config.maxTopics() + " topics");
             }
-            Topic topic = topic(topicName);
             if (action == AccessControl.Action.PRODUCE) {
-                return new ProducerLink(topic);
-            } else {
-                String subscription = md.get(BrokerProtocol.SUBSCRIPTION);
-                if (subscription == null || subscription.isEmpty()) {
-                    throw new IllegalArgumentException("subscription: missing (expected: a name)");
-                }
-                SubscriptionPolicy policy = SubscriptionPolicy.parse(md.getOrDefault(BrokerProtocol.POLICY, "block"));
-                return new ConsumerLink(topic, subscription, policy);
+                return new ProducerLink(topic(topicName));
             }
+            String subscription = BrokerProtocol.checkSubscription(md.get(BrokerProtocol.SUBSCRIPTION));
+            String policyText = md.get(BrokerProtocol.POLICY);
+            SubscriptionPolicy policy = policyText == null ? null : SubscriptionPolicy.parse(policyText);
+            int delivered = config.maxMessageBytes() + BrokerProtocol.HEADER_BYTES;
+            int accepted = stream.connection().peerMaxMessageBytes();
+            if (accepted < delivered) {
+                topic(topicName).countRefusedConsumer();
+                // Refused here, not discovered at the first large message: then it would be this consumer's
+                // problem alone anyway (Subscription.deliver), but the client learns why at once.
+                throw new StreamRejectedException(ErrorCode.MESSAGE_TOO_LARGE, "this consumer accepts messages of "
+                        + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
+                        + delivered + " (max_message_bytes " + config.maxMessageBytes()
+                        + " plus the 8-byte sequence header): announce max_message_bytes >= " + delivered);
+            }
+            return new ConsumerLink(topic(topicName), subscription, policy);
         } catch (IllegalArgumentException e) {
-            throw new StreamRejectedException(ErrorCode.PROTOCOL_ERROR, "bad stream metadata: " + e.getMessage());
+            // The request is wrong, not the protocol: an application code the client can act on.
+            throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "bad stream metadata: " + e.getMessage());
         }
     }
 

@@ -29,6 +29,11 @@ public final class BrokerConfig {
     private final Path authFile;
     private final int maxTopics;
     private final TlsOptions tls;
+    private final Duration subscriptionGrace;
+    private final Duration evictionBackoffInitial;
+    private final Duration evictionBackoffMax;
+    private final Duration tickInterval;
+    private final int ioThreads;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -51,9 +56,25 @@ public final class BrokerConfig {
         this.authFile = b.authFile;
         this.maxTopics = b.maxTopics;
         this.tls = b.tls;
-        if (maxMessageBytes > topicBufferBytes || maxMessageBytes > subscriptionQueueBytes) {
-            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
-                    + " (expected: <= topicBufferBytes and subscriptionQueueBytes, or a largest message never fits)");
+        this.subscriptionGrace = b.subscriptionGrace;
+        this.evictionBackoffInitial = b.evictionBackoffInitial;
+        this.evictionBackoffMax = b.evictionBackoffMax;
+        this.tickInterval = b.tickInterval;
+        this.ioThreads = b.ioThreads;
+        long largest = (long) maxMessageBytes + BrokerProtocol.HEADER_BYTES;
+        if (topicBufferBytes < largest) {
+            throw new IllegalArgumentException("topicBufferBytes: " + topicBufferBytes + " (expected: >= "
+                    + largest + ", one largest message of maxMessageBytes " + maxMessageBytes
+                    + " plus its 8-byte sequence header, or a largest message could never be buffered)");
+        }
+        if (subscriptionQueueBytes < largest) {
+            throw new IllegalArgumentException("subscriptionQueueBytes: " + subscriptionQueueBytes + " (expected: >= "
+                    + largest + ", one largest message of maxMessageBytes " + maxMessageBytes
+                    + " plus its 8-byte sequence header, or a largest message could never be queued)");
+        }
+        if (evictionBackoffMax.compareTo(evictionBackoffInitial) < 0) {
+            throw new IllegalArgumentException("evictionBackoff: max " + evictionBackoffMax + " (expected: >= initial "
+                    + evictionBackoffInitial + ")");
         }
         if (maxMessageBytes > budgetBytes) {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= budgetBytes "
@@ -164,6 +185,40 @@ public final class BrokerConfig {
         return tls;
     }
 
+    /**
+     * How long a subscription whose last consumer left is kept, with its queue, for a consumer to come back
+     * under the same name (0: removed at once). Under BLOCK it keeps holding the topic meanwhile, exactly as a
+     * slow consumer would; when it expires its queue is dropped and counted
+     * ({@code creditflow_topic_expired_subscriptions_total}).
+     */
+    public Duration subscriptionGrace() {
+        return subscriptionGrace;
+    }
+
+    /** DISCONNECT: how long an evicted subscription's name is held back at first (0: not at all). */
+    public Duration evictionBackoffInitial() {
+        return evictionBackoffInitial;
+    }
+
+    /** DISCONNECT: the longest hold after repeated evictions (the hold doubles per eviction within a minute). */
+    public Duration evictionBackoffMax() {
+        return evictionBackoffMax;
+    }
+
+    /**
+     * The broker timer's period: catch-up after a bounded pump, DISCONNECT stall checks, subscription
+     * expiry, drain rates. No message waits for it while credit and room exist (every move is driven by
+     * the transport's readable and ready events); tests lengthen it to prove exactly that.
+     */
+    public Duration tickInterval() {
+        return tickInterval;
+    }
+
+    /** Event-loop threads of the creditflow port; 0: one per available processor. */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -186,6 +241,45 @@ public final class BrokerConfig {
         private Path authFile;
         private int maxTopics = 10_000;
         private TlsOptions tls;
+        private Duration subscriptionGrace = Duration.ofSeconds(30);
+        private Duration evictionBackoffInitial = Duration.ofSeconds(1);
+        private Duration evictionBackoffMax = Duration.ofSeconds(30);
+        private Duration tickInterval = Duration.ofMillis(100);
+        private int ioThreads;
+
+        /** See {@link BrokerConfig#ioThreads()}; default 0, one per available processor. */
+        public Builder ioThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 0, 0 for one per core)");
+            }
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#subscriptionGrace()}; default 30 s, 0 to remove a subscription with its last consumer. */
+        public Builder subscriptionGrace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new IllegalArgumentException("subscriptionGrace: " + grace + " (expected: >= 0)");
+            }
+            this.subscriptionGrace = grace;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#evictionBackoffInitial()}; defaults 1 s doubling up to 30 s; 0 disables. */
+        public Builder evictionBackoff(Duration initial, Duration max) {
+            if (initial == null || initial.isNegative() || max == null || max.isNegative()) {
+                throw new IllegalArgumentException("evictionBackoff: " + initial + ", " + max + " (expected: >= 0)");
+            }
+            this.evictionBackoffInitial = initial;
+            this.evictionBackoffMax = max;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#tickInterval()}; default 100 ms. */
+        public Builder tickInterval(Duration interval) {
+            this.tickInterval = positive("tickInterval", interval);
+            return this;
+        }
 
         /** TLS for the creditflow port ({@link TlsOptions#requireClientAuth()} for mutual TLS). Default: none. */
         public Builder tls(TlsOptions options) {

@@ -42,8 +42,24 @@ public final class BrokerProtocol {
         return p.slice();
     }
 
+    /** Subscription names: 1-128 characters of letters, digits, '.', '_' and '-', as topic names. */
+    public static String checkSubscription(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("subscription: missing (expected: a name)");
+        }
+        if (name.length() > 128 || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("subscription: '" + name
+                    + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
+        }
+        return name;
+    }
+
     /** Topic names: 1-128 characters of letters, digits, '.', '_' and '-'. */
     public static String checkTopic(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("topic: missing (expected: 1-128 characters of letters, digits, "
+                    + "'.', '_' and '-')");
+        }
         if (name == null || name.isEmpty() || name.length() > 128 || !name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("topic: '" + name
                     + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");

@@ -1,5 +1,6 @@
 package io.creditflow.broker;
 
+import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;
@@ -12,6 +13,7 @@ import io.creditflow.transport.Stream;
 final class ConsumerLink implements PullListener {
     final Topic topic;
     final String subscription;
+    /** The policy the consumer asked for, or null: whatever the subscription has (BLOCK for a new one). */
     final SubscriptionPolicy policy;
     Stream stream;
     long delivered;
@@ -54,6 +56,11 @@ final class ConsumerLink implements PullListener {
 
     @Override
     public void onClose(Stream s, CloseStatus status) {
-        topic.removeConsumer(this);
+        // A consumer that went away (it closed, cancelled, or its connection was lost) may come back within
+        // the subscription's grace; one the broker itself cut off for misbehaving (a write stall, a protocol
+        // error) gets no grace: its subscription goes with it if it was the last member.
+        boolean mayReturn = status.remote() || status.code() == ErrorCode.CANCEL
+                || status.code() == ErrorCode.NO_ERROR;
+        topic.removeConsumer(this, mayReturn);
     }
 }

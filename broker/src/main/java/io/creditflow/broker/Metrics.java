@@ -46,6 +46,16 @@ final class Metrics {
                 TopicStats::httpRejects);
         topicFamily(w, stats, "creditflow_topic_evictions_total", "Subscriptions evicted (DISCONNECT)", "counter",
                 TopicStats::evictions);
+        topicFamily(w, stats, "creditflow_topic_evicted_messages_total", "Messages freed with evicted subscriptions",
+                "counter", TopicStats::droppedByEvictions);
+        topicFamily(w, stats, "creditflow_topic_rejoins_refused_total", "Consumers refused because their "
+                + "subscription was evicted moments before (DISCONNECT backoff)", "counter", TopicStats::refusedRejoins);
+        topicFamily(w, stats, "creditflow_topic_consumers_refused_total", "Consumers refused at subscribe time "
+                + "(policy conflict, max_message_bytes too small)", "counter", TopicStats::refusedConsumers);
+        topicFamily(w, stats, "creditflow_topic_expired_subscriptions_total", "Subscriptions removed after their "
+                + "grace period with no consumer", "counter", TopicStats::expiredSubscriptions);
+        topicFamily(w, stats, "creditflow_topic_expired_messages_total", "Messages still queued for subscriptions "
+                + "when they expired (never delivered)", "counter", TopicStats::droppedByExpiry);
         w.header("creditflow_topic_stalled_seconds_total", "Time the topic was stalled, by reason", "counter");
         stats.forEach(t -> {
             w.sample("creditflow_topic_stalled_seconds_total", t.topicFullNanos() / 1e9, "topic", t.name(),
@@ -72,6 +82,9 @@ final class Metrics {
         subscriptionFamily(w, stats, "creditflow_subscription_stalled_seconds_total",
                 "Time messages waited with no consumer credit (reason no_consumer_credit)", "counter",
                 s -> s.noConsumerCreditNanos() / 1e9);
+        subscriptionFamily(w, stats, "creditflow_subscription_evicted_consumers_total",
+                "Consumers evicted alone because they could not take a message", "counter",
+                TopicStats.SubscriptionStats::evictedConsumers);
         return out.toString();
     }
 

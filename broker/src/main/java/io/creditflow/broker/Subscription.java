@@ -1,6 +1,7 @@
 package io.creditflow.broker;
 
 import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.OfferResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -32,6 +33,10 @@ final class Subscription {
     long delivered;
     long dropped;
     long lastProgressNanos;
+    /** When the last member left (meaningful while {@link #members} is empty). */
+    long detachedSinceNanos;
+    /** Members evicted alone because they could not take a message (see {@link #deliver}). */
+    long evictedMembers;
     String evictReason;
     private int nextMember;
 
@@ -41,6 +46,15 @@ final class Subscription {
         this.policy = policy;
         this.maxBytes = maxBytes;
         this.maxMessages = maxMessages;
+    }
+
+    /**
+     * A consumer joins (or, within the grace period, rejoins) the subscription. The DISCONNECT stall clock
+     * restarts: a consumer that just arrived has not yet had the chance to fall behind.
+     */
+    void attach(ConsumerLink c) {
+        members.add(c);
+        lastProgressNanos = System.nanoTime();
     }
 
     boolean hasRoom(int bytes) {
@@ -103,7 +117,16 @@ final class Subscription {
                 break;
             }
             TopicMessage m = queue.peekFirst();
-            OfferResult r = member.stream.offer(ByteBuffer.wrap(m.frame));
+            OfferResult r;
+            try {
+                r = member.stream.offer(ByteBuffer.wrap(m.frame));
+            } catch (MessageTooLargeException e) {
+                // Refused at subscribe time already (Broker.route): kept as a defense, so that one consumer can
+                // never stall the topic, its other subscriptions or its producers.
+                evictMember(member, ErrorCode.MESSAGE_TOO_LARGE, "cannot take message " + m.sequence + ": " + e
+                        .getMessage());
+                continue;
+            }
             if (r == OfferResult.ACCEPTED) {
                 queue.pollFirst();
                 queueBytes -= m.bytes();
@@ -139,6 +162,18 @@ final class Subscription {
     boolean stalledLongerThan(long stallNanos, long nowNanos) {
         return policy == SubscriptionPolicy.DISCONNECT && !queue.isEmpty()
                 && nowNanos - lastProgressNanos > stallNanos;
+    }
+
+    /** Removes one member, resetting its stream; the subscription and its queue stay for the others. */
+    private void evictMember(ConsumerLink member, ErrorCode code, String reason) {
+        members.remove(member);
+        member.evicted = true;
+        evictedMembers++;
+        nextMember = 0;
+        member.stream.reset(code, "evicted from subscription '" + name + "': " + reason);
+        if (members.isEmpty()) {
+            detachedSinceNanos = System.nanoTime();
+        }
     }
 
     /** Frees the queue (its references) and evicts every member with SLOW_CONSUMER. */

@@ -6,7 +6,11 @@ import java.util.Locale;
 public enum SubscriptionPolicy {
     /**
      * The topic stops dispatching until this subscription has room, so the producers stop getting
-     * credit: the slowest BLOCK subscriber sets the pace of the topic. Lossless.
+     * credit: the slowest BLOCK subscriber sets the pace of the topic. Lossless while a consumer is
+     * attached, and across a reconnect within {@link BrokerConfig#subscriptionGrace()} except for what was in
+     * flight to the consumer (delivered into its connection, not consumed: at most its credit window). After
+     * the grace the subscription and its queue are dropped and counted. Not durable: a broker restart
+     * loses what it held.
      */
     BLOCK,
     /** Evict the subscription's oldest queued message to make room; counted, visible as a sequence gap. */

@@ -1,8 +1,10 @@
 package io.creditflow.broker;
 
 import io.creditflow.proto.core.MemoryBudget;
+import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.StreamClosedException;
+import io.creditflow.transport.StreamRejectedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -58,6 +60,12 @@ final class Topic {
     long unroutedMessages;
     long droppedByEvictions;
     long evictions;
+    /** Subscriptions removed after their grace period with no consumer, and the messages they still held. */
+    long expiredSubscriptions;
+    long droppedByExpiry;
+    /** Consumers refused at subscribe time (policy conflict, message limit too small). */
+    long refusedConsumers;
+    final EvictionBackoff evictionBackoff;
     long httpRejects;
     /** Bytes dispatched per second, smoothed; drives Retry-After. */
     double drainBytesPerSecond;
@@ -72,6 +80,7 @@ final class Topic {
         this.config = config;
         this.budget = budget;
         this.lastRateNanos = System.nanoTime();
+        this.evictionBackoff = new EvictionBackoff(config.evictionBackoffInitial(), config.evictionBackoffMax());
     }
 
     // ------------------------------------------------------------------ membership
@@ -86,24 +95,58 @@ final class Topic {
         pump();
     }
 
+    /**
+     * A consumer joins its subscription (created on first use with the consumer's policy, or
+     * {@link SubscriptionPolicy#BLOCK} if it named none).
+     *
+     * @throws StreamRejectedException INVALID_ARGUMENT if the consumer asked for another policy than the
+     *         subscription has; SLOW_CONSUMER while the subscription's name is held back after evictions
+     *         (the reason says for how much longer: {@code retry-after-ms=N})
+     */
+    synchronized void countRefusedConsumer() {
+        refusedConsumers++;
+    }
+
     synchronized void addConsumer(ConsumerLink c) {
-        Subscription s = subscriptions.computeIfAbsent(c.subscription, n -> new Subscription(this, n, c.policy,
-                config.subscriptionQueueBytes(), config.subscriptionQueueMessages()));
-        s.members.add(c);
+        long now = System.nanoTime();
+        Subscription s = subscriptions.get(c.subscription);
+        if (s == null) {
+            evictionBackoff.checkRejoin(c.subscription, now);
+            s = new Subscription(this, c.subscription, c.policy == null ? SubscriptionPolicy.BLOCK : c.policy,
+                    config.subscriptionQueueBytes(), config.subscriptionQueueMessages());
+            subscriptions.put(s.name, s);
+        } else if (c.policy != null && c.policy != s.policy) {
+            refusedConsumers++;
+            throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "subscription '" + s.name + "' of topic '"
+                    + name + "' has policy " + s.policy.label() + "; this consumer asked for " + c.policy.label()
+                    + " (a subscription's policy is set by the consumer that creates it)");
+        }
+        s.attach(c);
         pump();
     }
 
     /**
-     * A consumer left. A subscription with no members left is removed and its queue freed: the broker
-     * keeps no state for absent consumers, so nothing grows while nobody reads.
+     * A consumer left. A subscription whose last member left stays for {@link BrokerConfig#subscriptionGrace()}
+     * with its queue (already bounded; under BLOCK it keeps holding the topic, as a slow consumer would), so
+     * a consumer that reconnects within it loses nothing but what was in flight to it; then it is removed and
+     * its queue freed, so nothing is held for a consumer that is gone. A consumer the broker cut off
+     * itself ({@code mayReturn} false: a write stall, a protocol error) gets no grace.
      */
-    synchronized void removeConsumer(ConsumerLink c) {
+    synchronized void removeConsumer(ConsumerLink c, boolean mayReturn) {
         Subscription s = subscriptions.get(c.subscription);
         if (s != null && s.members.remove(c) && s.members.isEmpty()) {
-            s.releaseQueue();
-            subscriptions.remove(c.subscription);
+            if (!mayReturn || config.subscriptionGrace().isZero() || draining) {
+                removeSubscription(s);
+            } else {
+                s.detachedSinceNanos = System.nanoTime();
+            }
         }
         pump();
+    }
+
+    private void removeSubscription(Subscription s) {
+        s.releaseQueue();
+        subscriptions.remove(s.name);
     }
 
     synchronized void onProducerReadable(ProducerLink p) {
@@ -274,11 +317,19 @@ final class Topic {
     }
 
     private void applyEvictions() {
+        if (toEvict.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
         for (Subscription s : toEvict) {
             droppedByEvictions += s.queue.size();
+            boolean attached = !s.members.isEmpty();
             s.evict(s.evictReason);
             subscriptions.remove(s.name);
             evictions++;
+            if (attached) {
+                evictionBackoff.onEvicted(s.name, now); // its consumers may not come straight back
+            }
         }
         toEvict.clear();
     }
@@ -287,6 +338,17 @@ final class Topic {
 
     /** Broker timer: catch-up pump, DISCONNECT stall checks, drain rate. */
     synchronized void tick(long now) {
+        long graceNanos = config.subscriptionGrace().toNanos();
+        for (Iterator<Subscription> it = subscriptions.values().iterator(); it.hasNext(); ) {
+            Subscription s = it.next();
+            if (s.members.isEmpty() && now - s.detachedSinceNanos > graceNanos && !toEvict.contains(s)) {
+                expiredSubscriptions++;
+                droppedByExpiry += s.queue.size();
+                s.releaseQueue();
+                it.remove();
+            }
+        }
+        evictionBackoff.prune(now);
         for (Subscription s : subscriptions.values()) {
             if (s.stalledLongerThan(config.disconnectStall().toNanos(), now)) {
                 evictLater(s, "accepted nothing for " + TimeUnit.NANOSECONDS.toMillis(now - s.lastProgressNanos)
@@ -350,8 +412,18 @@ final class Topic {
         pump();
     }
 
+    /** Shutdown: subscriptions nobody is attached to are dropped (nobody would receive them), the rest drain. */
     synchronized void startDraining() {
         draining = true;
+        for (Iterator<Subscription> it = subscriptions.values().iterator(); it.hasNext(); ) {
+            Subscription s = it.next();
+            if (s.members.isEmpty()) {
+                expiredSubscriptions++;
+                droppedByExpiry += s.queue.size();
+                s.releaseQueue();
+                it.remove();
+            }
+        }
         pump();
     }
 
@@ -360,7 +432,7 @@ final class Topic {
             return false;
         }
         for (Subscription s : subscriptions.values()) {
-            if (!s.queue.isEmpty()) {
+            if (!s.queue.isEmpty() && !s.members.isEmpty()) {
                 return false;
             }
         }
@@ -374,12 +446,13 @@ final class Topic {
         for (Subscription s : subscriptions.values()) {
             subs.add(new TopicStats.SubscriptionStats(s.name, s.policy, s.members.size(), s.queue.size(),
                     s.queueBytes, s.consumerCreditBytes(), s.delivered, s.dropped,
-                    s.stalls.totalNanos(Stalls.Reason.NO_CONSUMER_CREDIT, now)));
+                    s.stalls.totalNanos(Stalls.Reason.NO_CONSUMER_CREDIT, now), s.evictedMembers));
         }
         return new TopicStats(name, producers.size(), buffer.size(), bufferBytes, publishedMessages, publishedBytes,
                 dispatchedMessages, unroutedMessages, evictions, droppedByEvictions, httpRejects, drainBytesPerSecond,
                 stalls.totalNanos(Stalls.Reason.TOPIC_FULL, now),
                 stalls.totalNanos(Stalls.Reason.SUBSCRIPTION_FULL, now),
-                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now), subs);
+                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now), expiredSubscriptions, droppedByExpiry,
+                refusedConsumers, evictionBackoff.refusedRejoins(), subs);
     }
 }

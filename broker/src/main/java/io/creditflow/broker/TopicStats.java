@@ -20,12 +20,18 @@ import java.util.List;
  * @param topicFullNanos time producers waited for room in the topic buffer
  * @param subscriptionFullNanos time dispatch waited for a full BLOCK subscription
  * @param budgetExhaustedNanos time producers waited for the broker budget
+ * @param expiredSubscriptions subscriptions removed after their grace period with no consumer attached
+ * @param droppedByExpiry messages those subscriptions still held (never delivered)
+ * @param refusedConsumers consumers refused at subscribe time (policy conflict, message limit too small)
+ * @param refusedRejoins consumers refused because their subscription was evicted moments before (backoff)
  * @param subscriptions the subscriptions
  */
 public record TopicStats(String name, int producers, long depthMessages, long depthBytes, long publishedMessages,
                          long publishedBytes, long dispatchedMessages, long unroutedMessages, long evictions,
                          long droppedByEvictions, long httpRejects, double drainBytesPerSecond, long topicFullNanos,
-                         long subscriptionFullNanos, long budgetExhaustedNanos, List<SubscriptionStats> subscriptions) {
+                         long subscriptionFullNanos, long budgetExhaustedNanos, long expiredSubscriptions,
+                         long droppedByExpiry, long refusedConsumers, long refusedRejoins,
+                         List<SubscriptionStats> subscriptions) {
 
     /**
      * One subscription.
@@ -39,9 +45,10 @@ public record TopicStats(String name, int producers, long depthMessages, long de
      * @param deliveredMessages messages handed to consumers
      * @param droppedMessages messages its lossy policy dropped
      * @param noConsumerCreditNanos time messages waited with no consumer credit
+     * @param evictedConsumers members evicted alone because they could not take a message
      */
     public record SubscriptionStats(String name, SubscriptionPolicy policy, int consumers, long depthMessages,
                                     long depthBytes, long consumerCreditBytes, long deliveredMessages,
-                                    long droppedMessages, long noConsumerCreditNanos) {
+                                    long droppedMessages, long noConsumerCreditNanos, long evictedConsumers) {
     }
 }
