@@ -14,13 +14,16 @@ import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The main demo: an embedded broker, one producer at full speed, one fast and one slow consumer; a table
@@ -30,17 +33,26 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Broker + producer + fast and slow consumer; watch the pressure travel, once a second.")
 final class DemoCommand implements Runnable {
-    @Option(names = "--policy", description = "The slow subscription's policy: block, drop-oldest, drop-newest, "
-            + "disconnect (default: ${DEFAULT-VALUE}).")
-    String policy = "block";
+    /** The embedded broker's largest message: BrokerConfig's default (a test checks they agree). */
+    static final int MAX_SIZE = 256 * 1024;
 
-    @Option(names = "--duration", description = "Seconds to run before the summary (default: ${DEFAULT-VALUE}).")
-    int durationSeconds = 30;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--policy", defaultValue = "block", converter = PolicyConverter.class,
+            completionCandidates = PolicyConverter.class,
+            description = "The slow subscription's policy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    SubscriptionPolicy policy;
+
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "How long to run before the summary (15, 15s, 1.5s, 2m, ...; default: ${DEFAULT-VALUE}).")
+    Duration duration;
 
     @Option(names = "--slow-rate", description = "The slow consumer's messages per second (default: ${DEFAULT-VALUE}).")
     double slowRate = 100;
 
-    @Option(names = "--size", description = "Payload bytes per message (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", description = "Payload bytes per message, 8 to " + MAX_SIZE
+            + " (default: ${DEFAULT-VALUE}).")
     int size = 1024;
 
     @Option(names = "--budget-mib", description = "Broker buffer budget in MiB (default: ${DEFAULT-VALUE}).")
@@ -67,9 +79,19 @@ final class DemoCommand implements Runnable {
         volatile Stream stream;
     }
 
+    private void validate() {
+        if (!(slowRate > 0) || Double.isInfinite(slowRate)) {
+            throw Usage.error(spec, "--slow-rate", slowRate + " (expected: > 0 messages per second)");
+        }
+        Usage.range(spec, "--size", size, 8, MAX_SIZE, "8 to " + MAX_SIZE + " bytes: the first 8 carry a "
+                + "sequence number; the demo broker takes at most " + MAX_SIZE);
+        Usage.range(spec, "--budget-mib", budgetMib, 1, Long.MAX_VALUE >> 20, "1 to " + (Long.MAX_VALUE >> 20));
+    }
+
     @Override
     public void run() {
-        SubscriptionPolicy slowPolicy = SubscriptionPolicy.parse(policy);
+        validate();
+        SubscriptionPolicy slowPolicy = policy;
         PrintStream table = json ? System.err : System.out;
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).budgetBytes(budgetMib << 20).build();
         Thread mainThread = Thread.currentThread();
@@ -108,8 +130,10 @@ final class DemoCommand implements Runnable {
             long[] lastStall = new long[3];
             double heapPeak = 0;
             double directPeak = 0;
+            long end = start + duration.toNanos();
             int t = 0;
-            while (t < durationSeconds && !stop.get()) {
+            // A row each whole second; a partial last second (--duration 2.5s) runs without one.
+            while (!stop.get() && end - start >= TimeUnit.SECONDS.toNanos(t + 1)) {
                 t++;
                 sleepUntil(start + TimeUnit.SECONDS.toNanos(t));
                 long[] now = {produced.get(), fast.delivered.get(), slow.delivered.get()};
@@ -138,6 +162,9 @@ final class DemoCommand implements Runnable {
                 lastStall[1] = topicStall;
                 lastStall[2] = slowStall;
                 last = now;
+            }
+            if (!stop.get()) {
+                sleepUntil(end);
             }
             double runSeconds = (System.nanoTime() - start) / 1e9;
             // What the whole process (broker, producer, consumers) keeps with every queue at its bound.

@@ -9,13 +9,16 @@ import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
+import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A producer at full speed and a reader that stalls, on one loopback connection: the table shows the
@@ -25,23 +28,40 @@ import picocli.CommandLine.Option;
 @Command(name = "stall", mixinStandardHelpOptions = true,
         description = "Show a stalled reader pushing back on a sender, with figures once a second.")
 final class StallCommand implements Runnable {
-    @Option(names = "--duration", description = "Seconds to run (default: ${DEFAULT-VALUE}).")
-    int durationSeconds = 20;
+    /** The transport's default connection window bounds the largest message (and the window here). */
+    private static final long MAX_BYTES = io.creditflow.transport.EndpointBuilder.DEFAULT_CONNECTION_WINDOW_BYTES;
 
-    @Option(names = "--stall-at", description = "Second at which the reader stops reading (default: ${DEFAULT-VALUE}).")
-    int stallAtSeconds = 5;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--stall-for", description = "Seconds the reader stays stalled (default: ${DEFAULT-VALUE}).")
-    int stallForSeconds = 8;
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "20s", converter = DurationConverter.class,
+            description = "How long to run (15, 15s, 1.5s, 2m, ...; default: ${DEFAULT-VALUE}).")
+    Duration duration;
 
-    @Option(names = "--size", description = "Message payload bytes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stall-at", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "When the reader stops reading, from the start (default: ${DEFAULT-VALUE}).")
+    Duration stallAt;
+
+    @Option(names = "--stall-for", paramLabel = "DURATION", defaultValue = "8s", converter = DurationConverter.class,
+            description = "How long the reader stays stalled (default: ${DEFAULT-VALUE}).")
+    Duration stallFor;
+
+    @Option(names = "--size", description = "Message payload bytes, 1 to " + MAX_BYTES
+            + " (default: ${DEFAULT-VALUE}).")
     int size = 1024;
 
-    @Option(names = "--window", description = "Receiver's stream window in KiB (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", description = "Receiver's stream window in KiB, 1 to " + (MAX_BYTES / 1024)
+            + " (default: ${DEFAULT-VALUE}).")
     int windowKib = 256;
+
+    private void validate() {
+        Usage.range(spec, "--size", size, 1, MAX_BYTES, "1 to " + MAX_BYTES + " bytes");
+        Usage.range(spec, "--window", windowKib, 1, MAX_BYTES / 1024, "1 to " + (MAX_BYTES / 1024) + " KiB");
+    }
 
     @Override
     public void run() {
+        validate();
         long window = windowKib * 1024L;
         LinkedBlockingQueue<Stream> accepted = new LinkedBlockingQueue<>();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -72,8 +92,8 @@ final class StallCommand implements Runnable {
                 }
             }, "producer");
             Thread consumer = new Thread(() -> {
-                long stallFrom = start + TimeUnit.SECONDS.toNanos(stallAtSeconds);
-                long stallTo = stallFrom + TimeUnit.SECONDS.toNanos(stallForSeconds);
+                long stallFrom = start + stallAt.toNanos();
+                long stallTo = stallFrom + stallFor.toNanos();
                 while (running.get()) {
                     long now = System.nanoTime();
                     if (now >= stallFrom && now < stallTo) {
@@ -93,13 +113,15 @@ final class StallCommand implements Runnable {
             consumer.setDaemon(true);
             producer.start();
             consumer.start();
-            System.out.printf("one stream, %d-byte messages, receiver window %s; the reader stalls from %d s to %d s%n",
-                    size, Fmt.bytes(window), stallAtSeconds, stallAtSeconds + stallForSeconds);
+            System.out.printf("one stream, %d-byte messages, receiver window %s; the reader stalls from %s to %s%n",
+                    size, Fmt.bytes(window), DurationConverter.format(stallAt),
+                    DurationConverter.format(stallAt.plus(stallFor)));
             System.out.printf("%4s %12s %12s %13s %13s %13s %-16s %9s %10s%n", "t", "produced/s", "consumed/s",
                     "send queue", "peer credit", "rcv buffered", "sender stalled", "heap MiB", "direct MiB");
             long lastProduced = 0;
             long lastConsumed = 0;
-            for (int t = 1; t <= durationSeconds && running.get(); t++) {
+            // A row each whole second; a partial last second (--duration 2.5s) runs without one.
+            for (int t = 1; duration.compareTo(Duration.ofSeconds(t)) >= 0 && running.get(); t++) {
                 sleepNanos(start + TimeUnit.SECONDS.toNanos(t) - System.nanoTime());
                 long p = produced.get();
                 long c = consumed.get();
@@ -112,6 +134,9 @@ final class StallCommand implements Runnable {
                         Fmt.bytes(si.receiveBufferedBytes()), stalled, Fmt.heapMib(), Fmt.directMib());
                 lastProduced = p;
                 lastConsumed = c;
+            }
+            if (running.get()) {
+                sleepNanos(start + duration.toNanos() - System.nanoTime());
             }
             running.set(false);
             StreamStats so = out.stats();
