@@ -149,6 +149,11 @@ public final class Broker implements AutoCloseable {
         return access;
     }
 
+    /** False if publishing to {@code topic} would create a topic beyond {@link BrokerConfig#maxTopics()}. */
+    boolean hasRoomForTopic(String topic) {
+        return topics.containsKey(topic) || topics.size() < config.maxTopics();
+    }
+
     /** Publishes through the same path as the HTTP edge (for embedding and tests). */
     Topic.PublishOutcome publish(String topic, byte[] payload) {
         return topic(BrokerProtocol.checkTopic(topic)).tryPublish(payload);

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -37,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  *     when it cannot, 503 at once with a {@code Retry-After} computed from the queued bytes and the
  *     measured drain rate, and nothing enqueued (or, with {@code httpPauseInsteadOfReject}, the request
  *     waits with reading paused, so TCP pushes back on the client, and gets its 202 once there is room).
- *     413 for a body over the broker's max message size.</li>
+ *     At most {@link Topic#MAX_ROOM_WAITERS} requests are held per topic; beyond, 503 as without pause.
+ *     413 for a body over the broker's max message size; 403 for a new topic beyond
+ *     {@link BrokerConfig#maxTopics()}; 503 with {@code Retry-After: 1} while shutting down.</li>
  * <li>{@code GET /metrics}: Prometheus text. {@code GET /health}: 200, or 503 while shutting down.</li>
  * <li>With an auth file ({@link BrokerConfig#authFile()}), {@code /topics/...} and {@code /metrics} need
  *     {@code Authorization: Bearer <token>}: 401 (with {@code WWW-Authenticate}) for a missing or
@@ -50,7 +53,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe; handlers run on the edge's own event loop.
  */
 final class HttpEdge implements AutoCloseable {
-    /** Request line and headers together: beyond this, 431 (HTTP servers commonly allow 8 KiB). */
+    /**
+     * Header lines: beyond this, 431 (HTTP servers commonly allow 8 KiB). Netty's codec applies it to the
+     * header lines; a request line over its own 4 KiB limit gets 414.
+     */
     static final int MAX_HEADER_BYTES = 8192;
 
     private final Broker broker;
@@ -181,6 +187,17 @@ final class HttpEdge implements AutoCloseable {
         }
 
         private void publish(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive) {
+            if (draining || closed) {
+                FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"shutting down\"}");
+                r.headers().set(HttpHeaderNames.RETRY_AFTER, 1); // another broker, or this one restarted
+                send(ctx, r, keepAlive);
+                return;
+            }
+            if (!broker.hasRoomForTopic(topic)) {
+                send(ctx, json(HttpResponseStatus.FORBIDDEN, error("the broker has its maximum of "
+                        + config.maxTopics() + " topics; publish to an existing one")), keepAlive);
+                return;
+            }
             Topic.PublishOutcome outcome = broker.publish(topic, body);
             if (outcome.accepted()) {
                 if (!ctx.channel().config().isAutoRead()) {
@@ -190,17 +207,60 @@ final class HttpEdge implements AutoCloseable {
                         + outcome.sequence() + "}"), keepAlive);
             } else if (config.httpPauseInsteadOfReject() && !closed && !draining) {
                 // Hold this request and read nothing more from the client until the topic has room.
-                ctx.channel().config().setAutoRead(false);
-                broker.topic(topic).awaitRoom(() -> ctx.channel().eventLoop().execute(() -> {
-                    if (ctx.channel().isActive()) {
-                        publish(ctx, topic, body, keepAlive);
-                    }
-                }));
+                Topic t = broker.topic(topic);
+                HeldPublish held = new HeldPublish(ctx, t, topic, body, keepAlive);
+                if (t.awaitRoom(held)) {
+                    ctx.channel().config().setAutoRead(false);
+                    ctx.channel().closeFuture().addListener(held);
+                    return;
+                }
+                respondFull(ctx, topic, outcome, keepAlive); // as many held requests as the topic allows
             } else {
-                FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"topic full\","
-                        + "\"topic\":\"" + topic + "\",\"retry_after_s\":" + outcome.retryAfterSeconds() + "}");
-                r.headers().set(HttpHeaderNames.RETRY_AFTER, outcome.retryAfterSeconds());
-                send(ctx, r, keepAlive);
+                respondFull(ctx, topic, outcome, keepAlive);
+            }
+        }
+
+        private void respondFull(ChannelHandlerContext ctx, String topic, Topic.PublishOutcome outcome,
+                                 boolean keepAlive) {
+            FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"topic full\","
+                    + "\"topic\":\"" + topic + "\",\"retry_after_s\":" + outcome.retryAfterSeconds() + "}");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, outcome.retryAfterSeconds());
+            send(ctx, r, keepAlive);
+        }
+
+        /**
+         * A request held in pause mode until its topic has room. A client that goes away while held leaves
+         * nothing behind: its body leaves the topic's waiters when the connection closes.
+         */
+        private final class HeldPublish implements Runnable, ChannelFutureListener {
+            private final ChannelHandlerContext ctx;
+            private final Topic topic;
+            private final String name;
+            private final byte[] body;
+            private final boolean keepAlive;
+
+            HeldPublish(ChannelHandlerContext ctx, Topic topic, String name, byte[] body, boolean keepAlive) {
+                this.ctx = ctx;
+                this.topic = topic;
+                this.name = name;
+                this.body = body;
+                this.keepAlive = keepAlive;
+            }
+
+            /** The topic has room (on the broker's timer thread): retry on the connection's loop. */
+            @Override
+            public void run() {
+                ctx.channel().closeFuture().removeListener(this);
+                ctx.channel().eventLoop().execute(() -> {
+                    if (ctx.channel().isActive()) {
+                        publish(ctx, name, body, keepAlive);
+                    }
+                });
+            }
+
+            @Override
+            public void operationComplete(ChannelFuture future) {
+                topic.cancelRoomWaiter(this);
             }
         }
 

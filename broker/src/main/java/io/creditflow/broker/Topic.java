@@ -406,10 +406,31 @@ final class Topic {
         return (int) Math.max(1, Math.min(60, Math.ceil(queued / rate)));
     }
 
-    /** Runs {@code r} (on the broker's executor) once the topic has room for a largest message. */
-    synchronized void awaitRoom(Runnable r) {
+    /** HTTP requests a topic holds at most in pause mode: each holds its body, up to maxMessageBytes. */
+    static final int MAX_ROOM_WAITERS = 1024;
+
+    /**
+     * Runs {@code r} (on the broker's executor) once the topic has room for a largest message.
+     *
+     * @return false if {@link #MAX_ROOM_WAITERS} are already waiting: the caller answers 503 instead
+     */
+    synchronized boolean awaitRoom(Runnable r) {
+        if (roomWaiters.size() >= MAX_ROOM_WAITERS) {
+            return false;
+        }
         roomWaiters.addLast(r);
         pump();
+        return true;
+    }
+
+    /** HTTP requests held until this topic has room (pause mode). */
+    synchronized int roomWaiters() {
+        return roomWaiters.size();
+    }
+
+    /** A waiter whose client went away. */
+    synchronized void cancelRoomWaiter(Runnable r) {
+        roomWaiters.remove(r);
     }
 
     /** Shutdown: subscriptions nobody is attached to are dropped (nobody would receive them), the rest drain. */

@@ -162,4 +162,95 @@ class HttpEdgeTest {
             }
         }
     }
+
+    @Test
+    void aNewTopicBeyondTheTopicCapIsRefusedWith403AndExistingTopicsStillTakeMessages() throws Exception {
+        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).maxTopics(2).build();
+        try (Broker broker = Broker.start(config)) {
+            assertThat(post(broker.httpPort(), "a", new byte[10]).statusCode()).isEqualTo(202);
+            assertThat(post(broker.httpPort(), "b", new byte[10]).statusCode()).isEqualTo(202);
+            HttpResponse<String> third = post(broker.httpPort(), "c", new byte[10]);
+            assertThat(third.statusCode()).isEqualTo(403);
+            assertJson(third);
+            assertThat(third.body()).contains("maximum of 2 topics");
+            assertThat(broker.stats()).extracting(TopicStats::name).containsExactly("a", "b");
+            assertThat(post(broker.httpPort(), "a", new byte[10]).statusCode()).isEqualTo(202);
+        }
+    }
+
+    @Test
+    void whileDrainingEveryPublishIsRefusedWith503EvenToANewTopic() throws Exception {
+        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).build();
+        Client consumers = Client.builder().build();
+        try (Broker broker = Broker.start(config)) {
+            // A consumer keeps the drain going (its stream stays open until it ends it): the edge stays up.
+            consumers.connect("127.0.0.1", broker.port()).openStream(consume("old", "s", "block"));
+            awaitMembers(broker, "old", "s", 1);
+            assertThat(post(broker.httpPort(), "old", new byte[10]).statusCode()).isEqualTo(202);
+            var done = broker.shutdown(Duration.ofSeconds(30));
+            for (String topic : new String[]{"old", "new"}) {
+                HttpResponse<String> r = post(broker.httpPort(), topic, new byte[10]);
+                assertThat(r.statusCode()).as(topic).isEqualTo(503);
+                assertThat(r.headers().firstValue("retry-after")).hasValue("1");
+                assertThat(r.body()).contains("shutting down");
+            }
+            assertThat(broker.stats()).extracting(TopicStats::name).doesNotContain("new");
+            HttpResponse<String> health = get(broker.httpPort(), "/health");
+            assertThat(health.statusCode()).as("unhealthy while draining").isEqualTo(503);
+            assertThat(health.body()).contains("shutting down");
+            consumers.close();
+            done.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            consumers.close(); // idempotent
+        }
+    }
+
+    @Test
+    void aHeldRequestWhoseClientLeavesIsForgotten() throws Exception {
+        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).topicBuffer(8 * 1024, 1000)
+                .subscriptionQueue(8 * 1024, 1000).budgetBytes(1024 * 1024).maxMessageBytes(MAX_MESSAGE)
+                .httpPauseInsteadOfReject(true)
+                .httpTimeouts(Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofSeconds(10)).build();
+        try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
+            consumers.connect("127.0.0.1", broker.port()).openStream(consume("t", "stuck", "block")); // never reads
+            awaitMembers(broker, "t", "stuck", 1);
+            int accepted = 0;
+            while (accepted < 1000 && broker.publish("t", new byte[BODY]).accepted()) {
+                accepted++;
+            }
+            assertThat(accepted).as("the topic filled").isLessThan(1000);
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", broker.httpPort())) {
+                byte[] body = new byte[BODY];
+                String head = "POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n";
+                socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().write(body);
+                socket.getOutputStream().flush();
+                Await.until("the request to be held", Duration.ofSeconds(5), () -> broker.topic("t").roomWaiters() == 1);
+            }
+            // Reading is paused for a held request, so the client's close is seen at the idle timeout.
+            Await.until("the held request to be forgotten once its connection closed", Duration.ofSeconds(5),
+                    () -> broker.topic("t").roomWaiters() == 0);
+        }
+    }
+
+    @Test
+    void badRequestsGetTheirStatusesWithAJsonBody() throws Exception {
+        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(0).build())) {
+            int port = broker.httpPort();
+            HttpResponse<String> badName = post(port, "a%20b", new byte[1]);
+            assertThat(badName.statusCode()).isEqualTo(400);
+            assertThat(badName.body()).contains("topic: 'a%20b'");
+            HttpResponse<String> notFound = get(port, "/nowhere");
+            assertThat(notFound.statusCode()).isEqualTo(404);
+            HttpResponse<String> wrongMethod = get(port, "/topics/t");
+            assertThat(wrongMethod.statusCode()).isEqualTo(405);
+            assertThat(wrongMethod.headers().firstValue("allow")).hasValue("POST");
+            HttpResponse<String> longLine = get(port, "/topics/" + "x".repeat(5000));
+            assertThat(longLine.statusCode()).isEqualTo(414);
+            for (HttpResponse<String> r : java.util.List.of(badName, notFound, wrongMethod, longLine)) {
+                assertJson(r);
+            }
+            assertThat(broker.stats()).as("nothing created").isEmpty();
+        }
+    }
 }
