@@ -258,20 +258,14 @@ public final class BrokerConfig {
 
         /** See {@link BrokerConfig#subscriptionGrace()}; default 30 s, 0 to remove a subscription with its last consumer. */
         public Builder subscriptionGrace(Duration grace) {
-            if (grace == null || grace.isNegative()) {
-                throw new IllegalArgumentException("subscriptionGrace: " + grace + " (expected: >= 0)");
-            }
-            this.subscriptionGrace = grace;
+            this.subscriptionGrace = nonNegative("subscriptionGrace", grace);
             return this;
         }
 
         /** See {@link BrokerConfig#evictionBackoffInitial()}; defaults 1 s doubling up to 30 s; 0 disables. */
         public Builder evictionBackoff(Duration initial, Duration max) {
-            if (initial == null || initial.isNegative() || max == null || max.isNegative()) {
-                throw new IllegalArgumentException("evictionBackoff: " + initial + ", " + max + " (expected: >= 0)");
-            }
-            this.evictionBackoffInitial = initial;
-            this.evictionBackoffMax = max;
+            this.evictionBackoffInitial = nonNegative("evictionBackoff initial", initial);
+            this.evictionBackoffMax = nonNegative("evictionBackoff max", max);
             return this;
         }
 
@@ -311,6 +305,13 @@ public final class BrokerConfig {
         public Builder writeStallTimeout(Duration timeout) {
             this.writeStallTimeout = positive("writeStallTimeout", timeout);
             return this;
+        }
+
+        private static Duration nonNegative(String name, Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
         }
 
         private static Duration positive(String name, Duration d) {
@@ -382,10 +383,7 @@ public final class BrokerConfig {
         }
 
         public Builder shutdownGrace(Duration grace) {
-            if (grace == null || grace.isNegative()) {
-                throw new IllegalArgumentException("shutdownGrace: " + grace + " (expected: >= 0)");
-            }
-            this.shutdownGrace = grace;
+            this.shutdownGrace = nonNegative("shutdownGrace", grace);
             return this;
         }
 
