@@ -320,7 +320,7 @@ public final class FileTopicLog implements TopicLog {
                     continue;
                 }
                 AppendRecord r = records.get(i);
-                if (pos > 0 && pos - lastIndexed >= interval) {
+                if (Segment.needsIndexEntry(pos, lastIndexed, interval)) {
                     indexBuffer.add((int) (offset - seg.baseOffset), (int) pos, maxTs);
                     lastIndexed = (int) pos;
                 }

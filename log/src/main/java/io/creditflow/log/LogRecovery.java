@@ -374,7 +374,7 @@ final class LogRecovery {
         long[] state = {start, maxTsBefore};
         int interval = config.indexIntervalBytes();
         SegmentScanner.End end = scanner.scan(s.log, size, start, expected, (offset, pos, bytes, ts, pid, seq) -> {
-            if (pos > 0 && pos - state[0] >= interval) {
+            if (Segment.needsIndexEntry(pos, state[0], interval)) {
                 indexBuffer.add((int) (offset - s.baseOffset), (int) pos, state[1]);
                 state[0] = pos;
             }
@@ -402,6 +402,7 @@ final class LogRecovery {
         long end = active.nextOffset;
         long start = segments.get(0).baseOffset;
 
+        long scanned = scanner.bytesScanned();
         ProducerTable producers = new ProducerTable(config.maxProducers());
         long snapshotOffset = -1;
         for (Long offset : snapshots.descendingKeySet()) {
@@ -444,7 +445,7 @@ final class LogRecovery {
         }
         checkpoint.reset(new RecoveryCheckpoint.Point(active.baseOffset, active.size, end));
 
-        RecoveryReport report = new RecoveryReport(dir, cp != null, segments.size(), scanner.bytesScanned(),
+        RecoveryReport report = new RecoveryReport(dir, cp != null, segments.size(), scanned,
                 truncations, truncatedBytes, deletedAfterTruncation, emptyRemoved, indexesRebuilt, gaps, corrupt,
                 snapshotOffset, replayed, producers.size(), cursorsProblem, System.nanoTime() - startNanos);
         LOG.log(report.lostData() ? Level.WARNING : Level.INFO, "{0}", report);

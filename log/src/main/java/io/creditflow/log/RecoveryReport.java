@@ -14,7 +14,8 @@ import java.util.List;
  * @param checkpointFound whether a valid recovery checkpoint was found (without one, every segment after
  *     the first is checked in full)
  * @param segments segment files after recovery
- * @param scannedBytes bytes checked record by record (CRC32C and header)
+ * @param scannedBytes bytes checked record by record (CRC32C and header); the replay of producer ids after
+ *     the snapshot is counted in {@code producerRecordsReplayed} instead
  * @param truncations torn or corrupt tails cut off, one per segment affected
  * @param truncatedBytes the bytes they removed, in total
  * @param segmentsDeletedAfterTruncation segments deleted because they followed a truncated one

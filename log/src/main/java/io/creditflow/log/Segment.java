@@ -112,6 +112,15 @@ final class Segment {
         return v;
     }
 
+    /**
+     * The sparse-index rule, shared by appends and recovery so a rebuilt index equals the written one: the
+     * record starting at {@code position} gets an entry if it starts at least {@code intervalBytes} after
+     * the previous entry's record (or the segment's start).
+     */
+    static boolean needsIndexEntry(long position, long lastIndexedPosition, int intervalBytes) {
+        return position > 0 && position - lastIndexedPosition >= intervalBytes;
+    }
+
     /** Bytes on disk: the log file and both index files. */
     long diskBytes() {
         return size + (long) indexEntries * ENTRY_BYTES;

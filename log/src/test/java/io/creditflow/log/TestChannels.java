@@ -31,6 +31,8 @@ final class TestChannels implements ChannelFactory {
     volatile String failSuffix = ".log";
     /** How many truncate calls on segment files fail before they work again. */
     final AtomicInteger failingTruncates = new AtomicInteger();
+    /** How many force calls on segment files fail before they work again. */
+    final AtomicInteger failingForces = new AtomicInteger();
     private final AtomicReference<Gate> forceGate = new AtomicReference<>();
 
     /** Holds force() on segment files: {@code entered} counts down when one waits, {@code release} frees it. */
@@ -106,6 +108,9 @@ final class TestChannels implements ChannelFactory {
         public void force(boolean metaData) throws IOException {
             if (name.endsWith(Segment.LOG)) {
                 logForces.incrementAndGet();
+                if (failingForces.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new IOException("Input/output error (test fsync)");
+                }
                 Gate g = forceGate.get();
                 if (g != null) {
                     g.entered.countDown();
