@@ -77,6 +77,8 @@ public final class FileTopicLog implements TopicLog {
     private volatile long lastNotified;
     private volatile long sizeBytes;
     private volatile boolean closed;
+    /** Segment files were created or deleted without an fsync of the directory ({@code never} mode). */
+    private volatile boolean directoryDirty;
     private final Thread flusher;
 
     // Writer state, guarded by writeLock.
@@ -497,6 +499,8 @@ public final class FileTopicLog implements TopicLog {
         try {
             if (sync) {
                 AtomicFiles.syncDirectory(channels, dir);
+            } else {
+                directoryDirty = true;
             }
         } catch (IOException e) {
             next.delete();
@@ -587,11 +591,19 @@ public final class FileTopicLog implements TopicLog {
                 }
                 long t0 = System.nanoTime();
                 try {
-                    s.forceLog();
+                    if (s == t.segment()) {
+                        s.forceLog();
+                    } else {
+                        s.forceAll(); // sealed without an fsync (never mode): its indexes too
+                    }
                 } catch (LogFile.ClosedLogFileException e) {
                     continue; // deleted by retention meanwhile: nothing left to make durable
                 }
                 recordFsync(t0);
+            }
+            if (directoryDirty) {
+                directoryDirty = false;
+                AtomicFiles.syncDirectory(channels, dir);
             }
             markFsynced(t);
         }
@@ -1099,6 +1111,8 @@ public final class FileTopicLog implements TopicLog {
             if (count > 0) {
                 if (mode != FsyncMode.Kind.NEVER) {
                     AtomicFiles.syncDirectory(channels, dir);
+                } else {
+                    directoryDirty = true;
                 }
                 segmentsDeleted += count;
                 recordsDeleted += records;
@@ -1165,6 +1179,7 @@ public final class FileTopicLog implements TopicLog {
                 }
             }
             recordFsync(t0);
+            AtomicFiles.syncDirectory(channels, dir);
             markFsynced(t);
             checkpoint.force();
             writeProducerSnapshot(t.endOffset(), true);

@@ -8,6 +8,7 @@ import static io.creditflow.log.LogTesting.small;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -206,6 +208,31 @@ class AppendReadTest {
             } finally {
                 pool.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    void anInterruptedReaderDoesNotTakeTheSegmentAwayFromOthers() throws Exception {
+        try (FileTopicLog log = FileTopicLog.open(dir, small().build())) {
+            appendRange(log, 0, 10, 30);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                Thread.currentThread().interrupt(); // an interrupted thread closes a FileChannel it touches
+                try {
+                    log.read(0, 1000, 10);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            reader.start();
+            reader.join(10_000);
+            assertThat(failure.get()).isInstanceOf(InterruptedIOException.class);
+            // The writer and other readers carry on with a reopened channel.
+            appendRange(log, 10, 20, 30);
+            assertRecords(readAll(log, 0, 1000), 0, 30);
+        }
+        try (FileTopicLog log = FileTopicLog.open(dir, small().build())) {
+            assertThat(log.endOffset()).isEqualTo(20);
         }
     }
 

@@ -67,7 +67,8 @@ class FsyncModesTest {
         assertThatThrownBy(() -> FsyncMode.parse("interval=0"))
                 .hasMessage("fsync: 'interval=0' (expected: interval=MS with MS a whole number of milliseconds > 0)");
         assertThatThrownBy(() -> FsyncMode.parse("interval=soon"))
-                .hasMessage("fsync: 'interval=soon' (expected: interval=MS with MS a whole number of milliseconds > 0)");
+                .hasMessage("fsync: 'interval=soon' (expected: interval=MS with MS a whole number of milliseconds"
+                        + " > 0)");
         assertThatThrownBy(() -> FsyncMode.interval(-1)).hasMessage("intervalMillis: -1 (expected: > 0)");
         assertThat(LogConfig.defaults().fsync()).isEqualTo(FsyncMode.BATCH);
     }

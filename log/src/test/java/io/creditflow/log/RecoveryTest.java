@@ -184,7 +184,8 @@ class RecoveryTest {
             RecoveryReport report = log.recoveryReport();
             assertThat(log.endOffset()).isEqualTo(base + 4);
             assertThat(report.truncations()).singleElement().satisfies(t -> assertThat(t.offset()).isEqualTo(base + 4));
-            assertThat(report.segmentsDeletedAfterTruncation()).containsExactlyElementsOf(files.subList(2, files.size()));
+            assertThat(report.segmentsDeletedAfterTruncation())
+                    .containsExactlyElementsOf(files.subList(2, files.size()));
             assertRecords(readAll(log, 0, 1000), 0, 40);
             for (Path p : files.subList(2, files.size())) {
                 assertThat(p).doesNotExist();
