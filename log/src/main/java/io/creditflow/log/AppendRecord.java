@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * One record to append: a payload, its timestamp, and optionally the producer id and per-producer
- * sequence number that make a retried append idempotent.
+ * One record to append: a payload, its timestamp, and optionally the producer id and per-producer sequence number that
+ * make a retried append idempotent. Immutable (the caller must not change the payload while an append runs).
  *
  * <p>The payload is the bytes between its position and limit. {@link TopicLog#append} copies them and
  * leaves the buffer's position, limit and contents unchanged, so the caller may reuse or release the
@@ -15,8 +15,6 @@ import java.util.Objects;
  * highest sequence it appended for that producer. A record whose sequence is at most that value is a
  * duplicate (a retry after a lost acknowledgement): it is dropped and reported in the {@link
  * AppendResult}, not appended twice. Sequences need not be contiguous, only increasing.
- *
- * <p>Immutable if the caller does not change the payload while an append runs.
  *
  * @param payload the record's bytes (position to limit)
  * @param timestampMillis the record's time in epoch milliseconds (any value; used by {@link

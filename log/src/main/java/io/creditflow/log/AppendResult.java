@@ -1,17 +1,15 @@
 package io.creditflow.log;
 
 /**
- * What one {@link TopicLog#append} did. Back-pressure and disk trouble are statuses, never exceptions:
- * {@link Status#LOG_FULL}, {@link Status#DISK_FULL} and {@link Status#IO_ERROR} leave the log as it was
- * before the call (nothing of the batch is visible to readers, nothing already written is damaged), and
- * the same batch may be retried.
+ * What one {@link TopicLog#append} did. Back-pressure and disk trouble are statuses, never exceptions: {@link
+ * Status#LOG_FULL}, {@link Status#DISK_FULL} and {@link Status#IO_ERROR} leave the log as it was before the call
+ * (nothing of the batch is visible to readers, nothing already written is damaged), and the same batch may be retried.
+ * Immutable and thread-safe.
  *
  * <p>On {@link Status#OK} the batch's records that were not duplicates got consecutive offsets starting
  * at {@link #firstOffset()}, in batch order; {@link #offsetOf(int)} maps a batch index to its offset. A
  * duplicate's original record is below {@link #endOffset()}: once {@link TopicLog#durableOffset()}
  * reaches {@code endOffset()}, every record of the batch, duplicates' originals included, is durable.
- *
- * <p>Immutable and thread-safe.
  */
 public final class AppendResult {
     /** The outcome of an append. */

@@ -6,12 +6,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 
 /**
- * Opens every {@link FileChannel} a {@link FileTopicLog} and its {@link CursorStore} use: segment, index,
- * checkpoint, snapshot and cursor files, and directories (opened for reading to fsync them). Tests inject
- * a factory whose channels count {@code force} calls or fail with {@code IOException("No space left on
- * device")} after a number of bytes.
- *
- * <p>Implementations must be thread-safe.
+ * Opens every {@link FileChannel} a {@link FileTopicLog} and its {@link CursorStore} use: segment, index, checkpoint,
+ * snapshot and cursor files, and directories (opened for reading to fsync them). Tests inject a factory whose channels
+ * count {@code force} calls or fail with {@code IOException("No space left on device")} after a number of bytes.
+ * Implementations must be thread-safe.
  */
 @FunctionalInterface
 public interface ChannelFactory {

@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A read found a record whose CRC32C or header does not match: the record is never served as data. The
- * exception names the segment file, the offset and the byte position of the bad record, and the first
- * offset after it that can be read again ({@link #resumeOffset()}), so the caller can skip the damaged
- * range knowingly and count it.
- *
- * <p>Immutable.
+ * A read found a record whose CRC32C or header does not match: the record is never served as data. The exception names
+ * the segment file, the offset and the byte position of the bad record, and the first offset after it that can be read
+ * again ({@link #resumeOffset()}), so the caller can skip the damaged range knowingly and count it. Immutable.
  */
 public final class CorruptRecordException extends IOException {
     private static final long serialVersionUID = 1L;

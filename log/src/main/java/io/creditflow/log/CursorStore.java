@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Committed offsets of a topic's durable named subscriptions: the offset a subscription will resume from
- * after a restart. A commit is a promise "everything below this offset has been consumed".
+ * Committed offsets of a topic's durable named subscriptions: the offset a subscription will resume from after a
+ * restart. A commit is a promise "everything below this offset has been consumed". Thread-safe.
  *
  * <p>Commits update memory at once and become durable on {@link #flush()} (the file implementation
  * rewrites its file atomically there) and when the log closes; the caller chooses how often to flush
@@ -14,8 +14,6 @@ import java.util.OptionalLong;
  * once: a crash can lose recent commits, never consumed messages.
  *
  * <p>The store is bounded: at most {@link LogConfig#maxCursors()} names.
- *
- * <p>Thread-safe.
  */
 public interface CursorStore {
     /** The committed offset of cursor {@code name}, if it has one. */

@@ -14,10 +14,9 @@ import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
- * The {@link CursorStore} of a {@link FileTopicLog}: the file {@code cursors} in the topic directory,
- * replaced as a whole on every {@link #flush()} through {@link AtomicFiles} (write {@code cursors.tmp},
- * fsync, rename, fsync the directory), so a crash leaves either the previous or the new set of commits.
- * Layout (big-endian):
+ * The {@link CursorStore} of a {@link FileTopicLog}: the file {@code cursors} in the topic directory, replaced as a
+ * whole on every {@link #flush()} through {@link AtomicFiles} (write {@code cursors.tmp}, fsync, rename, fsync the
+ * directory), so a crash leaves either the previous or the new set of commits. Layout (big-endian): Thread-safe.
  *
  * <pre>
  * byte  size  field
@@ -29,7 +28,7 @@ import java.util.zip.CRC32C;
  *    .     4  CRC32C of every byte before it
  * </pre>
  *
- * <p>Thread-safe: every method synchronizes on the store; {@code flush} encodes under the lock and
+ * <p>Every method synchronizes on the store; {@code flush} encodes under the lock and
  * writes outside it, serialized by a second lock.
  */
 final class FileCursorStore implements CursorStore {

@@ -23,12 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
- * A {@link TopicLog} on local files: one directory per topic holding segment files named by their base
- * offset ({@code 00000000000000000000.log}), a sparse offset index and time index per segment, producer
- * snapshots, a recovery checkpoint and the cursor file. The formats, recovery, fsync modes, retention and
- * the disk bound are described in docs/log.md.
+ * A {@link TopicLog} on local files: one directory per topic holding segment files named by their base offset ({@code
+ * 00000000000000000000.log}), a sparse offset index and time index per segment, producer snapshots, a recovery
+ * checkpoint and the cursor file. The formats, recovery, fsync modes, retention and the disk bound are described in
+ * docs/log.md. Thread-safe: one writer at a time, concurrent readers.
  *
- * <p>Thread-safe. Appends, roll, retention and deletion take one writer lock, so there is one writer at a
+ * <p>Appends, roll, retention and deletion take one writer lock, so there is one writer at a
  * time. Reads take no lock: they use positional {@link FileChannel} reads of the segment files (served
  * from the page cache when warm) bounded by sizes the writer publishes only after the bytes are written,
  * so any number of threads read concurrently, each at its own offset, while the writer appends. In {@code

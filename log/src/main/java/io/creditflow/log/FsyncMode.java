@@ -3,9 +3,9 @@ package io.creditflow.log;
 import java.util.Objects;
 
 /**
- * When a {@link FileTopicLog} forces appended records to stable storage, and so what {@link
- * TopicLog#durableOffset()} promises. docs/log.md states, per mode, what a process crash (kill -9) and a
- * power loss can lose.
+ * When a {@link FileTopicLog} forces appended records to stable storage, and so what {@link TopicLog#durableOffset()}
+ * promises. docs/log.md states, per mode, what a process crash (kill -9) and a power loss can lose. Immutable and
+ * thread-safe.
  *
  * <ul>
  *   <li>{@code always}: every append is fsynced before {@code append} returns.
@@ -16,8 +16,6 @@ import java.util.Objects;
  *       TopicLog#flush()} and on close. The durable offset follows the end of the log as soon as the
  *       records are written to the operating system.
  * </ul>
- *
- * <p>Immutable and thread-safe.
  */
 public final class FsyncMode {
     /** The kinds of mode. */

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Index entries collected for one segment and written to its two index files in a few positional writes:
- * by an append after its records are written (so a failed append leaves no entry pointing past the
- * log's end), and by recovery while it rebuilds an index. Bounded: it writes itself out every {@value
- * #CAPACITY} entries.
- *
- * <p>Not thread-safe; confine to one thread (the log's writer, or recovery).
+ * Index entries collected for one segment and written to its two index files in a few positional writes: by an append
+ * after its records are written (so a failed append leaves no entry pointing past the log's end), and by recovery while
+ * it rebuilds an index. Bounded: it writes itself out every {@value #CAPACITY} entries. Not thread-safe; confine to one
+ * thread (the log's writer, or recovery).
  */
 final class IndexBuffer {
     static final int CAPACITY = 512;

@@ -1,10 +1,8 @@
 package io.creditflow.log;
 
 /**
- * Wall-clock time in epoch milliseconds, as the log uses it: age-based retention and roll, and nothing on
- * the read path. The log reads it once per operation; tests pass a clock they drive.
- *
- * <p>Implementations must be thread-safe.
+ * Wall-clock time in epoch milliseconds, as the log uses it: age-based retention and roll, and nothing on the read
+ * path. The log reads it once per operation; tests pass a clock they drive. Implementations must be thread-safe.
  */
 @FunctionalInterface
 public interface LogClock {

@@ -3,10 +3,8 @@ package io.creditflow.log;
 import java.util.Objects;
 
 /**
- * The settings of one {@link FileTopicLog}. Built with {@link #builder()}; every setter validates its
- * argument and says what it expected, as {@code segmentBytes: 100 (expected: >= 256 and <= 1073741824)}.
- *
- * <p>Immutable and thread-safe.
+ * The settings of one {@link FileTopicLog}. Built with {@link #builder()}; every setter validates its argument and says
+ * what it expected, as {@code segmentBytes: 100 (expected: >= 256 and <= 1073741824)}. Immutable and thread-safe.
  */
 public final class LogConfig {
     /**

@@ -11,12 +11,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 
 /**
- * One file of the log, read and written only with positional I/O so that any number of threads can use
- * it at once. A {@link FileChannel} is closed for every user when a thread blocked in it is interrupted;
- * this wrapper reopens the channel for the others (the interrupted thread gets {@link
- * InterruptedIOException}), so one interrupted reader cannot take a segment away from the writer.
- *
- * <p>Thread-safe.
+ * One file of the log, read and written only with positional I/O so that any number of threads can use it at once. A
+ * {@link FileChannel} is closed for every user when a thread blocked in it is interrupted; this wrapper reopens the
+ * channel for the others (the interrupted thread gets {@link InterruptedIOException}), so one interrupted reader cannot
+ * take a segment away from the writer. Thread-safe.
  */
 final class LogFile {
     /** Thrown when the file was closed by the log (a deleted segment): the caller retries elsewhere. */

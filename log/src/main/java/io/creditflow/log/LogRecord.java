@@ -3,7 +3,8 @@ package io.creditflow.log;
 import java.nio.ByteBuffer;
 
 /**
- * One record read from a {@link TopicLog}: its offset, timestamp, producer id and sequence, and payload.
+ * One record read from a {@link TopicLog}: its offset, timestamp, producer id and sequence, and payload. Immutable (the
+ * payload's contents belong to the caller).
  *
  * <p>On disk a record is a 42-byte header followed by the payload; every integer is big-endian, and the
  * record starts right after the previous one in its segment file (no padding):
@@ -27,8 +28,6 @@ import java.nio.ByteBuffer;
  * buffer {@link TopicLog#read(long, int, int)} allocated for this read); it never aliases the log's
  * internal state, so it stays valid after further appends, reads, retention and close. A record read into
  * a caller's buffer is valid until the caller reuses that buffer.
- *
- * <p>Immutable (the payload's contents belong to the caller).
  *
  * @param offset the record's offset
  * @param timestampMillis the timestamp it was appended with

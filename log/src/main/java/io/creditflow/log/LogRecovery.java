@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Opens a topic directory's segments and brings them to a consistent state, as described in docs/log.md
- * ("Recovery"):
+ * Opens a topic directory's segments and brings them to a consistent state, as described in docs/log.md ("Recovery"):
+ * Not thread-safe; confine to one thread (it runs once, inside {@link FileTopicLog#open}).
  *
  * <ol>
  *   <li>Segments older than the recovery checkpoint's are trusted: only the last entry of their index is
@@ -27,8 +27,6 @@ import java.util.TreeMap;
  *   <li>The producer table is loaded from the newest usable snapshot and the records after it are
  *       replayed.
  * </ol>
- *
- * <p>Not thread-safe; confine to one thread (it runs once, inside {@link FileTopicLog#open}).
  */
 final class LogRecovery {
     private static final System.Logger LOG = System.getLogger(FileTopicLog.class.getName());

@@ -1,11 +1,11 @@
 package io.creditflow.log;
 
 /**
- * A snapshot of a log's counters: the bound and what is on disk, what was appended and refused, fsyncs
- * and their latency, and what recovery and retention removed. Totals count since the log was opened,
- * except where noted.
+ * A snapshot of a log's counters: the bound and what is on disk, what was appended and refused, fsyncs and their
+ * latency, and what recovery and retention removed. Totals count since the log was opened, except where noted.
+ * Immutable.
  *
- * <p>Immutable. The fields are read one by one while the log runs, so they may be mutually off by the
+ * <p>The fields are read one by one while the log runs, so they may be mutually off by the
  * operations in flight.
  *
  * @param sizeBytes bytes on disk of the segment and index files (what {@code maxBytes} bounds)

@@ -7,9 +7,10 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * The deduplication table: for each producer id, the highest sequence appended and its offset. Bounded
- * by {@link LogConfig#maxProducers()}: when full, the least recently active producer is forgotten (and
- * counted), so a retry from it after a very long silence would be appended again.
+ * The deduplication table: for each producer id, the highest sequence appended and its offset. Bounded by {@link
+ * LogConfig#maxProducers()}: when full, the least recently active producer is forgotten (and counted), so a retry from
+ * it after a very long silence would be appended again. Not thread-safe; confine to one thread (the log's writer, or
+ * recovery).
  *
  * <p>Persisted as producer snapshots, {@code <offset>.snapshot}, written atomically at every segment roll
  * and on close; the state covers every record below the snapshot's offset, and recovery replays the
@@ -25,8 +26,6 @@ import java.util.zip.CRC32C;
  *   20  24*count  entries, least recently active first: producerId i64, lastSequence i64, lastOffset i64
  *    .     4      CRC32C of every byte before it
  * </pre>
- *
- * <p>Not thread-safe; confine to one thread (the log's writer, or recovery).
  */
 final class ProducerTable {
     static final String SUFFIX = ".snapshot";

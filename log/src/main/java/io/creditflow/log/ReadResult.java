@@ -3,7 +3,8 @@ package io.creditflow.log;
 import java.util.List;
 
 /**
- * Records read from a {@link TopicLog} starting at a requested offset, and where to read next.
+ * Records read from a {@link TopicLog} starting at a requested offset, and where to read next. Immutable; the payloads
+ * belong to the caller (see {@link LogRecord}).
  *
  * <p>A read never jumps silently: when the requested offset's data is gone (deleted by retention or
  * {@link TopicLog#dropOldest}, or a segment missing from the directory), the read starts at the next
@@ -13,8 +14,6 @@ import java.util.List;
  * <p>An empty result with {@link #nextRecordBytes()} {@code > 0} means the next record does not fit in
  * the bytes the caller allowed; an empty result with {@code nextRecordBytes() == 0} means the reader is
  * at the end of the log.
- *
- * <p>Immutable; the payloads belong to the caller (see {@link LogRecord}).
  *
  * @param records the records, in offset order, consecutive offsets
  * @param nextOffset the offset to read next (one past the last record, or where the read stopped)

@@ -7,11 +7,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
- * The recovery checkpoint, {@code recovery.checkpoint}: the position up to which every segment's data was
- * fsynced, so recovery checks record by record only what comes after it. Written after every fsync of
- * segment data (and at roll and close), without an fsync of its own: a checkpoint that a power loss
- * rolls back is only older, and an older checkpoint is still true (recovery then checks a little more).
- * It is never written ahead of the data it vouches for.
+ * The recovery checkpoint, {@code recovery.checkpoint}: the position up to which every segment's data was fsynced, so
+ * recovery checks record by record only what comes after it. Written after every fsync of segment data (and at roll and
+ * close), without an fsync of its own: a checkpoint that a power loss rolls back is only older, and an older checkpoint
+ * is still true (recovery then checks a little more). It is never written ahead of the data it vouches for.
+ * Thread-safe.
  *
  * <p>Two slots, 512 bytes apart so that they never share a disk sector, are written alternately; the
  * valid slot with the higher sequence wins, so a torn write loses at most the newest checkpoint. Slot
@@ -28,8 +28,6 @@ import java.util.zip.CRC32C;
  *   32     8  the offset of the record at that position (the log's end offset when it was written)
  *   40     4  CRC32C of bytes 0 .. 39
  * </pre>
- *
- * <p>Thread-safe.
  */
 final class RecoveryCheckpoint {
     static final String FILE_NAME = "recovery.checkpoint";

@@ -4,11 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@link FileTopicLog#open} found and repaired. Recovery checks record by record only the part of
- * the log the recovery checkpoint does not vouch for (normally the unflushed tail of the active
- * segment), so its cost follows that tail, not the log's size; see docs/log.md, "Recovery".
- *
- * <p>Immutable.
+ * What {@link FileTopicLog#open} found and repaired. Recovery checks record by record only the part of the log the
+ * recovery checkpoint does not vouch for (normally the unflushed tail of the active segment), so its cost follows that
+ * tail, not the log's size; see docs/log.md, "Recovery". Immutable.
  *
  * @param directory the topic directory
  * @param checkpointFound whether a valid recovery checkpoint was found (without one, every segment after

@@ -1,10 +1,8 @@
 package io.creditflow.log;
 
 /**
- * What one call of {@link TopicLog#applyRetention}, {@link TopicLog#reclaim} or {@link TopicLog#dropOldest}
- * deleted. Deletion is by whole segments, oldest first, and never the active segment.
- *
- * <p>Immutable.
+ * What one call of {@link TopicLog#applyRetention}, {@link TopicLog#reclaim} or {@link TopicLog#dropOldest} deleted.
+ * Deletion is by whole segments, oldest first, and never the active segment. Immutable.
  *
  * @param segmentsDeleted segments deleted
  * @param recordsDeleted records in them

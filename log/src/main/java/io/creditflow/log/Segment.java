@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One segment: a {@code .log} file of records whose first offset is the segment's base offset, and its
- * sparse {@code .index} (offset to byte position) and {@code .timeindex} (timestamp to offset) files, named
- * by the base offset padded to 20 digits. The two index files are parallel: entry {@code k} of each
- * describes the same record, the first one at least {@code indexIntervalBytes} after the previous entry's.
+ * One segment: a {@code .log} file of records whose first offset is the segment's base offset, and its sparse {@code
+ * .index} (offset to byte position) and {@code .timeindex} (timestamp to offset) files, named by the base offset padded
+ * to 20 digits. The two index files are parallel: entry {@code k} of each describes the same record, the first one at
+ * least {@code indexIntervalBytes} after the previous entry's. Thread-safe for readers; written by the log's writer
+ * only.
  *
  * <pre>
  * .index entry (8 bytes)             .timeindex entry (12 bytes)
@@ -19,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  *    4    4 byte position (int32)       8    4 relative offset (int32), equal to the .index entry's
  * </pre>
  *
- * <p>Thread-safe for readers: the published fields ({@link #size}, {@link #nextOffset}, {@link
+ * <p>The published fields ({@link #size}, {@link #nextOffset}, {@link
  * #indexEntries}, {@link #maxTimestamp}) are written by the log's writer only after the bytes they
  * describe, so a reader that reads them first sees complete records and index entries. The writer-only
  * fields are guarded by the log's writer lock.

@@ -5,12 +5,10 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * Reads a segment file sequentially from a byte position, checking every record's header and CRC32C, and
- * reports where the good records end and why. Recovery uses it on the tail the checkpoint does not vouch
- * for and to rebuild indexes; the producer table is rebuilt with it. Memory: one buffer of {@value
- * #BUFFER_BYTES} bytes, however large the records (a larger record's CRC is computed in pieces).
- *
- * <p>Not thread-safe; confine to one thread.
+ * Reads a segment file sequentially from a byte position, checking every record's header and CRC32C, and reports where
+ * the good records end and why. Recovery uses it on the tail the checkpoint does not vouch for and to rebuild indexes;
+ * the producer table is rebuilt with it. Memory: one buffer of {@value #BUFFER_BYTES} bytes, however large the records
+ * (a larger record's CRC is computed in pieces). Not thread-safe; confine to one thread.
  */
 final class SegmentScanner {
     static final int BUFFER_BYTES = 64 * 1024;

@@ -5,12 +5,12 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * One topic's durable, append-only log of records with dense offsets (0, 1, 2, ...), and the committed
- * cursors of its named subscriptions. {@link FileTopicLog} implements it on local segment files; the
- * interface is kept small so that a Kafka-backed implementation (a topic partition, the idempotent
- * producer, consumer-group offsets) can fill it too.
+ * One topic's durable, append-only log of records with dense offsets (0, 1, 2, ...), and the committed cursors of its
+ * named subscriptions. {@link FileTopicLog} implements it on local segment files; the interface is kept small so that a
+ * Kafka-backed implementation (a topic partition, the idempotent producer, consumer-group offsets) can fill it too.
+ * Thread-safe.
  *
- * <p>Thread-safe. Appends and deletions are serialized (one writer at a time); reads run concurrently
+ * <p>Appends and deletions are serialized (one writer at a time); reads run concurrently
  * with them and with each other, each at its own offset, and never block the writer. Back-pressure and
  * disk trouble on the append path are statuses in {@link AppendResult}, not exceptions.
  *
