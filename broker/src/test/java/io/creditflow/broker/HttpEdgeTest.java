@@ -210,7 +210,7 @@ class HttpEdgeTest {
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).topicBuffer(8 * 1024, 1000)
                 .subscriptionQueue(8 * 1024, 1000).budgetBytes(1024 * 1024).maxMessageBytes(MAX_MESSAGE)
                 .httpPauseInsteadOfReject(true)
-                .httpTimeouts(Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofSeconds(10)).build();
+                .httpTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10)).build();
         try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
             consumers.connect("127.0.0.1", broker.port()).openStream(consume("t", "stuck", "block")); // never reads
             awaitMembers(broker, "t", "stuck", 1);
@@ -228,7 +228,7 @@ class HttpEdgeTest {
                 Await.until("the request to be held", Duration.ofSeconds(5), () -> broker.topic("t").roomWaiters() == 1);
             }
             // Reading is paused for a held request, so the client's close is seen at the idle timeout.
-            Await.until("the held request to be forgotten once its connection closed", Duration.ofSeconds(5),
+            Await.until("the held request to be forgotten once its connection closed", Duration.ofSeconds(10),
                     () -> broker.topic("t").roomWaiters() == 0);
         }
     }
