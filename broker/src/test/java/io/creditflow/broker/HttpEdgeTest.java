@@ -214,11 +214,20 @@ class HttpEdgeTest {
         try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
             consumers.connect("127.0.0.1", broker.port()).openStream(consume("t", "stuck", "block")); // never reads
             awaitMembers(broker, "t", "stuck", 1);
+            // Fill the topic, let the consumer's credit (granted asynchronously) take what it can, fill again:
+            // then nothing can free room while the consumer does not read.
             int accepted = 0;
             while (accepted < 1000 && broker.publish("t", new byte[BODY]).accepted()) {
                 accepted++;
             }
-            assertThat(accepted).as("the topic filled").isLessThan(1000);
+            Await.until("the consumer's credit to arrive and be used up", Duration.ofSeconds(5), () -> {
+                var sub = TestClients.subscription(broker, "t", "stuck").orElseThrow();
+                return sub.deliveredMessages() > 0 && sub.consumerCreditBytes() < BODY + 8;
+            });
+            while (accepted < 2000 && broker.publish("t", new byte[BODY]).accepted()) {
+                accepted++;
+            }
+            assertThat(accepted).as("the topic filled").isLessThan(2000);
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", broker.httpPort())) {
                 byte[] body = new byte[BODY];
                 String head = "POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n";
