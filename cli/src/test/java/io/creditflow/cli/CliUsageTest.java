@@ -87,7 +87,7 @@ class CliUsageTest {
                         "--tls-cert", g, "--tls-key", g),
                 // consume
                 args("Invalid value for option '--policy': 'fast' (expected: block, drop-oldest, drop-newest, "
-                        + "disconnect)", "consume", "--policy", "fast"),
+                        + "disconnect, log)", "consume", "--policy", "fast"),
                 args("--count: 0 (expected: >= 1 messages)", "consume", "--count", "0"),
                 args("--idle-exit: 0s (expected: > 0)", "consume", "--idle-exit", "0"),
                 args("Invalid value for option '--idle-exit': 'soon' is not a duration", "consume", "--idle-exit",
