@@ -6,7 +6,12 @@ import io.creditflow.server.Server;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamRejectedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +35,10 @@ import java.util.concurrent.TimeUnit;
  * produce or consume permission for its topic: a denied open is reset with PERMISSION_DENIED, the
  * connection stays up. The same tokens and permissions apply at the HTTP edge.
  *
+ * <p>Durable topics: with {@link BrokerConfig#dataDir()} every topic is a {@link LogTopic}, its backlog in a
+ * log on disk and its subscriptions cursors ({@link SubscriptionPolicy#LOG}); every topic folder under the data
+ * dir is opened (recovered) at start, and the logs are closed on close and at the end of a shutdown.
+ *
  * <p>Thread-safe. Work happens on the transport's event loops (under per-topic locks) and on one
  * broker timer thread (catch-up, DISCONNECT stall checks, rates, HTTP retries).
  */
@@ -41,6 +50,8 @@ public final class Broker implements AutoCloseable {
     private final AccessControl access;
     private final MemoryBudget budget;
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    /** The durable topics (only with a data dir; then {@link #topics} stays empty). */
+    private final Map<String, LogTopic> logTopics = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private final Server server;
     private final HttpEdge http;
@@ -49,6 +60,9 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
         this.access = config.authFile() == null ? null : AccessControl.load(config.authFile());
+        if (config.dataDir() != null) {
+            openExistingTopics(config.dataDir());
+        }
         this.budget = MemoryBudget.ofBytes(config.budgetBytes());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "creditflow-broker-timer");
@@ -72,7 +86,12 @@ public final class Broker implements AutoCloseable {
             sb.authenticator((credential, remote) ->
                     access.principalForToken(new String(credential, StandardCharsets.UTF_8)));
         }
-        this.server = sb.build().start();
+        try {
+            this.server = sb.build().start();
+        } catch (RuntimeException | InterruptedException e) {
+            closeLogs();
+            throw e;
+        }
         long tickNanos = config.tickInterval().toNanos();
         timer.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
         this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
@@ -87,6 +106,28 @@ public final class Broker implements AutoCloseable {
      */
     public static Broker start(BrokerConfig config) throws InterruptedException {
         return new Broker(config);
+    }
+
+    /** Opens every topic folder under the data dir, so that cursors and data survive restarts. */
+    private void openExistingTopics(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+                for (Path p : ds) {
+                    String name = p.getFileName().toString();
+                    try {
+                        BrokerProtocol.checkTopic(name);
+                    } catch (IllegalArgumentException e) {
+                        LOG.log(System.Logger.Level.WARNING, "ignoring " + p + " in the data dir: not a topic name");
+                        continue;
+                    }
+                    logTopics.put(name, LogTopic.open(this, name, config, p));
+                }
+            }
+        } catch (IOException e) {
+            closeLogs();
+            throw new UncheckedIOException("cannot open the topic logs in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private StreamListener route(Stream stream) {
@@ -111,20 +152,32 @@ public final class Broker implements AutoCloseable {
                             AccessControl.denial(principal, action, topicName));
                 }
             }
-            if (!topics.containsKey(topicName) && topics.size() >= config.maxTopics()) {
+            if (!hasRoomForTopic(topicName)) {
                 throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "the broker has its maximum of "
                         + config.maxTopics() + " topics");
             }
             if (action == AccessControl.Action.PRODUCE) {
-                return new ProducerLink(topic(topicName));
+                return new ProducerLink(endpoint(topicName));
             }
             String subscription = BrokerProtocol.checkSubscription(md.get(BrokerProtocol.SUBSCRIPTION));
             String policyText = md.get(BrokerProtocol.POLICY);
             SubscriptionPolicy policy = policyText == null ? null : SubscriptionPolicy.parse(policyText);
+            String fromText = md.get(BrokerProtocol.FROM);
+            BrokerProtocol.From from = fromText == null ? null : BrokerProtocol.From.parse(fromText);
+            if (!isDurable() && policy == SubscriptionPolicy.LOG) {
+                throw new IllegalArgumentException("policy: log needs a durable topic (start the broker with a data "
+                        + "dir, --data-dir)");
+            }
+            if (!isDurable() && from != null) {
+                throw new IllegalArgumentException("from: " + fromText + " needs a durable topic (start the broker "
+                        + "with a data dir, --data-dir)");
+            }
             int delivered = config.maxMessageBytes() + BrokerProtocol.HEADER_BYTES;
             int accepted = stream.connection().peerMaxMessageBytes();
             if (accepted < delivered) {
-                topic(topicName).countRefusedConsumer();
+                if (!isDurable()) {
+                    topic(topicName).countRefusedConsumer();
+                }
                 // Refused here, not discovered at the first large message: then it would be this consumer's
                 // problem alone anyway (Subscription.deliver), but the client learns why at once.
                 throw new StreamRejectedException(ErrorCode.MESSAGE_TOO_LARGE, "this consumer accepts messages of "
@@ -132,7 +185,7 @@ public final class Broker implements AutoCloseable {
                         + delivered + " (max_message_bytes " + config.maxMessageBytes()
                         + " plus the 8-byte sequence header): announce max_message_bytes >= " + delivered);
             }
-            return new ConsumerLink(topic(topicName), subscription, policy);
+            return new ConsumerLink(endpoint(topicName), subscription, policy, from);
         } catch (IllegalArgumentException e) {
             // The request is wrong, not the protocol: an application code the client can act on.
             throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "bad stream metadata: " + e.getMessage());
@@ -144,6 +197,28 @@ public final class Broker implements AutoCloseable {
         return topics.computeIfAbsent(name, n -> new Topic(this, n, config, budget));
     }
 
+    /** True with a data dir: every topic is a durable {@link LogTopic}. */
+    boolean isDurable() {
+        return config.dataDir() != null;
+    }
+
+    /** What streams of topic {@code name} attach to: its log with a data dir, else its in-memory topic. */
+    TopicEndpoint endpoint(String name) {
+        return isDurable() ? logTopic(name) : topic(name);
+    }
+
+    /** The durable topic of that name, its log opened (recovered) on first use. */
+    LogTopic logTopic(String name) {
+        return logTopics.computeIfAbsent(name, n -> {
+            try {
+                return LogTopic.open(this, n, config, config.dataDir().resolve(n));
+            } catch (IOException e) {
+                throw new StreamRejectedException(ErrorCode.INTERNAL_ERROR, "cannot open the log of topic '" + n
+                        + "': " + e.getMessage());
+            }
+        });
+    }
+
     /** The tokens and permissions from the auth file, or null without one. */
     AccessControl access() {
         return access;
@@ -151,12 +226,16 @@ public final class Broker implements AutoCloseable {
 
     /** False if publishing to {@code topic} would create a topic beyond {@link BrokerConfig#maxTopics()}. */
     boolean hasRoomForTopic(String topic) {
+        if (isDurable()) {
+            return logTopics.containsKey(topic) || logTopics.size() < config.maxTopics();
+        }
         return topics.containsKey(topic) || topics.size() < config.maxTopics();
     }
 
     /** Publishes through the same path as the HTTP edge (for embedding and tests). */
     Topic.PublishOutcome publish(String topic, byte[] payload) {
-        return topic(BrokerProtocol.checkTopic(topic)).tryPublish(payload);
+        String name = BrokerProtocol.checkTopic(topic);
+        return isDurable() ? logTopic(name).tryPublish(payload) : topic(name).tryPublish(payload);
     }
 
     void pumpLater(Topic topic) {
@@ -170,6 +249,13 @@ public final class Broker implements AutoCloseable {
     private void tick() {
         long now = System.nanoTime();
         for (Topic t : topics.values()) {
+            try {
+                t.tick(now);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "topic " + t.name + " tick failed", e);
+            }
+        }
+        for (LogTopic t : logTopics.values()) {
             try {
                 t.tick(now);
             } catch (RuntimeException e) {
@@ -207,7 +293,15 @@ public final class Broker implements AutoCloseable {
     }
 
     public List<TopicStats> stats() {
-        return topics.values().stream().map(Topic::stats).sorted((a, b) -> a.name().compareTo(b.name())).toList();
+        return java.util.stream.Stream.concat(topics.values().stream().map(Topic::stats),
+                        logTopics.values().stream().map(LogTopic::stats))
+                .sorted((a, b) -> a.name().compareTo(b.name())).toList();
+    }
+
+    /** The durable topics' figures (empty without a data dir). */
+    public List<LogTopicStats> logStats() {
+        return logTopics.values().stream().map(LogTopic::logStats).sorted((a, b) -> a.name().compareTo(b.name()))
+                .toList();
     }
 
     /** The Prometheus text exposition of every figure (what {@code GET /metrics} returns). */
@@ -229,11 +323,15 @@ public final class Broker implements AutoCloseable {
         for (Topic t : topics.values()) {
             t.startDraining();
         }
+        for (LogTopic t : logTopics.values()) {
+            t.startDraining();
+        }
         return server.shutdown(grace).whenComplete((v, e) -> {
             timer.shutdownNow();
             if (http != null) {
                 http.close();
             }
+            closeLogs();
         });
     }
 
@@ -246,10 +344,19 @@ public final class Broker implements AutoCloseable {
         }
         timer.shutdownNow();
         server.close();
+        closeLogs();
+    }
+
+    /** Commits what consumers consumed and closes every topic log (flushing the cursors). */
+    private void closeLogs() {
+        for (LogTopic t : logTopics.values()) {
+            t.close();
+        }
     }
 
     /** True once every topic buffer and subscription queue is empty. */
     public boolean isDrained() {
-        return topics.values().stream().allMatch(Topic::isDrained);
+        return topics.values().stream().allMatch(Topic::isDrained)
+                && logTopics.values().stream().allMatch(LogTopic::isDrained);
     }
 }

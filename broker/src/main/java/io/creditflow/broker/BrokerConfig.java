@@ -1,5 +1,7 @@
 package io.creditflow.broker;
 
+import io.creditflow.log.FsyncMode;
+import io.creditflow.log.LogConfig;
 import io.creditflow.transport.TlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +36,11 @@ public final class BrokerConfig {
     private final Duration evictionBackoffMax;
     private final Duration tickInterval;
     private final int ioThreads;
+    private final Path dataDir;
+    private final FsyncMode fsync;
+    private final long logMaxBytes;
+    private final int logSegmentBytes;
+    private final DiskPolicy diskPolicy;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -61,6 +68,23 @@ public final class BrokerConfig {
         this.evictionBackoffMax = b.evictionBackoffMax;
         this.tickInterval = b.tickInterval;
         this.ioThreads = b.ioThreads;
+        this.dataDir = b.dataDir;
+        this.fsync = b.fsync;
+        this.logMaxBytes = b.logMaxBytes;
+        this.diskPolicy = b.diskPolicy;
+        // Unless set, segments are a quarter of the bound (at most the log's 64 MiB default), so that a
+        // small --log-max-bytes still holds the three segments the log requires.
+        this.logSegmentBytes = b.logSegmentBytes > 0 ? b.logSegmentBytes
+                : (int) Math.max(4096, Math.min(LogConfig.DEFAULT_SEGMENT_BYTES, b.logMaxBytes / 4));
+        if (logMaxBytes < 3L * logSegmentBytes) {
+            throw new IllegalArgumentException("logMaxBytes: " + logMaxBytes + " (expected: >= 3 * logSegmentBytes = "
+                    + 3L * logSegmentBytes + ")");
+        }
+        if (dataDir != null && logSegmentBytes < maxMessageBytes + 2 * io.creditflow.log.LogRecord.HEADER_BYTES) {
+            throw new IllegalArgumentException("logSegmentBytes: " + logSegmentBytes + " (expected: >= "
+                    + (maxMessageBytes + 2 * io.creditflow.log.LogRecord.HEADER_BYTES)
+                    + ", one largest message of maxMessageBytes " + maxMessageBytes + " and its record header)");
+        }
         long largest = (long) maxMessageBytes + BrokerProtocol.HEADER_BYTES;
         if (topicBufferBytes < largest) {
             throw new IllegalArgumentException("topicBufferBytes: " + topicBufferBytes + " (expected: >= "
@@ -219,6 +243,40 @@ public final class BrokerConfig {
         return ioThreads;
     }
 
+    /**
+     * The folder of the durable topic logs, or null (the default): topics live in memory as before. With a
+     * data dir every topic is a durable {@link LogTopic} in {@code dataDir/<topic>}, and every topic folder
+     * found there is opened when the broker starts.
+     */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** When the topic logs fsync (default {@code batch}); see docs/log.md for what each mode can lose. */
+    public FsyncMode fsync() {
+        return fsync;
+    }
+
+    /** The bound on each topic log's bytes on disk (default 1 GiB, the log's default). */
+    public long logMaxBytes() {
+        return logMaxBytes;
+    }
+
+    /** Segment size of the topic logs: as set, or a quarter of {@link #logMaxBytes()} up to 64 MiB. */
+    public int logSegmentBytes() {
+        return logSegmentBytes;
+    }
+
+    /** What a durable topic does when its log reaches {@link #logMaxBytes()} (default {@code block}). */
+    public DiskPolicy diskPolicy() {
+        return diskPolicy;
+    }
+
+    /** The settings of each topic log. */
+    LogConfig logConfig() {
+        return LogConfig.builder().maxBytes(logMaxBytes).segmentBytes(logSegmentBytes).fsync(fsync).build();
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -246,6 +304,51 @@ public final class BrokerConfig {
         private Duration evictionBackoffMax = Duration.ofSeconds(30);
         private Duration tickInterval = Duration.ofMillis(100);
         private int ioThreads;
+        private Path dataDir;
+        private FsyncMode fsync = FsyncMode.BATCH;
+        private long logMaxBytes = LogConfig.DEFAULT_MAX_BYTES;
+        private int logSegmentBytes;
+        private DiskPolicy diskPolicy = DiskPolicy.BLOCK;
+
+        /** See {@link BrokerConfig#dataDir()}; null: in-memory topics. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#fsync()}. */
+        public Builder fsync(FsyncMode mode) {
+            if (mode == null) {
+                throw new NullPointerException("fsync");
+            }
+            this.fsync = mode;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#logMaxBytes()}; {@code > 0}, and at least three segments. */
+        public Builder logMaxBytes(long bytes) {
+            this.logMaxBytes = positive("logMaxBytes", bytes);
+            return this;
+        }
+
+        /** See {@link BrokerConfig#logSegmentBytes()}; 256 B to 1 GiB. */
+        public Builder logSegmentBytes(int bytes) {
+            if (bytes < 256 || bytes > (1 << 30)) {
+                throw new IllegalArgumentException("logSegmentBytes: " + bytes + " (expected: >= 256 and <= "
+                        + (1 << 30) + ")");
+            }
+            this.logSegmentBytes = bytes;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#diskPolicy()}. */
+        public Builder diskPolicy(DiskPolicy policy) {
+            if (policy == null) {
+                throw new NullPointerException("diskPolicy");
+            }
+            this.diskPolicy = policy;
+            return this;
+        }
 
         /** See {@link BrokerConfig#ioThreads()}; default 0, one per available processor. */
         public Builder ioThreads(int threads) {

@@ -13,7 +13,11 @@ import java.nio.ByteBuffer;
  *     compete for its messages (a consumer group); different subscriptions each get every message
  *     (fan-out). The policy is set by the subscription's first member.</li>
  * <li>Messages to consumers: 8 bytes of big-endian topic sequence number, then the payload. A jump in
- *     the sequence is a gap: messages the subscription's lossy policy dropped.</li>
+ *     the sequence is a gap: messages the subscription's lossy policy dropped. On a durable topic the
+ *     sequence is the record's offset in the topic log.</li>
+ * <li>Durable topics (a broker with a data dir): the policy is {@code log} (or absent) and the consumer may
+ *     say where a new subscription starts: {@code from=earliest|latest|offset:N|time:EPOCH_MS} (default
+ *     latest). A subscription with a committed offset resumes there whatever {@code from} says.</li>
  * <li>An evicted consumer's stream is reset with {@code SLOW_CONSUMER} and a reason.</li>
  * </ul>
  */
@@ -24,10 +28,62 @@ public final class BrokerProtocol {
     public static final String TOPIC = "topic";
     public static final String SUBSCRIPTION = "subscription";
     public static final String POLICY = "policy";
+    /** Consumer metadata: where a new durable subscription starts; see {@link From}. */
+    public static final String FROM = "from";
     /** Bytes before the payload in a message to a consumer. */
     public static final int HEADER_BYTES = 8;
 
     private BrokerProtocol() {
+    }
+
+    /**
+     * Where a new durable subscription starts: {@code earliest} (the log's start), {@code latest} (its end:
+     * only messages published from now on), {@code offset:N} (clamped to the log), {@code time:EPOCH_MS}
+     * (the first record at or after that time). Immutable.
+     *
+     * @param kind which of the four
+     * @param value the offset or the time; 0 for earliest and latest
+     */
+    public record From(Kind kind, long value) {
+        /** The four ways to start. */
+        public enum Kind { EARLIEST, LATEST, OFFSET, TIME }
+
+        /** Parses the {@code from} metadata value. */
+        public static From parse(String text) {
+            String t = text.trim();
+            try {
+                if (t.equals("earliest")) {
+                    return new From(Kind.EARLIEST, 0);
+                } else if (t.equals("latest")) {
+                    return new From(Kind.LATEST, 0);
+                } else if (t.startsWith("offset:")) {
+                    long n = Long.parseLong(t.substring("offset:".length()));
+                    if (n >= 0) {
+                        return new From(Kind.OFFSET, n);
+                    }
+                } else if (t.startsWith("time:")) {
+                    long ms = Long.parseLong(t.substring("time:".length()));
+                    if (ms >= 0) {
+                        return new From(Kind.TIME, ms);
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new IllegalArgumentException("from: '" + text
+                    + "' (expected: earliest, latest, offset:N or time:EPOCH_MS with N, EPOCH_MS >= 0)");
+        }
+
+        /** The metadata spelling. */
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case EARLIEST -> "earliest";
+                case LATEST -> "latest";
+                case OFFSET -> "offset:" + value;
+                case TIME -> "time:" + value;
+            };
+        }
     }
 
     /** The topic sequence number of a message received as a consumer. */

@@ -11,10 +11,12 @@ import io.creditflow.transport.Stream;
  * connection's event loop and only take the topic's lock.
  */
 final class ConsumerLink implements PullListener {
-    final Topic topic;
+    final TopicEndpoint topic;
     final String subscription;
     /** The policy the consumer asked for, or null: whatever the subscription has (BLOCK for a new one). */
     final SubscriptionPolicy policy;
+    /** Where a new durable subscription starts ({@code from} metadata), or null: latest. Ignored in memory. */
+    final BrokerProtocol.From from;
     Stream stream;
     long delivered;
     long ignored;
@@ -22,10 +24,15 @@ final class ConsumerLink implements PullListener {
     boolean skip;
     boolean evicted;
 
-    ConsumerLink(Topic topic, String subscription, SubscriptionPolicy policy) {
+    ConsumerLink(TopicEndpoint topic, String subscription, SubscriptionPolicy policy) {
+        this(topic, subscription, policy, null);
+    }
+
+    ConsumerLink(TopicEndpoint topic, String subscription, SubscriptionPolicy policy, BrokerProtocol.From from) {
         this.topic = topic;
         this.subscription = subscription;
         this.policy = policy;
+        this.from = from;
     }
 
     @Override

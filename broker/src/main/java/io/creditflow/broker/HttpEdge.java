@@ -205,7 +205,7 @@ final class HttpEdge implements AutoCloseable {
                 }
                 send(ctx, json(HttpResponseStatus.ACCEPTED, "{\"topic\":\"" + topic + "\",\"sequence\":"
                         + outcome.sequence() + "}"), keepAlive);
-            } else if (config.httpPauseInsteadOfReject() && !closed && !draining) {
+            } else if (config.httpPauseInsteadOfReject() && !closed && !draining && !broker.isDurable()) {
                 // Hold this request and read nothing more from the client until the topic has room.
                 Topic t = broker.topic(topic);
                 HeldPublish held = new HeldPublish(ctx, t, topic, body, keepAlive);

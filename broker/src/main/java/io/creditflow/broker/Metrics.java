@@ -85,7 +85,69 @@ final class Metrics {
         subscriptionFamily(w, stats, "creditflow_subscription_evicted_consumers_total",
                 "Consumers evicted alone because they could not take a message", "counter",
                 TopicStats.SubscriptionStats::evictedConsumers);
+        durable(w, broker.logStats());
         return out.toString();
+    }
+
+    /** The durable topics' log figures (nothing without a data dir). */
+    private static void durable(Writer w, java.util.List<LogTopicStats> logs) {
+        if (logs.isEmpty()) {
+            return;
+        }
+        logFamily(w, logs, "creditflow_log_size_bytes", "Bytes on disk of the topic log (segments and indexes)",
+                "gauge", LogTopicStats::sizeBytes);
+        logFamily(w, logs, "creditflow_log_max_bytes", "The bound on the topic log's bytes on disk", "gauge",
+                LogTopicStats::maxBytes);
+        logFamily(w, logs, "creditflow_log_start_offset", "Earliest offset still in the log", "gauge",
+                LogTopicStats::startOffset);
+        logFamily(w, logs, "creditflow_log_end_offset", "Offset the next record gets", "gauge",
+                LogTopicStats::endOffset);
+        logFamily(w, logs, "creditflow_log_durable_offset", "Everything below is durable as the fsync mode promises",
+                "gauge", LogTopicStats::durableOffset);
+        logFamily(w, logs, "creditflow_log_unread_records_dropped_total", "Records the drop-oldest disk policy "
+                + "deleted before every cursor had read them", "counter", LogTopicStats::unreadRecordsDropped);
+        logFamily(w, logs, "creditflow_log_recovery_truncated_bytes", "Bytes recovery cut off a torn or corrupt tail "
+                + "when the log was opened", "gauge", LogTopicStats::recoveryTruncatedBytes);
+        w.header("creditflow_log_appends_held", "1 while the topic's producers are held, by reason", "gauge");
+        logs.forEach(t -> t.heldNanos().keySet().forEach(r -> w.sample("creditflow_log_appends_held",
+                t.held().equals(r) ? 1 : 0, "topic", t.name(), "reason", r)));
+        w.header("creditflow_log_appends_held_seconds_total", "Time the topic's producers were held, by reason",
+                "counter");
+        logs.forEach(t -> t.heldNanos().forEach((r, n) -> w.sample("creditflow_log_appends_held_seconds_total",
+                n / 1e9, "topic", t.name(), "reason", r)));
+        w.header("creditflow_log_appends_held_events_total", "Times the topic's producers became held, by reason",
+                "counter");
+        logs.forEach(t -> t.holdEvents().forEach((r, n) -> w.sample("creditflow_log_appends_held_events_total", n,
+                "topic", t.name(), "reason", r)));
+        cursorFamily(w, logs, "creditflow_log_cursor_offset", "Next offset the durable subscription delivers",
+                "gauge", LogTopicStats.CursorStats::position);
+        cursorFamily(w, logs, "creditflow_log_committed_offset", "Committed offset: where the subscription resumes",
+                "gauge", LogTopicStats.CursorStats::committedOffset);
+        cursorFamily(w, logs, "creditflow_log_cursor_lag_records", "End offset minus committed offset", "gauge",
+                LogTopicStats.CursorStats::lag);
+        cursorFamily(w, logs, "creditflow_log_skipped_records_total", "Records the subscription skipped because they "
+                + "were gone (a gap its consumers see)", "counter", LogTopicStats.CursorStats::skippedRecords);
+        cursorFamily(w, logs, "creditflow_log_corrupt_records_total", "Corrupt records the subscription skipped",
+                "counter", LogTopicStats.CursorStats::corruptRecords);
+    }
+
+    private static void logFamily(Writer w, java.util.List<LogTopicStats> logs, String name, String help,
+                                  String type, java.util.function.ToDoubleFunction<LogTopicStats> value) {
+        w.header(name, help, type);
+        for (LogTopicStats t : logs) {
+            w.sample(name, value.applyAsDouble(t), "topic", t.name());
+        }
+    }
+
+    private static void cursorFamily(Writer w, java.util.List<LogTopicStats> logs, String name, String help,
+                                     String type,
+                                     java.util.function.ToDoubleFunction<LogTopicStats.CursorStats> value) {
+        w.header(name, help, type);
+        for (LogTopicStats t : logs) {
+            for (LogTopicStats.CursorStats c : t.cursors()) {
+                w.sample(name, value.applyAsDouble(c), "topic", t.name(), "subscription", c.name());
+            }
+        }
     }
 
     private static void topicFamily(Writer w, java.util.List<TopicStats> stats, String name, String help, String type,

@@ -11,11 +11,11 @@ import io.creditflow.transport.Stream;
  * reaches the producer. Callbacks run on the connection's event loop and only take the topic's lock.
  */
 final class ProducerLink implements PullListener {
-    final Topic topic;
+    final TopicEndpoint topic;
     Stream stream;
     long published;
 
-    ProducerLink(Topic topic) {
+    ProducerLink(TopicEndpoint topic) {
         this.topic = topic;
     }
 

@@ -2,7 +2,10 @@ package io.creditflow.broker;
 
 import java.util.Locale;
 
-/** What a subscription does when its consumers fall behind and its queue is full. */
+/**
+ * What a subscription does when its consumers fall behind and its queue is full ({@link #LOG}: a cursor in
+ * a durable topic's log, which has no queue).
+ */
 public enum SubscriptionPolicy {
     /**
      * The topic stops dispatching until this subscription has room, so the producers stop getting
@@ -21,7 +24,14 @@ public enum SubscriptionPolicy {
      * Evict the consumers (Reset with SLOW_CONSUMER and a reason) when the queue overflows or when they
      * accept nothing for longer than the stall limit; the queue is freed.
      */
-    DISCONNECT;
+    DISCONNECT,
+    /**
+     * The subscription is a cursor in the topic's durable log ({@link LogTopic}, with
+     * {@link BrokerConfig#dataDir()}): every subscription reads at its own pace from disk, nothing is queued
+     * per subscription, a slow one holds nobody back and loses nothing; its committed offset survives
+     * restarts. The only policy of a durable topic, and refused on an in-memory one.
+     */
+    LOG;
 
     /** Parses {@code block}, {@code drop-oldest}, {@code DROP_OLDEST}, ... */
     public static SubscriptionPolicy parse(String text) {
@@ -30,7 +40,7 @@ public enum SubscriptionPolicy {
             return valueOf(t);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("policy: " + text
-                    + " (expected: block, drop-oldest, drop-newest or disconnect)");
+                    + " (expected: block, drop-oldest, drop-newest, disconnect or log)");
         }
     }
 

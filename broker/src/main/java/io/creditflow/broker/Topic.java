@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: every method takes the topic's lock; nothing inside waits for another thread or
  * calls back into application code, so event loops never block on each other here.
  */
-final class Topic {
+final class Topic implements TopicEndpoint {
     /** Messages moved per pump before the rest is left to the broker's timer (keeps event loops fair). */
     static final int MAX_MOVES_PER_PUMP = 4096;
 
@@ -83,13 +83,20 @@ final class Topic {
         this.evictionBackoff = new EvictionBackoff(config.evictionBackoffInitial(), config.evictionBackoffMax());
     }
 
+    @Override
+    public String name() {
+        return name;
+    }
+
     // ------------------------------------------------------------------ membership
 
-    synchronized void addProducer(ProducerLink p) {
+    @Override
+    public synchronized void addProducer(ProducerLink p) {
         producers.add(p);
     }
 
-    synchronized void removeProducer(ProducerLink p) {
+    @Override
+    public synchronized void removeProducer(ProducerLink p) {
         producers.remove(p);
         readable.remove(p);
         pump();
@@ -107,7 +114,8 @@ final class Topic {
         refusedConsumers++;
     }
 
-    synchronized void addConsumer(ConsumerLink c) {
+    @Override
+    public synchronized void addConsumer(ConsumerLink c) {
         long now = System.nanoTime();
         Subscription s = subscriptions.get(c.subscription);
         if (s == null) {
@@ -132,7 +140,8 @@ final class Topic {
      * its queue freed, so nothing is held for a consumer that is gone. A consumer the broker cut off
      * itself ({@code mayReturn} false: a write stall, a protocol error) gets no grace.
      */
-    synchronized void removeConsumer(ConsumerLink c, boolean mayReturn) {
+    @Override
+    public synchronized void removeConsumer(ConsumerLink c, boolean mayReturn) {
         Subscription s = subscriptions.get(c.subscription);
         if (s != null && s.members.remove(c) && s.members.isEmpty()) {
             if (!mayReturn || config.subscriptionGrace().isZero() || draining) {
@@ -149,7 +158,8 @@ final class Topic {
         subscriptions.remove(s.name);
     }
 
-    synchronized void onProducerReadable(ProducerLink p) {
+    @Override
+    public synchronized void onProducerReadable(ProducerLink p) {
         readable.add(p);
         pump();
     }
@@ -157,7 +167,8 @@ final class Topic {
     // ------------------------------------------------------------------ the pump
 
     /** Moves messages along the chain as far as room and credit allow (bounded work per call). */
-    synchronized void pump() {
+    @Override
+    public synchronized void pump() {
         long now = System.nanoTime();
         int moved = 0;
         int step;

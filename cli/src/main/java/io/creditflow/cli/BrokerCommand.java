@@ -3,15 +3,20 @@ package io.creditflow.cli;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.BrokerProtocol;
+import io.creditflow.broker.DiskPolicy;
 import io.creditflow.broker.TopicStats;
+import io.creditflow.log.FsyncMode;
 import io.creditflow.transport.TlsOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -100,6 +105,80 @@ final class BrokerCommand implements Callable<Integer> {
             + "chains to --tls-trust.")
     boolean tlsClientAuth;
 
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Durable topics: every topic is an append-only "
+            + "log in DIR/<topic>, subscriptions are cursors (policy log) that survive restarts. Default: topics in "
+            + "memory.")
+    Path dataDir;
+
+    @Option(names = "--fsync", paramLabel = "MODE", defaultValue = "batch", converter = FsyncConverter.class,
+            description = "With --data-dir: always, batch (group commit), interval=MS or never; docs/log.md says "
+            + "what each can lose (default: ${DEFAULT-VALUE}).")
+    FsyncMode fsync;
+
+    @Option(names = "--log-max-bytes", paramLabel = "N", defaultValue = "1g", converter = ByteSizeConverter.class,
+            description = "With --data-dir: bound on each topic log on disk, bytes or with k, m, g (512m, 1g; "
+            + "default: ${DEFAULT-VALUE}).")
+    long logMaxBytes;
+
+    @Option(names = "--disk-policy", paramLabel = "POLICY", defaultValue = "block",
+            converter = DiskPolicyConverter.class, description = "With --data-dir, when a topic log is full: block "
+            + "(hold producers until the slowest subscription moves) or drop-oldest (laggards skip whole segments, "
+            + "counted; default: ${DEFAULT-VALUE}).")
+    DiskPolicy diskPolicy;
+
+    /** {@code --fsync}: {@link FsyncMode#parse}. */
+    static final class FsyncConverter implements ITypeConverter<FsyncMode> {
+        @Override
+        public FsyncMode convert(String value) {
+            try {
+                return FsyncMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' (expected: always, batch, interval=MS or never)");
+            }
+        }
+    }
+
+    /** {@code --disk-policy}: block or drop-oldest. */
+    static final class DiskPolicyConverter implements ITypeConverter<DiskPolicy> {
+        @Override
+        public DiskPolicy convert(String value) {
+            try {
+                return DiskPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' (expected: block or drop-oldest)");
+            }
+        }
+    }
+
+    /** Byte sizes: {@code 1048576}, {@code 512k}, {@code 512m}, {@code 1g} (binary units, case-insensitive). */
+    static final class ByteSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            int shift = 0;
+            if (v.endsWith("b")) {
+                v = v.substring(0, v.length() - 1);
+            }
+            if (!v.isEmpty()) {
+                char unit = v.charAt(v.length() - 1);
+                shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : unit == 't' ? 40 : 0;
+                if (shift > 0) {
+                    v = v.substring(0, v.length() - 1);
+                }
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n > 0 && n <= Long.MAX_VALUE >> shift) {
+                    return n << shift;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new TypeConversionException("'" + value + "' (expected: a positive number of bytes, optionally "
+                    + "with k, m, g or t, as in 512m or 1g)");
+        }
+    }
+
     /** Checks every option and their relations; returns the configuration. */
     BrokerConfig config() {
         Usage.range(spec, "--port", port, 0, 65535, "0 to 65535");
@@ -154,6 +233,15 @@ final class BrokerCommand implements Callable<Integer> {
                 .disconnectStall(stall).httpPauseInsteadOfReject(httpPause).shutdownGrace(drain);
         if (authFile != null) {
             b.authFile(authFile);
+        }
+        if (dataDir != null) {
+            b.dataDir(dataDir.toAbsolutePath().normalize());
+        }
+        b.fsync(fsync).diskPolicy(diskPolicy);
+        try {
+            b.logMaxBytes(logMaxBytes);
+        } catch (IllegalArgumentException e) {
+            throw Usage.error(spec, "--log-max-bytes", e.getMessage());
         }
         TlsOptions tls = tls();
         if (tls != null) {
@@ -216,6 +304,10 @@ final class BrokerCommand implements Callable<Integer> {
             out.printf("broker listening on %s:%d, http %s; budget %s; auth %s; %s%n", host, broker.port(),
                     broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()),
                     authFile == null ? "off" : authFile, TlsFiles.describe(config.tls()));
+            if (config.dataDir() != null) {
+                out.printf("durable topics in %s; fsync %s; log max %s per topic; disk policy %s%n",
+                        config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()), config.diskPolicy().label());
+            }
             out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.printf("shutting down: draining for up to %s%n", DurationConverter.format(drain));

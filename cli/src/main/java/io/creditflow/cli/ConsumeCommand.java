@@ -51,8 +51,27 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--policy", converter = PolicyConverter.class,
             completionCandidates = PolicyConverter.class, description = "When this subscription falls behind: "
             + "${COMPLETION-CANDIDATES}; the first consumer of a subscription sets it, a different one is refused "
-            + "(default: the subscription's policy; block for a new subscription).")
+            + "(default: the subscription's policy; block for a new subscription; log, the only one, on a broker "
+            + "with --data-dir).")
     SubscriptionPolicy policy;
+
+    @Option(names = "--from", paramLabel = "WHERE", converter = FromConverter.class, description = "Durable topics "
+            + "(broker --data-dir): where a new subscription starts: earliest, latest, offset:N or time:EPOCH_MS "
+            + "(default: latest). A subscription with a committed offset resumes there whatever --from says.")
+    BrokerProtocol.From from;
+
+    /** {@code --from}: {@link BrokerProtocol.From#parse}. */
+    static final class FromConverter implements picocli.CommandLine.ITypeConverter<BrokerProtocol.From> {
+        @Override
+        public BrokerProtocol.From convert(String value) {
+            try {
+                return BrokerProtocol.From.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' (expected: earliest, latest, offset:N or time:EPOCH_MS)");
+            }
+        }
+    }
 
     @Option(names = "--rate", description = "Messages per second to read (a slow reader); without it, full speed.")
     double rate;
@@ -123,6 +142,9 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
                     .metadata(BrokerProtocol.SUBSCRIPTION, subscription);
             if (policy != null) {
                 options.metadata(BrokerProtocol.POLICY, policy.label()); // absent: join whatever the subscription has
+            }
+            if (from != null) {
+                options.metadata(BrokerProtocol.FROM, from.toString());
             }
             Stream stream = connection.openStream(options
                     .listener(new PullListener() {

@@ -87,7 +87,15 @@ class CliUsageTest {
                         "--tls-cert", g, "--tls-key", g),
                 // consume
                 args("Invalid value for option '--policy': 'fast' (expected: block, drop-oldest, drop-newest, "
-                        + "disconnect)", "consume", "--policy", "fast"),
+                        + "disconnect, log)", "consume", "--policy", "fast"),
+                args("Invalid value for option '--from': 'yesterday' (expected: earliest, latest, offset:N or "
+                        + "time:EPOCH_MS)", "consume", "--from", "yesterday"),
+                args("Invalid value for option '--fsync': 'sometimes' (expected: always, batch, interval=MS or "
+                        + "never)", "broker", "--fsync", "sometimes"),
+                args("Invalid value for option '--disk-policy': 'pray' (expected: block or drop-oldest)", "broker",
+                        "--disk-policy", "pray"),
+                args("Invalid value for option '--log-max-bytes': '0' (expected: a positive number of bytes",
+                        "broker", "--log-max-bytes", "0"),
                 args("--count: 0 (expected: >= 1 messages)", "consume", "--count", "0"),
                 args("--idle-exit: 0s (expected: > 0)", "consume", "--idle-exit", "0"),
                 args("Invalid value for option '--idle-exit': 'soon' is not a duration", "consume", "--idle-exit",
@@ -188,6 +196,24 @@ class CliUsageTest {
 
         BrokerConfig zeroGrace = brokerConfig("--grace", "0");
         assertThat(zeroGrace.shutdownGrace()).isZero();
+    }
+
+    @Test
+    void brokerLogOptionsReachTheConfigAndAreOffWithoutADataDir() {
+        BrokerConfig defaults = brokerConfig();
+        assertThat(defaults.dataDir()).isNull();
+        assertThat(defaults.fsync()).isEqualTo(io.creditflow.log.FsyncMode.BATCH);
+        assertThat(defaults.logMaxBytes()).isEqualTo(1L << 30);
+        assertThat(defaults.diskPolicy()).isEqualTo(io.creditflow.broker.DiskPolicy.BLOCK);
+
+        BrokerConfig c = brokerConfig("--data-dir", "data", "--fsync", "interval=50", "--log-max-bytes", "512m",
+                "--disk-policy", "drop-oldest");
+        assertThat(c.dataDir().isAbsolute()).isTrue();
+        assertThat(c.dataDir().getFileName().toString()).isEqualTo("data");
+        assertThat(c.fsync()).isEqualTo(io.creditflow.log.FsyncMode.interval(50));
+        assertThat(c.logMaxBytes()).isEqualTo(512L << 20);
+        assertThat(c.diskPolicy()).isEqualTo(io.creditflow.broker.DiskPolicy.DROP_OLDEST);
+        assertThat(brokerConfig("--log-max-bytes", "1048576").logMaxBytes()).isEqualTo(1L << 20);
     }
 
     @Test
