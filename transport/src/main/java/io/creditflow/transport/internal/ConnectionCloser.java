@@ -132,6 +132,7 @@ final class ConnectionCloser {
 
     /** During a drain (GoAway sent or received), closes the connection once no stream is left. */
     void closeIfDrained() {
+        assert ctx.executor().inEventLoop();
         if ((lifecycle.goAwaySent() || lifecycle.goAwayReceived()) && host.registry.isDrained()
                 && !lifecycle.isClosed()) {
             CloseStatus status = closeStatus;
@@ -141,6 +142,7 @@ final class ConnectionCloser {
 
     /** Writes our GoAway (once) with the highest stream id the peer opened. */
     void writeGoAway(ErrorCode code, String reason) {
+        assert ctx.executor().inEventLoop();
         lifecycle.onGoAwaySent();
         host.out.writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder()
                 .setLastStreamId(host.registry.lastRemoteId()).setCode(code)
@@ -152,6 +154,7 @@ final class ConnectionCloser {
      * recorded is the one streams and {@link DefaultConnection#closeFuture()} report.
      */
     void closeWith(CloseStatus status, boolean sendGoAway) {
+        assert ctx.executor().inEventLoop();
         if (lifecycle.isClosed()) {
             return;
         }
@@ -188,6 +191,7 @@ final class ConnectionCloser {
 
     /** Releases everything once the channel is gone. Idempotent. */
     void teardown(CloseStatus fallback) {
+        assert ctx.executor().inEventLoop();
         if (lifecycle.isClosed()) {
             return;
         }

@@ -87,7 +87,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         ReadPressure pressure = new ReadPressure(channel, settings, stalls, timers);
         StreamWrites writes = new StreamWrites(channel, task -> StreamHost.execute(loop, task), lifecycle, out,
                 stalls, settings);
-        StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers);
+        StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers,
+                loop);
         host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry);
         assembler = new FrameAssembler(new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
                 ctx.alloc(), lifecycle, timers);

@@ -67,6 +67,7 @@ final class InboundFrames implements FrameReader.Listener {
 
     @Override
     public void onData(int streamId, ByteBuf payload, int frameBytes) {
+        assert channel.eventLoop().inEventLoop();
         try {
             handleData(streamId, payload, frameBytes);
         } catch (ProtocolException e) {
@@ -127,6 +128,7 @@ final class InboundFrames implements FrameReader.Listener {
 
     @Override
     public void onControl(Frame frame, int frameBytes) {
+        assert channel.eventLoop().inEventLoop();
         try {
             handleControl(frame, frameBytes);
         } catch (ProtocolException e) {
@@ -374,6 +376,7 @@ final class InboundFrames implements FrameReader.Listener {
 
     /** A protocol error: a connection error closes the connection, a stream error resets its stream. */
     void onProtocolException(ProtocolException e) {
+        assert channel.eventLoop().inEventLoop();
         if (e.isConnectionError()) {
             closer.connectionError(e);
             return;

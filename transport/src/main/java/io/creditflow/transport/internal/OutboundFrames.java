@@ -80,6 +80,7 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
      * heap-to-direct copy allocates per message.
      */
     void writeData(int streamId, Object message, int size) {
+        assert ctx.executor().inEventLoop();
         int headerBytes = FrameWriter.dataHeaderLength(streamId, size);
         if (message instanceof ByteBuffer buffer && buffer.isDirect() && size > 0) {
             flushCoalesced();
@@ -124,6 +125,7 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
 
     /** Writes a control frame, unless the peer leaves too many of them unread (then the connection closes). */
     void writeControl(Frame frame) {
+        assert ctx.executor().inEventLoop();
         flushCoalesced(); // keep the order: data gathered before this frame goes first
         boolean closing = lifecycle.state().isClosingOrClosed();
         if (!channel.isWritable() && !closing && flushNeeded) {
@@ -145,6 +147,7 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
 
     /** Flushes if anything was written since the last flush. */
     void flushIfNeeded() {
+        assert ctx.executor().inEventLoop();
         if (flushNeeded) {
             flushNeeded = false;
             flushCoalesced();

@@ -39,6 +39,7 @@ final class ReadPressure {
 
     /** A data frame of {@code wireBytes} was handed to a stream. */
     void onArrived(long wireBytes) {
+        assert channel.eventLoop().inEventLoop();
         unconsumedBytes += wireBytes;
     }
 
@@ -49,6 +50,7 @@ final class ReadPressure {
 
     /** Resumes reading if it is paused and the unconsumed bytes are at or below the low watermark. */
     void maybeResume() {
+        assert channel.eventLoop().inEventLoop();
         if (paused && unconsumedBytes <= settings.readLowWatermarkBytes()) {
             setPaused(false);
         }
@@ -56,6 +58,7 @@ final class ReadPressure {
 
     /** The read batch ended: pauses above the high watermark. */
     void onReadComplete() {
+        assert channel.eventLoop().inEventLoop();
         if (!paused && unconsumedBytes > settings.readHighWatermarkBytes()) {
             setPaused(true);
         }

@@ -7,6 +7,7 @@ import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.HalfClose;
 import io.creditflow.transport.CloseStatus;
+import io.netty.channel.EventLoop;
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,7 @@ final class StreamRegistry {
     private final StreamWrites writes;
     private final ReadPressure pressure;
     private final ConnectionTimers timers;
+    private final EventLoop loop;
     /** Called after a stream is removed: closes a draining connection once no stream is left. */
     private Runnable afterRemove = () -> { };
     /** Guarded by {@link #idLock}. */
@@ -44,7 +46,7 @@ final class StreamRegistry {
     private int remoteOpen;
 
     StreamRegistry(boolean client, EndpointSettings settings, InboundFlowController flow, OutboundFrames out,
-                   StreamWrites writes, ReadPressure pressure, ConnectionTimers timers) {
+                   StreamWrites writes, ReadPressure pressure, ConnectionTimers timers, EventLoop loop) {
         this.client = client;
         this.settings = settings;
         this.flow = flow;
@@ -52,6 +54,7 @@ final class StreamRegistry {
         this.writes = writes;
         this.pressure = pressure;
         this.timers = timers;
+        this.loop = loop;
         this.nextLocalId = client ? 1 : 2;
     }
 
@@ -106,6 +109,7 @@ final class StreamRegistry {
      * @throws ProtocolException a connection error otherwise
      */
     void acceptRemoteId(int id) {
+        assert loop.inEventLoop();
         if (id <= 0 || !isRemoteId(id)) {
             throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
                     + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd") + ", > 0)");
@@ -176,6 +180,7 @@ final class StreamRegistry {
 
     /** Makes the stream live on this loop: receive accounting, initial credit, pending writes. */
     void register(DefaultStream stream) {
+        assert loop.inEventLoop();
         streams.put(stream.id, stream);
         timers.onStreamOpened();
         stream.receive = flow.openStream(stream.id, stream.pushMode, stream.stalls);
@@ -187,6 +192,7 @@ final class StreamRegistry {
 
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
     void writeHalfClose(DefaultStream s) {
+        assert loop.inEventLoop();
         s.halfCloseWritten = true;
         out.writeControl(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(s.id)).build());
         s.state = s.state.localHalfClosed();
@@ -207,6 +213,7 @@ final class StreamRegistry {
 
     /** Resets a stream: tells the peer, then closes it locally. */
     void resetStream(DefaultStream s, ErrorCode code, String reason) {
+        assert loop.inEventLoop();
         if (s.isClosed()) {
             return;
         }
@@ -236,6 +243,7 @@ final class StreamRegistry {
 
     /** Forgets {@code s}: releases its receive accounting and unconsumed bytes; the caller closes it. */
     void remove(DefaultStream s) {
+        assert loop.inEventLoop();
         if (streams.remove(s.id) == null) {
             return;
         }
@@ -258,6 +266,7 @@ final class StreamRegistry {
 
     /** Teardown: forgets every stream and returns them, for the caller to close. */
     List<DefaultStream> removeAll() {
+        assert loop.inEventLoop();
         List<DefaultStream> all = snapshot();
         streams.clear();
         return all;

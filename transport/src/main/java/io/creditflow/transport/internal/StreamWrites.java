@@ -67,6 +67,7 @@ final class StreamWrites {
     }
 
     private void runWriteTask() {
+        assert channel.eventLoop().inEventLoop();
         taskScheduled.set(false);
         DefaultStream s;
         while ((s = requests.poll()) != null) {
@@ -81,6 +82,7 @@ final class StreamWrites {
 
     /** Credit or a revoke changed what {@code s} may send: schedule it for the pass at the batch's end. */
     void onStreamChanged(DefaultStream s) {
+        assert channel.eventLoop().inEventLoop();
         if (s.registered) {
             flow.onStreamReady(s);
             passNeeded = true;
@@ -103,6 +105,7 @@ final class StreamWrites {
 
     /** Writes what credit, fairness and writability allow now. */
     void writePass() {
+        assert channel.eventLoop().inEventLoop();
         if (flow == null || lifecycle.isClosed()) {
             return;
         }
