@@ -33,6 +33,8 @@ final class StreamWrites {
     /** Created once the peer's handshake tells its connection window; null before. */
     private OutboundFlowController<DefaultStream> flow;
     private boolean passNeeded;
+    /** A write pass is running (see {@link #writePass}). */
+    private boolean inPass;
 
     StreamWrites(Channel channel, Executor loop, ConnectionLifecycle lifecycle, OutboundFrames out,
                  StallTimer stalls, EndpointSettings settings) {
@@ -103,13 +105,29 @@ final class StreamWrites {
         }
     }
 
-    /** Writes what credit, fairness and writability allow now. */
+    /**
+     * Writes what credit, fairness and writability allow now. Never nested: a pass can write a control frame
+     * ({@code Blocked}, {@code HalfClose}) whose backlog check flushes, and that flush can make the channel
+     * writable again, whose handler asks for a pass; that pass runs as a task after this one instead of
+     * inside it, where it would reschedule the streams this pass is still iterating.
+     */
     void writePass() {
         assert channel.eventLoop().inEventLoop();
         if (flow == null || lifecycle.isClosed()) {
             return;
         }
-        flow.writePass(writable);
+        if (inPass) {
+            if (taskScheduled.compareAndSet(false, true)) {
+                loop.execute(task);
+            }
+            return;
+        }
+        inPass = true;
+        try {
+            flow.writePass(writable);
+        } finally {
+            inPass = false;
+        }
         long now = settings.clock().nanoTime();
         stalls.set(StallReason.CHANNEL_NOT_WRITABLE, !channel.isWritable() && flow.scheduledStreams() > 0, now);
         stalls.set(StallReason.NO_PEER_CREDIT, flow.isConnectionCreditStalled(), now);
