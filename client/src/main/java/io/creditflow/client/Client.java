@@ -6,6 +6,7 @@ import io.creditflow.transport.EndpointBuilder;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
 import io.creditflow.transport.internal.ConnectionHandler;
+import io.creditflow.transport.internal.DefaultConnection;
 import io.creditflow.transport.internal.EndpointSettings;
 import io.creditflow.transport.internal.TlsContexts;
 import io.creditflow.transport.internal.Transports;
@@ -49,7 +50,7 @@ public final class Client implements AutoCloseable {
     private final Duration connectTimeout;
     /** Built once for all connections; null without TLS. */
     private final SslContext sslContext;
-    private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+    private final Set<DefaultConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Client(Builder b, EndpointSettings settings) {
@@ -90,16 +91,16 @@ public final class Client implements AutoCloseable {
                 });
         ChannelSetup.apply(settings, bootstrap::option);
         CompletableFuture<Connection> result = new CompletableFuture<>();
-        connections.add(handler);
-        handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
+        connections.add(handler.connection());
+        handler.connection().closeFuture().whenComplete((s, e) -> connections.remove(handler.connection()));
         ChannelFuture connect = bootstrap.connect(host, port);
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                connections.remove(handler);
+                connections.remove(handler.connection());
                 result.completeExceptionally(f.cause());
             }
         });
-        handler.handshakeFuture().whenComplete((c, e) -> {
+        handler.connection().handshakeFuture().whenComplete((c, e) -> {
             if (e != null) {
                 result.completeExceptionally(e);
             } else {
@@ -160,10 +161,10 @@ public final class Client implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (ConnectionHandler c : connections) {
+        for (DefaultConnection c : connections) {
             c.close();
         }
-        for (ConnectionHandler c : connections) {
+        for (DefaultConnection c : connections) {
             try {
                 c.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import io.creditflow.transport.EndpointBuilder;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
 import io.creditflow.transport.internal.ConnectionHandler;
+import io.creditflow.transport.internal.DefaultConnection;
 import io.creditflow.transport.internal.EndpointSettings;
 import io.creditflow.transport.internal.TlsContexts;
 import io.creditflow.transport.internal.Transports;
@@ -52,7 +53,7 @@ public final class Server implements AutoCloseable {
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final boolean ownsGroups;
-    private final Set<ConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+    private final Set<DefaultConnection> connections = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
     /** Built once for all connections; null without TLS. */
     private final SslContext sslContext;
@@ -101,8 +102,9 @@ public final class Server implements AutoCloseable {
                             return;
                         }
                         ConnectionHandler handler = new ConnectionHandler(settings, false);
-                        connections.add(handler);
-                        handler.closeFuture().whenComplete((s, e) -> connections.remove(handler));
+                        DefaultConnection connection = handler.connection();
+                        connections.add(connection);
+                        connection.closeFuture().whenComplete((s, e) -> connections.remove(connection));
                         if (sslContext != null) {
                             // First in the pipeline: the TLS handshake runs within the handshake timeout and no
                             // stream handler is called unless it succeeds.
@@ -187,7 +189,7 @@ public final class Server implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         List<CompletableFuture<CloseStatus>> closing = new ArrayList<>();
-        for (ConnectionHandler c : connections) {
+        for (DefaultConnection c : connections) {
             closing.add(c.shutdown(grace).toCompletableFuture());
         }
         return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).thenRun(this::releaseGroups);
@@ -211,10 +213,10 @@ public final class Server implements AutoCloseable {
         if (ch != null) {
             ch.close().syncUninterruptibly();
         }
-        for (ConnectionHandler c : connections) {
+        for (DefaultConnection c : connections) {
             c.close();
         }
-        for (ConnectionHandler c : connections) {
+        for (DefaultConnection c : connections) {
             c.closeFuture().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
         released = true;

@@ -43,7 +43,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * with the payload, while protobuf's {@code ByteString} copies grow with it.
  *
  * <ul>
- * <li>{@link #encodeHandWrittenGathered}: what {@code ConnectionHandler.writeData} does with a
+ * <li>{@link #encodeHandWrittenGathered}: what {@code OutboundFrames.writeData} does with a
  *     {@code byte[]} (or heap {@code ByteBuffer}) payload: header and payload are written into a pooled
  *     direct buffer of 16 KiB (or the frame's size, if larger) that gathers consecutive frames; a full
  *     buffer is released (standing in for the {@code ctx.write} that hands it to the channel). One copy
@@ -98,7 +98,7 @@ public class FrameCodecBenchmark {
     public String allocator;
 
     private ByteBufAllocator alloc;
-    /** {@code ConnectionHandler.COALESCE_BYTES}: the size of the buffers small frames are gathered into. */
+    /** {@code OutboundFrames.COALESCE_BYTES}: the size of the buffers small frames are gathered into. */
     private static final int GATHER_BYTES = 16 * 1024;
     private byte[] payload;
     private java.nio.ByteBuffer directPayload;

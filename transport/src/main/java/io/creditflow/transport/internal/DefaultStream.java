@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Fields without a comment are event-loop confined; {@link #state} is volatile for readers elsewhere.
  */
 final class DefaultStream implements Stream, OutboundFlowController.Source {
-    final ConnectionHandler connection;
+    final StreamHost connection;
     final int id;
     final boolean local;
     private final Map<String, String> metadata;
@@ -71,7 +71,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     };
     private CloseStatus closeStatus;
 
-    DefaultStream(ConnectionHandler connection, int id, boolean local, Map<String, String> metadata,
+    DefaultStream(StreamHost connection, int id, boolean local, Map<String, String> metadata,
                   StreamOptions options) {
         this.connection = connection;
         this.id = id;
@@ -126,7 +126,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public Connection connection() {
-        return connection;
+        return connection.connection();
     }
 
     private int checkSize(int size) {

@@ -66,7 +66,7 @@ class AnswerFloodTest {
             h.read();
             h.accepted.get(0).cancel("the application gave up on it");
             h.read();
-            long windowBefore = h.p.handler.inbound().connectionWindowBytes();
+            long windowBefore = h.p.handler.host().inbound().connectionWindowBytes();
             ByteBuf flood = ByteBufAllocator.DEFAULT.buffer(FLOOD * 8);
             for (int i = 0; i < FLOOD; i++) {
                 FrameWriter.writeDataHeader(flood, 1, 1);
@@ -79,7 +79,7 @@ class AnswerFloodTest {
             assertThat(credits).as("one Credit for the whole read, not one per discarded frame").hasSize(1);
             assertThat(credits.get(0).getCredit().getStreamId()).isZero();
             assertThat(credits.get(0).getCredit().getBytes()).as("all the discarded bytes").isEqualTo(FLOOD);
-            assertThat(h.p.handler.inbound().connectionWindowBytes()).as("the peer's connection credit restored")
+            assertThat(h.p.handler.host().inbound().connectionWindowBytes()).as("the peer's connection credit restored")
                     .isEqualTo(windowBefore);
         }
     }

@@ -208,11 +208,11 @@ class ConformanceTableTest {
         r.add(row("an HTTP request shorter than the frame its first byte announces").noHandshake()
                 .attack(h -> h.sendRaw(Unpooled.wrappedBuffer("GET / HTTP/1.1\r\n\r\n".getBytes(
                         java.nio.charset.StandardCharsets.US_ASCII)))).expect(PROTOCOL)
-                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason())
+                .then(h -> assertThat(h.p.connection.closeFuture().toCompletableFuture().join().reason())
                         .contains("not a creditflow peer").contains("HTTP")));
         r.add(row("a TLS ClientHello on a plain-TCP endpoint").noHandshake()
                 .attack(raw(0x16, 0x03, 0x01, 0x00, 0xF4, 0x01)).expect(PROTOCOL)
-                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason()).contains("TLS")));
+                .then(h -> assertThat(h.p.connection.closeFuture().toCompletableFuture().join().reason()).contains("TLS")));
         r.add(row("a first frame whose prefix arrives alone is judged by its first body byte").noHandshake()
                 .attack(raw(0x47).andThen(raw(0x45))).expect(PROTOCOL));
         r.add(row("credential above 4096 bytes").noHandshake()
@@ -220,7 +220,7 @@ class ConformanceTableTest {
                         .setProtocolVersion(1).setSettings(goodSettings())
                         .setCredential(com.google.protobuf.ByteString.copyFrom(new byte[4097]))).build()))
                 .expect(new Conn(ErrorCode.AUTHENTICATION_FAILED))
-                .then(h -> assertThat(h.p.handler.closeFuture().toCompletableFuture().join().reason())
+                .then(h -> assertThat(h.p.connection.closeFuture().toCompletableFuture().join().reason())
                         .contains("4097 bytes exceeds the limit of 4096")));
         r.add(row("credential of exactly 4096 bytes is accepted").noHandshake()
                 .attack(send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow")
@@ -256,7 +256,7 @@ class ConformanceTableTest {
         r.add(row("Open with the wrong parity (ours)").attack(send(open(2))).expect(PROTOCOL));
         r.add(row("Open reusing an id").prepare(send(open(1))).attack(send(open(1))).expect(PROTOCOL));
         r.add(row("Open with a decreasing id").prepare(send(open(5))).attack(send(open(3))).expect(PROTOCOL));
-        r.add(row("Open after we sent GoAway").prepare(send(open(1)).andThen(h -> h.p.handler.shutdown(Duration.ofSeconds(30))))
+        r.add(row("Open after we sent GoAway").prepare(send(open(1)).andThen(h -> h.p.connection.shutdown(Duration.ofSeconds(30))))
                 .attack(send(open(3))).expect(new StreamErr(3, ErrorCode.REFUSED_STREAM))
                 .then(h -> assertThat(h.accepted).hasSize(1)));
         r.add(row("Open beyond max_concurrent_streams").config(e -> e.maxConcurrentStreams(2))
@@ -282,7 +282,7 @@ class ConformanceTableTest {
                 throw new IllegalStateException("onOpen failure");
             }
         }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.APPLICATION_ERROR))
-                .then(h -> assertThat(h.p.handler.stats().openStreams()).isZero()));
+                .then(h -> assertThat(h.p.connection.stats().openStreams()).isZero()));
         r.add(row("stream handler throws StreamRejectedException: its code").handler(s -> {
             throw new io.creditflow.transport.StreamRejectedException(ErrorCode.PERMISSION_DENIED, "not yours");
         }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.PERMISSION_DENIED)));
@@ -292,7 +292,7 @@ class ConformanceTableTest {
                 throw new io.creditflow.transport.StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "conflict");
             }
         }).attack(send(open(1))).expect(new StreamErr(1, ErrorCode.INVALID_ARGUMENT))
-                .then(h -> assertThat(h.p.handler.stats().openStreams()).isZero()));
+                .then(h -> assertThat(h.p.connection.stats().openStreams()).isZero()));
         // ---- Data
         r.add(row("Data on an idle stream (peer parity)").attack(sendData(5, 10)).expect(PROTOCOL));
         r.add(row("Data on an idle stream (our parity)").attack(sendData(2, 10)).expect(PROTOCOL));
@@ -341,7 +341,7 @@ class ConformanceTableTest {
                 .expect(IGNORED).then(h -> {
                     assertThat(h.accepted.get(0).stats().sendCreditBytes()).isEqualTo(Long.MAX_VALUE);
                     assertThat(h.accepted.get(0).stats().sendCreditMessages()).isEqualTo(Long.MAX_VALUE);
-                    assertThat(h.p.handler.stats().sendWindowBytes()).isEqualTo(Long.MAX_VALUE);
+                    assertThat(h.p.connection.stats().sendWindowBytes()).isEqualTo(Long.MAX_VALUE);
                 }));
         // ---- HalfClose
         r.add(row("HalfClose on an idle stream").attack(send(halfClose(3))).expect(PROTOCOL));

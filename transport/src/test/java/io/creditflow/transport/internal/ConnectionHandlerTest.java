@@ -92,7 +92,7 @@ class ConnectionHandlerTest {
             p.sendData(1, 1000);
         }
         assertThat(p.channel.config().isAutoRead()).as("4 x (1000 + header) > 4000").isFalse();
-        assertThat(p.handler.stats().autoReadPaused()).isTrue();
+        assertThat(p.connection.stats().autoReadPaused()).isTrue();
         Stream s = accepted.get(0);
         advance(Duration.ofMillis(300));
         for (int i = 0; i < 2; i++) {
@@ -107,7 +107,7 @@ class ConnectionHandlerTest {
         }
         p.read();
         assertThat(p.channel.config().isAutoRead()).isTrue();
-        assertThat(p.handler.stats().stalledNanos(StallReason.APPLICATION_NOT_READING))
+        assertThat(p.connection.stats().stalledNanos(StallReason.APPLICATION_NOT_READING))
                 .isEqualTo(Duration.ofMillis(300).toNanos());
     }
 
@@ -116,7 +116,7 @@ class ConnectionHandlerTest {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();
         p.read();
-        Stream out = p.handler.openStream(StreamOptions.defaults());
+        Stream out = p.connection.openStream(StreamOptions.defaults());
         p.read();
         p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(1 << 20)
                 .setMessages(1000)).build());
@@ -126,7 +126,7 @@ class ConnectionHandlerTest {
         }
         assertThat(p.read(Frame.BodyCase.DATA)).as("nothing written while not writable").isEmpty();
         advance(Duration.ofMillis(40));
-        assertThat(p.handler.stats().stalledNanos(StallReason.CHANNEL_NOT_WRITABLE)).isPositive();
+        assertThat(p.connection.stats().stalledNanos(StallReason.CHANNEL_NOT_WRITABLE)).isPositive();
         int flushesBefore = p.flushes;
         p.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
         assertThat(p.read(Frame.BodyCase.DATA)).hasSize(100);
@@ -138,7 +138,7 @@ class ConnectionHandlerTest {
     void answersRevokeWithWhatItHadNotUsed() {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();
-        Stream out = p.handler.openStream(StreamOptions.defaults());
+        Stream out = p.connection.openStream(StreamOptions.defaults());
         p.read();
         p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(10_000)
                 .setMessages(10)).build());
@@ -181,7 +181,7 @@ class ConnectionHandlerTest {
         assertThat(p.channel.config().isAutoRead()).isFalse();
         p.send(Frame.newBuilder().setReset(io.creditflow.proto.wire.Reset.newBuilder().setStreamId(1)
                 .setCode(ErrorCode.CANCEL)).build());
-        assertThat(p.handler.stats().unconsumedInboundBytes()).isZero();
+        assertThat(p.connection.stats().unconsumedInboundBytes()).isZero();
         assertThat(p.channel.config().isAutoRead()).as("the reset stream's data no longer counts").isTrue();
     }
 
@@ -199,7 +199,7 @@ class ConnectionHandlerTest {
         List<Frame> resets = p.read(Frame.BodyCase.RESET);
         assertThat(resets).hasSize(1);
         assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.APPLICATION_ERROR);
-        assertThat(p.handler.stats().openStreams()).isZero();
+        assertThat(p.connection.stats().openStreams()).isZero();
         assertThat(p.read(Frame.BodyCase.CREDIT)).as("no credit for a refused stream").isEmpty();
     }
 

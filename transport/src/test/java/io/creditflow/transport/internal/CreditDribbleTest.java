@@ -73,7 +73,7 @@ class CreditDribbleTest {
                     g.messages += withMessage ? 1 : 0;
                     creditFrames++;
                     List<Frame> out = h.read();
-                    maxOutboundPending = Math.max(maxOutboundPending, h.p.handler.stats().outboundPendingBytes());
+                    maxOutboundPending = Math.max(maxOutboundPending, h.p.connection.stats().outboundPendingBytes());
                     replyFrames += out.size();
                     assertThat(out.size()).as("replies to one 1-byte credit").isLessThanOrEqualTo(2);
                     for (Frame f : out) {
@@ -155,7 +155,7 @@ class CreditDribbleTest {
             h.send(credit(1, 1, 0));
             assertThat(Frames.ofType(h.read(), Frame.BodyCase.DATA)).hasSize(1);
             assertThat(Harness.goAwayCode(h.read())).isNull();
-            assertThat(h.p.handler.stats().writable()).isTrue();
+            assertThat(h.p.connection.stats().writable()).isTrue();
             assertThat(h.active()).isTrue();
         }
     }

@@ -45,7 +45,7 @@ class DrainLossTest {
     void aConnectionLostDuringOurOwnShutdownEndsUnfinishedStreamsWithAnError() throws Exception {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             h.send(Frames.open(1));
-            h.p.handler.shutdown(Duration.ofSeconds(30));
+            h.p.connection.shutdown(Duration.ofSeconds(30));
             h.read();
             assertThat(h.active()).as("draining").isTrue();
             h.p.channel.close();

@@ -23,11 +23,13 @@ import java.util.List;
 final class EmbeddedPeer {
     final EmbeddedChannel channel;
     final ConnectionHandler handler;
+    final DefaultConnection connection;
     int flushes;
     private ByteBuf pending = Unpooled.buffer();
 
     EmbeddedPeer(EndpointSettings settings, boolean handlerIsClient) {
         handler = new ConnectionHandler(settings, handlerIsClient);
+        connection = handler.connection();
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {

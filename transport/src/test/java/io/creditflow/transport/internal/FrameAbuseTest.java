@@ -41,9 +41,11 @@ class FrameAbuseTest {
     /** The handler's side buffer for a frame straddling reads (white box: what it really allocated). */
     static ByteBuf partialOf(ConnectionHandler handler) {
         try {
-            Field f = ConnectionHandler.class.getDeclaredField("partial");
+            Field a = ConnectionHandler.class.getDeclaredField("assembler");
+            a.setAccessible(true);
+            Field f = FrameAssembler.class.getDeclaredField("partial");
             f.setAccessible(true);
-            return (ByteBuf) f.get(handler);
+            return (ByteBuf) f.get(a.get(handler));
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }

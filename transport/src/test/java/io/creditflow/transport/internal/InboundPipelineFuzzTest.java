@@ -73,7 +73,7 @@ class InboundPipelineFuzzTest {
         try {
             h.handshake();
             // The application side: a stream of our own with messages waiting for the peer's credit.
-            Stream own = h.p.handler.openStream(StreamOptions.defaults());
+            Stream own = h.p.connection.openStream(StreamOptions.defaults());
             own.offer(new byte[100]);
             own.offer(new byte[3000]);
             h.read();
@@ -152,7 +152,7 @@ class InboundPipelineFuzzTest {
             assertThat(h.active()).as("closed after GoAway %s", closedWith).isFalse();
         }
         if (h.active()) {
-            ConnectionStats stats = h.p.handler.stats();
+            ConnectionStats stats = h.p.connection.stats();
             assertThat(stats.receiveHoldBytes()).isBetween(0L, 64L * 1024);
             assertThat(stats.unconsumedInboundBytes()).isNotNegative();
             assertThat(stats.openStreams()).isLessThanOrEqualTo(8 + 1);

@@ -647,7 +647,7 @@ class RandomSequenceTest {
                 return;
             }
             assertThat(h.active()).as("the connection is up").isTrue();
-            long hold = h.p.handler.stats().receiveHoldBytes();
+            long hold = h.p.connection.stats().receiveHoldBytes();
             if (hold < 0 || hold > CONNECTION_WINDOW) {
                 violations.add("connection hold " + hold + " outside [0, " + CONNECTION_WINDOW + "]");
             }

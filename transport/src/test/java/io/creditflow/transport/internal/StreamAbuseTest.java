@@ -127,7 +127,7 @@ class StreamAbuseTest {
                 assertThat(s.code()).isEqualTo(ErrorCode.CANCEL);
                 assertThat(s.remote()).isTrue();
             });
-            assertThat(h.p.handler.stats().unconsumedInboundBytes()).as("their data was released").isZero();
+            assertThat(h.p.connection.stats().unconsumedInboundBytes()).as("their data was released").isZero();
             h.send(open(id));
             h.send(reset(id, ErrorCode.CANCEL));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);

@@ -1,0 +1,126 @@
+package io.creditflow.transport.internal;
+
+import io.creditflow.proto.core.InboundFlowController;
+import io.creditflow.proto.wire.ErrorCode;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The parts of one connection that its streams use, and the routes a {@link DefaultStream} takes to them:
+ * the stream registry, outbound framing, the write hand-off, read pressure and the receive-side flow
+ * controller. It holds no state of its own beyond the references, so nothing in a stream points back at
+ * the Netty handler.
+ *
+ * <p>Thread-safe to hold; each method says where it may be called. Methods marked "event loop" must run
+ * on the connection's event loop (asserted).
+ */
+final class StreamHost {
+    private static final System.Logger LOG = System.getLogger(StreamHost.class.getName());
+
+    final EndpointSettings settings;
+    final ConnectionLifecycle lifecycle;
+    final EventLoop loop;
+    final InboundFlowController flow;
+    final OutboundFrames out;
+    final StreamWrites writes;
+    final ReadPressure pressure;
+    final StreamRegistry registry;
+    private final DefaultConnection connection;
+
+    StreamHost(EndpointSettings settings, DefaultConnection connection, EventLoop loop, InboundFlowController flow,
+               OutboundFrames out, StreamWrites writes, ReadPressure pressure, StreamRegistry registry) {
+        this.settings = settings;
+        this.connection = connection;
+        this.lifecycle = connection.lifecycle();
+        this.loop = loop;
+        this.flow = flow;
+        this.out = out;
+        this.writes = writes;
+        this.pressure = pressure;
+        this.registry = registry;
+    }
+
+    /** Any thread: runs {@code task} on the event loop; a loop already shut down drops it (logged). */
+    static void execute(EventLoop loop, Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.log(System.Logger.Level.DEBUG, "event loop shut down; task dropped", e);
+        }
+    }
+
+    /** The public connection the streams belong to (any thread). */
+    DefaultConnection connection() {
+        return connection;
+    }
+
+    /** True on this connection's event loop thread. */
+    boolean inEventLoop() {
+        return loop.inEventLoop();
+    }
+
+    /** Any thread: runs {@code task} on the event loop. */
+    void execute(Runnable task) {
+        execute(loop, task);
+    }
+
+    /** Any thread: the peer's max_message_bytes (0 before the handshake). */
+    int peerMaxMessageBytes() {
+        return connection.peerMaxMessageBytes();
+    }
+
+    /** Any thread: true while reading is paused (consumption is then applied without batching). */
+    boolean isReadPaused() {
+        return pressure.isPaused();
+    }
+
+    /** Event loop: the receive-side flow controller. */
+    InboundFlowController inbound() {
+        return flow;
+    }
+
+    /** Any thread: {@code s} has something to write. */
+    void requestWrite(DefaultStream s) {
+        writes.requestWrite(s);
+    }
+
+    /** Event loop: writes a data frame of {@code s}. */
+    void writeData(int streamId, Object message, int size) {
+        assert inEventLoop();
+        out.writeData(streamId, message, size);
+    }
+
+    /** Event loop: tells the peer a message waits for credit. */
+    void writeBlocked(int streamId, long neededBytes) {
+        assert inEventLoop();
+        out.writeBlocked(streamId, neededBytes);
+    }
+
+    /** Event loop: flushes what was written. */
+    void flushIfNeeded() {
+        assert inEventLoop();
+        out.flushIfNeeded();
+    }
+
+    /** Event loop: writes our HalfClose for {@code s}. */
+    void writeHalfClose(DefaultStream s) {
+        assert inEventLoop();
+        registry.writeHalfClose(s);
+    }
+
+    /** Event loop: resets {@code s}. */
+    void resetStream(DefaultStream s, ErrorCode code, String reason) {
+        assert inEventLoop();
+        registry.resetStream(s, code, reason);
+    }
+
+    /** Event loop: the application consumed data from {@code s}. */
+    void onConsumed(DefaultStream s, long bytes, long messages, long wireBytes) {
+        registry.onConsumed(s, bytes, messages, wireBytes);
+    }
+
+    /** Event loop: a listener callback of {@code s} threw. */
+    void onListenerFailure(DefaultStream s, String callback, RuntimeException e) {
+        registry.onListenerFailure(s, callback, e);
+    }
+}
