@@ -211,8 +211,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         if (ctx.channel().isWritable()) {
             host.out.onWritable();
             timers.onWritable();
-            host.writes.writePass();
-            host.out.flushIfNeeded();
+            if (host.out.isInBacklogFlush()) {
+                host.writes.passLater(); // called from inside a control frame's write: not the place for a pass
+            } else {
+                host.writes.writePass();
+                host.out.flushIfNeeded();
+            }
         } else {
             long now = settings.clock().nanoTime();
             timers.onUnwritable(now);

@@ -38,6 +38,13 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
     /** Data frames of the current write pass, gathered into one pooled buffer; see {@link #writeData}. */
     private ByteBuf coalesce;
     private boolean flushNeeded;
+    /**
+     * {@link #writeControl} is flushing. The flush can make the channel writable, and Netty then calls the
+     * writability handler at once, from inside whatever wrote this control frame (the inbound flow controller
+     * granting credit, a write pass reporting Blocked): that handler must not start a write pass there (which
+     * can close streams under the caller's feet), only schedule one; see {@link #isInBacklogFlush()}.
+     */
+    private boolean inBacklogFlush;
 
     OutboundFrames(ChannelHandlerContext ctx, ConnectionLifecycle lifecycle, ControlBacklog backlog) {
         this.ctx = ctx;
@@ -61,6 +68,11 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
     }
 
     /** Writable, counting the frames gathered but not yet handed to the channel ({@link #coalesce}). */
+    /** True while {@link #writeControl} flushes to judge the backlog (the writability handler defers its work). */
+    boolean isInBacklogFlush() {
+        return inBacklogFlush;
+    }
+
     boolean isChannelWritable() {
         ByteBuf out = coalesce;
         return channel.isWritable() && (out == null || out.readableBytes() < channel.bytesBeforeUnwritable());
@@ -132,7 +144,12 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
             // What this read batch queued is not yet the peer's backlog: hand it to the socket first, so that
             // only what stays queued because the peer does not read is counted below.
             flushNeeded = false;
-            ctx.flush();
+            inBacklogFlush = true;
+            try {
+                ctx.flush();
+            } finally {
+                inBacklogFlush = false;
+            }
         }
         if (!channel.isWritable() && !backlog.tryQueue() && !lifecycle.state().isClosingOrClosed()) {
             // The peer makes us answer but does not read the answers: stop before they pile up.

@@ -117,9 +117,7 @@ final class StreamWrites {
             return;
         }
         if (inPass) {
-            if (taskScheduled.compareAndSet(false, true)) {
-                loop.execute(task);
-            }
+            passLater();
             return;
         }
         inPass = true;
@@ -131,6 +129,13 @@ final class StreamWrites {
         long now = settings.clock().nanoTime();
         stalls.set(StallReason.CHANNEL_NOT_WRITABLE, !channel.isWritable() && flow.scheduledStreams() > 0, now);
         stalls.set(StallReason.NO_PEER_CREDIT, flow.isConnectionCreditStalled(), now);
+    }
+
+    /** A write pass (and its flush) as a task on the loop, after what runs now; coalesced with any pending one. */
+    void passLater() {
+        if (taskScheduled.compareAndSet(false, true)) {
+            loop.execute(task);
+        }
     }
 
     /** Teardown: closes the streams still waiting in the queue (opened locally but never registered). */
