@@ -197,18 +197,7 @@ final class LogRecovery {
             return;
         }
         s.indexEntries = entries;
-        long start = 0;
-        long expected = s.baseOffset;
-        long maxTs = Long.MIN_VALUE;
-        if (entries > 0) {
-            long e = s.entry(entries - 1);
-            start = e & 0xFFFFFFFFL;
-            expected = s.baseOffset + (e >>> 32);
-            ByteBuffer t = ByteBuffer.allocate(Segment.TIME_ENTRY_BYTES);
-            s.timeIndex.readFully(t, (long) (entries - 1) * Segment.TIME_ENTRY_BYTES);
-            maxTs = t.getLong(0);
-        }
-        SegmentScanner.End end = scanWithIndex(s, size, start, expected, maxTs);
+        SegmentScanner.End end = scanFromLastEntry(s, size, entries);
         s.size = (int) Math.min(size, LogConfig.MAX_SEGMENT_BYTES);
         s.nextOffset = end.nextOffset();
         if (end.problem() != null) {
@@ -287,18 +276,7 @@ final class LogRecovery {
         }
         s.truncateIndexes(kept);
         s.indexEntries = kept;
-        long start = 0;
-        long expected = s.baseOffset;
-        long maxTs = Long.MIN_VALUE;
-        if (kept > 0) {
-            long e = s.entry(kept - 1);
-            start = e & 0xFFFFFFFFL;
-            expected = s.baseOffset + (e >>> 32);
-            ByteBuffer t = ByteBuffer.allocate(Segment.TIME_ENTRY_BYTES);
-            s.timeIndex.readFully(t, (long) (kept - 1) * Segment.TIME_ENTRY_BYTES);
-            maxTs = t.getLong(0);
-        }
-        SegmentScanner.End end = scanWithIndex(s, size, start, expected, maxTs);
+        SegmentScanner.End end = scanFromLastEntry(s, size, kept);
         s.size = (int) end.position();
         s.nextOffset = end.nextOffset();
         if (end.problem() == null) {
@@ -360,6 +338,25 @@ final class LogRecovery {
             valid--;
         }
         return valid;
+    }
+
+    /**
+     * Scans {@code s} record by record from its last kept index entry ({@code entries} of them; from the
+     * segment's start without one) to {@code size}, checking offsets and timestamps against that entry.
+     */
+    private SegmentScanner.End scanFromLastEntry(Segment s, long size, int entries) throws IOException {
+        long start = 0;
+        long expected = s.baseOffset;
+        long maxTs = Long.MIN_VALUE;
+        if (entries > 0) {
+            long e = s.entry(entries - 1);
+            start = e & 0xFFFFFFFFL;
+            expected = s.baseOffset + (e >>> 32);
+            ByteBuffer t = ByteBuffer.allocate(Segment.TIME_ENTRY_BYTES);
+            s.timeIndex.readFully(t, (long) (entries - 1) * Segment.TIME_ENTRY_BYTES);
+            maxTs = t.getLong(0);
+        }
+        return scanWithIndex(s, size, start, expected, maxTs);
     }
 
     /**
