@@ -1,7 +1,5 @@
 package io.creditflow.broker;
 
-import java.util.Locale;
-
 /** What a durable topic does when its log reaches {@link BrokerConfig#logMaxBytes()}. */
 public enum DiskPolicy {
     /**
@@ -18,16 +16,11 @@ public enum DiskPolicy {
 
     /** Parses {@code block} or {@code drop-oldest}. */
     public static DiskPolicy parse(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        try {
-            return valueOf(t);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("disk policy: " + text + " (expected: block or drop-oldest)");
-        }
+        return EnumLabels.parse(DiskPolicy.class, "disk policy", text);
     }
 
     /** The command-line spelling: {@code drop-oldest}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return EnumLabels.label(this);
     }
 }

@@ -1,7 +1,5 @@
 package io.creditflow.broker;
 
-import java.util.Locale;
-
 /**
  * What a subscription does when its consumers fall behind and its queue is full ({@link #LOG}: a cursor in
  * a durable topic's log, which has no queue).
@@ -35,17 +33,11 @@ public enum SubscriptionPolicy {
 
     /** Parses {@code block}, {@code drop-oldest}, {@code DROP_OLDEST}, ... */
     public static SubscriptionPolicy parse(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        try {
-            return valueOf(t);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("policy: " + text
-                    + " (expected: block, drop-oldest, drop-newest, disconnect or log)");
-        }
+        return EnumLabels.parse(SubscriptionPolicy.class, "policy", text);
     }
 
     /** The command-line spelling: {@code drop-oldest}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return EnumLabels.label(this);
     }
 }

@@ -33,8 +33,6 @@ final class StreamWrites {
     /** Created once the peer's handshake tells its connection window; null before. */
     private OutboundFlowController<DefaultStream> flow;
     private boolean passNeeded;
-    /** A write pass is running (see {@link #writePass}). */
-    private boolean inPass;
 
     StreamWrites(Channel channel, Executor loop, ConnectionLifecycle lifecycle, OutboundFrames out,
                  StallTimer stalls, EndpointSettings settings) {
@@ -106,26 +104,16 @@ final class StreamWrites {
     }
 
     /**
-     * Writes what credit, fairness and writability allow now. Never nested: a pass can write a control frame
-     * ({@code Blocked}, {@code HalfClose}) whose backlog check flushes, and that flush can make the channel
-     * writable again, whose handler asks for a pass; that pass runs as a task after this one instead of
-     * inside it, where it would reschedule the streams this pass is still iterating.
+     * Writes what credit, fairness and writability allow now. Never from inside a control frame's write: the
+     * writability handler schedules {@link #passLater} instead when a backlog flush made the channel writable
+     * (see {@link OutboundFrames#isInBacklogFlush()}), so passes never nest.
      */
     void writePass() {
         assert channel.eventLoop().inEventLoop();
         if (flow == null || lifecycle.isClosed()) {
             return;
         }
-        if (inPass) {
-            passLater();
-            return;
-        }
-        inPass = true;
-        try {
-            flow.writePass(writable);
-        } finally {
-            inPass = false;
-        }
+        flow.writePass(writable);
         long now = settings.clock().nanoTime();
         stalls.set(StallReason.CHANNEL_NOT_WRITABLE, !channel.isWritable() && flow.scheduledStreams() > 0, now);
         stalls.set(StallReason.NO_PEER_CREDIT, flow.isConnectionCreditStalled(), now);
