@@ -1,5 +1,6 @@
 package io.creditflow.broker;
 
+import io.creditflow.log.AppendRecord;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.server.Server;
@@ -157,7 +158,13 @@ public final class Broker implements AutoCloseable {
                         + config.maxTopics() + " topics");
             }
             if (action == AccessControl.Action.PRODUCE) {
-                return new ProducerLink(endpoint(topicName));
+                String producer = md.get(BrokerProtocol.PRODUCER);
+                String sequence = md.get(BrokerProtocol.SEQUENCE);
+                String acks = md.get(BrokerProtocol.ACKS);
+                return new ProducerLink(endpoint(topicName),
+                        producer == null ? AppendRecord.NO_PRODUCER : BrokerProtocol.producerId(producer),
+                        sequence == null ? 0 : BrokerProtocol.parseSequence(sequence),
+                        acks != null && BrokerProtocol.parseAcks(acks));
             }
             String subscription = BrokerProtocol.checkSubscription(md.get(BrokerProtocol.SUBSCRIPTION));
             String policyText = md.get(BrokerProtocol.POLICY);

@@ -72,7 +72,11 @@ final class LogTopic implements TopicEndpoint {
     private final Set<ProducerLink> readable = new LinkedHashSet<>();
     /** Messages taken from producer streams that could not be appended yet; null if none. */
     private List<AppendRecord> pending;
+    /** The producer of each pending record, and its sequence. */
+    private List<ProducerLink> pendingOwners;
+    private long[] pendingSequences;
     private long pendingBytes;
+    private long duplicatesDropped;
     private Hold held = Hold.NONE;
     private String holdReason = "";
     private long heldSinceNanos;
@@ -97,6 +101,9 @@ final class LogTopic implements TopicEndpoint {
         this.recovery = recovery;
         this.maxBatchBytes = Math.min(MAX_BATCH_BYTES, config.logSegmentBytes() / 2);
         this.largestRecordBytes = config.maxMessageBytes() + LogRecord.HEADER_BYTES;
+        // Called on the log's flusher thread, or inside an append: acknowledging takes the topic's lock, so it
+        // runs on the broker timer, never on the flusher (which must not wait for an event loop's append).
+        log.addDurabilityListener(offset -> broker.runLater(() -> acknowledge(offset)));
     }
 
     /** Opens (recovering) the log in {@code dir} and logs the recovery report. */
@@ -251,6 +258,8 @@ final class LogTopic implements TopicEndpoint {
         }
         while (!readable.isEmpty() && moved < MAX_MOVES_PER_PUMP) {
             List<AppendRecord> batch = new ArrayList<>();
+            List<ProducerLink> owners = new ArrayList<>();
+            long[] sequences = new long[16];
             long bytes = 0;
             long now = System.currentTimeMillis();
             boolean more = true;
@@ -277,7 +286,10 @@ final class LogTopic implements TopicEndpoint {
                         it.remove();
                         continue;
                     }
-                    batch.add(AppendRecord.of(payload, now));
+                    long sequence = p.takeSequence();
+                    batch.add(p.record(payload, sequence, now));
+                    owners.add(p);
+                    sequences = append(sequences, owners.size() - 1, sequence);
                     bytes += size + LogRecord.HEADER_BYTES;
                     p.published++;
                     more = true;
@@ -287,6 +299,8 @@ final class LogTopic implements TopicEndpoint {
                 break;
             }
             pending = batch;
+            pendingOwners = owners;
+            pendingSequences = sequences;
             pendingBytes = bytes;
             if (!appendPending()) {
                 break;
@@ -294,6 +308,12 @@ final class LogTopic implements TopicEndpoint {
             moved += batch.size();
         }
         return moved;
+    }
+
+    private static long[] append(long[] array, int index, long value) {
+        long[] a = index < array.length ? array : java.util.Arrays.copyOf(array, array.length * 2);
+        a[index] = value;
+        return a;
     }
 
     /** Takes the next message from a producer stream (one copy), or null. */
@@ -318,11 +338,15 @@ final class LogTopic implements TopicEndpoint {
         AppendResult r = appendWithPolicy(pending);
         switch (r.status()) {
             case OK -> {
-                publishedMessages += pending.size();
+                markAppended(r);
+                duplicatesDropped += r.duplicateRecords();
+                publishedMessages += r.appendedRecords();
                 publishedBytes += pendingBytes - (long) pending.size() * LogRecord.HEADER_BYTES;
                 pending = null;
+                pendingOwners = null;
                 pendingBytes = 0;
                 hold(Hold.NONE, "");
+                acknowledge(log.durableOffset());
                 return true;
             }
             case TOO_LARGE -> {
@@ -331,6 +355,7 @@ final class LogTopic implements TopicEndpoint {
                 LOG.log(System.Logger.Level.ERROR, "topic '" + name + "': dropped a batch of " + pending.size()
                         + " messages the log refused as too large: " + r.reason());
                 pending = null;
+                pendingOwners = null;
                 pendingBytes = 0;
                 return true;
             }
@@ -342,6 +367,32 @@ final class LogTopic implements TopicEndpoint {
             case CLOSED -> hold(Hold.CLOSED, "log closed");
         }
         return false;
+    }
+
+    /** Each producer of the appended batch learns the sequence its records reached and when they are durable. */
+    private void markAppended(AppendResult r) {
+        ProducerLink last = null;
+        long lastSequence = -1;
+        for (int i = 0; i < pendingOwners.size(); i++) {
+            ProducerLink p = pendingOwners.get(i);
+            if (p != last && last != null) {
+                last.appended(lastSequence, r.endOffset());
+            }
+            last = p;
+            lastSequence = pendingSequences[i];
+        }
+        if (last != null) {
+            last.appended(lastSequence, r.endOffset());
+        }
+    }
+
+    /** The log is durable below {@code durableOffset}: producers waiting for it get their acknowledgements. */
+    private synchronized void acknowledge(long durableOffset) {
+        for (ProducerLink p : producers) {
+            if (p.awaitsDurability()) {
+                p.durable(durableOffset);
+            }
+        }
     }
 
     /** One append; on LOG_FULL the disk policy makes room and the append is tried once more. */
@@ -531,6 +582,6 @@ final class LogTopic implements TopicEndpoint {
         }
         return new LogTopicStats(name, ls.sizeBytes(), ls.maxBytes(), ls.startOffset(), ls.endOffset(),
                 ls.durableOffset(), this.held.name().toLowerCase(java.util.Locale.ROOT), holdReason, held, events,
-                unreadRecordsDropped, tooLargeDropped, recovery == null ? 0 : recovery.truncatedBytes(), cursors);
+                unreadRecordsDropped, tooLargeDropped, duplicatesDropped, recovery == null ? 0 : recovery.truncatedBytes(), cursors);
     }
 }

@@ -19,13 +19,14 @@ import java.util.Map;
  * @param holdEvents times producers became held, by reason
  * @param unreadRecordsDropped records the drop-oldest disk policy deleted before every cursor had read them
  * @param tooLargeDropped messages dropped because the log refused their batch as too large (should stay 0)
+ * @param duplicatesDropped retried messages of idempotent producers the log dropped as duplicates
  * @param recoveryTruncatedBytes bytes recovery cut off a torn or corrupt tail when the log was opened
  * @param cursors the durable subscriptions, from the cursor store
  */
 public record LogTopicStats(String name, long sizeBytes, long maxBytes, long startOffset, long endOffset,
                             long durableOffset, String held, String heldReason, Map<String, Long> heldNanos,
                             Map<String, Long> holdEvents, long unreadRecordsDropped, long tooLargeDropped,
-                            long recoveryTruncatedBytes, List<CursorStats> cursors) {
+                            long duplicatesDropped, long recoveryTruncatedBytes, List<CursorStats> cursors) {
 
     /**
      * One durable subscription.

@@ -106,6 +106,8 @@ final class Metrics {
                 "gauge", LogTopicStats::durableOffset);
         logFamily(w, logs, "creditflow_log_unread_records_dropped_total", "Records the drop-oldest disk policy "
                 + "deleted before every cursor had read them", "counter", LogTopicStats::unreadRecordsDropped);
+        logFamily(w, logs, "creditflow_log_duplicates_dropped_total", "Retried messages of idempotent producers the "
+                + "log dropped as duplicates", "counter", LogTopicStats::duplicatesDropped);
         logFamily(w, logs, "creditflow_log_recovery_truncated_bytes", "Bytes recovery cut off a torn or corrupt tail "
                 + "when the log was opened", "gauge", LogTopicStats::recoveryTruncatedBytes);
         w.header("creditflow_log_appends_held", "1 while the topic's producers are held, by reason", "gauge");

@@ -48,6 +48,8 @@ final class Topic implements TopicEndpoint {
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     private final Set<ProducerLink> producers = new LinkedHashSet<>();
     private final Set<ProducerLink> readable = new LinkedHashSet<>();
+    /** Producers that asked for acknowledgements and had messages taken in this admit round. */
+    private final Set<ProducerLink> acknowledged = new LinkedHashSet<>();
     private final List<Subscription> toEvict = new ArrayList<>();
     private final ArrayDeque<Runnable> roomWaiters = new ArrayDeque<>();
     final Stalls stalls = new Stalls();
@@ -243,9 +245,19 @@ final class Topic implements TopicEndpoint {
                 }
                 append(m);
                 p.published++;
+                if (p.acks) {
+                    p.appended(p.takeSequence(), 0);
+                    acknowledged.add(p);
+                } else {
+                    p.takeSequence();
+                }
                 moved++;
             }
         }
+        for (ProducerLink p : acknowledged) {
+            p.durable(Long.MAX_VALUE); // in memory, taken into the topic is as durable as it gets
+        }
+        acknowledged.clear();
         stalls.set(Stalls.Reason.TOPIC_FULL, full, now);
         stalls.set(Stalls.Reason.BUDGET_EXHAUSTED, budgetShort, now);
         return moved;

@@ -53,6 +53,8 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     final AtomicBoolean writeRequested = new AtomicBoolean();
 
     ReceiveStream receive;
+    /** Event loop: demand requested before {@link #receive} existed (from a local stream's onOpen). */
+    long earlyDemand;
     volatile StreamState state = StreamState.OPEN;
     /** True once the stream is known to the peer (Open written or received): data may be written. */
     boolean registered;
@@ -246,7 +248,13 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         // Before the stream handler has returned its listener the mode is not known yet: the task runs
         // after it is bound, and counts only for a push-mode stream.
         connection.execute(() -> {
-            if (pushMode && receive != null && !receive.isClosed()) {
+            if (!pushMode) {
+                return;
+            }
+            if (receive == null) {
+                // A local stream's onOpen runs before its Open is written: the demand waits for register().
+                earlyDemand = Math.min(Long.MAX_VALUE - n, earlyDemand) + n;
+            } else if (!receive.isClosed()) {
                 connection.inbound().onDemand(receive, n);
                 connection.flushIfNeeded();
             }

@@ -185,6 +185,10 @@ final class StreamRegistry {
         timers.onStreamOpened();
         stream.receive = flow.openStream(stream.id, stream.pushMode, stream.stalls);
         stream.registered = true;
+        if (stream.earlyDemand > 0) {
+            flow.onDemand(stream.receive, stream.earlyDemand);
+            stream.earlyDemand = 0;
+        }
         if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
             writes.requestWrite(stream);
         }
