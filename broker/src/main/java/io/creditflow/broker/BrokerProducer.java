@@ -34,8 +34,6 @@ import java.util.concurrent.TimeoutException;
  * connection's event loop.
  */
 public final class BrokerProducer implements AutoCloseable {
-    /** Acknowledgements the producer lets the broker send ahead (8 bytes each). */
-    private static final int ACK_CREDIT = 64;
 
     private final Stream stream;
     private final long firstSequence;
@@ -160,7 +158,10 @@ public final class BrokerProducer implements AutoCloseable {
     private final class Acknowledgements implements StreamListener {
         @Override
         public void onOpen(Stream s) {
-            s.request(ACK_CREDIT);
+            // Unlimited demand: acknowledgements are 8 bytes, the broker coalesces them, the stream's byte window
+            // bounds them, and each is consumed at once. Demand in small steps would let the receiver's credit
+            // batching hold them back (its grant threshold is a fraction of the stream window).
+            s.request(Long.MAX_VALUE);
         }
 
         @Override
@@ -179,7 +180,6 @@ public final class BrokerProducer implements AutoCloseable {
                     ackLock.notifyAll();
                 }
             }
-            s.request(1);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.creditflow.cli;
 
+import io.creditflow.bench.harness.Json;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.broker.SubscriptionPolicy;
 import io.creditflow.client.Client;
@@ -11,7 +12,9 @@ import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,6 +88,12 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
                     + "--count was not reached (default: never).")
     Duration idleExit;
 
+    @Option(names = "--json", description = "At exit, print one JSON line: received, gaps, duplicates, out_of_order, "
+            + "first_sequence, last_sequence (of the producer sequences in the payloads' first 8 bytes, as "
+            + "./creditflow produce writes them), skipped_by_policy, stop, first_message_ms (from connecting) "
+            + "(progress goes to stderr).")
+    boolean json;
+
     /** Why the receive loop ended. */
     private enum Stop {
         END_OF_STREAM, COUNT, IDLE, INTERRUPTED
@@ -96,9 +105,23 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
         final AtomicLong gaps = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         volatile long lastSequence = -1;
+        final SequenceCheck producerSequences = new SequenceCheck();
+        long unsequenced;
+
+        /** When the first message arrived ({@link System#nanoTime()}), or -1. */
+        long firstMessageNanos = -1;
 
         void add(Message m) {
+            if (firstMessageNanos < 0) {
+                firstMessageNanos = System.nanoTime();
+            }
             long seq = BrokerProtocol.sequence(m.payload());
+            ByteBuffer payload = BrokerProtocol.payload(m.payload());
+            if (payload.remaining() >= Long.BYTES) {
+                producerSequences.add(payload.getLong(payload.position()));
+            } else {
+                unsequenced++;
+            }
             long prev = lastSequence;
             lastSequence = seq;
             if (prev >= 0 && seq != prev + 1) {
@@ -130,6 +153,7 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         CtrlC running = new CtrlC();
         try (running; Client client = builder.build()) {
+            long connectNanos = System.nanoTime();
             Connection connection = target.connect(client, "consume");
             if (connection == null) {
                 return 1;
@@ -163,22 +187,34 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
                 err.println("consume: stream closed: " + stream.closeFuture().toCompletableFuture().join());
                 return 1;
             }
-            out.printf("subscribed to topic '%s' as subscription '%s' (policy %s)%s%n", target.topic, subscription,
+            PrintWriter info = json ? err : out;
+            info.printf("subscribed to topic '%s' as subscription '%s' (policy %s)%s%n", target.topic, subscription,
                     policy == null ? "of the subscription" : policy.label(),
                     confirmed ? "" : ", not confirmed by the broker within "
                             + DurationConverter.format(CONFIRM_TIMEOUT));
-            out.flush();
+            info.flush();
             Tally tally = new Tally();
-            Progress progress = new Progress(out, () -> String.format("received %,d, gaps %,d (messages skipped "
+            Progress progress = new Progress(info, () -> String.format("received %,d, gaps %,d (messages skipped "
                             + "by the policy), last sequence %d, buffered here %s", tally.received.get(),
                     tally.gaps.get(), tally.lastSequence, Fmt.bytes(stream.stats().receiveBufferedBytes())),
                     tally.received);
             progress.start();
             Stop stop = receive(stream, tally, running);
             progress.stop();
-            out.printf("done: %,d messages received, %,d skipped by the policy%s%n", tally.received.get(),
-                    tally.gaps.get(), stop != Stop.IDLE ? "" : "; nothing for " + DurationConverter.format(idleExit)
-                            + (count == null ? "" : ", before --count " + count));
+            if (json) {
+                Map<String, Object> m = tally.producerSequences.fields();
+                m.put("skipped_by_policy", tally.gaps.get());
+                m.put("unsequenced", tally.unsequenced);
+                m.put("stop", stop.name().toLowerCase(java.util.Locale.ROOT));
+                m.put("first_message_ms", tally.firstMessageNanos < 0 ? -1
+                        : TimeUnit.NANOSECONDS.toMillis(tally.firstMessageNanos - connectNanos));
+                out.println(Json.write(m));
+            } else {
+                out.printf("done: %,d messages received, %,d skipped by the policy%s%n", tally.received.get(),
+                        tally.gaps.get(), stop != Stop.IDLE ? "" : "; nothing for " + DurationConverter.format(idleExit)
+                                + (count == null ? "" : ", before --count " + count));
+            }
+            out.flush();
             return stop == Stop.IDLE && count != null ? 1 : 0;
         } catch (StreamClosedException e) {
             err.println("consume: stream closed: " + e.status());

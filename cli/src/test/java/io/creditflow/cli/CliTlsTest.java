@@ -3,18 +3,13 @@ package io.creditflow.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.testing.TestPki;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -35,14 +30,12 @@ class CliTlsTest {
     private static final Duration START = Duration.ofSeconds(30);
     private static final Duration RUN = Duration.ofSeconds(30);
     private static final int MESSAGES = 200;
-    /** Lines of a child's output looked at while waiting for one. */
-    private static final int MAX_LINES = 10_000;
 
     @TempDir
     static Path dir;
     static TestPki pki;
 
-    private final List<Child> children = new ArrayList<>();
+    private final List<CliChild> children = new ArrayList<>();
 
     @BeforeAll
     static void certificates() throws IOException, InterruptedException {
@@ -51,24 +44,24 @@ class CliTlsTest {
 
     @AfterEach
     void stopChildren() throws InterruptedException {
-        for (Child c : children) {
+        for (CliChild c : children) {
             c.process.destroyForcibly();
         }
-        for (Child c : children) {
+        for (CliChild c : children) {
             c.process.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
     @Test
     void tlsBrokerDeliversToATlsConsumerAndRefusesAPlainClient() throws Exception {
-        Child broker = start("broker", "--host", "127.0.0.1", "--port", "0", "--http-port", "-1",
+        CliChild broker = start("broker", "--host", "127.0.0.1", "--port", "0", "--http-port", "-1",
                 "--tls-cert", pki.server().chainPem().toString(), "--tls-key", pki.server().keyPem().toString());
         Matcher listening = broker.awaitLine(l -> LISTENING.matcher(l).find(), START, LISTENING);
         assertThat(listening.group(2)).isEqualTo("tls on");
         String port = listening.group(1);
         String ca = pki.ca().chainPem().toString();
 
-        Child consumer = start("consume", "--port", port, "--topic", "tls-demo", "--subscription", "s",
+        CliChild consumer = start("consume", "--port", port, "--topic", "tls-demo", "--subscription", "s",
                 "--count", String.valueOf(MESSAGES), "--idle-exit", "20s", "--tls-trust", ca);
         consumer.awaitLine(l -> l.startsWith("subscribed to topic 'tls-demo'"), START, null);
 
@@ -100,7 +93,7 @@ class CliTlsTest {
     @Test
     void mutualTlsBrokerWantsAClientCertificate() throws Exception {
         String ca = pki.ca().chainPem().toString();
-        Child broker = start("broker", "--port", "0", "--http-port", "-1",
+        CliChild broker = start("broker", "--port", "0", "--http-port", "-1",
                 "--tls-cert", pki.server().chainPem().toString(), "--tls-key", pki.server().keyPem().toString(),
                 "--tls-trust", ca, "--tls-client-auth");
         Matcher listening = broker.awaitLine(l -> LISTENING.matcher(l).find(), START, LISTENING);
@@ -116,7 +109,7 @@ class CliTlsTest {
 
         String[] identity = {"--tls-trust", ca, "--tls-cert", pki.client().chainPem().toString(),
             "--tls-key", pki.client().keyPem().toString()};
-        Child consumer = start(concat(new String[] {"consume", "--port", port, "--topic", "mtls", "--count",
+        CliChild consumer = start(concat(new String[] {"consume", "--port", port, "--topic", "mtls", "--count",
             String.valueOf(MESSAGES), "--idle-exit", "20s"}, identity));
         consumer.awaitLine(l -> l.startsWith("subscribed to topic 'mtls'"), START, null);
 
@@ -136,73 +129,9 @@ class CliTlsTest {
     }
 
     /** {@code ./creditflow args...} in a child JVM on this test's class path, stdout and stderr merged. */
-    private Child start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args));
-        Child c = new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start(), args[0]);
+    private CliChild start(String... args) throws IOException {
+        CliChild c = CliChild.start(args);
         children.add(c);
         return c;
-    }
-
-    /** A child process whose output lines a reader thread hands over through a queue. */
-    private static final class Child {
-        final Process process;
-        final String name;
-        /** Every line so far, for assertions and failure messages. */
-        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
-
-        Child(Process process, String name) {
-            this.process = process;
-            this.name = name;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                        unread.add(line);
-                    }
-                } catch (IOException e) {
-                    // the process was destroyed: its output ends here
-                }
-            }, "child-output-" + name);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /**
-         * Waits for a line matching {@code wanted}, at most {@code timeout}; returns the pattern's matcher
-         * on it (with {@code pattern}) or null.
-         */
-        Matcher awaitLine(Predicate<String> wanted, Duration timeout, Pattern pattern) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            for (int i = 0; i < MAX_LINES; i++) {
-                long left = deadline - System.nanoTime();
-                String line = left <= 0 ? null : unread.poll(left, TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    throw new AssertionError(name + ": no expected line within " + timeout + " (alive: "
-                            + process.isAlive() + "); output: " + lines);
-                }
-                if (wanted.test(line)) {
-                    if (pattern == null) {
-                        return null;
-                    }
-                    Matcher m = pattern.matcher(line);
-                    assertThat(m.find()).isTrue();
-                    return m;
-                }
-            }
-            throw new AssertionError(name + ": no expected line among the first " + MAX_LINES + "; output: " + lines);
-        }
-
-        /** The exit code, waiting at most {@code timeout}. */
-        int awaitExit(Duration timeout) throws InterruptedException {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(name + ": still running after " + timeout + "; output: " + lines);
-            }
-            return process.exitValue();
-        }
     }
 }
