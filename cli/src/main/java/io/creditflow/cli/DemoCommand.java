@@ -2,6 +2,8 @@ package io.creditflow.cli;
 
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
+import io.creditflow.broker.BrokerProducer;
+import io.creditflow.broker.LogTopicStats;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.broker.SubscriptionPolicy;
 import io.creditflow.broker.TopicStats;
@@ -35,14 +37,27 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Runnable {
     /** The embedded broker's largest message: BrokerConfig's default (a test checks they agree). */
     static final int MAX_SIZE = 256 * 1024;
+    /** The producer's default rate with {@code --policy log}. */
+    static final int LOG_DEFAULT_RATE = 20_000;
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--policy", defaultValue = "block", converter = PolicyConverter.class,
+    @Option(names = "--policy", defaultValue = "log", converter = PolicyConverter.class,
             completionCandidates = PolicyConverter.class,
-            description = "The slow subscription's policy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "The slow subscription's policy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the "
+                    + "topic is a log on disk, in a new temporary folder deleted at exit; every subscription is a "
+                    + "cursor).")
     SubscriptionPolicy policy;
+
+    @Option(names = "--rate", paramLabel = "MSGS_PER_S", description = "The producer's messages per second "
+            + "(default: full speed; with --policy log " + LOG_DEFAULT_RATE + ", so that 30 s stay well under "
+            + "--log-max-mib: at full speed the log would fill it within seconds and then hold the producer).")
+    Double rate;
+
+    @Option(names = "--log-max-mib", description = "With --policy log: the topic log's bound on disk, MiB; when full "
+            + "the producer is held (disk policy block) (default: ${DEFAULT-VALUE}).")
+    long logMaxMib = 1024;
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long to run before the summary (15, 15s, 1.5s, 2m, ...; default: ${DEFAULT-VALUE}).")
@@ -76,6 +91,8 @@ final class DemoCommand implements Runnable {
         volatile boolean evicted;
         volatile String closeReason = "";
         volatile boolean fullSpeed;
+        /** When it had every message produced, after the producer stopped; 0 before. */
+        volatile long caughtUpNanos;
         volatile Stream stream;
     }
 
@@ -86,6 +103,10 @@ final class DemoCommand implements Runnable {
         Usage.range(spec, "--size", size, 8, MAX_SIZE, "8 to " + MAX_SIZE + " bytes: the first 8 carry a "
                 + "sequence number; the demo broker takes at most " + MAX_SIZE);
         Usage.range(spec, "--budget-mib", budgetMib, 1, Long.MAX_VALUE >> 20, "1 to " + (Long.MAX_VALUE >> 20));
+        Usage.range(spec, "--log-max-mib", logMaxMib, 1, Long.MAX_VALUE >> 20, "1 to " + (Long.MAX_VALUE >> 20));
+        if (rate != null) {
+            Usage.rate(spec, "--rate", rate);
+        }
     }
 
     @Override
@@ -93,7 +114,19 @@ final class DemoCommand implements Runnable {
         validate();
         SubscriptionPolicy slowPolicy = policy;
         PrintStream table = json ? System.err : System.out;
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).budgetBytes(budgetMib << 20).build();
+        boolean durable = slowPolicy == SubscriptionPolicy.LOG;
+        double producerRate = rate != null ? rate : durable ? LOG_DEFAULT_RATE : 0;
+        java.nio.file.Path dataDir = null;
+        BrokerConfig.Builder cb = BrokerConfig.builder().port(0).httpPort(-1).budgetBytes(budgetMib << 20);
+        if (durable) {
+            try {
+                dataDir = java.nio.file.Files.createTempDirectory("creditflow-demo-");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("demo: cannot create a temporary data folder: " + e, e);
+            }
+            cb.dataDir(dataDir).logMaxBytes(logMaxMib << 20);
+        }
+        BrokerConfig config = cb.build();
         Thread mainThread = Thread.currentThread();
         Thread hook = new Thread(() -> {
             stop.set(true);
@@ -108,20 +141,23 @@ final class DemoCommand implements Runnable {
              Client producerClient = Client.builder().ioThreads(1).build();
              Client fastClient = Client.builder().ioThreads(1).build();
              Client slowClient = Client.builder().ioThreads(1).build()) {
-            Stream producer = producerClient.connect("127.0.0.1", broker.port()).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, "demo").build());
-            fast.stream = subscribe(fastClient, broker, "fast", SubscriptionPolicy.BLOCK);
+            BrokerProducer producer = BrokerProducer.open(producerClient.connect("127.0.0.1", broker.port()), "demo",
+                    "demo-producer", 0);
+            fast.stream = subscribe(fastClient, broker, "fast", durable ? SubscriptionPolicy.LOG
+                    : SubscriptionPolicy.BLOCK);
             slow.stream = subscribe(slowClient, broker, "slow", slowPolicy);
-            Thread p = daemon("producer", () -> produce(producer));
+            Thread p = daemon("producer", () -> produce(producer, producerRate));
             Thread f = daemon("fast-consumer", () -> consume(fast, 0));
             Thread s = daemon("slow-consumer", () -> consume(slow, slowRate));
             f.start();
             s.start();
             p.start();
 
-            table.printf("creditflow demo: 1 producer (full speed), fast consumer, slow consumer at %.0f msg/s with "
-                    + "policy %s; %d-byte messages; broker budget %s%n", slowRate, slowPolicy.label(), size,
-                    Fmt.bytes(config.budgetBytes()));
+            table.printf("creditflow demo: 1 producer (%s), fast consumer, slow consumer at %.0f msg/s with "
+                    + "policy %s; %d-byte messages; broker budget %s%s%n",
+                    producerRate > 0 ? String.format("%,.0f msg/s", producerRate) : "full speed", slowRate,
+                    slowPolicy.label(), size, Fmt.bytes(config.budgetBytes()), durable ? "; topic log in " + dataDir
+                            + ", at most " + Fmt.bytes(config.logMaxBytes()) + " (deleted at exit)" : "");
             table.printf("%4s | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6s %6s%n", "t",
                     "produce/s", "stalled", "topic q", "topic stalled", "fast/s", "fast q", "slow/s", "slow q",
                     "slow cred", "dropped", "slow stalled", "buffered", "heapM", "dirM");
@@ -140,11 +176,14 @@ final class DemoCommand implements Runnable {
                 TopicStats ts = topic(broker);
                 TopicStats.SubscriptionStats fs = sub(ts, "fast");
                 TopicStats.SubscriptionStats ss = sub(ts, "slow");
-                long producerStall = producer.stats().stalledNanos(StallReason.NO_PEER_CREDIT);
+                long producerStall = producer.stream().stats().stalledNanos(StallReason.NO_PEER_CREDIT);
                 long topicStall = ts == null ? 0 : ts.subscriptionFullNanos() + ts.topicFullNanos();
                 long slowStall = ss == null ? 0 : ss.noConsumerCreditNanos();
                 double heap = Fmt.heapMib();
                 double direct = Fmt.directMib();
+                if (durable) {
+                    sampleLog(broker, ss);
+                }
                 heapPeak = Math.max(heapPeak, heap);
                 directPeak = Math.max(directPeak, direct);
                 table.printf("%3ds | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6.0f %6.1f%n", t,
@@ -178,9 +217,11 @@ final class DemoCommand implements Runnable {
 
             // Drain: stop producing, let both consumers read at full speed until every message is accounted for.
             producing.set(false);
-            p.join(5000);
-            producer.halfClose();
             slow.fullSpeed = true;
+            long speedUpNanos = System.nanoTime();
+            p.join(5000);
+            producer.close();
+            producer.awaitAcknowledged(producer.nextSequence() - 1, 10, TimeUnit.SECONDS);
             long drainStart = System.nanoTime();
             long dropped = droppedBeforeDrain;
             while (System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(30)) {
@@ -190,31 +231,44 @@ final class DemoCommand implements Runnable {
                 }
                 boolean fastDone = fast.delivered.get() >= produced.get();
                 boolean slowDone = slow.evicted || slow.delivered.get() + dropped >= produced.get();
+                if (durable) {
+                    sampleLog(broker, ss);
+                }
                 if (fastDone && slowDone) {
                     break;
                 }
                 Thread.sleep(20);
             }
             double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+            if (durable) {
+                sampleLog(broker, sub(topic(broker), "slow"));
+            }
             stop.set(true);
             long total = produced.get();
             if (slow.evicted) {
                 dropped = total - slow.delivered.get(); // everything after the eviction
             }
-            long lost = (total - fast.delivered.get()) + fast.gaps.get()
-                    + (slow.evicted ? slow.gaps.get() : total - slow.delivered.get() - dropped);
+            long acknowledged = producer.acknowledgedSequence() + 1;
+            // Lost: acknowledged (on a log) or sent (in memory) messages that neither consumer got nor a policy
+            // dropped and counted.
+            long base = durable ? acknowledged : total;
+            long lost = Math.max(0, base - fast.delivered.get()) + fast.gaps.get()
+                    + (slow.evicted ? slow.gaps.get() : Math.max(0, base - slow.delivered.get() - dropped));
             String summary = String.format(Locale.ROOT, "{\"policy\":\"%s\",\"duration_s\":%.1f,\"produced\":%d,"
                             + "\"delivered_fast\":%d,\"delivered_slow\":%d,\"dropped\":%d,\"lost\":%d,"
                             + "\"producer_msgs_per_s\":%.1f,\"fast_msgs_per_s\":%.1f,\"slow_msgs_per_s\":%.1f,"
                             + "\"broker_buffered_peak_bytes\":%d,\"broker_budget_bytes\":%d,\"heap_peak_mib\":%.1f,"
                             + "\"heap_live_mib\":%.1f,"
                             + "\"direct_peak_mib\":%.1f,\"slow_evicted\":%s,\"slow_gaps_seen\":%d,"
-                            + "\"out_of_order\":%d,\"drain_s\":%.2f,\"message_bytes\":%d,\"slow_rate_target\":%.0f}",
+                            + "\"out_of_order\":%d,\"drain_s\":%.2f,\"message_bytes\":%d,\"slow_rate_target\":%.0f,"
+                            + "\"acknowledged\":%d,\"disk_peak_bytes\":%d,\"slow_lag_peak_messages\":%d,"
+                            + "\"catch_up_s\":%.2f}",
                     slowPolicy.label(), runSeconds, total, fast.delivered.get(), slow.delivered.get(), dropped, lost,
                     producedInRun / runSeconds, fastInRun / runSeconds, slowInRun / runSeconds,
                     broker.budget().peakReservedBytes(), broker.budget().limitBytes(), heapPeak, liveHeap, directPeak,
                     slow.evicted, slow.gaps.get(), fast.outOfOrder.get() + slow.outOfOrder.get(), drainSeconds, size,
-                    slowRate);
+                    slowRate, acknowledged, diskPeakBytes, slowLagPeak,
+                    slow.caughtUpNanos > 0 ? Math.max(0, slow.caughtUpNanos - speedUpNanos) / 1e9 : -1.0);
             if (json) {
                 System.out.println(summary);
             } else {
@@ -233,6 +287,9 @@ final class DemoCommand implements Runnable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("demo failed: " + e, e);
         } finally {
+            if (dataDir != null) {
+                deleteTree(dataDir);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -248,13 +305,15 @@ final class DemoCommand implements Runnable {
                 .metadata(BrokerProtocol.SUBSCRIPTION, name).metadata(BrokerProtocol.POLICY, p.label()).build());
     }
 
-    private void produce(Stream producer) {
+    private void produce(BrokerProducer producer, double perSecond) {
+        Pacer pacer = new Pacer(perSecond);
         long n = 0;
         while (producing.get()) {
             byte[] payload = new byte[Math.max(size, 8)];
             ByteBuffer.wrap(payload).putLong(n);
             try {
-                producer.send(payload, 100, TimeUnit.MILLISECONDS);
+                pacer.await();
+                producer.send(ByteBuffer.wrap(payload), 100, TimeUnit.MILLISECONDS);
                 n++;
                 produced.incrementAndGet();
             } catch (TimeoutException e) {
@@ -292,7 +351,10 @@ final class DemoCommand implements Runnable {
                         party.outOfOrder.incrementAndGet(); // one producer: topic and producer order must agree
                     }
                     party.lastSequence = seq;
-                    party.delivered.incrementAndGet();
+                    if (party.delivered.incrementAndGet() >= produced.get() && !producing.get()
+                            && party.caughtUpNanos == 0) {
+                        party.caughtUpNanos = System.nanoTime();
+                    }
                 }
             } catch (StreamClosedException e) {
                 party.evicted = e.status().code() == ErrorCode.SLOW_CONSUMER;
@@ -301,6 +363,29 @@ final class DemoCommand implements Runnable {
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** The peaks of the topic log's size on disk and of the slow subscription's lag, sampled. */
+    private long diskPeakBytes;
+    private long slowLagPeak;
+
+    private void sampleLog(Broker broker, TopicStats.SubscriptionStats slowStats) {
+        for (LogTopicStats t : broker.logStats()) {
+            if (t.name().equals("demo")) {
+                diskPeakBytes = Math.max(diskPeakBytes, t.sizeBytes());
+            }
+        }
+        if (slowStats != null) {
+            slowLagPeak = Math.max(slowLagPeak, slowStats.depthMessages());
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("demo: could not delete " + dir + ": " + e);
         }
     }
 
