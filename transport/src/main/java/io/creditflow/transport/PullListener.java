@@ -13,7 +13,8 @@ public interface PullListener extends StreamListener {
     /**
      * The receive queue went from empty to non-empty (edge-triggered: drain it with {@code poll(0, ...)}
      * until it returns null; if you stop early, call again when you are ready, nothing more will
-     * announce the messages already waiting).
+     * announce the messages already waiting). Called once per read batch, when the connection has
+     * processed every frame the batch brought, so one drain takes them all.
      */
     default void onReadable(Stream stream) {
     }

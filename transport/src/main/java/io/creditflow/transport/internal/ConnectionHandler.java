@@ -195,6 +195,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        host.notifyReadable();
         if (!host.lifecycle.isClosed()) {
             if (host.lifecycle.acceptsInput()) {
                 host.flow.onReadComplete(); // one connection Credit for the data this batch discarded

@@ -53,6 +53,8 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     final AtomicBoolean writeRequested = new AtomicBoolean();
 
     ReceiveStream receive;
+    /** Event loop: queued for {@link #notifyReadable} at the end of the read batch. */
+    boolean readablePending;
     /** Event loop: demand requested before {@link #receive} existed (from a local stream's onOpen). */
     long earlyDemand;
     volatile StreamState state = StreamState.OPEN;
@@ -427,12 +429,24 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             } finally {
                 m.close();
             }
-        } else if (pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes))) {
-            try {
-                ((PullListener) listener).onReadable(this);
-            } catch (RuntimeException e) {
-                connection.onListenerFailure(this, "onReadable", e);
-            }
+        } else if (pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes)) && !readablePending) {
+            // Announced once the read batch is done, not per frame: the application then takes every message
+            // the batch brought in one go (a broker appends them as one batch, one fsync).
+            readablePending = true;
+            connection.readableAfterBatch(this);
+        }
+    }
+
+    /** Event loop, at the end of a read batch: tells a pull listener that its queue became non-empty. */
+    void notifyReadable() {
+        readablePending = false;
+        if (isClosed()) {
+            return;
+        }
+        try {
+            ((PullListener) listener).onReadable(this);
+        } catch (RuntimeException e) {
+            connection.onListenerFailure(this, "onReadable", e);
         }
     }
 

@@ -26,6 +26,8 @@ final class StreamHost {
     final ReadPressure pressure;
     final StreamRegistry registry;
     private final DefaultConnection connection;
+    /** Pull-mode streams whose queue became non-empty in this read batch: at most one entry per stream. */
+    private final java.util.ArrayDeque<DefaultStream> readable = new java.util.ArrayDeque<>();
 
     StreamHost(EndpointSettings settings, DefaultConnection connection, EventLoop loop, InboundFlowController flow,
                OutboundFrames out, StreamWrites writes, ReadPressure pressure, StreamRegistry registry) {
@@ -122,5 +124,19 @@ final class StreamHost {
     /** Event loop: a listener callback of {@code s} threw. */
     void onListenerFailure(DefaultStream s, String callback, RuntimeException e) {
         registry.onListenerFailure(s, callback, e);
+    }
+
+    /** Event loop: {@code s}'s pull listener hears {@code onReadable} when the read batch completes. */
+    void readableAfterBatch(DefaultStream s) {
+        assert inEventLoop();
+        readable.add(s);
+    }
+
+    /** Event loop, at the end of a read batch: the deferred {@code onReadable} calls, in arrival order. */
+    void notifyReadable() {
+        DefaultStream s;
+        while ((s = readable.poll()) != null) {
+            s.notifyReadable();
+        }
     }
 }

@@ -165,6 +165,39 @@ class ConnectionHandlerTest {
     }
 
     @Test
+    void aPullListenerHearsOnReadableOncePerReadBatchWithEveryFrameOfItQueued() {
+        List<Integer> queuedAtCallback = new ArrayList<>();
+        peer = new EmbeddedPeer(new TestEndpoint().clock(clock).streamHandler(s -> new io.creditflow.transport
+                .PullListener() {
+            @Override
+            public void onReadable(Stream stream) {
+                int n = 0;
+                while (true) {
+                    try (Message m = stream.poll(0, TimeUnit.SECONDS)) {
+                        if (m == null) {
+                            break;
+                        }
+                        n++;
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                queuedAtCallback.add(n);
+            }
+        }).build(), false);
+        EmbeddedPeer p = peer;
+        p.handshake();
+        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
+        byte[] one = {1};
+        // Three data frames in one read: one announcement, after all three are queued.
+        p.sendRaw(io.netty.buffer.Unpooled.wrappedBuffer(Frames.data(1, one), Frames.data(1, one),
+                Frames.data(1, one)));
+        assertThat(queuedAtCallback).containsExactly(3);
+        p.sendRaw(Frames.data(1, one));
+        assertThat(queuedAtCallback).as("the next batch is announced again").containsExactly(3, 1);
+    }
+
+    @Test
     void answersRevokeWithWhatItHadNotUsed() {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();
