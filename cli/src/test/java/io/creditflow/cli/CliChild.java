@@ -91,6 +91,16 @@ final class CliChild {
         return process.exitValue();
     }
 
+    /** Cleanup: kills every child and waits (up to 10 s each) until it is gone. */
+    static void destroyAll(List<CliChild> children) throws InterruptedException {
+        for (CliChild c : children) {
+            c.process.destroyForcibly();
+        }
+        for (CliChild c : children) {
+            c.process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** SIGKILL: the process gets no chance to flush or say goodbye. Waits until it is gone. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.testing.TestPki;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -44,12 +42,7 @@ class CliTlsTest {
 
     @AfterEach
     void stopChildren() throws InterruptedException {
-        for (CliChild c : children) {
-            c.process.destroyForcibly();
-        }
-        for (CliChild c : children) {
-            c.process.waitFor(10, TimeUnit.SECONDS);
-        }
+        CliChild.destroyAll(children);
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -43,12 +42,7 @@ class CrashDurabilityTest {
 
     @AfterEach
     void stopChildren() throws InterruptedException {
-        for (CliChild c : children) {
-            c.process.destroyForcibly();
-        }
-        for (CliChild c : children) {
-            c.process.waitFor(10, TimeUnit.SECONDS);
-        }
+        CliChild.destroyAll(children);
     }
 
     private CliChild start(String... args) throws IOException {

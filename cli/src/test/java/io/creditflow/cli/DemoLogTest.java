@@ -18,8 +18,7 @@ class DemoLogTest {
     @AfterEach
     void stop() throws InterruptedException {
         if (demo != null) {
-            demo.process.destroyForcibly();
-            demo.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            CliChild.destroyAll(java.util.List.of(demo));
         }
     }
 
