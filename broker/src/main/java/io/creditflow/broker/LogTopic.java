@@ -53,6 +53,8 @@ final class LogTopic implements TopicEndpoint {
     /** Bytes of records appended at most per batch (one larger message still goes alone). */
     static final int MAX_BATCH_BYTES = 256 * 1024;
     private static final int MAX_MOVES_PER_PUMP = 4096;
+    /** Retry-After while the disk is full or failing: no drain rate predicts when it recovers. */
+    private static final int DISK_RETRY_SECONDS = 5;
     private static final long FLUSH_CURSORS_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final System.Logger LOG = System.getLogger(LogTopic.class.getName());
@@ -90,6 +92,10 @@ final class LogTopic implements TopicEndpoint {
     private long httpRejects;
     private long lastFlushNanos = System.nanoTime();
     private long lastRetentionNanos = System.nanoTime();
+    private long lastDrainNanos = System.nanoTime();
+    private long lastProtectedOffset = -1;
+    /** EWMA of the lowest cursor's progress, records per second. */
+    private double protectedRecordsPerSecond;
     private boolean draining;
     private boolean closed;
 
@@ -470,6 +476,7 @@ final class LogTopic implements TopicEndpoint {
         if (now - lastFlushNanos >= FLUSH_CURSORS_NANOS) {
             flushCursors();
         }
+        measureDrain(now);
         if (now - lastRetentionNanos >= RETENTION_NANOS) {
             lastRetentionNanos = now;
             try {
@@ -485,18 +492,61 @@ final class LogTopic implements TopicEndpoint {
     synchronized Topic.PublishOutcome tryPublish(byte[] payload) {
         if (draining || closed || pending != null) {
             httpRejects++;
-            return new Topic.PublishOutcome(false, -1, 1);
+            return new Topic.PublishOutcome(false, -1, retryAfterSeconds());
         }
         AppendResult r = appendWithPolicy(List.of(AppendRecord.of(ByteBuffer.wrap(payload),
                 System.currentTimeMillis())));
         if (!r.isOk()) {
             httpRejects++;
-            return new Topic.PublishOutcome(false, -1, 1);
+            boolean diskTrouble = r.status() == AppendResult.Status.DISK_FULL
+                    || r.status() == AppendResult.Status.IO_ERROR;
+            return new Topic.PublishOutcome(false, -1, diskTrouble ? DISK_RETRY_SECONDS : retryAfterSeconds());
         }
         publishedMessages++;
         publishedBytes += payload.length;
         pump();
         return new Topic.PublishOutcome(true, r.firstOffset(), 0);
+    }
+
+    /**
+     * Seconds an HTTP client should wait (1 to 60): while the log is full under {@code block}, the time the
+     * slowest subscription takes, at its measured rate, to read past one segment (what must be freed before
+     * anything fits); 60 if it reads nothing; 5 while the disk is full or failing (no rate predicts that); 1
+     * while shutting down.
+     */
+    private int retryAfterSeconds() {
+        if (draining || closed) {
+            return 1;
+        }
+        if (held == Hold.DISK_FULL || held == Hold.IO_ERROR) {
+            return DISK_RETRY_SECONDS;
+        }
+        double rate = protectedRecordsPerSecond * averageRecordBytes();
+        if (rate < 1) {
+            return 60;
+        }
+        return (int) Math.max(1, Math.min(60, Math.ceil(config.logSegmentBytes() / rate)));
+    }
+
+    private double averageRecordBytes() {
+        return publishedMessages == 0 ? LogRecord.HEADER_BYTES
+                : (double) publishedBytes / publishedMessages + LogRecord.HEADER_BYTES;
+    }
+
+    /** Broker timer: the rate at which the lowest cursor moves (what frees the log under {@code block}). */
+    private void measureDrain(long now) {
+        double seconds = (now - lastDrainNanos) / 1e9;
+        if (seconds < 0.5) {
+            return;
+        }
+        long p = Math.min(protectedOffset(), log.endOffset());
+        if (lastProtectedOffset >= 0) {
+            double rate = Math.max(0, p - lastProtectedOffset) / seconds;
+            protectedRecordsPerSecond = protectedRecordsPerSecond == 0 ? rate
+                    : 0.7 * protectedRecordsPerSecond + 0.3 * rate;
+        }
+        lastProtectedOffset = p;
+        lastDrainNanos = now;
     }
 
     /** Shutdown: cursors are flushed; consumers get a half-close once they have read to the end. */

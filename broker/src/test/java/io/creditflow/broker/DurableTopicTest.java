@@ -181,6 +181,48 @@ class DurableTopicTest {
     }
 
     @Test
+    void aFullLogAnswersHttpWith503AndARetryAfterFromTheSlowestCursorsRate() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        try (Broker broker = Broker.start(smallLog(DiskPolicy.BLOCK).httpPort(0).build());
+             Client consumers = TestClients.smallWindowClient()) {
+            Connection cc = consumers.connect("127.0.0.1", broker.port());
+            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
+                    consume("t", "slow", "earliest")), true, Duration.ZERO, Duration.ofSeconds(30))) {
+                slow.pause(true);
+                slow.start();
+                awaitMembers(broker, "t", "slow", 1);
+                java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/t");
+                java.net.http.HttpResponse<String> r = null;
+                for (int i = 0; i < 1000; i++) { // the log holds about 120 records: it fills well before
+                    r = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(TestClients.payload(i,
+                                    PAYLOAD))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 202) {
+                        break;
+                    }
+                }
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                // The subscription protecting the oldest data reads nothing: no rate, the longest wait.
+                assertThat(r.headers().firstValue("Retry-After")).hasValue("60");
+                long accepted = logStats(broker, "t").endOffset();
+                slow.pause(false);
+                Await.until("the slow consumer to read everything", WAIT, () -> slow.received.get() == accepted);
+                Await.until("room again: 202", WAIT, () -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(uri).POST(java.net.http.HttpRequest
+                                .BodyPublishers.ofByteArray(TestClients.payload(accepted, PAYLOAD))).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 202;
+                    } catch (java.io.IOException | InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                assertThat(logStats(broker, "t").unreadRecordsDropped()).isZero();
+            }
+        }
+    }
+
+    @Test
     void aFullLogUnderBlockHoldsTheProducersUntilTheSlowestCursorMoves() throws Exception {
         int n = 400;
         try (Broker broker = Broker.start(smallLog(DiskPolicy.BLOCK).build());
