@@ -40,6 +40,7 @@ public final class StreamSubscriber implements Flow.Subscriber<byte[]> {
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
+        java.util.Objects.requireNonNull(s, "subscription (rule 2.13)");
         if (subscription != null) {
             s.cancel();
             return;
@@ -51,6 +52,7 @@ public final class StreamSubscriber implements Flow.Subscriber<byte[]> {
 
     @Override
     public void onNext(byte[] item) {
+        java.util.Objects.requireNonNull(item, "item (rule 2.13)");
         stream.send(item).whenComplete((v, e) -> {
             if (e != null) {
                 if (!done) {
@@ -71,6 +73,7 @@ public final class StreamSubscriber implements Flow.Subscriber<byte[]> {
 
     @Override
     public void onError(Throwable t) {
+        java.util.Objects.requireNonNull(t, "error (rule 2.13)");
         done = true;
         stream.cancel("publisher failed: " + t);
     }
