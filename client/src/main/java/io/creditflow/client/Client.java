@@ -35,7 +35,7 @@ import javax.net.ssl.SSLHandshakeException;
  * <pre>{@code
  * try (Client client = Client.builder().build()) {
  *     Connection connection = client.connect("127.0.0.1", 7000);
- *     Stream stream = connection.openStream("orders");
+ *     Stream stream = connection.openStream(StreamOptions.builder().metadata("name", "orders").build());
  *     stream.send(bytes, 5, TimeUnit.SECONDS);   // waits while the server withholds credit
  *     stream.halfClose();
  * }

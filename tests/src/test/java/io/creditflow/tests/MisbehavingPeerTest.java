@@ -9,6 +9,7 @@ import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.server.Server;
 import io.creditflow.transport.Stream;
+import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamListener;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class MisbehavingPeerTest {
             }
             try (io.creditflow.client.Client good = io.creditflow.client.Client.builder()
                     .credential("token-alice".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
-                good.connect("127.0.0.1", server.port()).openStream("t").send(new byte[1], 5,
+                good.connect("127.0.0.1", server.port()).openStream(StreamOptions.defaults()).send(new byte[1], 5,
                         java.util.concurrent.TimeUnit.SECONDS);
                 Await.until("the stream to reach the server", java.time.Duration.ofSeconds(5), () -> seen.get() != null);
                 assertThat(seen.get()).isEqualTo("alice");

@@ -139,7 +139,7 @@ class TlsTest {
             try (Client withCert = Client.builder().tls(TlsOptions.builder().trustedCertificates(pki.ca().certificate())
                     .keyAndCertificateChain(pki.client().keyPem(), pki.client().chainPem()).build()).build()) {
                 Connection c = withCert.connect("127.0.0.1", server.port());
-                c.openStream("mtls").send("hello".getBytes(StandardCharsets.UTF_8), 5, TimeUnit.SECONDS);
+                c.openStream(StreamOptions.defaults()).send("hello".getBytes(StandardCharsets.UTF_8), 5, TimeUnit.SECONDS);
                 Stream s = accepted.poll(5, TimeUnit.SECONDS);
                 assertThat(s).isNotNull();
                 try (Message m = s.poll(5, TimeUnit.SECONDS)) {

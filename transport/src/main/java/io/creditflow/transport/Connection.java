@@ -16,11 +16,6 @@ public interface Connection extends AutoCloseable {
      */
     Stream openStream(StreamOptions options);
 
-    /** Opens a pull-mode stream with one metadata entry, {@code topic}. */
-    default Stream openStream(String topic) {
-        return openStream(StreamOptions.builder().metadata("topic", topic).build());
-    }
-
     SocketAddress remoteAddress();
 
     /**
