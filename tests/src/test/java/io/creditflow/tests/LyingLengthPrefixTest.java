@@ -46,7 +46,9 @@ class LyingLengthPrefixTest {
                 default -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
             };
             ErrorCode expected = kind.startsWith("6") ? ErrorCode.PROTOCOL_ERROR : ErrorCode.FRAME_SIZE_ERROR;
-            Thread.sleep(50); // let the server settle after the handshake
+            // The server answered our handshake: its connection is registered and its buffers allocated.
+            Await.until("the server to register the connection", Duration.ofSeconds(5),
+                    () -> server.connections().size() == 1 && server.connections().iterator().next().isActive());
             long directBefore = Memory.nettyDirectBytes();
 
             long t0 = System.nanoTime();
