@@ -1,80 +1,82 @@
 package io.creditflow.bench.harness;
 
-import java.util.ArrayList;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The little JSON the harness needs: writing objects of strings, numbers, booleans, nulls, lists and
- * maps, and reading them back (child results, run specs). Not a general library: numbers are read as
- * {@code long} when integral and {@code double} otherwise; non-finite doubles are written as null.
+ * The harness's JSON (child results, run specs, {@code --json} rows) on Jackson: values are strings, numbers,
+ * booleans, nulls, lists, {@code long[]} and maps, written on one line. The harness's own conventions on top:
+ * doubles keep six significant digits (integral ones are written as integers), non-finite doubles are written as
+ * null, enums by name; when read back, integral numbers are {@code Long} and others {@code Double}, objects keep
+ * their key order.
  */
 public final class Json {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final ObjectMapper READER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Json() {
     }
 
     /** One value as JSON text. */
     public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value);
-        return sb.toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to a string cannot fail", e);
+        }
+        return out.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
+    private static void write(JsonGenerator g, Object v) throws IOException {
         if (v == null) {
-            sb.append("null");
+            g.writeNull();
         } else if (v instanceof String s) {
-            string(sb, s);
+            g.writeString(s);
         } else if (v instanceof Boolean b) {
-            sb.append(b.booleanValue());
+            g.writeBoolean(b);
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             if (!Double.isFinite(d)) {
-                sb.append("null");
+                g.writeNull();
             } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                sb.append((long) d);
+                g.writeNumber((long) d);
             } else {
-                sb.append(sixDigits(d));
+                g.writeNumber(sixDigits(d));
             }
         } else if (v instanceof Number n) {
-            sb.append(n.longValue());
+            g.writeNumber(n.longValue());
         } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
+            g.writeStartObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    sb.append(',');
-                }
-                first = false;
-                string(sb, String.valueOf(e.getKey()));
-                sb.append(':');
-                write(sb, e.getValue());
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
-            sb.append('}');
+            g.writeEndObject();
         } else if (v instanceof Collection<?> c) {
-            sb.append('[');
-            boolean first = true;
+            g.writeStartArray();
             for (Object o : c) {
-                if (!first) {
-                    sb.append(',');
-                }
-                first = false;
-                write(sb, o);
+                write(g, o);
             }
-            sb.append(']');
+            g.writeEndArray();
         } else if (v instanceof long[] a) {
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                sb.append(i == 0 ? "" : ",").append(a[i]);
-            }
-            sb.append(']');
+            g.writeArray(a, 0, a.length);
         } else if (v instanceof Enum<?> e) {
-            string(sb, e.name());
+            g.writeString(e.name());
         } else {
-            string(sb, v.toString());
+            g.writeString(v.toString());
         }
     }
 
@@ -93,28 +95,6 @@ public final class Json {
         return mantissa + exponent;
     }
 
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
     /**
      * Parses one JSON value: objects become {@code LinkedHashMap<String, Object>}, arrays
      * {@code ArrayList<Object>}, numbers {@code Long} or {@code Double}.
@@ -122,13 +102,15 @@ public final class Json {
      * @throws IllegalArgumentException on malformed input or trailing text
      */
     public static Object parse(String text) {
-        Parser p = new Parser(text);
-        Object v = p.value();
-        p.skipSpace();
-        if (p.pos != text.length()) {
-            throw p.error("trailing text");
+        try {
+            Object v = READER.readValue(text, Object.class);
+            if (v == null && !text.strip().equals("null")) {
+                throw new IllegalArgumentException("bad JSON: no value in " + abbreviate(text));
+            }
+            return v;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad JSON: " + e.getOriginalMessage() + " in " + abbreviate(text), e);
         }
-        return v;
     }
 
     /** Parses a JSON object. */
@@ -143,186 +125,6 @@ public final class Json {
 
     static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    }
-
-    private static final class Parser {
-        final String s;
-        int pos;
-
-        Parser(String s) {
-            this.s = s;
-        }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("bad JSON at " + pos + ": " + what + " in " + abbreviate(s));
-        }
-
-        void skipSpace() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        Object value() {
-            skipSpace();
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(pos);
-            switch (c) {
-                case '{':
-                    return object();
-                case '[':
-                    return array();
-                case '"':
-                    return string();
-                case 't':
-                    return literal("true", Boolean.TRUE);
-                case 'f':
-                    return literal("false", Boolean.FALSE);
-                case 'n':
-                    return literal("null", null);
-                default:
-                    if (c == '-' || (c >= '0' && c <= '9')) {
-                        return number();
-                    }
-                    throw error("unexpected '" + c + "'");
-            }
-        }
-
-        Object literal(String word, Object v) {
-            if (!s.startsWith(word, pos)) {
-                throw error("expected " + word);
-            }
-            pos += word.length();
-            return v;
-        }
-
-        Map<String, Object> object() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            pos++;
-            skipSpace();
-            if (peek() == '}') {
-                pos++;
-                return m;
-            }
-            for (;;) {
-                skipSpace();
-                if (peek() != '"') {
-                    throw error("expected a key");
-                }
-                String k = string();
-                skipSpace();
-                expect(':');
-                m.put(k, value());
-                skipSpace();
-                char c = next();
-                if (c == '}') {
-                    return m;
-                }
-                if (c != ',') {
-                    throw error("expected ',' or '}'");
-                }
-            }
-        }
-
-        List<Object> array() {
-            List<Object> l = new ArrayList<>();
-            pos++;
-            skipSpace();
-            if (peek() == ']') {
-                pos++;
-                return l;
-            }
-            for (;;) {
-                l.add(value());
-                skipSpace();
-                char c = next();
-                if (c == ']') {
-                    return l;
-                }
-                if (c != ',') {
-                    throw error("expected ',' or ']'");
-                }
-            }
-        }
-
-        String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            for (;;) {
-                char c = next();
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c == '\\') {
-                    char e = next();
-                    switch (e) {
-                        case '"', '\\', '/' -> sb.append(e);
-                        case 'n' -> sb.append('\n');
-                        case 'r' -> sb.append('\r');
-                        case 't' -> sb.append('\t');
-                        case 'b' -> sb.append('\b');
-                        case 'f' -> sb.append('\f');
-                        case 'u' -> {
-                            if (pos + 4 > s.length()) {
-                                throw error("short \\u escape");
-                            }
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                            pos += 4;
-                        }
-                        default -> throw error("bad escape");
-                    }
-                } else if (c < 0x20) {
-                    throw error("control character in string");
-                } else {
-                    sb.append(c);
-                }
-            }
-        }
-
-        Object number() {
-            int start = pos;
-            if (peek() == '-') {
-                pos++;
-            }
-            boolean integral = true;
-            while (pos < s.length()) {
-                char c = s.charAt(pos);
-                if (c >= '0' && c <= '9') {
-                    pos++;
-                } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                    integral = false;
-                    pos++;
-                } else {
-                    break;
-                }
-            }
-            String t = s.substring(start, pos);
-            try {
-                return integral ? (Object) Long.parseLong(t) : (Object) Double.parseDouble(t);
-            } catch (NumberFormatException e) {
-                throw error("bad number '" + t + "'");
-            }
-        }
-
-        char peek() {
-            return pos < s.length() ? s.charAt(pos) : '\0';
-        }
-
-        char next() {
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            return s.charAt(pos++);
-        }
-
-        void expect(char c) {
-            if (next() != c) {
-                pos--;
-                throw error("expected '" + c + "'");
-            }
-        }
     }
 
     // ------------------------------------------------------------------ typed access to parsed objects
