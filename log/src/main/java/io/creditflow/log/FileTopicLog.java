@@ -63,6 +63,8 @@ public final class FileTopicLog implements TopicLog {
     private final RecoveryCheckpoint checkpoint;
     private final FileCursorStore cursors;
     private final RecoveryReport recoveryReport;
+    /** The bound this log shares with others, or null. */
+    private final DiskTotal total;
     private final CopyOnWriteArrayList<DurabilityListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -110,8 +112,9 @@ public final class FileTopicLog implements TopicLog {
     private final AtomicLong corruptRecordsDetected = new AtomicLong();
 
     private FileTopicLog(Path dir, LogConfig config, FileChannel lockChannel, FileLock lock,
-            RecoveryCheckpoint checkpoint, FileCursorStore cursors, LogRecovery.Result recovered) {
+            RecoveryCheckpoint checkpoint, FileCursorStore cursors, LogRecovery.Result recovered, DiskTotal total) {
         this.dir = dir;
+        this.total = total;
         this.config = config;
         this.mode = config.fsync().kind();
         this.channels = config.channelFactory();
@@ -132,6 +135,9 @@ public final class FileTopicLog implements TopicLog {
             size += s.diskBytes();
         }
         this.sizeBytes = size;
+        if (total != null) {
+            total.add(size); // what is on disk counts, even over the bound: appends wait until there is room
+        }
         this.producerCount = producers.size();
         if (config.fsync().usesFlusher()) {
             flusher = new Thread(this::runFlusher, "creditflow-log-flusher-" + dir.getFileName());
@@ -150,6 +156,16 @@ public final class FileTopicLog implements TopicLog {
      * @throws IOException if the directory cannot be read or locked, or its segments overlap
      */
     public static FileTopicLog open(Path directory, LogConfig config) throws IOException {
+        return open(directory, config, null);
+    }
+
+    /**
+     * As {@link #open(Path, LogConfig)}, sharing {@code total} with other logs: this log's size counts in it from
+     * now until {@link #close()}, and an append must fit under both bounds.
+     *
+     * @param total the shared bound, or null for none
+     */
+    public static FileTopicLog open(Path directory, LogConfig config, DiskTotal total) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Files.createDirectories(directory);
@@ -175,7 +191,7 @@ public final class FileTopicLog implements TopicLog {
             FileCursorStore cursors = FileCursorStore.open(directory, config.channelFactory(), true,
                     config.maxCursors());
             LogRecovery.Result recovered = new LogRecovery(directory, config).run(checkpoint, cursors.loadProblem());
-            return new FileTopicLog(directory, config, lockChannel, lock, checkpoint, cursors, recovered);
+            return new FileTopicLog(directory, config, lockChannel, lock, checkpoint, cursors, recovered, total);
         } catch (IOException | RuntimeException e) {
             if (checkpoint != null) {
                 checkpoint.close();
@@ -280,7 +296,13 @@ public final class FileTopicLog implements TopicLog {
             return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the log holds " + sizeBytes
                     + " of " + config.maxBytes() + " bytes; the batch needs " + need);
         }
+        if (total != null && !total.tryReserve(need)) {
+            logFullRejections++;
+            return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the logs sharing a total hold "
+                    + total.usedBytes() + " of " + total.maxBytes() + " bytes; the batch needs " + need);
+        }
 
+        long sizeBefore = sizeBytes;
         try {
             resolvePendingTruncate();
             Segment active = tail.segment();
@@ -291,6 +313,10 @@ public final class FileTopicLog implements TopicLog {
             return write(active, records, mask, count, duplicates, bytes);
         } catch (IOException e) {
             return failed(e, endOffset);
+        } finally {
+            if (total != null) {
+                total.add(sizeBytes - sizeBefore - need); // the reservation becomes what was written
+            }
         }
     }
 
@@ -1070,17 +1096,22 @@ public final class FileTopicLog implements TopicLog {
         try {
             checkOpen();
             Deletion d = new Deletion(protectedOffset);
-            while (sizeBytes + bytesNeeded > config.maxBytes() && segments.length > 1) {
+            while (!fits(bytesNeeded) && segments.length > 1) {
                 Segment oldest = segments[0];
                 if (!dropUnread && oldest.nextOffset > protectedOffset) {
                     break;
                 }
                 d.delete(oldest);
             }
-            return d.result(sizeBytes + bytesNeeded <= config.maxBytes());
+            return d.result(fits(bytesNeeded));
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** Whether {@code bytes} more fit under the bound and the shared total. */
+    private boolean fits(long bytes) {
+        return sizeBytes + bytes <= config.maxBytes() && (total == null || total.fits(bytes));
     }
 
     /** Deletes oldest segments and adds up what went. Under the writer lock. */
@@ -1100,6 +1131,9 @@ public final class FileTopicLog implements TopicLog {
             segments = Arrays.copyOfRange(segments, 1, segments.length);
             long diskBytes = oldest.diskBytes();
             sizeBytes -= diskBytes;
+            if (total != null) {
+                total.add(-diskBytes);
+            }
             count++;
             records += oldest.recordCount();
             bytes += diskBytes;
@@ -1157,6 +1191,9 @@ public final class FileTopicLog implements TopicLog {
                 return;
             }
             closed = true;
+            if (total != null) {
+                total.add(-sizeBytes); // a closed log no longer counts (its files stay)
+            }
             appended.signalAll();
         } finally {
             writeLock.unlock();
@@ -1226,7 +1263,11 @@ public final class FileTopicLog implements TopicLog {
     void crashForTest() throws IOException {
         writeLock.lock();
         try {
+            boolean wasClosed = closed;
             closed = true;
+            if (total != null && !wasClosed) {
+                total.add(-sizeBytes); // a closed log no longer counts (its files stay)
+            }
             appended.signalAll();
         } finally {
             writeLock.unlock();
