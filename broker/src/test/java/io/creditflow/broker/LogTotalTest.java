@@ -4,9 +4,11 @@ import static io.creditflow.broker.DurableTopicTest.PAYLOAD;
 import static io.creditflow.broker.DurableTopicTest.consume;
 import static io.creditflow.broker.DurableTopicTest.cursor;
 import static io.creditflow.broker.DurableTopicTest.logStats;
+import static io.creditflow.broker.DurableTopicTest.pausedConsumer;
 import static io.creditflow.broker.DurableTopicTest.produceAll;
+import static io.creditflow.broker.DurableTopicTest.resumeAndDeliverAll;
+import static io.creditflow.broker.DurableTopicTest.smallQueueProducer;
 import static io.creditflow.broker.TestClients.awaitMembers;
-import static io.creditflow.broker.TestClients.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,15 +50,9 @@ class LogTotalTest {
              Client consumers = TestClients.smallWindowClient();
              Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                    consume("a", "slow", "earliest")), true, Duration.ZERO, Duration.ofSeconds(30))) {
-                slow.pause(true);
-                slow.start();
-                awaitMembers(broker, "a", "slow", 1);
+            try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", true)) {
                 Connection pc = producers.connect("127.0.0.1", broker.port());
-                try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("a")
-                        .sendQueueBytes(4 * 1024).sendQueueMessages(16).build()), PAYLOAD, n,
-                        Duration.ofSeconds(20)).start()) {
+                try (TestClients.Producer p = smallQueueProducer(pc, "a", n)) {
                     Await.until("the producers to be held by the total", WAIT,
                             () -> logStats(broker, "a").held().equals("total_full"));
                     LogTopicStats held = logStats(broker, "a");
@@ -73,13 +69,7 @@ class LogTotalTest {
                     // cannot append either.
                     assertThat(broker.publish("b", new byte[PAYLOAD]).accepted()).isFalse();
 
-                    slow.pause(false);
-                    p.join();
-                    assertThat(p.failure).isNull();
-                    assertThat(p.sent.get()).isEqualTo(n);
-                    Await.until("the slow consumer to get every message", WAIT, () -> slow.received.get() == n);
-                    assertThat(slow.orderViolation).isNull();
-                    assertThat(slow.missing.get()).isZero();
+                    resumeAndDeliverAll(p, slow, n);
                     LogTopicStats after = logStats(broker, "a");
                     assertThat(after.holdEvents().get("total_full")).isPositive();
                     assertThat(after.held()).isEqualTo("none");
@@ -111,15 +101,9 @@ class LogTotalTest {
             assertThat(bBefore).isGreaterThan(TOTAL / 2);
 
             // "a", with a subscription that reads nothing, still gets more than what b left free.
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                    consume("a", "slow", "earliest")), true, Duration.ZERO, Duration.ofSeconds(30))) {
-                slow.pause(true);
-                slow.start();
-                awaitMembers(broker, "a", "slow", 1);
+            try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", true)) {
                 Connection pc = producers.connect("127.0.0.1", broker.port());
-                try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("a")
-                        .sendQueueBytes(4 * 1024).sendQueueMessages(16).build()), PAYLOAD, 400,
-                        Duration.ofSeconds(20)).start()) {
+                try (TestClients.Producer p = smallQueueProducer(pc, "a", 400)) {
                     Await.until("a to be held by the total", WAIT,
                             () -> logStats(broker, "a").held().equals("total_full"));
                     LogTopicStats a = logStats(broker, "a");
@@ -127,6 +111,7 @@ class LogTotalTest {
                     assertThat(a.sizeBytes()).as("a used room b's passed segments held")
                             .isGreaterThan(TOTAL - bBefore);
                     assertThat(b.startOffset()).isPositive();
+                    assertThat(slow.received.get()).as("a's own data is all unread").isZero();
                     assertThat(b.unreadRecordsDropped()).isZero();
                     assertThat(a.totalBytes()).isEqualTo(a.sizeBytes() + b.sizeBytes()).isLessThanOrEqualTo(TOTAL);
                     p.stop();
@@ -142,11 +127,7 @@ class LogTotalTest {
              Client consumers = TestClients.smallWindowClient();
              Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                    consume("a", "slow", "earliest")), false, Duration.ZERO, Duration.ofSeconds(30))) {
-                slow.pause(true);
-                slow.start();
-                awaitMembers(broker, "a", "slow", 1);
+            try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", false)) {
                 produceAll(broker, producers, "a", n);
                 LogTopicStats ls = logStats(broker, "a");
                 assertThat(ls.sizeBytes()).isLessThanOrEqualTo(TOTAL);

@@ -3,6 +3,7 @@ package io.creditflow.broker;
 import static io.creditflow.broker.DurableTopicTest.consume;
 import static io.creditflow.broker.DurableTopicTest.cursor;
 import static io.creditflow.broker.DurableTopicTest.logStats;
+import static io.creditflow.broker.DurableTopicTest.resumeAndDeliverAll;
 import static io.creditflow.broker.TestClients.awaitMembers;
 import static io.creditflow.broker.TestClients.produce;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,12 +96,7 @@ class TmpfsBrokerDiskFullTest {
 
                     // Space returns: the held batch is retried on the broker tick and the producers resume.
                     Files.delete(filler);
-                    p.join();
-                    assertThat(p.failure).isNull();
-                    assertThat(p.sent.get()).isEqualTo(MESSAGES);
-                    Await.until("every message to arrive", WAIT, () -> check.received.get() == MESSAGES);
-                    assertThat(check.orderViolation).isNull();
-                    assertThat(check.missing.get()).isZero();
+                    resumeAndDeliverAll(p, check, MESSAGES);
                     LogTopicStats after = logStats(broker, "t");
                     assertThat(after.held()).isEqualTo("none");
                     assertThat(after.endOffset()).isEqualTo(MESSAGES);
