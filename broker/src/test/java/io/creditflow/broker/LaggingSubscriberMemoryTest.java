@@ -24,16 +24,26 @@ import org.junit.jupiter.api.io.TempDir;
  * A lagging durable subscriber costs the broker no memory: with 1 GiB of lag on disk (a subscription whose consumer
  * takes nothing while a producer writes 1 GiB to the topic), the heap after GC grows by at most 16 MiB and direct
  * memory by at most the subscription's read-ahead, and a fast subscriber of the same topic receives everything,
- * in order, as it comes. Figures are taken after a warm-up (64 MiB through the same path) so that pools,
- * caches and windows are full on both sides of the comparison; the whole test runs in one JVM, so the clients'
- * memory is inside the figures too (an upper bound on the broker's).
+ * in order, as it comes. Direct memory is two figures: the JDK's direct buffers outside Netty's pool (the log's
+ * staging buffers, the NIO temporary buffers), held to the read-ahead exactly; and Netty's pool, which moves by
+ * whole chunks with the peak of what the connections had in flight at once, not with the lag (held to the
+ * read-ahead plus {@link #NETTY_POOL_SLACK}; a lag kept in direct memory would be 1 GiB). Figures are taken after a
+ * warm-up (128 MiB through the same path) so that pools, caches and windows are full on both sides of the
+ * comparison; the whole test runs in one JVM, so the clients' memory is inside the figures too (an upper bound on
+ * the broker's).
  */
 @ExtendWith(LeakCheck.class)
 class LaggingSubscriberMemoryTest {
     private static final int PAYLOAD = 128 * 1024;
-    private static final long WARM_UP = 512; // 64 MiB
+    private static final long WARM_UP = 1024; // 128 MiB
     private static final long LAG = 8192; // 1 GiB
     private static final long HEAP_GROWTH_MAX = 16L << 20;
+    /**
+     * Netty's pooled allocator reserves direct memory in whole chunks (2 MiB steps here), up to the high-water mark
+     * of what the connections had in flight at once: after the warm-up it moved by 0 to 8 MiB between runs, flat
+     * while the lag grew. Four 4 MiB chunks are the measurement's resolution.
+     */
+    private static final long NETTY_POOL_SLACK = 16L << 20;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -61,17 +71,17 @@ class LaggingSubscriberMemoryTest {
                 produceCount(broker, pc, WARM_UP);
                 Await.until("the fast consumer to get the warm-up", WAIT, () -> fast.received.get() == WARM_UP);
                 long heapBefore = settledHeap();
-                long jdkDirectBefore = Memory.jdkDirectBytes();
+                long otherDirectBefore = Memory.otherDirectBytes();
                 long nettyDirectBefore = Memory.nettyDirectBytes();
 
                 produceCount(broker, pc, LAG);
                 Await.until("the fast consumer to get everything", WAIT,
                         () -> fast.received.get() == WARM_UP + LAG);
                 long heapGrowth = settledHeap() - heapBefore;
-                long jdkDirectGrowth = Memory.jdkDirectBytes() - jdkDirectBefore;
+                long otherDirectGrowth = Memory.otherDirectBytes() - otherDirectBefore;
                 long nettyDirectGrowth = Memory.nettyDirectBytes() - nettyDirectBefore;
-                System.out.printf("1 GiB lag: heap after GC %+d KiB, JDK direct %+d KiB, Netty direct %+d KiB%n",
-                        heapGrowth >> 10, jdkDirectGrowth >> 10, nettyDirectGrowth >> 10);
+                System.out.printf("1 GiB lag: heap after GC %+d KiB, direct outside Netty %+d KiB, Netty's pool %+d KiB%n",
+                        heapGrowth >> 10, otherDirectGrowth >> 10, nettyDirectGrowth >> 10);
 
                 LogTopicStats ls = logStats(broker, "t");
                 assertThat(ls.sizeBytes()).as("the log on disk").isGreaterThan((WARM_UP + LAG) * PAYLOAD);
@@ -82,13 +92,15 @@ class LaggingSubscriberMemoryTest {
                 assertThat(heapGrowth).as("heap growth after GC with 1 GiB of lag").isLessThanOrEqualTo(HEAP_GROWTH_MAX);
                 long readAhead = LogSubscription.READ_AHEAD_BYTES + config.maxMessageBytes()
                         + io.creditflow.log.LogRecord.HEADER_BYTES;
-                assertThat(jdkDirectGrowth).as("JDK direct growth").isLessThanOrEqualTo(readAhead);
-                assertThat(nettyDirectGrowth).as("Netty direct growth").isLessThanOrEqualTo(readAhead);
+                assertThat(otherDirectGrowth).as("direct growth outside Netty's pool").isLessThanOrEqualTo(readAhead);
+                // Netty's pool holds whole chunks at the high-water mark of what was in flight, whatever the lag.
+                assertThat(nettyDirectGrowth).as("Netty pool growth").isLessThanOrEqualTo(readAhead + NETTY_POOL_SLACK);
                 assertThat(fast.orderViolation).isNull();
                 assertThat(fast.missing.get()).as("sequence gaps").isZero(); // with the count: each once, in order
                 assertThat(fast.failure).isNull();
-                assertThat(cursor(broker, "t", "fast").lag()).as("the fast cursor commits as it consumes")
-                        .isLessThanOrEqualTo(64);
+                // Commits follow the credit the consumer returns, on the broker tick: within a window of the end.
+                Await.until("the fast cursor to commit what its consumer consumed", WAIT,
+                        () -> cursor(broker, "t", "fast").lag() <= 64);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.creditflow.testing;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.util.internal.PlatformDependent;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 
@@ -16,6 +17,15 @@ public final class Memory {
     /** Direct memory held by Netty's default allocator (what pooled buffers cost, chunk-granular). */
     public static long nettyDirectBytes() {
         return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+    }
+
+    /**
+     * Direct memory outside Netty's pool: the JDK's direct buffers ({@code ByteBuffer.allocateDirect}, the NIO
+     * temporary buffers), less Netty's chunks where Netty allocates them as JDK direct buffers.
+     */
+    public static long otherDirectBytes() {
+        long jdk = jdkDirectBytes();
+        return PlatformDependent.useDirectBufferNoCleaner() ? jdk : jdk - nettyDirectBytes();
     }
 
     /** Direct memory of the JDK's direct buffers (not Netty's pooled chunks when Netty allocates without them). */
