@@ -85,6 +85,8 @@ public final class FileTopicLog implements TopicLog {
     private Segment pendingTruncate;
     private int pendingTruncateSize;
     private int pendingTruncateEntries;
+    /** The last append failed: later failures of the same kind are logged at DEBUG until one succeeds. */
+    private AppendResult.Status failingWith;
 
     // Counters: written under writeLock (volatile for readers of stats()), or atomics where several threads
     // write.
@@ -303,7 +305,12 @@ public final class FileTopicLog implements TopicLog {
                 roll();
                 active = tail.segment();
             }
-            return write(active, records, mask, count, duplicates, bytes);
+            AppendResult ok = write(active, records, mask, count, duplicates, bytes);
+            if (failingWith != null) {
+                LOG.log(Level.INFO, "appends to {0} work again", dir);
+                failingWith = null;
+            }
+            return ok;
         } catch (IOException e) {
             return failed(e, endOffset);
         } finally {
@@ -442,14 +449,18 @@ public final class FileTopicLog implements TopicLog {
 
     private AppendResult failed(IOException e, long endOffset) {
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (isDiskFull(e)) {
+        AppendResult.Status status = isDiskFull(e) ? AppendResult.Status.DISK_FULL : AppendResult.Status.IO_ERROR;
+        // A caller retries a failed append often (the broker on every tick): one warning per spell, not per retry.
+        Level level = status == failingWith ? Level.DEBUG : Level.WARNING;
+        failingWith = status;
+        if (status == AppendResult.Status.DISK_FULL) {
             diskFullEvents++;
-            LOG.log(Level.WARNING, "append to {0} failed, disk full: {1}", dir, reason);
-            return AppendResult.refused(AppendResult.Status.DISK_FULL, endOffset, 0, reason);
+            LOG.log(level, "append to {0} failed, disk full: {1}", dir, reason);
+        } else {
+            ioErrors.incrementAndGet();
+            LOG.log(level, "append to {0} failed: {1}", dir, reason);
         }
-        ioErrors.incrementAndGet();
-        LOG.log(Level.WARNING, "append to {0} failed: {1}", dir, reason);
-        return AppendResult.refused(AppendResult.Status.IO_ERROR, endOffset, 0, reason);
+        return AppendResult.refused(status, endOffset, 0, reason);
     }
 
     /** Whether {@code e} (or a cause) is ENOSPC or a quota error; Java exposes them only as messages. */
