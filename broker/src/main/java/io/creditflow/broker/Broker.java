@@ -1,6 +1,7 @@
 package io.creditflow.broker;
 
 import io.creditflow.log.AppendRecord;
+import io.creditflow.log.DiskTotal;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.server.Server;
@@ -53,6 +54,8 @@ public final class Broker implements AutoCloseable {
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
     /** The durable topics (only with a data dir; then {@link #topics} stays empty). */
     private final Map<String, LogTopic> logTopics = new ConcurrentHashMap<>();
+    /** What the durable topics' logs hold on disk together, and its bound ({@link BrokerConfig#logTotalMaxBytes()}). */
+    private final DiskTotal diskTotal;
     private final ScheduledExecutorService timer;
     private final Server server;
     private final HttpEdge http;
@@ -61,6 +64,8 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
         this.access = config.authFile() == null ? null : AccessControl.load(config.authFile());
+        this.diskTotal = config.logTotalMaxBytes() > 0 ? new DiskTotal(config.logTotalMaxBytes())
+                : DiskTotal.unbounded();
         if (config.dataDir() != null) {
             openExistingTopics(config.dataDir());
         }
@@ -224,6 +229,30 @@ public final class Broker implements AutoCloseable {
                         + "': " + e.getMessage());
             }
         });
+    }
+
+    /** The durable topics' logs together on disk: every topic log is opened sharing it. */
+    DiskTotal diskTotal() {
+        return diskTotal;
+    }
+
+    /**
+     * Makes room under the broker-wide total for {@code bytesNeeded} in topic {@code held}'s log by deleting the
+     * other topics' segments that every one of their cursors has passed (lossless); false if that is not enough.
+     */
+    boolean reclaimForTotal(long bytesNeeded, LogTopic held) {
+        if (!diskTotal.isBounded()) {
+            return false;
+        }
+        for (LogTopic t : logTopics.values()) {
+            if (diskTotal.usedBytes() + bytesNeeded <= diskTotal.maxBytes()) {
+                return true;
+            }
+            if (t != held && t.reclaimForTotal(bytesNeeded)) {
+                return true;
+            }
+        }
+        return diskTotal.usedBytes() + bytesNeeded <= diskTotal.maxBytes();
     }
 
     /** The tokens and permissions from the auth file, or null without one. */

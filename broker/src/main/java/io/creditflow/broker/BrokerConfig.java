@@ -39,6 +39,7 @@ public final class BrokerConfig {
     private final Path dataDir;
     private final FsyncMode fsync;
     private final long logMaxBytes;
+    private final long logTotalMaxBytes;
     private final int logSegmentBytes;
     private final DiskPolicy diskPolicy;
 
@@ -71,14 +72,21 @@ public final class BrokerConfig {
         this.dataDir = b.dataDir;
         this.fsync = b.fsync;
         this.logMaxBytes = b.logMaxBytes;
+        this.logTotalMaxBytes = b.logTotalMaxBytes;
         this.diskPolicy = b.diskPolicy;
-        // Unless set, segments are a quarter of the bound (at most the log's 64 MiB default), so that a
-        // small --log-max-bytes still holds the three segments the log requires.
+        // Unless set, segments are a quarter of the tighter bound (at most the log's 64 MiB default), so that
+        // a small --log-max-bytes or --log-total-max-bytes still holds the three segments the log requires.
+        long tighter = logTotalMaxBytes > 0 ? Math.min(logMaxBytes, logTotalMaxBytes) : logMaxBytes;
         this.logSegmentBytes = b.logSegmentBytes > 0 ? b.logSegmentBytes
-                : (int) Math.max(4096, Math.min(LogConfig.DEFAULT_SEGMENT_BYTES, b.logMaxBytes / 4));
+                : (int) Math.max(4096, Math.min(LogConfig.DEFAULT_SEGMENT_BYTES, tighter / 4));
         if (logMaxBytes < 3L * logSegmentBytes) {
             throw new IllegalArgumentException("logMaxBytes: " + logMaxBytes + " (expected: >= 3 * logSegmentBytes = "
                     + 3L * logSegmentBytes + ")");
+        }
+        if (logTotalMaxBytes > 0 && logTotalMaxBytes < 3L * logSegmentBytes) {
+            throw new IllegalArgumentException("logTotalMaxBytes: " + logTotalMaxBytes
+                    + " (expected: 0 for no broker-wide total, or >= 3 * logSegmentBytes = " + 3L * logSegmentBytes
+                    + ", room for one topic's three segments)");
         }
         if (dataDir != null && logSegmentBytes < maxMessageBytes + 2 * io.creditflow.log.LogRecord.HEADER_BYTES) {
             throw new IllegalArgumentException("logSegmentBytes: " + logSegmentBytes + " (expected: >= "
@@ -262,7 +270,21 @@ public final class BrokerConfig {
         return logMaxBytes;
     }
 
-    /** Segment size of the topic logs: as set, or a quarter of {@link #logMaxBytes()} up to 64 MiB. */
+    /**
+     * The bound on the bytes on disk of all durable topics' logs together, beside each one's {@link #logMaxBytes()};
+     * 0 (the default): no broker-wide total, so the sum is bounded only by {@link #maxTopics()} times {@link
+     * #logMaxBytes()} and, last, by the disk itself (a full disk holds producers, see docs/log.md). When an append
+     * would take the total over, the appending topic's {@link #diskPolicy()} applies to its own log as for its own
+     * bound.
+     */
+    public long logTotalMaxBytes() {
+        return logTotalMaxBytes;
+    }
+
+    /**
+     * Segment size of the topic logs: as set, or a quarter of the tighter of {@link #logMaxBytes()} and {@link
+     * #logTotalMaxBytes()} up to 64 MiB.
+     */
     public int logSegmentBytes() {
         return logSegmentBytes;
     }
@@ -307,6 +329,7 @@ public final class BrokerConfig {
         private Path dataDir;
         private FsyncMode fsync = FsyncMode.BATCH;
         private long logMaxBytes = LogConfig.DEFAULT_MAX_BYTES;
+        private long logTotalMaxBytes;
         private int logSegmentBytes;
         private DiskPolicy diskPolicy = DiskPolicy.BLOCK;
 
@@ -328,6 +351,19 @@ public final class BrokerConfig {
         /** See {@link BrokerConfig#logMaxBytes()}; {@code > 0}, and at least three segments. */
         public Builder logMaxBytes(long bytes) {
             this.logMaxBytes = positive("logMaxBytes", bytes);
+            return this;
+        }
+
+        /**
+         * See {@link BrokerConfig#logTotalMaxBytes()}; {@code >= 0} (0: no broker-wide total), and if set at least
+         * three segments.
+         */
+        public Builder logTotalMaxBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("logTotalMaxBytes: " + bytes
+                        + " (expected: >= 0, 0 for no broker-wide total)");
+            }
+            this.logTotalMaxBytes = bytes;
             return this;
         }
 

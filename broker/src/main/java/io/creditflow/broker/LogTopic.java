@@ -2,6 +2,7 @@ package io.creditflow.broker;
 
 import io.creditflow.log.AppendRecord;
 import io.creditflow.log.AppendResult;
+import io.creditflow.log.DiskTotal;
 import io.creditflow.log.FileTopicLog;
 import io.creditflow.log.LogRecord;
 import io.creditflow.log.LogStats;
@@ -60,7 +61,7 @@ final class LogTopic implements TopicEndpoint {
     private static final System.Logger LOG = System.getLogger(LogTopic.class.getName());
 
     /** Why producers are held, if they are. */
-    enum Hold { NONE, LOG_FULL, DISK_FULL, IO_ERROR, CLOSED }
+    enum Hold { NONE, LOG_FULL, TOTAL_FULL, DISK_FULL, IO_ERROR, CLOSED }
 
     final Broker broker;
     final String name;
@@ -114,7 +115,7 @@ final class LogTopic implements TopicEndpoint {
 
     /** Opens (recovering) the log in {@code dir} and logs the recovery report. */
     static LogTopic open(Broker broker, String name, BrokerConfig config, Path dir) throws IOException {
-        FileTopicLog log = FileTopicLog.open(dir, config.logConfig());
+        FileTopicLog log = FileTopicLog.open(dir, config.logConfig(), broker.diskTotal());
         RecoveryReport report = log.recoveryReport();
         LOG.log(report.lostData() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                 "topic '" + name + "': " + report);
@@ -365,9 +366,7 @@ final class LogTopic implements TopicEndpoint {
                 pendingBytes = 0;
                 return true;
             }
-            case LOG_FULL -> hold(Hold.LOG_FULL, "topic log full (" + log.sizeBytes() + " of " + log.maxBytes()
-                    + " bytes) and its oldest data is still needed by a subscription at offset " + protectedOffset()
-                    + " (disk policy block)");
+            case LOG_FULL -> holdFull(r);
             case DISK_FULL -> hold(Hold.DISK_FULL, "disk full: " + r.reason());
             case IO_ERROR -> hold(Hold.IO_ERROR, "I/O error: " + r.reason());
             case CLOSED -> hold(Hold.CLOSED, "log closed");
@@ -401,21 +400,64 @@ final class LogTopic implements TopicEndpoint {
         }
     }
 
-    /** One append; on LOG_FULL the disk policy makes room and the append is tried once more. */
+    /**
+     * One append; on LOG_FULL (the topic's bound or the broker-wide total) room is made and the append is tried
+     * once more: first losslessly, deleting this log's segments every cursor has passed and, if the total is
+     * what is full, the other topics' passed segments too; then, under drop-oldest, this log's oldest segments,
+     * read or not. Under block nothing unread goes.
+     */
     private AppendResult appendWithPolicy(List<AppendRecord> batch) {
         AppendResult r = log.append(batch);
         if (r.status() != AppendResult.Status.LOG_FULL) {
             return r;
         }
+        long need = r.requiredBytes();
         long protect = protectedOffset();
         try {
-            RetentionResult rr = config.diskPolicy() == DiskPolicy.BLOCK ? log.reclaim(r.requiredBytes(), protect)
-                    : log.dropOldest(r.requiredBytes(), protect);
-            unreadRecordsDropped += rr.unreadRecordsDropped();
-            return rr.satisfied() ? log.append(batch) : r;
+            boolean room = log.reclaim(need, protect).satisfied()
+                    || log.sizeBytes() + need <= log.maxBytes() && broker.reclaimForTotal(need, this);
+            if (!room && config.diskPolicy() == DiskPolicy.DROP_OLDEST) {
+                RetentionResult rr = log.dropOldest(need, protect);
+                unreadRecordsDropped += rr.unreadRecordsDropped();
+                room = rr.satisfied();
+            }
+            return room ? log.append(batch) : r;
         } catch (IOException e) {
             hold(Hold.IO_ERROR, "I/O error making room: " + e.getMessage());
             return r;
+        }
+    }
+
+    /**
+     * For another topic held by the broker-wide total: deletes this log's oldest segments that every committed
+     * cursor has passed, until {@code bytesNeeded} fit under the total. Lossless (what goes was read by every
+     * durable subscription). Takes only the log's own lock, never this topic's, so that topics never wait for
+     * each other's locks.
+     *
+     * @return whether {@code bytesNeeded} now fit under the total
+     */
+    boolean reclaimForTotal(long bytesNeeded) {
+        try {
+            return log.reclaim(bytesNeeded, log.cursors().lowestCommittedOffset()).satisfied();
+        } catch (IOException e) {
+            return false; // closed, or deleting failed: the held topic retries on the next tick
+        }
+    }
+
+    /**
+     * Holds the producers on a full bound: the topic's own, or else the broker-wide total, which the other durable
+     * topics fill too (this topic can only make room in its own log).
+     */
+    private void holdFull(AppendResult r) {
+        String why = config.diskPolicy() == DiskPolicy.BLOCK
+                ? "its oldest data is still needed by a subscription at offset " + protectedOffset() + " (disk policy block)"
+                : "it has no whole segment left to drop (disk policy drop-oldest)";
+        if (log.sizeBytes() + r.requiredBytes() > log.maxBytes()) {
+            hold(Hold.LOG_FULL, "topic log full (" + log.sizeBytes() + " of " + log.maxBytes() + " bytes) and " + why);
+        } else {
+            DiskTotal total = broker.diskTotal();
+            hold(Hold.TOTAL_FULL, "broker-wide log total full (" + total.usedBytes() + " of " + total.maxBytes()
+                    + " bytes over all durable topics; this topic holds " + log.sizeBytes() + ") and " + why);
         }
     }
 
@@ -630,7 +672,9 @@ final class LogTopic implements TopicEndpoint {
                     e.getValue(), Math.max(0, ls.endOffset() - e.getValue()), s == null ? 0 : s.skippedRecords,
                     s == null ? 0 : s.corruptRecords));
         }
-        return new LogTopicStats(name, ls.sizeBytes(), ls.maxBytes(), ls.startOffset(), ls.endOffset(),
+        DiskTotal total = broker.diskTotal();
+        return new LogTopicStats(name, ls.sizeBytes(), ls.maxBytes(), total.usedBytes(),
+                total.isBounded() ? total.maxBytes() : 0, ls.startOffset(), ls.endOffset(),
                 ls.durableOffset(), this.held.name().toLowerCase(java.util.Locale.ROOT), holdReason, held, events,
                 unreadRecordsDropped, tooLargeDropped, duplicatesDropped, recovery == null ? 0 : recovery.truncatedBytes(), cursors);
     }

@@ -9,11 +9,13 @@ import java.util.Map;
  * @param name topic name
  * @param sizeBytes bytes on disk of the topic's segment and index files
  * @param maxBytes the bound on {@code sizeBytes} ({@link BrokerConfig#logMaxBytes()})
+ * @param totalBytes bytes on disk of every durable topic's log together (the same for every topic)
+ * @param totalMaxBytes the bound on {@code totalBytes} ({@link BrokerConfig#logTotalMaxBytes()}); 0: none
  * @param startOffset the earliest offset still in the log
  * @param endOffset the offset the next record gets
  * @param durableOffset everything below is durable as the fsync mode promises
- * @param held why producers are held now: {@code none}, {@code log_full}, {@code disk_full}, {@code io_error},
- *     {@code closed}
+ * @param held why producers are held now: {@code none}, {@code log_full} (the topic's bound), {@code total_full}
+ *     (the broker-wide total), {@code disk_full}, {@code io_error}, {@code closed}
  * @param heldReason the last hold's reason, as logged
  * @param heldNanos time producers were held, by reason
  * @param holdEvents times producers became held, by reason
@@ -23,7 +25,8 @@ import java.util.Map;
  * @param recoveryTruncatedBytes bytes recovery cut off a torn or corrupt tail when the log was opened
  * @param cursors the durable subscriptions, from the cursor store
  */
-public record LogTopicStats(String name, long sizeBytes, long maxBytes, long startOffset, long endOffset,
+public record LogTopicStats(String name, long sizeBytes, long maxBytes, long totalBytes, long totalMaxBytes,
+                            long startOffset, long endOffset,
                             long durableOffset, String held, String heldReason, Map<String, Long> heldNanos,
                             Map<String, Long> holdEvents, long unreadRecordsDropped, long tooLargeDropped,
                             long duplicatesDropped, long recoveryTruncatedBytes, List<CursorStats> cursors) {

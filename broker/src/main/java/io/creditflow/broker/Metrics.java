@@ -98,6 +98,10 @@ final class Metrics {
                 "gauge", LogTopicStats::sizeBytes);
         logFamily(w, logs, "creditflow_log_max_bytes", "The bound on the topic log's bytes on disk", "gauge",
                 LogTopicStats::maxBytes);
+        LogTopicStats any = logs.get(0);
+        w.gauge("creditflow_log_total_bytes", "Bytes on disk of every durable topic's log together", any.totalBytes());
+        w.gauge("creditflow_log_total_max_bytes", "The broker-wide bound on creditflow_log_total_bytes (0: none)",
+                any.totalMaxBytes());
         logFamily(w, logs, "creditflow_log_start_offset", "Earliest offset still in the log", "gauge",
                 LogTopicStats::startOffset);
         logFamily(w, logs, "creditflow_log_end_offset", "Offset the next record gets", "gauge",

@@ -76,6 +76,42 @@ class DurableTopicTest {
         Await.until(count + " records in the log", WAIT, () -> endOffset(broker, topic) == before + count);
     }
 
+    /** A consumer of {@code subscription} from earliest that takes nothing until unpaused, attached when returned. */
+    static TestClients.Consumer pausedConsumer(Broker broker, Connection cc, String topic, String subscription,
+            boolean consecutive) throws Exception {
+        TestClients.Consumer c = new TestClients.Consumer(subscription, cc.openStream(consume(topic, subscription,
+                "earliest")), consecutive, Duration.ZERO, Duration.ofSeconds(30));
+        c.pause(true);
+        c.start();
+        try {
+            awaitMembers(broker, topic, subscription, 1);
+        } catch (Throwable t) {
+            c.close();
+            throw t;
+        }
+        return c;
+    }
+
+    /** A producer of {@code count} messages with a small send queue, so that a held producer stalls in its sends. */
+    static TestClients.Producer smallQueueProducer(Connection pc, String topic, long count) throws Exception {
+        return new TestClients.Producer(pc.openStream(produce(topic).sendQueueBytes(4 * 1024).sendQueueMessages(16)
+                .build()), PAYLOAD, count, Duration.ofSeconds(20)).start();
+    }
+
+    /**
+     * Unpauses {@code consumer}, waits for the producer to send its {@code n} messages and for the consumer to
+     * receive all of them, in order, none missing.
+     */
+    static void resumeAndDeliverAll(TestClients.Producer p, TestClients.Consumer consumer, long n) throws Exception {
+        consumer.pause(false);
+        p.join();
+        assertThat(p.failure).isNull();
+        assertThat(p.sent.get()).isEqualTo(n);
+        Await.until("every message to reach " + consumer.name, WAIT, () -> consumer.received.get() == n);
+        assertThat(consumer.orderViolation).isNull();
+        assertThat(consumer.missing.get()).isZero();
+    }
+
     @Test
     void aThousandMessagesRoundTripThroughTheLogInOrderExactlyOnce() throws Exception {
         try (Broker broker = Broker.start(config().build());
@@ -229,15 +265,9 @@ class DurableTopicTest {
              Client consumers = TestClients.smallWindowClient();
              Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                    consume("t", "slow", "earliest")), true, Duration.ZERO, Duration.ofSeconds(30))) {
-                slow.pause(true);
-                slow.start();
-                awaitMembers(broker, "t", "slow", 1);
+            try (TestClients.Consumer slow = pausedConsumer(broker, cc, "t", "slow", true)) {
                 Connection pc = producers.connect("127.0.0.1", broker.port());
-                try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("t")
-                        .sendQueueBytes(4 * 1024).sendQueueMessages(16).build()), PAYLOAD, n,
-                        Duration.ofSeconds(20)).start()) {
+                try (TestClients.Producer p = smallQueueProducer(pc, "t", n)) {
                     Await.until("the producers to be held", WAIT, () -> logStats(broker, "t").held().equals("log_full"));
                     long sentWhileHeld = p.sent.get();
                     long endWhileHeld = logStats(broker, "t").endOffset();
@@ -245,13 +275,7 @@ class DurableTopicTest {
                     assertThat(sentWhileHeld).isLessThan(n);
                     assertThat(cursor(broker, "t", "slow").committedOffset()).isZero();
 
-                    slow.pause(false);
-                    p.join();
-                    assertThat(p.failure).isNull();
-                    assertThat(p.sent.get()).isEqualTo(n);
-                    Await.until("the slow consumer to get every message", WAIT, () -> slow.received.get() == n);
-                    assertThat(slow.orderViolation).isNull();
-                    assertThat(slow.missing.get()).isZero();
+                    resumeAndDeliverAll(p, slow, n);
                     LogTopicStats ls = logStats(broker, "t");
                     assertThat(ls.holdEvents().get("log_full")).isPositive();
                     assertThat(ls.unreadRecordsDropped()).isZero();
@@ -268,11 +292,7 @@ class DurableTopicTest {
              Client consumers = TestClients.smallWindowClient();
              Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                    consume("t", "slow", "earliest")), false, Duration.ZERO, Duration.ofSeconds(30))) {
-                slow.pause(true);
-                slow.start();
-                awaitMembers(broker, "t", "slow", 1);
+            try (TestClients.Consumer slow = pausedConsumer(broker, cc, "t", "slow", false)) {
                 produceAll(broker, producers, "t", n);
                 slow.pause(false);
                 Await.until("the slow consumer to reach the end", WAIT,

@@ -120,6 +120,12 @@ final class BrokerCommand implements Callable<Integer> {
             + "default: ${DEFAULT-VALUE}).")
     long logMaxBytes;
 
+    @Option(names = "--log-total-max-bytes", paramLabel = "N", converter = ByteSizeConverter.class,
+            description = "With --data-dir: bound on all topic logs together on disk, bytes or with k, m, g; an "
+            + "append that would go over it is handled by the topic's --disk-policy in its own log. Default: no "
+            + "total (each topic bounded by --log-max-bytes).")
+    long logTotalMaxBytes;
+
     @Option(names = "--disk-policy", paramLabel = "POLICY", defaultValue = "block",
             converter = DiskPolicyConverter.class, description = "With --data-dir, when a topic log is full: block "
             + "(hold producers until the slowest subscription moves) or drop-oldest (laggards skip whole segments, "
@@ -243,6 +249,7 @@ final class BrokerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Usage.error(spec, "--log-max-bytes", e.getMessage());
         }
+        b.logTotalMaxBytes(logTotalMaxBytes);
         TlsOptions tls = tls();
         if (tls != null) {
             b.tls(tls);
@@ -305,8 +312,10 @@ final class BrokerCommand implements Callable<Integer> {
                     broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()),
                     authFile == null ? "off" : authFile, TlsFiles.describe(config.tls()));
             if (config.dataDir() != null) {
-                out.printf("durable topics in %s; fsync %s; log max %s per topic; disk policy %s%n",
-                        config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()), config.diskPolicy().label());
+                out.printf("durable topics in %s; fsync %s; log max %s per topic, %s in total; disk policy %s%n",
+                        config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()),
+                        config.logTotalMaxBytes() > 0 ? Fmt.bytes(config.logTotalMaxBytes()) : "no bound",
+                        config.diskPolicy().label());
             }
             out.flush();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -96,6 +96,10 @@ class CliUsageTest {
                         "--disk-policy", "pray"),
                 args("Invalid value for option '--log-max-bytes': '0' (expected: a positive number of bytes",
                         "broker", "--log-max-bytes", "0"),
+                args("Invalid value for option '--log-total-max-bytes': '-1' (expected: a positive number of bytes",
+                        "broker", "--log-total-max-bytes", "-1"),
+                args("broker: logTotalMaxBytes: 8192 (expected: 0 for no broker-wide total, or >= 3 * logSegmentBytes = "
+                        + "12288", "broker", "--log-total-max-bytes", "8k", "--log-max-bytes", "1m"),
                 args("--count: 0 (expected: >= 1 messages)", "consume", "--count", "0"),
                 args("--idle-exit: 0s (expected: > 0)", "consume", "--idle-exit", "0"),
                 args("Invalid value for option '--idle-exit': 'soon' is not a duration", "consume", "--idle-exit",
@@ -205,6 +209,7 @@ class CliUsageTest {
         assertThat(defaults.fsync()).isEqualTo(io.creditflow.log.FsyncMode.BATCH);
         assertThat(defaults.logMaxBytes()).isEqualTo(1L << 30);
         assertThat(defaults.diskPolicy()).isEqualTo(io.creditflow.broker.DiskPolicy.BLOCK);
+        assertThat(defaults.logTotalMaxBytes()).as("no broker-wide total unless set").isZero();
 
         BrokerConfig c = brokerConfig("--data-dir", "data", "--fsync", "interval=50", "--log-max-bytes", "512m",
                 "--disk-policy", "drop-oldest");
@@ -214,6 +219,11 @@ class CliUsageTest {
         assertThat(c.logMaxBytes()).isEqualTo(512L << 20);
         assertThat(c.diskPolicy()).isEqualTo(io.creditflow.broker.DiskPolicy.DROP_OLDEST);
         assertThat(brokerConfig("--log-max-bytes", "1048576").logMaxBytes()).isEqualTo(1L << 20);
+        BrokerConfig total = brokerConfig("--data-dir", "data", "--log-total-max-bytes", "2g");
+        assertThat(total.logTotalMaxBytes()).isEqualTo(2L << 30);
+        assertThat(total.logSegmentBytes()).isEqualTo(64 << 20);
+        BrokerConfig tight = brokerConfig("--data-dir", "data", "--log-total-max-bytes", "16m");
+        assertThat(tight.logSegmentBytes()).as("a quarter of the tighter bound").isEqualTo(4 << 20);
     }
 
     @Test

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * A {@link TopicLog} on local files: one directory per topic holding segment files named by their base offset ({@code
@@ -44,15 +43,10 @@ import java.util.zip.CRC32C;
 public final class FileTopicLog implements TopicLog {
     private static final System.Logger LOG = System.getLogger(FileTopicLog.class.getName());
     private static final String LOCK_FILE = "lock";
-    private static final int STAGING_BYTES = 64 * 1024;
     /** How long the flusher waits before retrying after a failed fsync. */
     private static final long FSYNC_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How often a read starts over because retention deleted the segment it was reading. */
     private static final int READ_ATTEMPTS = 8;
-
-    /** The active segment, its published size and the log's end offset, published together. */
-    private record Tail(Segment segment, int position, long endOffset) {
-    }
 
     private final Path dir;
     private final LogConfig config;
@@ -63,6 +57,9 @@ public final class FileTopicLog implements TopicLog {
     private final RecoveryCheckpoint checkpoint;
     private final FileCursorStore cursors;
     private final RecoveryReport recoveryReport;
+    /** The bound this log shares with others, or null. */
+    private final DiskTotal total;
+    private final LogReader reader = new LogReader();
     private final CopyOnWriteArrayList<DurabilityListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -71,7 +68,7 @@ public final class FileTopicLog implements TopicLog {
     private final Object notifyMonitor = new Object();
 
     private volatile Segment[] segments;
-    private volatile Tail tail;
+    private volatile LogTail tail;
     private volatile long durableOffset;
     private volatile long fsyncedOffset;
     private volatile long lastNotified;
@@ -84,11 +81,12 @@ public final class FileTopicLog implements TopicLog {
     // Writer state, guarded by writeLock.
     private final ProducerTable producers;
     private final IndexBuffer indexBuffer = new IndexBuffer();
-    private final CRC32C crc = new CRC32C();
-    private ByteBuffer staging;
+    private final RecordEncoder encoder = new RecordEncoder();
     private Segment pendingTruncate;
     private int pendingTruncateSize;
     private int pendingTruncateEntries;
+    /** The last append failed: later failures of the same kind are logged at DEBUG until one succeeds. */
+    private AppendResult.Status failingWith;
 
     // Counters: written under writeLock (volatile for readers of stats()), or atomics where several threads
     // write.
@@ -107,11 +105,11 @@ public final class FileTopicLog implements TopicLog {
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong fsyncNanosTotal = new AtomicLong();
     private final AtomicLong fsyncNanosMax = new AtomicLong();
-    private final AtomicLong corruptRecordsDetected = new AtomicLong();
 
     private FileTopicLog(Path dir, LogConfig config, FileChannel lockChannel, FileLock lock,
-            RecoveryCheckpoint checkpoint, FileCursorStore cursors, LogRecovery.Result recovered) {
+            RecoveryCheckpoint checkpoint, FileCursorStore cursors, LogRecovery.Result recovered, DiskTotal total) {
         this.dir = dir;
+        this.total = total;
         this.config = config;
         this.mode = config.fsync().kind();
         this.channels = config.channelFactory();
@@ -123,7 +121,7 @@ public final class FileTopicLog implements TopicLog {
         this.producers = recovered.producers();
         this.segments = recovered.segments().toArray(new Segment[0]);
         Segment active = segments[segments.length - 1];
-        this.tail = new Tail(active, active.size, active.nextOffset);
+        this.tail = new LogTail(active, active.size, active.nextOffset);
         this.durableOffset = active.nextOffset;
         this.fsyncedOffset = active.nextOffset;
         this.lastNotified = active.nextOffset;
@@ -132,6 +130,9 @@ public final class FileTopicLog implements TopicLog {
             size += s.diskBytes();
         }
         this.sizeBytes = size;
+        if (total != null) {
+            total.add(size); // what is on disk counts, even over the bound: appends wait until there is room
+        }
         this.producerCount = producers.size();
         if (config.fsync().usesFlusher()) {
             flusher = new Thread(this::runFlusher, "creditflow-log-flusher-" + dir.getFileName());
@@ -150,6 +151,16 @@ public final class FileTopicLog implements TopicLog {
      * @throws IOException if the directory cannot be read or locked, or its segments overlap
      */
     public static FileTopicLog open(Path directory, LogConfig config) throws IOException {
+        return open(directory, config, null);
+    }
+
+    /**
+     * As {@link #open(Path, LogConfig)}, sharing {@code total} with other logs: this log's size counts in it from
+     * now until {@link #close()}, and an append must fit under both bounds.
+     *
+     * @param total the shared bound, or null for none
+     */
+    public static FileTopicLog open(Path directory, LogConfig config, DiskTotal total) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Files.createDirectories(directory);
@@ -175,7 +186,7 @@ public final class FileTopicLog implements TopicLog {
             FileCursorStore cursors = FileCursorStore.open(directory, config.channelFactory(), true,
                     config.maxCursors());
             LogRecovery.Result recovered = new LogRecovery(directory, config).run(checkpoint, cursors.loadProblem());
-            return new FileTopicLog(directory, config, lockChannel, lock, checkpoint, cursors, recovered);
+            return new FileTopicLog(directory, config, lockChannel, lock, checkpoint, cursors, recovered, total);
         } catch (IOException | RuntimeException e) {
             if (checkpoint != null) {
                 checkpoint.close();
@@ -280,7 +291,13 @@ public final class FileTopicLog implements TopicLog {
             return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the log holds " + sizeBytes
                     + " of " + config.maxBytes() + " bytes; the batch needs " + need);
         }
+        if (total != null && !total.tryReserve(need)) {
+            logFullRejections++;
+            return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the logs sharing a total hold "
+                    + total.usedBytes() + " of " + total.maxBytes() + " bytes; the batch needs " + need);
+        }
 
+        long sizeBefore = sizeBytes;
         try {
             resolvePendingTruncate();
             Segment active = tail.segment();
@@ -288,9 +305,18 @@ public final class FileTopicLog implements TopicLog {
                 roll();
                 active = tail.segment();
             }
-            return write(active, records, mask, count, duplicates, bytes);
+            AppendResult ok = write(active, records, mask, count, duplicates, bytes);
+            if (failingWith != null) {
+                LOG.log(Level.INFO, "appends to {0} work again", dir);
+                failingWith = null;
+            }
+            return ok;
         } catch (IOException e) {
             return failed(e, endOffset);
+        } finally {
+            if (total != null) {
+                total.add(sizeBytes - sizeBefore - need); // the reservation becomes what was written
+            }
         }
     }
 
@@ -310,10 +336,7 @@ public final class FileTopicLog implements TopicLog {
         int lastIndexed = seg.lastIndexedPosition;
         long maxTs = seg.maxTimestamp;
         int interval = config.indexIntervalBytes();
-        if (staging == null) {
-            staging = ByteBuffer.allocateDirect(STAGING_BYTES);
-        }
-        staging.clear();
+        encoder.start();
         long writePos = startPos;
         indexBuffer.start(seg, startEntries);
         try {
@@ -326,12 +349,12 @@ public final class FileTopicLog implements TopicLog {
                     indexBuffer.add((int) (offset - seg.baseOffset), (int) pos, maxTs);
                     lastIndexed = (int) pos;
                 }
-                writePos = encode(seg, r, offset, writePos);
+                writePos = encoder.encode(seg.log, r, offset, writePos);
                 maxTs = Math.max(maxTs, r.timestampMillis());
                 pos += RecordFormat.HEADER + r.payload().remaining();
                 offset++;
             }
-            writePos = flushStaging(seg, writePos);
+            writePos = encoder.flush(seg.log, writePos);
             indexBuffer.finish();
             if (mode == FsyncMode.Kind.ALWAYS) {
                 // Published only once durable: in this mode nobody reads a record a crash could take back.
@@ -372,7 +395,7 @@ public final class FileTopicLog implements TopicLog {
         }
         producerCount = producers.size();
         producersEvicted = producers.evicted();
-        Tail t = new Tail(seg, (int) pos, offset);
+        LogTail t = new LogTail(seg, (int) pos, offset);
         tail = t;
         appendedRecords += count;
         appendedBytes += bytes;
@@ -402,43 +425,6 @@ public final class FileTopicLog implements TopicLog {
         }
     }
 
-    /** Encodes one record into the staging buffer, writing the buffer out as it fills; returns the write position. */
-    private long encode(Segment seg, AppendRecord r, long offset, long writePos) throws IOException {
-        ByteBuffer payload = r.payload();
-        int length = payload.remaining();
-        if (staging.remaining() < RecordFormat.HEADER) {
-            writePos = flushStaging(seg, writePos);
-        }
-        int at = staging.position();
-        RecordFormat.putHeader(staging, at, length, offset, r.timestampMillis(), r.producerId(), r.sequence());
-        crc.reset();
-        RecordFormat.update(crc, staging, at + RecordFormat.LENGTH, at + RecordFormat.HEADER);
-        crc.update(payload.duplicate());
-        staging.putInt(at + RecordFormat.CRC, (int) crc.getValue());
-        staging.position(at + RecordFormat.HEADER);
-        if (length > STAGING_BYTES / 2) {
-            writePos = flushStaging(seg, writePos);
-            ByteBuffer p = payload.duplicate();
-            seg.log.write(p, writePos);
-            return writePos + length;
-        }
-        if (staging.remaining() < length) {
-            writePos = flushStaging(seg, writePos);
-        }
-        staging.put(payload.duplicate());
-        return writePos;
-    }
-
-    private long flushStaging(Segment seg, long writePos) throws IOException {
-        staging.flip();
-        int n = staging.remaining();
-        if (n > 0) {
-            seg.log.write(staging, writePos);
-        }
-        staging.clear();
-        return writePos + n;
-    }
-
     /** Cuts a failed append's bytes off again; if even that fails, the next append must do it first. */
     private void rollback(Segment seg, int size, int entries) {
         try {
@@ -463,14 +449,18 @@ public final class FileTopicLog implements TopicLog {
 
     private AppendResult failed(IOException e, long endOffset) {
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (isDiskFull(e)) {
+        AppendResult.Status status = isDiskFull(e) ? AppendResult.Status.DISK_FULL : AppendResult.Status.IO_ERROR;
+        // A caller retries a failed append often (the broker on every tick): one warning per spell, not per retry.
+        Level level = status == failingWith ? Level.DEBUG : Level.WARNING;
+        failingWith = status;
+        if (status == AppendResult.Status.DISK_FULL) {
             diskFullEvents++;
-            LOG.log(Level.WARNING, "append to {0} failed, disk full: {1}", dir, reason);
-            return AppendResult.refused(AppendResult.Status.DISK_FULL, endOffset, 0, reason);
+            LOG.log(level, "append to {0} failed, disk full: {1}", dir, reason);
+        } else {
+            ioErrors.incrementAndGet();
+            LOG.log(level, "append to {0} failed: {1}", dir, reason);
         }
-        ioErrors.incrementAndGet();
-        LOG.log(Level.WARNING, "append to {0} failed: {1}", dir, reason);
-        return AppendResult.refused(AppendResult.Status.IO_ERROR, endOffset, 0, reason);
+        return AppendResult.refused(status, endOffset, 0, reason);
     }
 
     /** Whether {@code e} (or a cause) is ENOSPC or a quota error; Java exposes them only as messages. */
@@ -509,7 +499,7 @@ public final class FileTopicLog implements TopicLog {
         Segment[] s = Arrays.copyOf(segments, segments.length + 1);
         s[s.length - 1] = next;
         segments = s;
-        Tail t = new Tail(next, 0, end);
+        LogTail t = new LogTail(next, 0, end);
         tail = t;
         writeProducerSnapshot(end, sync);
         if (sync) {
@@ -556,7 +546,7 @@ public final class FileTopicLog implements TopicLog {
     }
 
     /** Everything up to {@code t} is fsynced: advance the offsets and the checkpoint. */
-    private void markFsynced(Tail t) {
+    private void markFsynced(LogTail t) {
         synchronized (flushMonitor) {
             if (t.endOffset() < fsyncedOffset) {
                 return;
@@ -577,7 +567,7 @@ public final class FileTopicLog implements TopicLog {
     /** fsyncs everything appended so far (every segment with unsynced bytes). Outside the writer lock. */
     private void flushOnce() throws IOException {
         synchronized (flushMonitor) {
-            Tail t = tail;
+            LogTail t = tail;
             if (t.endOffset() <= fsyncedOffset) {
                 return;
             }
@@ -746,7 +736,8 @@ public final class FileTopicLog implements TopicLog {
             }
             int mark = destination == null ? 0 : destination.position();
             try {
-                return readOnce(offset, destination, maxBytes, maxRecords);
+                LogTail t = tail;
+                return reader.read(t, segments, offset, destination, maxBytes, maxRecords);
             } catch (LogFile.ClosedLogFileException e) {
                 // Retention deleted the segment under us: start again; the read now reports the skip.
                 if (destination != null) {
@@ -760,246 +751,18 @@ public final class FileTopicLog implements TopicLog {
         }
     }
 
-    private ReadResult readOnce(long offset, ByteBuffer destination, int maxBytes, int maxRecords)
-            throws IOException {
-        Tail t = tail;
-        Segment[] segs = segments;
-        long end = t.endOffset();
-        if (offset > end) {
-            throw new IllegalArgumentException("offset: " + offset + " (expected: <= endOffset " + end + ")");
-        }
-        long skipped = 0;
-        int i = floorSegment(segs, offset);
-        if (i < 0) {
-            skipped = segs[0].baseOffset - offset;
-            offset = segs[0].baseOffset;
-            i = 0;
-        }
-        // Past the end of this segment: a segment missing from the directory, or simply its end.
-        while (offset >= segmentEnd(segs[i], t) && i + 1 < segs.length && segs[i] != t.segment()) {
-            Segment next = segs[i + 1];
-            if (next.baseOffset > offset) {
-                skipped += next.baseOffset - offset;
-                offset = next.baseOffset;
-            }
-            i++;
-        }
-        if (offset >= end) {
-            return new ReadResult(List.of(), offset, skipped, 0);
-        }
-        Segment seg = segs[i];
-        long position = locate(seg, offset, segmentSize(seg, t), segs, i, t);
-
-        ByteBuffer dest = destination;
-        if (dest == null) {
-            long available = segmentSize(seg, t) - position;
-            for (int j = i + 1; j < segs.length && available < maxBytes; j++) {
-                available += segmentSize(segs[j], t);
-            }
-            dest = ByteBuffer.allocate((int) Math.max(1, Math.min(maxBytes, available)));
-        }
-        List<LogRecord> out = new ArrayList<>(Math.min(maxRecords, 64));
-        CRC32C check = new CRC32C();
-        while (out.size() < maxRecords && dest.hasRemaining()) {
-            long segSize = segmentSize(seg, t);
-            if (position >= segSize) {
-                if (seg == t.segment() || i + 1 >= segs.length || segs[i + 1].baseOffset != offset) {
-                    break; // the end, or a gap the next read reports
-                }
-                i++;
-                seg = segs[i];
-                position = 0;
-                continue;
-            }
-            int start = dest.position();
-            int len = (int) Math.min(dest.remaining(), segSize - position);
-            ByteBuffer window = dest.duplicate();
-            window.limit(start + len);
-            seg.log.readFully(window, position);
-            int p = 0;
-            while (out.size() < maxRecords && len - p >= RecordFormat.HEADER) {
-                int at = start + p;
-                String problem = RecordFormat.checkHeader(dest, at, offset, segSize - position - p);
-                if (problem == null && len - p < RecordFormat.HEADER + dest.getInt(at + RecordFormat.LENGTH)) {
-                    break; // does not fit in what is left of the buffer
-                }
-                if (problem == null && !RecordFormat.crcMatches(check, dest, at)) {
-                    problem = "CRC32C mismatch";
-                }
-                if (problem != null) {
-                    if (!out.isEmpty()) {
-                        break; // serve the good records; the next read reports the bad one
-                    }
-                    dest.position(start);
-                    throw corrupt(seg, offset, position + p, problem, segs, i, t);
-                }
-                int length = dest.getInt(at + RecordFormat.LENGTH);
-                ByteBuffer payload = dest.duplicate();
-                payload.limit(at + RecordFormat.HEADER + length).position(at + RecordFormat.HEADER);
-                out.add(new LogRecord(offset, dest.getLong(at + RecordFormat.TIMESTAMP),
-                        dest.getLong(at + RecordFormat.PRODUCER_ID), dest.getLong(at + RecordFormat.SEQUENCE),
-                        payload.slice()));
-                p += RecordFormat.HEADER + length;
-                offset++;
-            }
-            dest.position(start + p);
-            position += p;
-            if (p < len) {
-                break; // a record that does not fit, maxRecords reached, or a bad record after good ones
-            }
-        }
-        int nextRecordBytes = 0;
-        if (out.isEmpty()) {
-            nextRecordBytes = recordSizeAt(seg, position, offset, segmentSize(seg, t), segs, i, t);
-        }
-        return new ReadResult(out, offset, skipped, nextRecordBytes);
-    }
-
-    /** The size of the record at {@code position} (header included), checking its header. */
-    private int recordSizeAt(Segment seg, long position, long offset, long segSize, Segment[] segs, int i, Tail t)
-            throws IOException {
-        if (position >= segSize) {
-            return 0;
-        }
-        ByteBuffer h = ByteBuffer.allocate(RecordFormat.HEADER);
-        seg.log.readFully(h, position);
-        String problem = RecordFormat.checkHeader(h, 0, offset, segSize - position);
-        if (problem != null) {
-            throw corrupt(seg, offset, position, problem, segs, i, t);
-        }
-        return RecordFormat.HEADER + h.getInt(RecordFormat.LENGTH);
-    }
-
-    /**
-     * The byte position of {@code offset} in {@code seg}: the floor index entry, then a walk over at most
-     * about one index interval of record headers.
-     */
-    private long locate(Segment seg, long offset, long segSize, Segment[] segs, int i, Tail t) throws IOException {
-        if (offset == seg.baseOffset) {
-            return 0;
-        }
-        long e = seg.floorEntry(offset, seg.indexEntries);
-        long pos = e & 0xFFFFFFFFL;
-        long cur = seg.baseOffset + (e >>> 32);
-        ByteBuffer h = ByteBuffer.allocate(RecordFormat.HEADER);
-        while (cur < offset) {
-            h.clear();
-            seg.log.readFully(h, pos);
-            String problem = RecordFormat.checkHeader(h, 0, cur, segSize - pos);
-            if (problem != null) {
-                throw corrupt(seg, cur, pos, problem, segs, i, t);
-            }
-            pos += RecordFormat.HEADER + h.getInt(RecordFormat.LENGTH);
-            cur++;
-        }
-        return pos;
-    }
-
-    private CorruptRecordException corrupt(Segment seg, long offset, long position, String problem, Segment[] segs,
-            int i, Tail t) throws IOException {
-        corruptRecordsDetected.incrementAndGet();
-        long resume = segmentEnd(seg, t);
-        // The first index entry after the bad record is a record boundary we can trust again.
-        int entries = seg.indexEntries;
-        int lo = 0;
-        int hi = entries - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long e = seg.entry(mid);
-            if ((e & 0xFFFFFFFFL) > position) {
-                resume = Math.min(resume, seg.baseOffset + (e >>> 32));
-                hi = mid - 1;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        if (resume <= offset) {
-            resume = i + 1 < segs.length ? segs[i + 1].baseOffset : t.endOffset();
-        }
-        CorruptRecordException ex = new CorruptRecordException(seg.logPath, offset, position, resume, problem);
-        LOG.log(Level.ERROR, ex.getMessage());
-        return ex;
-    }
-
-    private static int floorSegment(Segment[] segs, long offset) {
-        int lo = 0;
-        int hi = segs.length - 1;
-        int best = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (segs[mid].baseOffset <= offset) {
-                best = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return best;
-    }
-
-    private static long segmentEnd(Segment s, Tail t) {
-        return s == t.segment() ? t.endOffset() : s.nextOffset;
-    }
-
-    private static long segmentSize(Segment s, Tail t) {
-        return s == t.segment() ? t.position() : s.size;
-    }
-
     @Override
     public long offsetForTime(long epochMillis) throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                return offsetForTimeOnce(epochMillis);
+                LogTail t = tail;
+                return reader.offsetForTime(t, segments, epochMillis);
             } catch (LogFile.ClosedLogFileException e) {
                 if (attempt + 1 >= READ_ATTEMPTS || closed) {
                     throw new IOException("log " + dir + " is closed or its segments were deleted meanwhile", e);
                 }
             }
         }
-    }
-
-    private long offsetForTimeOnce(long epochMillis) throws IOException {
-        Tail t = tail;
-        Segment[] segs = segments;
-        ByteBuffer h = ByteBuffer.allocate(RecordFormat.HEADER);
-        for (int i = 0; i < segs.length; i++) {
-            Segment s = segs[i];
-            long segEnd = segmentEnd(s, t);
-            long segSize = segmentSize(s, t);
-            if (s.maxTimestamp < epochMillis || segEnd == s.baseOffset) {
-                if (s == t.segment()) {
-                    break;
-                }
-                continue;
-            }
-            // Every record before the chosen entry is older than the target (its "max before" is below it),
-            // and the next entry's is not: the answer is within one index interval of the entry.
-            int k = s.lastTimeEntryBelow(epochMillis, s.indexEntries);
-            long pos = 0;
-            long cur = s.baseOffset;
-            if (k >= 0) {
-                long e = s.entry(k);
-                pos = e & 0xFFFFFFFFL;
-                cur = s.baseOffset + (e >>> 32);
-            }
-            while (cur < segEnd && pos < segSize) {
-                h.clear();
-                s.log.readFully(h, pos);
-                String problem = RecordFormat.checkHeader(h, 0, cur, segSize - pos);
-                if (problem != null) {
-                    throw corrupt(s, cur, pos, problem, segs, i, t);
-                }
-                if (h.getLong(RecordFormat.TIMESTAMP) >= epochMillis) {
-                    return cur;
-                }
-                pos += RecordFormat.HEADER + h.getInt(RecordFormat.LENGTH);
-                cur++;
-            }
-            if (s == t.segment()) {
-                break;
-            }
-        }
-        return t.endOffset();
     }
 
     @Override
@@ -1070,17 +833,22 @@ public final class FileTopicLog implements TopicLog {
         try {
             checkOpen();
             Deletion d = new Deletion(protectedOffset);
-            while (sizeBytes + bytesNeeded > config.maxBytes() && segments.length > 1) {
+            while (!fits(bytesNeeded) && segments.length > 1) {
                 Segment oldest = segments[0];
                 if (!dropUnread && oldest.nextOffset > protectedOffset) {
                     break;
                 }
                 d.delete(oldest);
             }
-            return d.result(sizeBytes + bytesNeeded <= config.maxBytes());
+            return d.result(fits(bytesNeeded));
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** Whether {@code bytes} more fit under the bound and the shared total. */
+    private boolean fits(long bytes) {
+        return sizeBytes + bytes <= config.maxBytes() && (total == null || total.fits(bytes));
     }
 
     /** Deletes oldest segments and adds up what went. Under the writer lock. */
@@ -1100,6 +868,9 @@ public final class FileTopicLog implements TopicLog {
             segments = Arrays.copyOfRange(segments, 1, segments.length);
             long diskBytes = oldest.diskBytes();
             sizeBytes -= diskBytes;
+            if (total != null) {
+                total.add(-diskBytes);
+            }
             count++;
             records += oldest.recordCount();
             bytes += diskBytes;
@@ -1141,12 +912,12 @@ public final class FileTopicLog implements TopicLog {
 
     @Override
     public LogStats stats() {
-        Tail t = tail;
+        LogTail t = tail;
         return new LogStats(sizeBytes, config.maxBytes(), segments.length, startOffset(), t.endOffset(),
                 durableOffset, appendedRecords, appendedBytes, duplicatesDropped, logFullRejections,
                 tooLargeRejections, diskFullEvents, ioErrors.get(), fsyncs.get(), fsyncNanosTotal.get(),
                 fsyncNanosMax.get(), recoveryReport.truncatedBytes(), segmentsDeleted, recordsDeleted,
-                unreadRecordsDropped, corruptRecordsDetected.get(), producerCount, producersEvicted, cursors.size());
+                unreadRecordsDropped, reader.corruptRecordsDetected(), producerCount, producersEvicted, cursors.size());
     }
 
     @Override
@@ -1157,6 +928,9 @@ public final class FileTopicLog implements TopicLog {
                 return;
             }
             closed = true;
+            if (total != null) {
+                total.add(-sizeBytes); // a closed log no longer counts (its files stay)
+            }
             appended.signalAll();
         } finally {
             writeLock.unlock();
@@ -1171,7 +945,7 @@ public final class FileTopicLog implements TopicLog {
         }
         try {
             resolvePendingTruncate();
-            Tail t = tail;
+            LogTail t = tail;
             long t0 = System.nanoTime();
             for (Segment s : segments) {
                 if (s.syncedSize < s.size || s == t.segment()) {
@@ -1226,7 +1000,11 @@ public final class FileTopicLog implements TopicLog {
     void crashForTest() throws IOException {
         writeLock.lock();
         try {
+            boolean wasClosed = closed;
             closed = true;
+            if (total != null && !wasClosed) {
+                total.add(-sizeBytes); // a closed log no longer counts (its files stay)
+            }
             appended.signalAll();
         } finally {
             writeLock.unlock();
@@ -1260,7 +1038,7 @@ public final class FileTopicLog implements TopicLog {
     /** A summary for logs. */
     @Override
     public String toString() {
-        Tail t = tail;
+        LogTail t = tail;
         return "FileTopicLog{" + dir.getFileName() + ", offsets " + startOffset() + ".." + t.endOffset() + ", durable "
                 + durableOffset + ", " + segments.length + " segments, " + sizeBytes + " B}";
     }

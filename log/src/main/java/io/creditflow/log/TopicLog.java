@@ -103,7 +103,8 @@ public interface TopicLog extends AutoCloseable {
 
     /**
      * Deletes whole oldest segments that lie entirely below {@code protectedOffset} until {@code
-     * bytesNeeded} more bytes fit under the bound. Data a cursor still needs is never deleted; {@link
+     * bytesNeeded} more bytes fit under the bound (and under a total it shares with other logs, such as a
+     * {@link DiskTotal}). Data a cursor still needs is never deleted; {@link
      * RetentionResult#satisfied()} says whether enough room was found. The {@code block} policy calls
      * this, and holds its producers while it is not satisfied.
      */
@@ -111,7 +112,7 @@ public interface TopicLog extends AutoCloseable {
 
     /**
      * Deletes whole oldest segments, needed by cursors or not, until {@code bytesNeeded} more bytes fit
-     * under the bound (the {@code drop-oldest} policy). {@link RetentionResult#unreadRecordsDropped()}
+     * under the bound and a shared total (the {@code drop-oldest} policy). {@link RetentionResult#unreadRecordsDropped()}
      * counts the deleted records at or above {@code protectedOffset}; each laggard cursor learns its own
      * skip from {@link ReadResult#skippedRecords()}.
      */

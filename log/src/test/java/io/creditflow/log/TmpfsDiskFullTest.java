@@ -4,13 +4,10 @@ import static io.creditflow.log.LogTesting.assertRecords;
 import static io.creditflow.log.LogTesting.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,41 +22,19 @@ class TmpfsDiskFullTest {
     @TempDir
     Path root;
 
+    private Tmpfs tmpfs;
     private Path mount;
-    private boolean mounted;
 
     @BeforeEach
     void mountTmpfs() throws Exception {
-        Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"),
-                "the real ENOSPC test needs Linux tmpfs; skipped");
-        mount = root.resolve("tmpfs");
-        Files.createDirectories(mount);
-        String result = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-        Assumptions.assumeTrue(result == null, () -> "mount -t tmpfs not permitted here (" + result
-                + "); skipped the real ENOSPC test (DiskErrorTest covers it with an injected channel)");
-        mounted = true;
+        tmpfs = Tmpfs.mountOrSkip(root.resolve("tmpfs"), "1m", "DiskErrorTest covers it with an injected channel");
+        mount = tmpfs.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted) {
-            String result = run("umount", mount.toString());
-            assertThat(result).as("umount").isNull();
-        }
-    }
-
-    /** Runs a command; returns null on success or what went wrong. */
-    private static String run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return String.join(" ", command) + ": timed out";
-            }
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-            return p.exitValue() == 0 ? null : "exit " + p.exitValue() + ": " + out;
-        } catch (IOException e) {
-            return e.getMessage();
+        if (tmpfs != null) {
+            tmpfs.close();
         }
     }
 

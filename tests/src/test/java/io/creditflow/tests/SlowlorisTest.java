@@ -2,6 +2,7 @@ package io.creditflow.tests;
 
 import io.creditflow.testing.RawPeer;
 import io.creditflow.testing.Await;
+import io.creditflow.testing.Memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;

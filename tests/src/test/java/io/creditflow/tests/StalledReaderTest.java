@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.creditflow.proto.core.StallReason;
+import io.creditflow.testing.Memory;
 import io.creditflow.transport.ConnectionStats;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
