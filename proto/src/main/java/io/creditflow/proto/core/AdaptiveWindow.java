@@ -16,9 +16,10 @@ package io.creditflow.proto.core;
  * <li><b>Grow (delivery side, BDP)</b>: a {@code Blocked} (the sender has a message and no credit for
  *     it) that arrives within two round trips of our last grant, while the application has waited for
  *     data in the current interval (its queue ran empty), means the window, not the application, is
- *     what limits the stream: the target doubles, at most once per round trip.</li>
+ *     what limits the stream: the target doubles, at most once per round trip (round trips below
+ *     {@link #GRANULARITY_NANOS} count as that).</li>
  * <li><b>Shrink (drain side, CoDel-style)</b>: every interval ({@code max(2 x targetDelay, 2 x RTT)})
- *     the drain rate {@code D} is measured from the bytes consumed. If the application's queue never
+ *     the drain rate {@code D} is measured from the bytes consumed (smoothed: each interval weighs 1/4). If the application's queue never
  *     ran empty in the interval (it always had data waiting: it is the bottleneck), the target is
  *     capped at {@code D x (2 x RTT + targetDelay)}: enough credit for two round trips of draining
  *     plus a standing queue of {@code targetDelay}. If the queue did run empty while a cap was in
@@ -36,6 +37,11 @@ package io.creditflow.proto.core;
 public final class AdaptiveWindow {
     /** An RTT minimum this old is replaced by the next sample (as BBR's min-RTT filter, 10 s). */
     public static final long RTT_EXPIRY_NANOS = 10_000_000_000L;
+    /**
+     * The shortest round trip the growth rule works with (QUIC's timer granularity, RFC 9002): on
+     * loopback the measured RTT is below the precision of when frames are read and written.
+     */
+    public static final long GRANULARITY_NANOS = 1_000_000L;
     private static final long NONE = Long.MIN_VALUE;
 
     /**
@@ -76,8 +82,10 @@ public final class AdaptiveWindow {
 
     private long intervalStartNanos;
     private long intervalStartConsumedBytes;
+    /** The application took everything there was at least once in this interval: it waited for data. */
     private boolean queueEmptied;
     private long drainBytesPerSecond;
+    private long measuredIntervals;
     /** +1 after a growth, -1 after a shrink, 0 before any change. */
     private int lastDirection;
     /** Consecutive intervals whose condition called for a change against {@link #lastDirection}. */
@@ -90,7 +98,6 @@ public final class AdaptiveWindow {
             reason = initialBytes < settings.floorBytes() ? WindowReason.FLOOR : WindowReason.CEILING;
         }
         this.intervalStartNanos = nowNanos;
-        this.queueEmptied = true; // a new stream has nothing queued
     }
 
     public Settings settings() {
@@ -162,13 +169,14 @@ public final class AdaptiveWindow {
      * @return true if the target changed
      */
     public boolean onBlocked(long nowNanos, long bufferedBytes, long growLimitBytes) {
-        if (rttNanos == 0 || lastGrantNanos == NONE || nowNanos - lastGrantNanos > 2 * rttNanos) {
+        long rtt = Math.max(rttNanos, GRANULARITY_NANOS);
+        if (rttNanos == 0 || lastGrantNanos == NONE || nowNanos - lastGrantNanos > 2 * rtt) {
             return false;
         }
         if (!(queueEmptied || bufferedBytes == 0)) {
             return false; // the application has data waiting: it, not the window, is the limit
         }
-        if (lastGrowNanos != NONE && nowNanos - lastGrowNanos < rttNanos) {
+        if (lastGrowNanos != NONE && nowNanos - lastGrowNanos < rtt) {
             return false; // the previous growth has not had a round trip to take effect
         }
         long before = targetBytes();
@@ -224,7 +232,10 @@ public final class AdaptiveWindow {
             return false;
         }
         long drained = consumedBytes - intervalStartConsumedBytes;
-        drainBytesPerSecond = (long) (drained * 1e9 / elapsed);
+        long sample = (long) (drained * 1e9 / elapsed);
+        // Smoothed (weight 1/4 for the new interval), so one bursty interval moves the cap by a quarter.
+        drainBytesPerSecond = measuredIntervals++ == 0 ? sample
+                : drainBytesPerSecond + (sample - drainBytesPerSecond) / 4;
         boolean appLimited = !queueEmptied && bufferedBytes > 0;
         intervalStartNanos = nowNanos;
         intervalStartConsumedBytes = consumedBytes;

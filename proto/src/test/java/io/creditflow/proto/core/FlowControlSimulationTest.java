@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Seeded random runs of the whole credit protocol between a sender (OutboundFlowController) and a
  * receiver (InboundFlowController) over in-order "wires" with frames in flight in both directions:
- * grants, Blocked, Revoke/RevokeAck, consumption pauses, two connections sharing one tight budget.
+ * grants, Blocked, Revoke/RevokeAck, consumption pauses, two connections sharing one tight budget,
+ * fixed or adaptive windows. {@link AdaptiveSimulationTest} adds latency, bandwidth and drain rates.
  * Invariants are checked after every step; at the end every message must have been delivered, once,
  * in order.
  */
@@ -121,9 +122,12 @@ class FlowControlSimulationTest {
 
         Conn(MemoryBudget budget, long connectionWindow) {
             out = new OutboundFlowController<>(WriteScheduler.roundRobin(), 4096, connectionWindow);
+            // Half the connections adapt their windows, so revokes and budget pressure meet adaptive targets.
+            AdaptiveWindow.Settings adaptive = random.nextBoolean() ? null
+                    : new AdaptiveWindow.Settings(1024, 1 << 20, 50_000_000L);
             in = new InboundFlowController(new InboundFlowController.Config(connectionWindow, 64 * 1024,
-                    random.nextBoolean() ? Credits.UNLIMITED : 16, 4096, 50_000_000L), budget, this, clock,
-                    () -> budgetWake = true);
+                    random.nextBoolean() ? Credits.UNLIMITED : 16, 4096, 50_000_000L, adaptive), budget, this,
+                    clock, () -> budgetWake = true);
             for (int i = 0; i < STREAMS; i++) {
                 senders.add(new Sender(i, toReceiver));
                 buffered.add(new ArrayDeque<>());
