@@ -150,11 +150,18 @@ final class Orchestrator implements AutoCloseable {
         int n = ss.size();
         boolean scale = sc.kind() == Kind.SCALE;
         long setupTimeout = scale ? 180_000 : 60_000;
+        List<LatencyRelay> relays = new ArrayList<>();
         try {
             List<RunSpec> withPorts = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 Map<String, Object> r = ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
-                withPorts.add(specs.get(k).withPort((int) Json.getLong(r, "port", 0)));
+                int port = (int) Json.getLong(r, "port", 0);
+                if (specs.get(k).relayed()) { // S10: the sender goes through the latency relay
+                    LatencyRelay relay = relay(port, specs.get(k).rttMs());
+                    relays.add(relay);
+                    port = relay.port();
+                }
+                withPorts.add(specs.get(k).withPort(port));
             }
             for (int k = 0; k < n; k++) {
                 ss.get(k).sender.call("SETUP " + withPorts.get(k).toJson(), setupTimeout);
@@ -197,6 +204,16 @@ final class Orchestrator implements AutoCloseable {
             for (Session s : ss) {
                 teardown(s);
             }
+            relays.forEach(LatencyRelay::close);
+        }
+    }
+
+    private static LatencyRelay relay(int port, int rttMs) throws ChildFailure {
+        try {
+            return new LatencyRelay(port, rttMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChildFailure("interrupted while starting the latency relay");
         }
     }
 
