@@ -227,11 +227,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
      * memory budget bound it too.
      */
     public B adaptiveWindowBounds(long floorBytes, long ceilingBytes) {
-        requirePositive("windowFloorBytes", floorBytes);
-        if (ceilingBytes < floorBytes) {
-            throw new IllegalArgumentException("windowCeilingBytes: " + ceilingBytes
-                    + " (expected: >= windowFloorBytes " + floorBytes + ")");
-        }
+        requireOrdered("windowFloorBytes", floorBytes, "windowCeilingBytes", ceilingBytes);
         this.windowFloorBytes = floorBytes;
         this.windowCeilingBytes = ceilingBytes;
         return self();
@@ -264,11 +260,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
 
     /** The channel's write buffer watermarks: writes pause above high and resume below low. */
     public B writeBufferWatermarks(int lowBytes, int highBytes) {
-        requirePositive("writeBufferLowWatermarkBytes", lowBytes);
-        if (highBytes < lowBytes) {
-            throw new IllegalArgumentException("writeBufferHighWatermarkBytes: " + highBytes
-                    + " (expected: >= low watermark " + lowBytes + ")");
-        }
+        requireOrdered("writeBufferLowWatermarkBytes", lowBytes, "writeBufferHighWatermarkBytes", highBytes);
         this.writeLowWatermarkBytes = lowBytes;
         this.writeHighWatermarkBytes = highBytes;
         return self();
@@ -462,6 +454,14 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
                         keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()),
                 authenticator, credential, tls, adaptiveWindows,
                 new AdaptiveWindow.Settings(windowFloorBytes, windowCeilingBytes, windowTargetDelay.toNanos()));
+    }
+
+    /** A pair of bounds: the low one positive, the high one at least the low one. */
+    private static void requireOrdered(String lowName, long low, String highName, long high) {
+        requirePositive(lowName, low);
+        if (high < low) {
+            throw new IllegalArgumentException(highName + ": " + high + " (expected: >= " + lowName + " " + low + ")");
+        }
     }
 
     private static void requirePositive(String name, long value) {

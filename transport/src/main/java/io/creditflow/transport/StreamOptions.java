@@ -2,6 +2,7 @@ package io.creditflow.transport;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * How a locally opened stream behaves. Immutable; build with {@link #builder()}.
@@ -146,10 +147,7 @@ public final class StreamOptions {
          * ({@code EndpointBuilder.adaptiveWindows}); the endpoint's floor, ceiling and target delay apply.
          */
         public Builder windowMode(WindowMode mode) {
-            if (mode == null) {
-                throw new NullPointerException("windowMode");
-            }
-            this.windowMode = mode;
+            this.windowMode = Objects.requireNonNull(mode, "windowMode");
             return this;
         }
 

@@ -69,7 +69,10 @@ final class LatencyRelay implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** One direction: what its channel reads goes to {@code peer} after the one-way delay. */
+    /**
+     * One direction: what its channel reads goes to {@code peer} after the one-way delay. When either
+     * channel closes, or fails, so does the pair.
+     */
     private final class Leg extends ChannelInboundHandlerAdapter {
         private final Channel peer;
 
@@ -78,31 +81,31 @@ final class LatencyRelay implements AutoCloseable {
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf bytes = (ByteBuf) msg;
-            if (oneWayNanos == 0) {
-                forward(bytes);
-            } else {
-                ctx.executor().schedule(() -> forward(bytes), oneWayNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        private void forward(ByteBuf bytes) {
-            if (peer.isActive()) {
-                peer.writeAndFlush(bytes, peer.voidPromise());
-            } else {
-                bytes.release();
-            }
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.channel().closeFuture().addListener(f -> peer.close());
+            peer.closeFuture().addListener(f -> ctx.close());
         }
 
         @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            peer.close();
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf bytes = (ByteBuf) msg;
+            Runnable forward = () -> {
+                if (!peer.isActive()) {
+                    bytes.release();
+                    return;
+                }
+                peer.writeAndFlush(bytes, peer.voidPromise());
+            };
+            if (oneWayNanos > 0) {
+                ctx.executor().schedule(forward, oneWayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                forward.run();
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
+            ctx.close(); // a reset from either end: the pair goes
         }
     }
 }

@@ -2,10 +2,7 @@ package io.creditflow.proto.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.creditflow.proto.core.FlowControlSimulationTest.BlockedFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.CreditFrame;
-import io.creditflow.proto.core.FlowControlSimulationTest.DataFrame;
-import io.creditflow.proto.core.FlowControlSimulationTest.RevokeAckFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.RevokeFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.Sender;
 import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
@@ -117,20 +114,7 @@ class AdaptiveSimulationTest {
 
         void step() {
             while (!toSender.isEmpty() && toSender.peekFirst().atNanos <= clock.now) {
-                Object f = toSender.pollFirst().frame;
-                if (f instanceof CreditFrame c) {
-                    if (c.stream() < 0) {
-                        out.addConnectionCredit(c.bytes());
-                    } else {
-                        Sender s = senders.get(c.stream());
-                        s.window.addCredit(c.bytes(), c.messages());
-                        out.onStreamReady(s);
-                    }
-                } else if (f instanceof RevokeFrame r) {
-                    Sender s = senders.get(r.stream());
-                    sent.add(new RevokeAckFrame(r.stream(), s.window.revoke(r.keep())));
-                    out.onStreamReady(s);
-                }
+                FlowControlSimulationTest.send(toSender.pollFirst().frame, out, senders, sent);
             }
             long start = out.connectionSentBytes();
             out.writePass(() -> out.connectionSentBytes() - start < bytesPerMs);
@@ -138,15 +122,7 @@ class AdaptiveSimulationTest {
                 toReceiver.add(new Timed(clock.now + oneWayNanos, sent.pollFirst()));
             }
             while (!toReceiver.isEmpty() && toReceiver.peekFirst().atNanos <= clock.now) {
-                Object f = toReceiver.pollFirst().frame;
-                if (f instanceof DataFrame d) {
-                    in.onData(receivers.get(d.stream()), d.size());
-                    buffered.get(d.stream()).add(new long[]{d.size(), d.seq()});
-                } else if (f instanceof BlockedFrame b) {
-                    in.onBlocked(receivers.get(b.stream()), b.needed());
-                } else if (f instanceof RevokeAckFrame a) {
-                    in.onRevokeAck(receivers.get(a.stream()), a.returned());
-                }
+                FlowControlSimulationTest.receive(toReceiver.pollFirst().frame, in, receivers, buffered);
             }
             for (int i = 0; i < senders.size(); i++) {
                 consume(i);

@@ -152,30 +152,39 @@ class AdaptiveWindowTest {
         assertThat(w.targetBytes()).isEqualTo(before);
     }
 
-    @Test
-    void growthStopsAtTheCeiling() {
+    /** Ten round trips in each of which the sender used the whole grant at once. */
+    AdaptiveWindow blockedEveryRoundTrip(long growLimitBytes) {
         AdaptiveWindow w = window();
         sampleRtt(w, 0, 50 * MS);
         for (int i = 0; i < 10; i++) {
             w.onGrant(now, MIB);
             now += 50 * MS;
-            w.onBlocked(now, 0, 64 * MIB);
+            w.onBlocked(now, 0, growLimitBytes);
         }
+        return w;
+    }
+
+    @Test
+    void growthStopsAtTheCeiling() {
+        AdaptiveWindow w = blockedEveryRoundTrip(64 * MIB);
         assertThat(w.targetBytes()).isEqualTo(16 * MIB);
         assertThat(w.reason()).isEqualTo(WindowReason.CEILING);
     }
 
     @Test
     void growthStopsAtTheGrowLimitTheBudgetSets() {
-        AdaptiveWindow w = window();
-        sampleRtt(w, 0, 50 * MS);
-        for (int i = 0; i < 10; i++) {
-            w.onGrant(now, MIB);
-            now += 50 * MS;
-            w.onBlocked(now, 0, 3 * MIB);
-        }
+        AdaptiveWindow w = blockedEveryRoundTrip(3 * MIB);
         assertThat(w.targetBytes()).isEqualTo(3 * MIB);
         assertThat(w.reason()).isEqualTo(WindowReason.BUDGET);
+    }
+
+    /** 10 ms RTT, a reader at 100 KiB/s with data always waiting: the target is 7 KiB. */
+    AdaptiveWindow shrunkByA100KibPerSecondReader() {
+        AdaptiveWindow w = window();
+        sampleRtt(w, 0, 10 * MS);
+        drainBusy(w, 100 * KIB, 300);
+        assertThat(w.targetBytes()).isEqualTo(7 * KIB);
+        return w;
     }
 
     @Test
@@ -206,10 +215,7 @@ class AdaptiveWindowTest {
 
     @Test
     void regrowsWhenTheApplicationSpeedsUp() {
-        AdaptiveWindow w = window();
-        sampleRtt(w, 0, 10 * MS);
-        drainBusy(w, 100 * KIB, 300);
-        assertThat(w.targetBytes()).isEqualTo(7 * KIB);
+        AdaptiveWindow w = shrunkByA100KibPerSecondReader();
         // The application now takes everything at once: the sender's Blocked comes with an empty queue.
         drainIdle(w, 10);
         for (int i = 0; i < 8; i++) {
@@ -223,10 +229,7 @@ class AdaptiveWindowTest {
 
     @Test
     void withoutBlockedTheDrainCapDoublesPerIntervalOnceTheQueueRunsEmpty() {
-        AdaptiveWindow w = window();
-        sampleRtt(w, 0, 10 * MS);
-        drainBusy(w, 100 * KIB, 300);
-        assertThat(w.targetBytes()).isEqualTo(7 * KIB);
+        AdaptiveWindow w = shrunkByA100KibPerSecondReader();
         drainIdle(w, 100);
         assertThat(w.targetBytes()).as("damped: one interval against the last change is not enough")
                 .isEqualTo(7 * KIB);
