@@ -1,6 +1,7 @@
 package io.creditflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.creditflow.client.Client;
 import io.creditflow.proto.core.WindowReason;
@@ -11,6 +12,7 @@ import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
+import io.creditflow.transport.WindowMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -248,5 +250,30 @@ class AdaptiveWindowsTest {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
+    }
+
+    @Test
+    void theWindowModeIsChosenPerEndpointAndPerStreamAndTheBoundsAreValidated() throws Exception {
+        try (Loopback lb = Loopback.pull(s -> s.adaptiveWindows(false)
+                .acceptedStreamOptions(StreamOptions.builder().windowMode(WindowMode.ADAPTIVE).build()),
+                c -> c.adaptiveWindowBounds(8 * KIB, 4 * MIB))) {
+            Stream fixedHere = lb.connection.openStream(StreamOptions.builder().adaptiveWindow(false).build());
+            Stream adaptiveThere = lb.nextAccepted();
+            Stream adaptiveHere = lb.connection.openStream(StreamOptions.defaults());
+            assertThat(lb.nextAccepted()).isNotNull();
+            assertThat(fixedHere.stats().receiveWindowReason()).isEqualTo(WindowReason.FIXED);
+            assertThat(fixedHere.stats().receiveWindowTargetBytes()).isEqualTo(MIB);
+            assertThat(adaptiveHere.stats().receiveWindowReason()).as("the client's default").isEqualTo(
+                    WindowReason.INITIAL);
+            assertThat(adaptiveThere.stats().receiveWindowReason()).as("the server's accepted-stream options win "
+                    + "over its endpoint default").isEqualTo(WindowReason.INITIAL);
+        }
+        assertThatThrownBy(() -> Server.builder().adaptiveWindowBounds(0, MIB))
+                .hasMessage("windowFloorBytes: 0 (expected: > 0)");
+        assertThatThrownBy(() -> Server.builder().adaptiveWindowBounds(MIB, KIB))
+                .hasMessage("windowCeilingBytes: 1024 (expected: >= windowFloorBytes 1048576)");
+        assertThatThrownBy(() -> Server.builder().adaptiveWindowTargetDelay(Duration.ZERO))
+                .hasMessageContaining("adaptiveWindowTargetDelay: PT0S");
+        assertThatThrownBy(() -> StreamOptions.builder().windowMode(null)).isInstanceOf(NullPointerException.class);
     }
 }
