@@ -18,6 +18,9 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        if (spec.system() == SystemKind.CREDITFLOW) {
+            row.set("windows", spec.windows() != null ? spec.windows() : "default (adaptive)");
+        }
         row.set("warmup_s", sc.kind().hasTraffic() ? sc.warmupMs() / 1000.0 : null);
         double window = Json.getDouble(rcv, "window_s", 0);
         row.set("window_s", window);

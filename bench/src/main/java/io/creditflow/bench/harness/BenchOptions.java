@@ -22,14 +22,17 @@ import java.util.Set;
  * @param verbose children's output echoed to stderr
  * @param loadCheck sample the machine's load before measuring
  * @param help print usage and exit
+ * @param cfWindows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, in the scenarios
+ *        that do not choose them (all but S10), or null for creditflow's default
  */
 public record BenchOptions(Profile profile, List<String> scenarioIds, List<SystemKind> systems, Path json, Path chart,
-                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help) {
+                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help, String cfWindows) {
 
     public static String usage() {
         return String.join("\n",
                 "Usage: creditflow bench [--quick] [--scenario S1,S4,...] [--systems creditflow,grpc,netty]",
-                "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--verbose] [--no-load-check]",
+                "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--cf-windows fixed|adaptive]",
+                "                        [--verbose] [--no-load-check]",
                 "",
                 "Compares creditflow, gRPC-java (grpc-netty-shaded) and raw Netty in separate receiver and sender",
                 "JVMs over loopback, scenario by scenario, the systems interleaved.",
@@ -45,6 +48,8 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "  --cf-pull          creditflow's receiver in pull mode (drained on the event loop) for every",
                 "                     stream; by default the streams it never holds are in push mode with",
                 "                     request(Long.MAX_VALUE), the held ones (slow, stalled) in pull mode",
+                "  --cf-windows MODE  creditflow's receive windows, fixed or adaptive, where the scenario does",
+                "                     not choose (all but S10); default: creditflow's default (adaptive)",
                 "  --verbose          echo the child JVMs' output to stderr",
                 "  --no-load-check    skip the 1 s sample of how busy the machine is",
                 "",
@@ -66,6 +71,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
         boolean verbose = false;
         boolean loadCheck = true;
         boolean help = false;
+        String cfWindows = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -87,6 +93,12 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 case "--json" -> json = Path.of(value != null ? value : next(args, ++i, a));
                 case "--chart" -> chart = Path.of(value != null ? value : next(args, ++i, a));
                 case "--cf-pull" -> cfPush = false;
+                case "--cf-windows" -> {
+                    cfWindows = value != null ? value : next(args, ++i, a);
+                    if (!cfWindows.equals("fixed") && !cfWindows.equals("adaptive")) {
+                        throw new IllegalArgumentException("--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
+                    }
+                }
                 case "--verbose", "-v" -> verbose = true;
                 case "--no-load-check" -> loadCheck = false;
                 case "--help", "-h" -> help = true;
@@ -94,7 +106,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
             }
         }
         return new BenchOptions(profile, List.copyOf(scenarios), List.copyOf(systems), json, chart, cfPush, verbose,
-                loadCheck, help);
+                loadCheck, help, cfWindows);
     }
 
     private static String next(String[] args, int i, String option) {

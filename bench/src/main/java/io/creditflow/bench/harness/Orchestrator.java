@@ -66,7 +66,8 @@ final class Orchestrator implements AutoCloseable {
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
             try {
-                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush());
+                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush())
+                        .withDefaultWindows(options.cfWindows());
                 if (sc.freshJvms()) {
                     Session old = sessions.remove(s);
                     if (old != null) {
@@ -136,7 +137,8 @@ final class Orchestrator implements AutoCloseable {
                         + "unconsumed figures are void)");
         Scenario warm = next.warmupFor(profile);
         try {
-            execute(warm, List.of(session), List.of(warm.spec(s, 0, options.cfPush())));
+            RunSpec spec = warm.spec(s, 0, options.cfPush()).withDefaultWindows(options.cfWindows());
+            execute(warm, List.of(session), List.of(spec));
         } catch (ChildFailure e) {
             session.kill();
             sessions.remove(s);

@@ -61,6 +61,16 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
                 consumers, p, rttMs, windows);
     }
 
+    /** This spec with creditflow's receive windows set to {@code w}, unless the scenario chose them. */
+    public RunSpec withDefaultWindows(String w) {
+        if (windows != null || w == null) {
+            return this;
+        }
+        return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
+                slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
+                consumers, port, rttMs, w);
+    }
+
     /** True if the sender reaches the receiver through the latency relay. */
     public boolean relayed() {
         return rttMs >= 0;

@@ -62,6 +62,10 @@ class BenchOptionsTest {
         RunSpec direct = BenchOptions.parse("--scenario", "S1").selected().get(0).spec(SystemKind.GRPC, 0, true);
         assertThat(direct.relayed()).isFalse();
         assertThat(RunSpec.fromJson(direct.toJson())).isEqualTo(direct);
+        assertThat(BenchOptions.parse("--cf-windows", "fixed").cfWindows()).isEqualTo("fixed");
+        assertThat(direct.withDefaultWindows("fixed").windows()).isEqualTo("fixed");
+        assertThat(spec.withDefaultWindows("fixed").windows()).as("S10 chooses its own").isEqualTo("adaptive");
+        assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big")).hasMessageContaining("fixed or adaptive");
     }
 
     @Test
