@@ -53,8 +53,10 @@ final class Analysis {
 
     /**
      * S10: which windows, the relay's round trip, and what the receiver held: the most the stream had
-     * sent and not yet consumed (in the relay, in the receiver's buffers and window), the same measure
-     * for every system; creditflow also reports where its window target ended.
+     * sent and not yet consumed, the same measure for every system (in the relay and the kernels, and in
+     * the receiver's buffers), less what the sender reports still queued in its own transport
+     * (creditflow's send queue; gRPC's sender reports none); creditflow also reports where its window
+     * target ended.
      */
     private static void adaptiveWindows(Row row, RunResult run) {
         RunSpec spec = run.spec();
@@ -64,7 +66,11 @@ final class Analysis {
         if (spec.kind() != Kind.SLOW_STREAM) {
             unconsumed(row, run);
         }
-        row.set("receiver_held_bytes", row.get("unconsumed_max_bytes"));
+        Double unconsumed = row.number("unconsumed_max_bytes");
+        Double queued = row.number("sender_queued_bytes");
+        if (unconsumed != null) {
+            row.set("receiver_held_bytes", (long) (unconsumed - (queued == null ? 0 : queued)));
+        }
         if (spec.slowStreams() > 0) {
             row.set("drain_msgs_per_s", spec.slowRate());
         }

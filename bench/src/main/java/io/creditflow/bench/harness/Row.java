@@ -66,6 +66,9 @@ public final class Row {
         Row r = new Row(sc, system, machine);
         r.set("status", "n/a");
         r.set("note", sc.kind() == Kind.BROKER ? "the broker is built on creditflow"
+                : sc.group().equals("S10") && system == SystemKind.GRPC
+                ? "gRPC-java's window is its BDP estimator's: it runs in the adaptive rows"
+                : sc.group().equals("S10") ? "no receive window to adapt: raw Netty has no flow control"
                 : "no streams: a raw Netty connection is one stream");
         return r;
     }
