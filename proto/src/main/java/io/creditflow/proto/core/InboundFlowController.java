@@ -411,10 +411,14 @@ public final class InboundFlowController {
         }
     }
 
-    /** How far an adaptive stream may grow: its share of the memory budget and the connection window. */
+    /**
+     * How far an adaptive stream may grow: the configured window, or more up to its share of the memory
+     * budget and of the connection window (streams that grew past their share of the connection window
+     * would only take turns starving each other for it).
+     */
     private long growLimitBytes() {
-        return Math.min(config.connectionWindowBytes(),
-                Math.max(config.streamWindowBytes(), budget.fairShareBytes()));
+        long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
+        return Math.max(config.streamWindowBytes(), Math.min(budget.fairShareBytes(), connectionShare));
     }
 
     private boolean isUnderPressure() {
@@ -458,8 +462,8 @@ public final class InboundFlowController {
         long window = s.adaptive == null ? config.streamWindowBytes() : s.adaptive.targetBytes();
         long target = Math.min(window, config.connectionWindowBytes());
         if (s.adaptive != null) {
-            // Growth past the configured window stays within the stream's share of the budget.
-            target = Math.min(target, Math.max(config.streamWindowBytes(), budget.fairShareBytes()));
+            // Growth past the configured window stays within the stream's shares of the budget and connection.
+            target = Math.min(target, growLimitBytes());
         }
         if (!wanting.isEmpty() || s == serving) {
             long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
