@@ -28,6 +28,10 @@ import java.util.ArrayList;
  *     for {@link Config#revokeIdleNanos()}, and from blocked streams not first in line, whose partial
  *     credit they cannot use; without that, streams each holding part of what their next message
  *     needs could wait on each other forever.</li>
+ * <li>A stream's byte target is the configured window, or, for an adaptive stream, its
+ *     {@link AdaptiveWindow} target (grown to the path's bandwidth-delay product, shrunk to the
+ *     application's drain rate), above the configured window only within the stream's shares of the
+ *     budget and of the connection window. A smaller target means granting less, never revoking.</li>
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
  *
