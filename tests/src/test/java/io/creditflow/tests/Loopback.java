@@ -40,6 +40,11 @@ final class Loopback implements AutoCloseable {
     }
 
     Stream nextAccepted() throws InterruptedException {
+        return next(accepted);
+    }
+
+    /** The next stream a server's handler put on {@code accepted}, waiting up to 10 s. */
+    static Stream next(LinkedBlockingQueue<Stream> accepted) throws InterruptedException {
         Stream s = accepted.poll(10, TimeUnit.SECONDS);
         if (s == null) {
             throw new AssertionError("server accepted no stream within 10 s");

@@ -1,5 +1,6 @@
 package io.creditflow.transport;
 
+import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.Credits;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.NanoClock;
@@ -60,6 +61,18 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
     /** Close if a keepalive ping is not answered within this. */
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Adaptive windows by default: measured with S10 (docs/benchmarks.md), they multiply a stream's
+     * throughput 9 to 13.5 times across a round trip of 10 to 50 ms and cut what a slow reader holds
+     * about 190 times; the cost is memory while a fast stream runs (up to its budget and connection shares).
+     */
+    public static final boolean DEFAULT_ADAPTIVE_WINDOWS = true;
+    /** Adaptive floor: a few 1 KiB messages (a larger blocked message still raises the target to its size). */
+    public static final long DEFAULT_WINDOW_FLOOR_BYTES = 4 * 1024;
+    /** Adaptive ceiling: the default connection window, which bounds every stream of a connection anyway. */
+    public static final long DEFAULT_WINDOW_CEILING_BYTES = DEFAULT_CONNECTION_WINDOW_BYTES;
+    /** Adaptive drain side: the queueing delay it aims for in the application's queue (CoDel-style). */
+    public static final Duration DEFAULT_WINDOW_TARGET_DELAY = Duration.ofMillis(50);
 
     private StreamHandler streamHandler;
     private MemoryBudget memoryBudget;
@@ -100,6 +113,10 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     private Authenticator authenticator = Authenticator.NONE;
     private byte[] credential = new byte[0];
     private TlsOptions tls;
+    private boolean adaptiveWindows = DEFAULT_ADAPTIVE_WINDOWS;
+    private long windowFloorBytes = DEFAULT_WINDOW_FLOOR_BYTES;
+    private long windowCeilingBytes = DEFAULT_WINDOW_CEILING_BYTES;
+    private Duration windowTargetDelay = DEFAULT_WINDOW_TARGET_DELAY;
 
     protected EndpointBuilder(StreamHandler defaultHandler) {
         this.streamHandler = defaultHandler;
@@ -193,6 +210,38 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /**
+     * Adaptive receive windows for streams whose {@code StreamOptions.windowMode} is
+     * {@link WindowMode#ENDPOINT_DEFAULT} (docs/protocol.md section 6.5): each stream's target starts at
+     * {@link #streamWindowBytes}, grows to the path's bandwidth-delay product and shrinks to its
+     * application's drain rate. Default {@value #DEFAULT_ADAPTIVE_WINDOWS}.
+     */
+    public B adaptiveWindows(boolean adaptive) {
+        this.adaptiveWindows = adaptive;
+        return self();
+    }
+
+    /**
+     * The bounds of an adaptive window target. Defaults {@value #DEFAULT_WINDOW_FLOOR_BYTES} and
+     * {@value #DEFAULT_WINDOW_CEILING_BYTES} bytes; the connection window and the stream's share of the
+     * memory budget bound it too.
+     */
+    public B adaptiveWindowBounds(long floorBytes, long ceilingBytes) {
+        requireOrdered("windowFloorBytes", floorBytes, "windowCeilingBytes", ceilingBytes);
+        this.windowFloorBytes = floorBytes;
+        this.windowCeilingBytes = ceilingBytes;
+        return self();
+    }
+
+    /** The queueing delay an adaptive window aims for in the application's receive queue. Default 50 ms. */
+    public B adaptiveWindowTargetDelay(Duration delay) {
+        if (delay == null || delay.isNegative() || delay.isZero()) {
+            throw new IllegalArgumentException("adaptiveWindowTargetDelay: " + delay + " (expected: > 0)");
+        }
+        this.windowTargetDelay = delay;
+        return self();
+    }
+
     /** The smallest target a stream's window is cut to while memory is short. */
     public B minGrantBytes(long bytes) {
         requirePositive("minGrantBytes", bytes);
@@ -211,11 +260,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
 
     /** The channel's write buffer watermarks: writes pause above high and resume below low. */
     public B writeBufferWatermarks(int lowBytes, int highBytes) {
-        requirePositive("writeBufferLowWatermarkBytes", lowBytes);
-        if (highBytes < lowBytes) {
-            throw new IllegalArgumentException("writeBufferHighWatermarkBytes: " + highBytes
-                    + " (expected: >= low watermark " + lowBytes + ")");
-        }
+        requireOrdered("writeBufferLowWatermarkBytes", lowBytes, "writeBufferHighWatermarkBytes", highBytes);
         this.writeLowWatermarkBytes = lowBytes;
         this.writeHighWatermarkBytes = highBytes;
         return self();
@@ -407,7 +452,16 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
                         minPingInterval.toNanos(), maxPingStrikes, maxConsecutiveEmptyFrames,
                         partialFrameTimeout.toNanos(), writeStallTimeout.toNanos(), idleTimeout.toNanos(),
                         keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()),
-                authenticator, credential, tls);
+                authenticator, credential, tls, adaptiveWindows,
+                new AdaptiveWindow.Settings(windowFloorBytes, windowCeilingBytes, windowTargetDelay.toNanos()));
+    }
+
+    /** A pair of bounds: the low one positive, the high one at least the low one. */
+    private static void requireOrdered(String lowName, long low, String highName, long high) {
+        requirePositive(lowName, low);
+        if (high < low) {
+            throw new IllegalArgumentException(highName + ": " + high + " (expected: >= " + lowName + " " + low + ")");
+        }
     }
 
     private static void requirePositive(String name, long value) {

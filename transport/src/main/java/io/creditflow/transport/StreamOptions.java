@@ -2,6 +2,7 @@ package io.creditflow.transport;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * How a locally opened stream behaves. Immutable; build with {@link #builder()}.
@@ -25,6 +26,7 @@ public final class StreamOptions {
     private final long sendQueueBytes;
     private final int sendQueueMessages;
     private final int maxPendingSends;
+    private final WindowMode windowMode;
 
     private StreamOptions(Builder b) {
         this.metadata = Map.copyOf(b.metadata);
@@ -33,6 +35,7 @@ public final class StreamOptions {
         this.sendQueueBytes = b.sendQueueBytes;
         this.sendQueueMessages = b.sendQueueMessages;
         this.maxPendingSends = b.maxPendingSends;
+        this.windowMode = b.windowMode;
     }
 
     public static Builder builder() {
@@ -69,6 +72,11 @@ public final class StreamOptions {
         return maxPendingSends;
     }
 
+    /** How this stream's receive window is sized; default {@link WindowMode#ENDPOINT_DEFAULT}. */
+    public WindowMode windowMode() {
+        return windowMode;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -77,6 +85,7 @@ public final class StreamOptions {
         private long sendQueueBytes = DEFAULT_SEND_QUEUE_BYTES;
         private int sendQueueMessages = DEFAULT_SEND_QUEUE_MESSAGES;
         private int maxPendingSends = DEFAULT_MAX_PENDING_SENDS;
+        private WindowMode windowMode = WindowMode.ENDPOINT_DEFAULT;
 
         private Builder() {
         }
@@ -131,6 +140,20 @@ public final class StreamOptions {
             }
             this.maxPendingSends = sends;
             return this;
+        }
+
+        /**
+         * Fixed or adaptive receive window for this stream, whatever the endpoint's default
+         * ({@code EndpointBuilder.adaptiveWindows}); the endpoint's floor, ceiling and target delay apply.
+         */
+        public Builder windowMode(WindowMode mode) {
+            this.windowMode = Objects.requireNonNull(mode, "windowMode");
+            return this;
+        }
+
+        /** Shorthand for {@link #windowMode} ADAPTIVE (true) or FIXED (false). */
+        public Builder adaptiveWindow(boolean adaptive) {
+            return windowMode(adaptive ? WindowMode.ADAPTIVE : WindowMode.FIXED);
         }
 
         public StreamOptions build() {

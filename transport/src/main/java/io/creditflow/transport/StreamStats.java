@@ -2,6 +2,7 @@ package io.creditflow.transport;
 
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StreamState;
+import io.creditflow.proto.core.WindowReason;
 
 /**
  * A snapshot of one stream's figures: the bound, depth and credit of each queue on its path, and the
@@ -24,12 +25,19 @@ import io.creditflow.proto.core.StreamState;
  * @param receivedBytes payload bytes received
  * @param receivedMessages messages received
  * @param stalledNanos time stalled per {@link StallReason}, indexed by ordinal
+ * @param receiveWindowTargetBytes what the receive side is willing to hold (credit plus unconsumed
+ *        data): the fixed stream window, or the adaptive target (docs/protocol.md section 6.5)
+ * @param receiveWindowReason the rule that last changed the target ({@link WindowReason#FIXED} for a
+ *        fixed window)
+ * @param rttNanos the round trip measured by an adaptive receive window (grant-to-data timing), or 0
+ * @param drainBytesPerSecond the application's drain rate measured by an adaptive receive window, or 0
  */
 public record StreamStats(int streamId, StreamState state, long sendCreditBytes, long sendCreditMessages,
                           long sendQueuedBytes, long sendQueuedMessages, long pendingSends, long droppedMessages,
                           long sentBytes, long sentMessages, long receiveWindowBytes, long receiveBufferedBytes,
                           long receiveBufferedMessages, long receivedBytes, long receivedMessages,
-                          long[] stalledNanos) {
+                          long[] stalledNanos, long receiveWindowTargetBytes, WindowReason receiveWindowReason,
+                          long rttNanos, long drainBytesPerSecond) {
 
     /** Time spent stalled for {@code reason}, including a stall in progress. */
     public long stalledNanos(StallReason reason) {

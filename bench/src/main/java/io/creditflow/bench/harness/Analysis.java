@@ -18,6 +18,9 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        if (spec.system() == SystemKind.CREDITFLOW) {
+            row.set("windows", spec.windows() != null ? spec.windows() : "default (adaptive)");
+        }
         row.set("warmup_s", sc.kind().hasTraffic() ? sc.warmupMs() / 1000.0 : null);
         double window = Json.getDouble(rcv, "window_s", 0);
         row.set("window_s", window);
@@ -42,7 +45,39 @@ final class Analysis {
             case SCALE -> scale(row, rcv, snd, spec);
             case BROKER -> broker(row, rcv, snd, spec, window);
         }
+        if (spec.relayed()) {
+            adaptiveWindows(row, run);
+        }
         return row;
+    }
+
+    /**
+     * S10: which windows, the relay's round trip, and what the receiver held: the most the stream had
+     * sent and not yet consumed, the same measure for every system (in the relay and the kernels, and in
+     * the receiver's buffers), less what the sender reports still queued in its own transport
+     * (creditflow's send queue; gRPC's sender reports none); creditflow also reports where its window
+     * target ended.
+     */
+    private static void adaptiveWindows(Row row, RunResult run) {
+        RunSpec spec = run.spec();
+        Map<String, Object> rcv = run.receiver();
+        row.set("windows", spec.system() == SystemKind.GRPC ? "bdp-estimator" : spec.windows());
+        row.set("rtt_ms", spec.rttMs());
+        if (spec.kind() != Kind.SLOW_STREAM) {
+            unconsumed(row, run);
+        }
+        Double unconsumed = row.number("unconsumed_max_bytes");
+        Double queued = row.number("sender_queued_bytes");
+        if (unconsumed != null) {
+            row.set("receiver_held_bytes", (long) (unconsumed - (queued == null ? 0 : queued)));
+        }
+        if (spec.slowStreams() > 0) {
+            row.set("drain_msgs_per_s", spec.slowRate());
+        }
+        row.set("window_target_bytes", rcv.get("window_target_bytes"));
+        row.set("window_reason", rcv.get("window_reason"));
+        row.set("measured_rtt_ms", rcv.get("rtt_ms"));
+        row.set("receive_budget_peak_bytes", rcv.get("receive_budget_peak_bytes"));
     }
 
     private static void memory(Row row, Map<String, Object> rcv, Map<String, Object> snd) {
@@ -135,7 +170,7 @@ final class Analysis {
                 row.set("fast_ratio_vs_reference", fastRate / scaled);
             }
         }
-        if (row.get("reference_msgs_per_s") == null) {
+        if (reference != null && row.get("reference_msgs_per_s") == null) {
             row.set("note", "no " + reference + " rate from this invocation to compare with");
         }
     }

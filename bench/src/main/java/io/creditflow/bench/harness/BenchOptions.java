@@ -22,14 +22,17 @@ import java.util.Set;
  * @param verbose children's output echoed to stderr
  * @param loadCheck sample the machine's load before measuring
  * @param help print usage and exit
+ * @param cfWindows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, in the scenarios
+ *        that do not choose them (all but S10), or null for creditflow's default
  */
 public record BenchOptions(Profile profile, List<String> scenarioIds, List<SystemKind> systems, Path json, Path chart,
-                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help) {
+                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help, String cfWindows) {
 
     public static String usage() {
         return String.join("\n",
                 "Usage: creditflow bench [--quick] [--scenario S1,S4,...] [--systems creditflow,grpc,netty]",
-                "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--verbose] [--no-load-check]",
+                "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--cf-windows fixed|adaptive]",
+                "                        [--verbose] [--no-load-check]",
                 "",
                 "Compares creditflow, gRPC-java (grpc-netty-shaded) and raw Netty in separate receiver and sender",
                 "JVMs over loopback, scenario by scenario, the systems interleaved.",
@@ -37,20 +40,24 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "  --quick            shorter windows and smaller S7 counts: about 90 s instead of about 5 min",
                 "  --scenario LIST    scenario groups or ids: S1 S2 S3 S4 S5 S6 (S6, S6-equal) S7 (S7-streams, S7-conns)",
                 "                     S8 (S8-block, S8-drop-oldest, S8-drop-newest, S8-disconnect); S3 adds S2,",
-                "                     S6 adds S1 (they need those rates from the same run)",
+                "                     S6 adds S1 (they need those rates from the same run); S10 (adaptive",
+                "                     windows through a latency relay) runs only when named",
                 "  --systems LIST     which systems (default: all three)",
                 "  --json FILE        one JSON object per (scenario, system) per line",
                 "  --chart FILE       an SVG bar chart of each scenario's headline figure",
                 "  --cf-pull          creditflow's receiver in pull mode (drained on the event loop) for every",
                 "                     stream; by default the streams it never holds are in push mode with",
                 "                     request(Long.MAX_VALUE), the held ones (slow, stalled) in pull mode",
+                "  --cf-windows MODE  creditflow's receive windows, fixed or adaptive, where the scenario does",
+                "                     not choose (all but S10); default: creditflow's default (adaptive)",
                 "  --verbose          echo the child JVMs' output to stderr",
                 "  --no-load-check    skip the 1 s sample of how busy the machine is",
                 "",
                 "Scenarios: S1 one stream 1 KiB; S2 16 streams; S3 16 streams, one read at 100 msg/s; S4 64 KiB",
                 "messages; S5 stalled reader (30 s, 10 s quick); S6 latency at half each system's own S1 rate, and",
                 "(S6-equal) every system at half the slowest S1 rate; S7 10,000 idle streams and 1,000 idle",
-                "connections; S8 the broker with one slow consumer, per policy.");
+                "connections; S8 the broker with one slow consumer, per policy; S10 one stream through a latency",
+                "relay at 0, 10 and 50 ms RTT, fixed vs adaptive windows vs gRPC, and read at 100 msg/s.");
     }
 
     /** Parses the arguments; throws IllegalArgumentException with a message for the user. */
@@ -64,6 +71,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
         boolean verbose = false;
         boolean loadCheck = true;
         boolean help = false;
+        String cfWindows = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -85,6 +93,12 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 case "--json" -> json = Path.of(value != null ? value : next(args, ++i, a));
                 case "--chart" -> chart = Path.of(value != null ? value : next(args, ++i, a));
                 case "--cf-pull" -> cfPush = false;
+                case "--cf-windows" -> {
+                    cfWindows = value != null ? value : next(args, ++i, a);
+                    if (!cfWindows.equals("fixed") && !cfWindows.equals("adaptive")) {
+                        throw new IllegalArgumentException("--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
+                    }
+                }
                 case "--verbose", "-v" -> verbose = true;
                 case "--no-load-check" -> loadCheck = false;
                 case "--help", "-h" -> help = true;
@@ -92,7 +106,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
             }
         }
         return new BenchOptions(profile, List.copyOf(scenarios), List.copyOf(systems), json, chart, cfPush, verbose,
-                loadCheck, help);
+                loadCheck, help, cfWindows);
     }
 
     private static String next(String[] args, int i, String option) {
@@ -105,7 +119,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
     /** "s1, S4 ,s7-conns" to [S1, S4, S7-CONNS], each checked against the catalogue. */
     static List<String> parseScenarioList(String text) {
         Set<String> known = new LinkedHashSet<>();
-        for (Scenario sc : Scenario.catalogue(Profile.DEFAULT)) {
+        for (Scenario sc : everyScenario(Profile.DEFAULT)) {
             known.add(sc.group().toUpperCase(Locale.ROOT));
             known.add(sc.id().toUpperCase(Locale.ROOT));
         }
@@ -144,10 +158,10 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
      * S2's rate, S6 needs S1's).
      */
     public List<Scenario> selected() {
-        List<Scenario> all = Scenario.catalogue(profile);
         if (scenarioIds.isEmpty()) {
-            return all;
+            return Scenario.catalogue(profile);
         }
+        List<Scenario> all = everyScenario(profile);
         Set<String> wanted = new LinkedHashSet<>(scenarioIds);
         for (Scenario sc : all) {
             if (isWanted(sc, wanted) && sc.dependsOn() != null) {
@@ -155,6 +169,13 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
             }
         }
         return all.stream().filter(sc -> isWanted(sc, wanted)).toList();
+    }
+
+    /** The default suite, then the scenarios run only when selected (S10). */
+    private static List<Scenario> everyScenario(Profile p) {
+        List<Scenario> all = new ArrayList<>(Scenario.catalogue(p));
+        all.addAll(Scenario.s10(p));
+        return all;
     }
 
     private static boolean isWanted(Scenario sc, Set<String> wanted) {

@@ -113,7 +113,7 @@ public final class ChildMain {
         this.spec = s;
         int streams = s.kind() == Kind.BROKER ? s.consumers() + 1 : s.totalStreams();
         int[] tracked = s.kind() == Kind.SCALE ? new int[0]
-                : IntStream.range(0, streams).filter(i -> s.isSlow(i) || s.stallAtMark()).toArray();
+                : IntStream.range(0, streams).filter(i -> s.isSlow(i) || s.stallAtMark() || s.relayed()).toArray();
         Meter meter = new Meter(streams, tracked);
         this.ctx = new RunContext(s, meter);
         setupFigures.clear();

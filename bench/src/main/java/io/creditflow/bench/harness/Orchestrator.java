@@ -66,7 +66,8 @@ final class Orchestrator implements AutoCloseable {
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
             try {
-                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush());
+                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush())
+                        .withDefaultWindows(options.cfWindows());
                 if (sc.freshJvms()) {
                     Session old = sessions.remove(s);
                     if (old != null) {
@@ -136,7 +137,8 @@ final class Orchestrator implements AutoCloseable {
                         + "unconsumed figures are void)");
         Scenario warm = next.warmupFor(profile);
         try {
-            execute(warm, List.of(session), List.of(warm.spec(s, 0, options.cfPush())));
+            RunSpec spec = warm.spec(s, 0, options.cfPush()).withDefaultWindows(options.cfWindows());
+            execute(warm, List.of(session), List.of(spec));
         } catch (ChildFailure e) {
             session.kill();
             sessions.remove(s);
@@ -150,11 +152,18 @@ final class Orchestrator implements AutoCloseable {
         int n = ss.size();
         boolean scale = sc.kind() == Kind.SCALE;
         long setupTimeout = scale ? 180_000 : 60_000;
+        List<LatencyRelay> relays = new ArrayList<>();
         try {
             List<RunSpec> withPorts = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 Map<String, Object> r = ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
-                withPorts.add(specs.get(k).withPort((int) Json.getLong(r, "port", 0)));
+                int port = (int) Json.getLong(r, "port", 0);
+                if (specs.get(k).relayed()) { // S10: the sender goes through the latency relay
+                    LatencyRelay relay = relay(port, specs.get(k).rttMs());
+                    relays.add(relay);
+                    port = relay.port();
+                }
+                withPorts.add(specs.get(k).withPort(port));
             }
             for (int k = 0; k < n; k++) {
                 ss.get(k).sender.call("SETUP " + withPorts.get(k).toJson(), setupTimeout);
@@ -197,6 +206,16 @@ final class Orchestrator implements AutoCloseable {
             for (Session s : ss) {
                 teardown(s);
             }
+            relays.forEach(LatencyRelay::close);
+        }
+    }
+
+    private static LatencyRelay relay(int port, int rttMs) throws ChildFailure {
+        try {
+            return new LatencyRelay(port, rttMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChildFailure("interrupted while starting the latency relay");
         }
     }
 

@@ -32,7 +32,10 @@ public final class Row {
             "count", "setup_s", "heap_per_stream_bytes_receiver", "heap_per_stream_bytes_sender",
             // broker (S8)
             "policy", "producer_msgs_per_s", "fast_consumers_msgs_per_s", "slow_consumer_msgs_per_s",
-            "broker_buffered_peak_bytes", "broker_budget_bytes", "broker_dropped_msgs", "slow_evicted");
+            "broker_buffered_peak_bytes", "broker_budget_bytes", "broker_dropped_msgs", "slow_evicted",
+            // adaptive windows (S10)
+            "windows", "rtt_ms", "receiver_held_bytes", "drain_msgs_per_s", "window_target_bytes", "window_reason",
+            "measured_rtt_ms", "receive_budget_peak_bytes");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -63,6 +66,9 @@ public final class Row {
         Row r = new Row(sc, system, machine);
         r.set("status", "n/a");
         r.set("note", sc.kind() == Kind.BROKER ? "the broker is built on creditflow"
+                : sc.group().equals("S10") && system == SystemKind.GRPC
+                ? "gRPC-java's window is its BDP estimator's: it runs in the adaptive rows"
+                : sc.group().equals("S10") ? "no receive window to adapt: raw Netty has no flow control"
                 : "no streams: a raw Netty connection is one stream");
         return r;
     }

@@ -27,11 +27,14 @@ import java.util.Map;
  * @param policy the broker subscription policy (S8)
  * @param consumers broker consumers (S8); the last {@code slowStreams} of them are slow
  * @param port the receiver's port (sender only)
+ * @param rttMs the round trip the latency relay adds between sender and receiver (S10), or -1 for a
+ *        direct connection
+ * @param windows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, or null for its default
  */
 public record RunSpec(SystemKind system, String scenario, Kind kind, int connections, int streamsPerConnection,
                       int payloadBytes, int slowStreams, double slowRate, boolean stallAtMark, double offeredRate,
                       long capBytes, boolean latency, boolean gcAtMark, int maxConcurrentStreams, boolean cfPush,
-                      String policy, int consumers, int port) {
+                      String policy, int consumers, int port, int rttMs, String windows) {
 
     public RunSpec {
         if (connections <= 0 || streamsPerConnection <= 0) {
@@ -55,7 +58,22 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
     public RunSpec withPort(int p) {
         return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
                 slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, p);
+                consumers, p, rttMs, windows);
+    }
+
+    /** This spec with creditflow's receive windows set to {@code w}, unless the scenario chose them. */
+    public RunSpec withDefaultWindows(String w) {
+        if (windows != null || w == null) {
+            return this;
+        }
+        return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
+                slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
+                consumers, port, rttMs, w);
+    }
+
+    /** True if the sender reaches the receiver through the latency relay. */
+    public boolean relayed() {
+        return rttMs >= 0;
     }
 
     public Map<String, Object> toMap() {
@@ -78,6 +96,8 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
         m.put("policy", policy);
         m.put("consumers", consumers);
         m.put("port", port);
+        m.put("rttMs", rttMs);
+        m.put("windows", windows);
         return m;
     }
 
@@ -95,6 +115,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
                 Json.getLong(m, "capBytes", 0), Json.getBoolean(m, "latency", false),
                 Json.getBoolean(m, "gcAtMark", false), (int) Json.getLong(m, "maxConcurrentStreams", 0),
                 Json.getBoolean(m, "cfPush", false), Json.getString(m, "policy", null),
-                (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0));
+                (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0),
+                (int) Json.getLong(m, "rttMs", -1), Json.getString(m, "windows", null));
     }
 }

@@ -1,5 +1,6 @@
 package io.creditflow.bench.harness;
 
+import io.creditflow.transport.EndpointBuilder;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -31,12 +32,24 @@ import java.util.Set;
  * @param maxConcurrentStreams creditflow's stream cap when the scenario needs more than the default
  * @param equalLoad for a fixed offered load: every system gets the same rate, {@code offeredFraction} of
  *        the lowest {@code dependsOn} rate among the systems of the run, instead of a fraction of its own
+ * @param rttMs the round trip the latency relay adds (S10), or -1 for a direct connection
+ * @param windows creditflow's receive windows ({@code "fixed"}, {@code "adaptive"}), or null for its default
  */
 public record Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
                        int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
                        double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
                        boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams,
-                       boolean equalLoad) {
+                       boolean equalLoad, int rttMs, String windows) {
+
+    /** A scenario over a direct connection, with creditflow's default windows. */
+    public Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
+                    int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
+                    double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
+                    boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams, boolean equalLoad) {
+        this(id, group, title, kind, systems, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
+                offeredFraction, dependsOn, capBytes, policy, consumers, parallel, warmupMs, measureMs,
+                maxConcurrentStreams, equalLoad, -1, null);
+    }
 
     public static final int KIB = 1024;
     /** Raw Netty's bound for slow and stalled streams: it has no flow control, so the harness stops it here. */
@@ -55,7 +68,7 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
     public RunSpec spec(SystemKind system, double offeredRate, boolean cfPush) {
         return new RunSpec(system, id, kind, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
                 stall(), offeredRate, capBytes, kind == Kind.LATENCY, kind == Kind.STALL || kind == Kind.SCALE,
-                maxConcurrentStreams, cfPush, policy, consumers, 0);
+                maxConcurrentStreams, cfPush, policy, consumers, 0, rttMs, windows);
     }
 
     /**
@@ -83,6 +96,40 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
     public static Scenario sessionWarmup(Profile p) {
         return new Scenario("warmup", "warmup", "session warmup", Kind.THROUGHPUT, EnumSet.allOf(SystemKind.class), 1,
                 1, KIB, 0, 0, 0, null, 0, null, 0, false, p.sessionWarmupMs(), 200, 0, false);
+    }
+
+    /** Round trips S10 runs at. */
+    public static final int[] S10_RTTS_MS = {0, 10, 50};
+    /** S10's slow reader: 100 messages of 1 KiB a second. */
+    public static final double S10_DRAIN_MSGS_PER_S = 100;
+
+    /**
+     * S10, adaptive windows (docs/protocol.md section 6.5): one stream through the latency relay at each
+     * round trip of {@link #S10_RTTS_MS}, creditflow with fixed and with adaptive windows and gRPC-java
+     * (whose BDP estimator is the peer); then the same stream read at {@link #S10_DRAIN_MSGS_PER_S}. Not
+     * in the default suite (it adds about three minutes): select it with {@code --scenario S10}.
+     */
+    public static List<Scenario> s10(Profile p) {
+        Set<SystemKind> cf = EnumSet.of(SystemKind.CREDITFLOW);
+        Set<SystemKind> cfAndGrpc = EnumSet.of(SystemKind.CREDITFLOW, SystemKind.GRPC);
+        List<Scenario> list = new ArrayList<>();
+        for (int rtt : S10_RTTS_MS) {
+            list.add(new Scenario("S10-fixed-" + rtt + "ms", "S10", "one stream, 64 KiB, " + rtt
+                    + " ms RTT, fixed windows", Kind.THROUGHPUT, cf, 1, 1, 64 * KIB, 0, 0, 0, null, 0, null, 0, false,
+                    p.warmupMs(), p.measureMs(), 0, false, rtt, "fixed"));
+            list.add(new Scenario("S10-adaptive-" + rtt + "ms", "S10", "one stream, 64 KiB, " + rtt
+                    + " ms RTT, adaptive windows", Kind.THROUGHPUT, cfAndGrpc, 1, 1, 64 * KIB, 0, 0, 0, null, 0, null,
+                    0, false, p.warmupMs(), p.measureMs(), 0, false, rtt, "adaptive"));
+        }
+        // The first window drains at the slow rate before the measured window starts.
+        long slowWarmup = (long) (1.2 * EndpointBuilder.DEFAULT_STREAM_WINDOW_BYTES / KIB / S10_DRAIN_MSGS_PER_S * 1000);
+        for (String windows : List.of("fixed", "adaptive")) {
+            list.add(new Scenario("S10-slow-" + windows, "S10", "one stream, 1 KiB, read at 100 msg/s, " + windows
+                    + " windows", Kind.SLOW_STREAM, windows.equals("fixed") ? cf : cfAndGrpc, 1, 1, KIB, 1,
+                    S10_DRAIN_MSGS_PER_S, 0, null, 0, null, 0, false, slowWarmup, p.measureMs(), 0, false, 0,
+                    windows));
+        }
+        return list;
     }
 
     /** The suite, in the order it runs. */

@@ -49,6 +49,26 @@ class BenchOptionsTest {
     }
 
     @Test
+    void s10RunsOnlyWhenNamedAndGoesThroughTheRelay() {
+        assertThat(BenchOptions.parse().selected()).noneMatch(sc -> sc.group().equals("S10"));
+        assertThat(BenchOptions.parse("--scenario", "S10").selected()).extracting(Scenario::id).containsExactly(
+                "S10-fixed-0ms", "S10-adaptive-0ms", "S10-fixed-10ms", "S10-adaptive-10ms", "S10-fixed-50ms",
+                "S10-adaptive-50ms", "S10-slow-fixed", "S10-slow-adaptive");
+        Scenario slow = BenchOptions.parse("--scenario", "S10-slow-adaptive").selected().get(0);
+        RunSpec spec = slow.spec(SystemKind.CREDITFLOW, 0, true);
+        assertThat(spec.relayed()).isTrue();
+        assertThat(RunSpec.fromJson(spec.toJson())).isEqualTo(spec);
+        assertThat(slow.warmupMs()).as("the first 1 MiB window drains at 100 msg/s first").isGreaterThan(10_000);
+        RunSpec direct = BenchOptions.parse("--scenario", "S1").selected().get(0).spec(SystemKind.GRPC, 0, true);
+        assertThat(direct.relayed()).isFalse();
+        assertThat(RunSpec.fromJson(direct.toJson())).isEqualTo(direct);
+        assertThat(BenchOptions.parse("--cf-windows", "fixed").cfWindows()).isEqualTo("fixed");
+        assertThat(direct.withDefaultWindows("fixed").windows()).isEqualTo("fixed");
+        assertThat(spec.withDefaultWindows("fixed").windows()).as("S10 chooses its own").isEqualTo("adaptive");
+        assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big")).hasMessageContaining("fixed or adaptive");
+    }
+
+    @Test
     void quickIsShorterAndSmaller() {
         assertThat(Profile.QUICK.measureMs()).isLessThan(Profile.DEFAULT.measureMs());
         assertThat(Profile.QUICK.stallMs()).isEqualTo(10_000);

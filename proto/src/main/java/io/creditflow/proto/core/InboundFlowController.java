@@ -28,6 +28,10 @@ import java.util.ArrayList;
  *     for {@link Config#revokeIdleNanos()}, and from blocked streams not first in line, whose partial
  *     credit they cannot use; without that, streams each holding part of what their next message
  *     needs could wait on each other forever.</li>
+ * <li>A stream's byte target is the configured window, or, for an adaptive stream, its
+ *     {@link AdaptiveWindow} target (grown to the path's bandwidth-delay product, shrunk to the
+ *     application's drain rate), above the configured window only within the stream's shares of the
+ *     budget and of the connection window. A smaller target means granting less, never revoking.</li>
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
  *
@@ -54,9 +58,18 @@ public final class InboundFlowController {
      * @param minGrantBytes the smallest target a stream is cut to when memory is short
      * @param revokeIdleNanos how long a stream may hold unused credit, with no data received and no
      *        grant made, before it may be revoked (only while some other stream is starved)
+     * @param adaptive the adaptive-window bounds streams use by default ({@link AdaptiveWindow}), or
+     *        null for fixed windows of {@code streamWindowBytes}
      */
     public record Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
-                         long minGrantBytes, long revokeIdleNanos) {
+                         long minGrantBytes, long revokeIdleNanos, AdaptiveWindow.Settings adaptive) {
+        /** Fixed windows. */
+        public Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
+                      long minGrantBytes, long revokeIdleNanos) {
+            this(connectionWindowBytes, streamWindowBytes, streamWindowMessages, minGrantBytes, revokeIdleNanos,
+                    null);
+        }
+
         public Config {
             requirePositive("connectionWindowBytes", connectionWindowBytes);
             requirePositive("streamWindowBytes", streamWindowBytes);
@@ -86,6 +99,8 @@ public final class InboundFlowController {
 
     /** Streams still receiving (the peer has not half-closed them): the denominator of fair shares. */
     private int acceptingStreams;
+    /** Open streams with an adaptive window (the tick measures their drain side). */
+    private int adaptiveStreams;
     /** The starved stream {@link #serveWanting} is granting right now (out of the FIFO, still first). */
     private ReceiveStream serving;
     private long connectionGrantedBytes;
@@ -127,12 +142,27 @@ public final class InboundFlowController {
      *        (pull mode)
      */
     public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls) {
+        return openStream(streamId, demandDriven, stalls, config.adaptive());
+    }
+
+    /**
+     * As {@link #openStream(int, boolean, StallTimer)}, with this stream's own adaptive-window bounds
+     * (null: a fixed window of {@link Config#streamWindowBytes()}).
+     */
+    public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls,
+                                    AdaptiveWindow.Settings adaptive) {
         ReceiveStream s = new ReceiveStream(streamId, demandDriven, stalls);
         s.messageLimit = demandDriven ? 0 : config.streamWindowMessages();
         s.lastActivityNanos = clock.nanoTime();
+        if (adaptive != null) {
+            s.adaptive = new AdaptiveWindow(adaptive, config.streamWindowBytes(), s.lastActivityNanos);
+        }
         s.index = streams.size();
         streams.add(s);
         acceptingStreams++;
+        if (s.adaptive != null) {
+            adaptiveStreams++;
+        }
         budget.registerStream();
         maybeGrant(s);
         return s;
@@ -154,6 +184,9 @@ public final class InboundFlowController {
         s.receivedBytes += payloadBytes;
         s.receivedMessages++;
         s.neededBytes = 0;
+        if (s.adaptive != null && s.adaptive.answersProbe(s.receivedBytes)) {
+            s.adaptive.onProbeAnswered(clock.nanoTime());
+        }
         if (s.windowBytes() == 0 || s.windowMessages() == 0) {
             long now = clock.nanoTime();
             s.lastActivityNanos = now;
@@ -207,6 +240,9 @@ public final class InboundFlowController {
         if (s.closed) {
             return;
         }
+        if (s.adaptive != null) {
+            s.adaptive.onConsumed(clock.nanoTime(), s.consumedBytes, s.bufferedBytes());
+        }
         serveWanting();
         maybeGrant(s);
         if (!s.acceptingData || isUnderPressure()) {
@@ -229,6 +265,9 @@ public final class InboundFlowController {
         s.neededBytes = neededBytes;
         s.idleRevoked = false;
         s.lastActivityNanos = Long.MIN_VALUE;
+        if (s.adaptive != null && s.acceptingData) {
+            s.adaptive.onBlocked(clock.nanoTime(), s.bufferedBytes(), growLimitBytes());
+        }
         maybeGrant(s);
     }
 
@@ -248,6 +287,9 @@ public final class InboundFlowController {
         }
         s.revokePending = false;
         s.revokedBytes += returnedBytes;
+        if (s.adaptive != null) {
+            s.adaptive.onRevoked();
+        }
         // Stay quiet until the peer says it is blocked: a sender whose credit was revoked reports its
         // need again (a Blocked that crossed the Revoke is superseded by that report).
         s.idleRevoked = true;
@@ -331,10 +373,16 @@ public final class InboundFlowController {
      * then retries the starved. Cheap when nothing is starved.
      */
     public void tick() {
-        if (closed || !isUnderPressure()) {
+        if (closed) {
             return;
         }
         long now = clock.nanoTime();
+        if (adaptiveStreams > 0) {
+            tickAdaptive(now);
+        }
+        if (!isUnderPressure()) {
+            return;
+        }
         for (int i = 0; i < streams.size(); i++) {
             ReceiveStream s = streams.get(i);
             if (s.lastActivityNanos == Long.MIN_VALUE) {
@@ -354,6 +402,27 @@ public final class InboundFlowController {
             }
         }
         serveWanting();
+    }
+
+    /** Lets the drain side of every adaptive stream measure, even one whose application consumes nothing. */
+    private void tickAdaptive(long now) {
+        for (int i = 0; i < streams.size(); i++) {
+            ReceiveStream s = streams.get(i);
+            if (s.adaptive != null && s.acceptingData
+                    && s.adaptive.onTick(now, s.consumedBytes, s.bufferedBytes())) {
+                maybeGrant(s);
+            }
+        }
+    }
+
+    /**
+     * How far an adaptive stream may grow: the configured window, or more up to its share of the memory
+     * budget and of the connection window (streams that grew past their share of the connection window
+     * would only take turns starving each other for it).
+     */
+    private long growLimitBytes() {
+        long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
+        return Math.max(config.streamWindowBytes(), Math.min(budget.fairShareBytes(), connectionShare));
     }
 
     private boolean isUnderPressure() {
@@ -394,7 +463,12 @@ public final class InboundFlowController {
 
     /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
     private long targetBytes(ReceiveStream s) {
-        long target = Math.min(config.streamWindowBytes(), config.connectionWindowBytes());
+        long window = s.adaptive == null ? config.streamWindowBytes() : s.adaptive.targetBytes();
+        long target = Math.min(window, config.connectionWindowBytes());
+        if (s.adaptive != null) {
+            // Growth past the configured window stays within the stream's shares of the budget and connection.
+            target = Math.min(target, growLimitBytes());
+        }
         if (!wanting.isEmpty() || s == serving) {
             long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
             target = Math.min(target, Math.max(config.minGrantBytes(), connectionShare));
@@ -402,6 +476,9 @@ public final class InboundFlowController {
         if ((s == serving && s.ticket != 0) || budget.isUnderPressure()) {
             target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
         }
+        s.targetBytes = target;
+        s.targetReason = s.adaptive == null ? WindowReason.FIXED
+                : target < window ? WindowReason.BUDGET : s.adaptive.reason();
         // A blocked message larger than the target raises it to the message's size: what the stream
         // holds (unconsumed data included) is then at most one message, so a reader that does not
         // consume still holds the sender back, and one that does always makes room for the message.
@@ -444,6 +521,9 @@ public final class InboundFlowController {
         if (bytes > 0 || messages > 0) {
             if (bytes > 0) {
                 s.lastActivityNanos = Long.MIN_VALUE; // just granted: not idle
+                if (s.adaptive != null) {
+                    s.adaptive.onGrant(clock.nanoTime(), s.grantedBytes);
+                }
             }
             s.grantedBytes += bytes;
             s.grantedMessages = Credits.saturatedAdd(s.grantedMessages, messages);
@@ -519,6 +599,9 @@ public final class InboundFlowController {
     }
 
     private void removeFromList(ReceiveStream s) {
+        if (s.adaptive != null) {
+            adaptiveStreams--;
+        }
         int i = s.index;
         ReceiveStream last = streams.remove(streams.size() - 1);
         if (last != s) {
@@ -578,6 +661,11 @@ public final class InboundFlowController {
         boolean idleRevoked;
         boolean acceptingData = true;
         boolean closed;
+        /** The adaptive-window tuner, or null for a fixed window. */
+        AdaptiveWindow adaptive;
+        /** The byte target of the last grant decision, before a blocked message raised it. */
+        long targetBytes;
+        WindowReason targetReason = WindowReason.FIXED;
 
         ReceiveStream(int id, boolean demandDriven, StallTimer stalls) {
             this.id = id;
@@ -635,6 +723,31 @@ public final class InboundFlowController {
 
         public long reservedBytes() {
             return reservedBytes;
+        }
+
+        /** The current byte target (credit plus unconsumed data the receiver is willing to hold). */
+        public long windowTargetBytes() {
+            return targetBytes;
+        }
+
+        /** Why {@link #windowTargetBytes()} has its value: the rule that last changed it. */
+        public WindowReason windowReason() {
+            return targetReason;
+        }
+
+        /** The round-trip estimate of an adaptive stream (grant-to-data timing), or 0. */
+        public long rttNanos() {
+            return adaptive == null ? 0 : adaptive.rttNanos();
+        }
+
+        /** The application's drain rate measured by an adaptive stream (bytes per second), or 0. */
+        public long drainBytesPerSecond() {
+            return adaptive == null ? 0 : adaptive.drainBytesPerSecond();
+        }
+
+        /** True if this stream's window adapts. */
+        public boolean isAdaptive() {
+            return adaptive != null;
         }
 
         /** True while the stream waits for credit memory could not provide. */

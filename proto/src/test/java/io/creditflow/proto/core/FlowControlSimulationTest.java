@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Seeded random runs of the whole credit protocol between a sender (OutboundFlowController) and a
  * receiver (InboundFlowController) over in-order "wires" with frames in flight in both directions:
- * grants, Blocked, Revoke/RevokeAck, consumption pauses, two connections sharing one tight budget.
+ * grants, Blocked, Revoke/RevokeAck, consumption pauses, two connections sharing one tight budget,
+ * fixed or adaptive windows. {@link AdaptiveSimulationTest} adds latency, bandwidth and drain rates.
  * Invariants are checked after every step; at the end every message must have been delivered, once,
  * in order.
  */
@@ -121,9 +122,12 @@ class FlowControlSimulationTest {
 
         Conn(MemoryBudget budget, long connectionWindow) {
             out = new OutboundFlowController<>(WriteScheduler.roundRobin(), 4096, connectionWindow);
+            // Half the connections adapt their windows, so revokes and budget pressure meet adaptive targets.
+            AdaptiveWindow.Settings adaptive = random.nextBoolean() ? null
+                    : new AdaptiveWindow.Settings(1024, 1 << 20, 50_000_000L);
             in = new InboundFlowController(new InboundFlowController.Config(connectionWindow, 64 * 1024,
-                    random.nextBoolean() ? Credits.UNLIMITED : 16, 4096, 50_000_000L), budget, this, clock,
-                    () -> budgetWake = true);
+                    random.nextBoolean() ? Credits.UNLIMITED : 16, 4096, 50_000_000L, adaptive), budget, this,
+                    clock, () -> budgetWake = true);
             for (int i = 0; i < STREAMS; i++) {
                 senders.add(new Sender(i, toReceiver));
                 buffered.add(new ArrayDeque<>());
@@ -150,34 +154,18 @@ class FlowControlSimulationTest {
         void deliverToReceiver(int n) {
             for (int i = 0; i < n && !toReceiver.isEmpty(); i++) {
                 Object f = toReceiver.pollFirst();
-                if (f instanceof DataFrame d) {
-                    in.onData(receivers.get(d.stream), d.size); // throws on any credit violation
-                    buffered.get(d.stream).add(new long[]{d.size, d.seq});
-                } else if (f instanceof BlockedFrame b) {
+                if (f instanceof BlockedFrame) {
                     blockedFrames++;
-                    in.onBlocked(receivers.get(b.stream), b.needed);
-                } else if (f instanceof RevokeAckFrame a) {
-                    in.onRevokeAck(receivers.get(a.stream), a.returned);
                 }
+                receive(f, in, receivers, buffered);
             }
         }
 
         void deliverToSender(int n) {
             for (int i = 0; i < n && !toSender.isEmpty(); i++) {
                 Object f = toSender.pollFirst();
-                if (f instanceof CreditFrame c) {
-                    if (c.stream < 0) {
-                        out.addConnectionCredit(c.bytes);
-                    } else {
-                        Sender s = senders.get(c.stream);
-                        s.window.addCredit(c.bytes, c.messages);
-                        out.onStreamReady(s);
-                    }
-                } else if (f instanceof RevokeFrame r) {
-                    Sender s = senders.get(r.stream);
-                    long returned = s.window.revoke(r.keep);
-                    toReceiver.add(new RevokeAckFrame(r.stream, returned));
-                    out.onStreamReady(s);
+                if (f instanceof CreditFrame || f instanceof RevokeFrame) {
+                    send(f, out, senders, toReceiver);
                 }
             }
         }
@@ -207,6 +195,38 @@ class FlowControlSimulationTest {
             }
             assertThat(held).isEqualTo(in.connectionHoldBytes());
             assertThat(held).isLessThanOrEqualTo(in.config().connectionWindowBytes());
+        }
+    }
+
+    /** The receiver takes a frame from the wire: data is buffered for the application. */
+    static void receive(Object f, InboundFlowController in, List<ReceiveStream> receivers,
+                        List<ArrayDeque<long[]>> buffered) {
+        if (f instanceof DataFrame d) {
+            in.onData(receivers.get(d.stream), d.size); // throws on any credit violation
+            buffered.get(d.stream).add(new long[]{d.size, d.seq});
+        } else if (f instanceof BlockedFrame b) {
+            in.onBlocked(receivers.get(b.stream), b.needed);
+        } else if (f instanceof RevokeAckFrame a) {
+            in.onRevokeAck(receivers.get(a.stream), a.returned);
+        }
+    }
+
+    /** The sender takes a Credit or Revoke from the wire; a RevokeAck goes back on {@code toReceiver}. */
+    static void send(Object f, OutboundFlowController<Sender> out, List<Sender> senders,
+                     ArrayDeque<Object> toReceiver) {
+        if (f instanceof CreditFrame c) {
+            if (c.stream < 0) {
+                out.addConnectionCredit(c.bytes);
+            } else {
+                Sender s = senders.get(c.stream);
+                s.window.addCredit(c.bytes, c.messages);
+                out.onStreamReady(s);
+            }
+        } else if (f instanceof RevokeFrame r) {
+            Sender s = senders.get(r.stream);
+            long returned = s.window.revoke(r.keep);
+            toReceiver.add(new RevokeAckFrame(r.stream, returned));
+            out.onStreamReady(s);
         }
     }
 

@@ -329,4 +329,101 @@ class InboundFlowControllerTest {
         c.openStream(3, false, other);
         assertThat(other.isStalled(StallReason.BUDGET_EXHAUSTED)).isTrue();
     }
+
+    static final long MS = 1_000_000L;
+
+    InboundFlowController adaptiveController(MemoryBudget budget) {
+        return new InboundFlowController(new InboundFlowController.Config(16 * MIB, MIB, Credits.UNLIMITED,
+                16 * KIB, 100_000_000L, new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
+                budget, sink, clock, () -> budgetWakeups++);
+    }
+
+    @Test
+    void adaptiveStreamGrantsMoreWhenBlockedWithinARoundTripOfAGrant() {
+        InboundFlowController c = adaptiveController(MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThat(s.windowReason()).isEqualTo(WindowReason.INITIAL);
+        clock.advanceMillis(50);
+        for (int i = 0; i < 1024; i++) {
+            c.onData(s, (int) KIB);
+        }
+        assertThat(s.rttNanos()).as("open grant to first data").isEqualTo(50 * MS);
+        c.onConsumed(s, MIB, 1024);
+        sink.clear();
+        c.onBlocked(s, KIB);
+        assertThat(s.windowTargetBytes()).isEqualTo(2 * MIB);
+        assertThat(s.windowReason()).isEqualTo(WindowReason.BDP);
+        assertThat(s.holdBytes()).isEqualTo(2 * MIB);
+    }
+
+    @Test
+    void adaptiveStreamShrinksByGrantingLessNeverByRevoking() {
+        InboundFlowController c = adaptiveController(MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        for (int i = 0; i < 1024; i++) {
+            c.onData(s, (int) KIB);
+        }
+        sink.clear();
+        for (int i = 0; i < 30; i++) { // 100 KiB/s with data always waiting
+            clock.advanceMillis(10);
+            c.onConsumed(s, KIB, 1);
+        }
+        assertThat(s.windowTargetBytes()).isEqualTo(5 * KIB);
+        assertThat(s.windowReason()).isEqualTo(WindowReason.DRAIN);
+        assertThat(s.drainBytesPerSecond()).isEqualTo(100 * KIB);
+        assertThat(sink.grants).as("nothing granted while the stream holds more than its target").isEmpty();
+        assertThat(sink.revokes).isEmpty();
+        for (int i = 0; i < 1024 - 30; i++) {
+            clock.advanceMillis(10);
+            c.onConsumed(s, KIB, 1);
+            assertThat(s.holdBytes()).isLessThanOrEqualTo(MIB);
+        }
+        assertThat(sink.grants).isNotEmpty();
+        assertThat(s.holdBytes()).as("once drained, grants only up to the target").isLessThanOrEqualTo(5 * KIB);
+        assertThat(sink.revokes).isEmpty();
+    }
+
+    @Test
+    void adaptiveGrowthStaysWithinTheStreamsBudgetShare() {
+        MemoryBudget budget = MemoryBudget.ofBytes(6 * MIB);
+        assertThat(growTwoStreams(adaptiveController(budget))).isEqualTo(3 * MIB);
+        assertThat(budget.peakReservedBytes()).isLessThanOrEqualTo(6 * MIB);
+    }
+
+    @Test
+    void adaptiveGrowthStaysWithinTheStreamsConnectionShare() {
+        InboundFlowController c = new InboundFlowController(new InboundFlowController.Config(5 * MIB, MIB,
+                Credits.UNLIMITED, 16 * KIB, 100_000_000L, new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
+                MemoryBudget.unlimited(), sink, clock, () -> budgetWakeups++);
+        assertThat(growTwoStreams(c)).as("half of the 5 MiB connection window").isEqualTo(5 * MIB / 2);
+    }
+
+    /** Stream 1 of two fills its window, is consumed and reports Blocked, four round trips in a row. */
+    long growTwoStreams(InboundFlowController c) {
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        c.openStream(3, false, new StallTimer()); // two streams: a share of 3 MiB each
+        clock.advanceMillis(50);
+        for (int round = 0; round < 4; round++) {
+            long window = s.windowBytes();
+            for (long sent = 0; sent + KIB <= window; sent += KIB) {
+                c.onData(s, (int) KIB);
+            }
+            c.onConsumed(s, s.bufferedBytes(), s.bufferedMessages());
+            c.onBlocked(s, KIB);
+            clock.advanceMillis(50);
+        }
+        assertThat(s.windowReason()).isEqualTo(WindowReason.BUDGET);
+        return s.windowTargetBytes();
+    }
+
+    @Test
+    void fixedStreamsReportTheirWindow() {
+        InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThat(s.isAdaptive()).isFalse();
+        assertThat(s.windowTargetBytes()).isEqualTo(MIB);
+        assertThat(s.windowReason()).isEqualTo(WindowReason.FIXED);
+        assertThat(c.openStream(3, false, new StallTimer(), new AdaptiveWindow.Settings(KIB, MIB, MS))
+                .isAdaptive()).as("per stream").isTrue();
+    }
 }

@@ -6,6 +6,7 @@ import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.StreamState;
+import io.creditflow.proto.core.WindowReason;
 import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
@@ -18,6 +19,7 @@ import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
+import io.creditflow.transport.WindowMode;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -74,6 +76,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         }
     };
     private CloseStatus closeStatus;
+    final WindowMode windowMode;
 
     DefaultStream(StreamHost connection, int id, boolean local, Map<String, String> metadata,
                   StreamOptions options) {
@@ -83,6 +86,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         this.metadata = metadata;
         this.sendQueue = new SendQueue(options.overflowPolicy(), options.sendQueueBytes(),
                 options.sendQueueMessages(), options.maxPendingSends(), this::requestWrite);
+        this.windowMode = options.windowMode();
         if (!local) {
             // The stream handler may hand the stream to a thread that polls before the handler returns.
             this.pullQueue = newPullQueue();
@@ -306,7 +310,9 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
                 sendQueue.droppedMessages(), sendWindow.sentBytes(), sendWindow.sentMessages(),
                 r == null ? 0 : r.windowBytes(), r == null ? 0 : r.bufferedBytes(),
                 r == null ? 0 : r.bufferedMessages(), r == null ? 0 : r.receivedBytes(),
-                r == null ? 0 : r.receivedMessages(), stalled);
+                r == null ? 0 : r.receivedMessages(), stalled, r == null ? 0 : r.windowTargetBytes(),
+                r == null ? WindowReason.FIXED : r.windowReason(), r == null ? 0 : r.rttNanos(),
+                r == null ? 0 : r.drainBytesPerSecond());
     }
 
     @Override
@@ -456,6 +462,18 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
             connection.onConsumed(this, bytes, 1, wireBytes);
         } else if (pullQueue.onConsumed(bytes, wireBytes, connection.isReadPaused())) {
             connection.execute(this::applyPulledConsumption);
+        }
+    }
+
+    /**
+     * Event loop: an adaptive target may have moved, so pull-mode consumption is handed over in
+     * batches of a quarter of it (of the fixed window otherwise), or a slow reader's small target
+     * would wait for a quarter of the configured window to be consumed.
+     */
+    void onWindowTargetChanged() {
+        ReceiveStream r = receive;
+        if (pullQueue != null && r != null && r.isAdaptive()) {
+            pullQueue.applyThresholdBytes(r.windowTargetBytes() / 4);
         }
     }
 

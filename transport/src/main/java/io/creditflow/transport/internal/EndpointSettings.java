@@ -1,6 +1,7 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.codec.FrameWriter;
+import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.NanoClock;
@@ -24,7 +25,8 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                                int socketSendBufferBytes, int socketReceiveBufferBytes,
                                StreamOptions acceptedStreamOptions, long handshakeTimeoutNanos, int ioThreads,
                                IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock,
-                               Limits limits, Authenticator authenticator, byte[] credential, TlsOptions tls) {
+                               Limits limits, Authenticator authenticator, byte[] credential, TlsOptions tls,
+                               boolean adaptiveWindows, AdaptiveWindow.Settings adaptiveWindowSettings) {
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -53,8 +55,10 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
             throw new IllegalArgumentException("readHighWatermarkBytes: " + readHighWatermarkBytes
                     + " (expected: >= readLowWatermarkBytes " + readLowWatermarkBytes + ")");
         }
-        if (clock == null || streamHandler == null || acceptedStreamOptions == null) {
-            throw new NullPointerException("clock, streamHandler and acceptedStreamOptions are required");
+        if (clock == null || streamHandler == null || acceptedStreamOptions == null
+                || adaptiveWindowSettings == null) {
+            throw new NullPointerException(
+                    "clock, streamHandler, acceptedStreamOptions and adaptiveWindowSettings are required");
         }
     }
 
@@ -86,6 +90,6 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
 
     public InboundFlowController.Config receiveConfig() {
         return new InboundFlowController.Config(connectionWindowBytes, streamWindowBytes, streamWindowMessages,
-                minGrantBytes, revokeIdleNanos);
+                minGrantBytes, revokeIdleNanos, adaptiveWindows ? adaptiveWindowSettings : null);
     }
 }

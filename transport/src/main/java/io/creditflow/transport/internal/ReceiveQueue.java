@@ -24,7 +24,7 @@ final class ReceiveQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<DefaultMessage> messages = new ArrayDeque<>(8);
-    private final long applyThresholdBytes;
+    private long applyThresholdBytes;
     private final long applyThresholdMessages;
     private boolean finished;
     private CloseStatus failure;
@@ -105,6 +105,16 @@ final class ReceiveQueue {
                 return true;
             }
             return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Event loop: consumption is handed over once {@code bytes} were consumed (an adaptive target moved). */
+    void applyThresholdBytes(long bytes) {
+        lock.lock();
+        try {
+            applyThresholdBytes = Math.max(1, bytes);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,7 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
+import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StreamState;
 import io.creditflow.proto.wire.ErrorCode;
@@ -183,7 +184,8 @@ final class StreamRegistry {
         assert loop.inEventLoop();
         streams.put(stream.id, stream);
         timers.onStreamOpened();
-        stream.receive = flow.openStream(stream.id, stream.pushMode, stream.stalls);
+        stream.receive = flow.openStream(stream.id, stream.pushMode, stream.stalls, adaptiveSettings(stream));
+        stream.onWindowTargetChanged();
         stream.registered = true;
         if (stream.earlyDemand > 0) {
             flow.onDemand(stream.receive, stream.earlyDemand);
@@ -192,6 +194,16 @@ final class StreamRegistry {
         if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
             writes.requestWrite(stream);
         }
+    }
+
+    /** The stream's adaptive-window bounds, or null for a fixed window (its options, else the endpoint's). */
+    private AdaptiveWindow.Settings adaptiveSettings(DefaultStream stream) {
+        boolean adaptive = switch (stream.windowMode) {
+            case ADAPTIVE -> true;
+            case FIXED -> false;
+            case ENDPOINT_DEFAULT -> settings.adaptiveWindows();
+        };
+        return adaptive ? settings.adaptiveWindowSettings() : null;
     }
 
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
@@ -211,6 +223,7 @@ final class StreamRegistry {
         pressure.onReleased(wireBytes);
         s.unconsumedWireBytes -= wireBytes;
         flow.onConsumed(s.receive, bytes, messages);
+        s.onWindowTargetChanged();
         pressure.maybeResume();
         maybeFinish(s);
     }

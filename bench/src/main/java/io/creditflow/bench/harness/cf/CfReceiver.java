@@ -11,6 +11,7 @@ import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamListener;
+import io.creditflow.transport.StreamStats;
 import io.netty.channel.epoll.Epoll;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +47,9 @@ public final class CfReceiver implements Receiver {
         }
         if (spec.payloadBytes() > EndpointBuilder.DEFAULT_MAX_MESSAGE_BYTES) {
             b.maxMessageBytes(spec.payloadBytes());
+        }
+        if (spec.windows() != null) { // S10 chooses; otherwise creditflow's default
+            b.adaptiveWindows(spec.windows().equals("adaptive"));
         }
         server = b.build().start();
         return server.port();
@@ -144,6 +148,14 @@ public final class CfReceiver implements Receiver {
         m.put("window_bytes", EndpointBuilder.DEFAULT_STREAM_WINDOW_BYTES);
         m.put("receive_budget_peak_bytes", server.memoryBudget().peakReservedBytes());
         m.put("receive_budget_bytes", server.memoryBudget().limitBytes());
+        Stream first = streams.length() > 0 ? streams.get(0) : null;
+        if (first != null) { // where stream 0's window ended up (S10)
+            StreamStats st = first.stats();
+            m.put("window_target_bytes", st.receiveWindowTargetBytes());
+            m.put("window_reason", st.receiveWindowReason().name());
+            m.put("rtt_ms", st.rttNanos() / 1e6);
+            m.put("drain_bytes_per_s", st.drainBytesPerSecond());
+        }
         return m;
     }
 
