@@ -77,6 +77,10 @@ public final class Broker implements AutoCloseable {
         });
         Server.Builder sb = Server.builder().host(config.host()).port(config.port())
                 .streamWindowBytes(config.producerWindowBytes())
+                // Fixed windows: producerWindowBytes is a bound the topic policies rely on (block holds producers
+                // at it, inside the broker budget); a window grown to the path's BDP would take that budget from
+                // the subscription queues. Clients keep adaptive windows.
+                .adaptiveWindows(false)
                 .timeouts(io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT, config.writeStallTimeout(),
                         io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
                 .maxMessageBytes(config.maxMessageBytes())
