@@ -223,7 +223,7 @@ class AdaptiveWindowsTest {
                 pool.execute(producer(out, 16 * 1024, stop));
                 pool.execute(consumer(in, new AtomicLong(i == 0 ? 10 : 0), new AtomicLong(), stop));
             }
-            Await.until("the slow stream shrinks and the fast ones grow", Duration.ofSeconds(20), () -> {
+            Await.until("the slow stream shrinks and the fast ones grow", Duration.ofSeconds(60), () -> {
                 if (receivers.get(0).stats().receiveWindowTargetBytes() >= 64 * KIB) {
                     return false;
                 }
