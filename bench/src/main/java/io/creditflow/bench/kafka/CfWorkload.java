@@ -81,9 +81,8 @@ final class CfWorkload extends Workload {
     @Override
     void consume(boolean slowOne) throws Exception {
         Stream s = slowOne ? slowStream : fastStream;
-        long start = System.nanoTime();
         while (!stop) {
-            pace(slowOne, start);
+            pace(slowOne);
             try (Message m = s.poll(100, TimeUnit.MILLISECONDS)) {
                 if (m != null) {
                     delivered(slowOne, BrokerProtocol.payload(m.payload()).getLong());

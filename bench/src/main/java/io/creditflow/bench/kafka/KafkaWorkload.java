@@ -123,11 +123,10 @@ final class KafkaWorkload extends Workload {
     @Override
     void consume(boolean slowOne) throws Exception {
         KafkaConsumer<byte[], byte[]> c = slowOne ? slowConsumer : fastConsumer;
-        long start = System.nanoTime();
         try {
             while (!stop) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
-                    pace(slowOne, start);
+                    pace(slowOne);
                     if (stop) {
                         return;
                     }

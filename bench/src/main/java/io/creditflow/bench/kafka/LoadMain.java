@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
  * The clients of one run, in their own JVM: arguments {@code SYSTEM HOST PORT WARMUP_MS WINDOW_MS SLOW_RATE
  * SIZE CATCH_UP_TIMEOUT_MS [KAFKA_PRODUCER_KEY=VALUE ...]}. Opens the {@link Workload}, runs unmeasured for
  * the warm-up, then the measured window (reported as {@code @WINDOW_START} and {@code @WINDOW_END}, so the
- * orchestrator can read the broker's CPU at both ends), then stops the producer and lets the slow consumer
- * read at full speed until it has every acknowledged message, and prints {@code @RESULT} with one JSON object.
+ * orchestrator can read the broker's CPU at both ends), then stops the producer, waits for its last
+ * acknowledgements, and lets the slow consumer read at full speed until it has every acknowledged message, and prints {@code @RESULT} with one JSON object.
  */
 public final class LoadMain {
     private LoadMain() {
@@ -62,10 +62,14 @@ public final class LoadMain {
         System.out.flush();
         double window = (t1 - t0) / 1e9;
 
-        // The slow consumer speeds up and the producer stops at the same moment.
-        long speedUp = System.nanoTime();
-        w.speedUp(60_000);
+        // The producer stops and its last messages are acknowledged (the slow consumer still at its pace); then the
+        // slow consumer speeds up and must catch up with every acknowledged message.
+        long stopAt = System.nanoTime();
+        w.stopProducing(60_000);
+        double producerDrain = (System.nanoTime() - stopAt) / 1e9;
         long acknowledged = w.acknowledged();
+        long speedUp = System.nanoTime();
+        w.speedUp();
         long backlog = acknowledged - w.slow.distinct();
         w.setTarget(acknowledged);
         long deadline = speedUp + TimeUnit.MILLISECONDS.toNanos(catchUpTimeoutMs);
@@ -88,6 +92,7 @@ public final class LoadMain {
         r.put("acknowledged", acknowledged);
         r.put("sent", w.sent());
         r.put("producer_failed", w.failed());
+        r.put("producer_drain_s", producerDrain);
         r.put("slow_backlog_at_speed_up", backlog);
         r.put("catch_up_s", slowDone == 0 ? -1.0 : (slowDone - speedUp) / 1e9);
         r.put("catch_up_msgs_per_s", slowDone == 0 ? -1.0 : backlog / ((slowDone - speedUp) / 1e9));

@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * with a topic log, or a real Kafka 4.4 broker in KRaft mode) with its data in a new temporary folder, and a
  * fresh client JVM ({@link LoadMain}) with one producer at full speed with acknowledgements, a fast consumer
  * and one at 100 msg/s on separate subscriptions (consumer groups), 1 KiB messages. After the measured window
- * the producer stops and the slow consumer speeds up and must catch up. This process samples the broker's
+ * the producer stops; once its last messages are acknowledged the slow consumer speeds up and must catch up
+ * with every acknowledged message (catch-up time: from the speed-up until it has them all). This process samples the broker's
  * {@code VmRSS} every 50 ms and reads its {@code VmHWM} and CPU time from {@code /proc}. The systems alternate
  * in order from round to round; the summary gives medians with min..max and the ratios creditflow / Kafka.
  *
@@ -389,6 +390,7 @@ public final class LogVsKafka {
                 new Figure("broker RSS peak, MiB (sampled VmRSS, 50 ms)", "broker_rss_peak_mib", 0),
                 new Figure("broker VmHWM, MiB", "broker_vmhwm_mib", 0),
                 new Figure("broker CPU in the window, cores", "broker_cpu_cores_in_window", 2),
+                new Figure("producer: last acks after it stopped, s", "producer_drain_s", 2),
                 new Figure("slow backlog at speed-up, msgs", "slow_backlog_at_speed_up", 0),
                 new Figure("catch-up, s", "catch_up_s", 2),
                 new Figure("catch-up rate, msgs/s", "catch_up_msgs_per_s", 0),

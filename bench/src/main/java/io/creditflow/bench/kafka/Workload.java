@@ -22,6 +22,7 @@ abstract class Workload implements AutoCloseable {
     private volatile long fastCaughtUpNanos;
     private volatile long slowCaughtUpNanos;
     private volatile Throwable failure;
+    private long slowNext; // the slow consumer thread's only
     private Thread producer;
     private Thread fastThread;
     private Thread slowThread;
@@ -72,11 +73,15 @@ abstract class Workload implements AutoCloseable {
         producer.start();
     }
 
-    /** Stops the producer and lets the slow consumer read at full speed; returns once the producer is done. */
-    final void speedUp(long timeoutMillis) throws InterruptedException {
-        slowFullSpeed = true;
+    /** Stops the producer; returns once it is done (everything it sent acknowledged, or its bound passed). */
+    final void stopProducing(long timeoutMillis) throws InterruptedException {
         producing = false;
         producer.join(timeoutMillis);
+    }
+
+    /** Lets the slow consumer read at full speed from now on. */
+    final void speedUp() {
+        slowFullSpeed = true;
     }
 
     /** Every acknowledged message up to now is what both consumers must get. */
@@ -124,19 +129,29 @@ abstract class Workload implements AutoCloseable {
         }
     }
 
-    /** The slow consumer's pacing, before it takes a message: {@code slowRate} per second since it started. */
-    final void pace(boolean slowOne, long startNanos) throws InterruptedException {
+    /**
+     * The slow consumer's pacing, before it takes a message: one every {@code 1 / slowRate} s. Time spent waiting
+     * for a message is not saved up (at most 10 ms of it), so the rate holds from the first message on.
+     */
+    final void pace(boolean slowOne) throws InterruptedException {
         if (!slowOne) {
             return;
         }
-        while (!slowFullSpeed && !stop) {
-            long allowed = (long) ((System.nanoTime() - startNanos) / 1e9 * slowRate);
-            long taken = slow.distinct() + slow.duplicates();
-            if (taken < allowed) {
+        long interval = (long) (1e9 / slowRate);
+        for (;;) {
+            long now = System.nanoTime();
+            if (slowFullSpeed || stop) {
                 return;
             }
-            long wakeAt = startNanos + (long) ((taken + 1) / slowRate * 1e9);
-            TimeUnit.NANOSECONDS.sleep(Math.max(100_000, Math.min(10_000_000, wakeAt - System.nanoTime())));
+            if (slowNext == 0 || now - slowNext > 10_000_000L) {
+                slowNext = now;
+            }
+            long wait = slowNext - now;
+            if (wait <= 0) {
+                slowNext += interval;
+                return;
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, 10_000_000L));
         }
     }
 
