@@ -28,8 +28,8 @@ final class CfWorkload extends Workload {
     private Stream slowStream;
     private volatile long sent;
 
-    CfWorkload(String host, int port, int size, double slowRate) {
-        super(size, slowRate);
+    CfWorkload(String host, int port, int size, double slowRate, double producerRate) {
+        super(size, slowRate, producerRate);
         this.host = host;
         this.port = port;
     }
@@ -65,6 +65,7 @@ final class CfWorkload extends Workload {
     void produce() throws Exception {
         long n = 0;
         while (producing) {
+            paceProducer();
             byte[] payload = new byte[size];
             ByteBuffer.wrap(payload).putLong(n);
             try {

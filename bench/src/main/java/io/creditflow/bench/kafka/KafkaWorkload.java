@@ -35,8 +35,8 @@ final class KafkaWorkload extends Workload {
     private final AtomicLong outOfOrderAcks = new AtomicLong();
     private volatile long sent;
 
-    KafkaWorkload(String bootstrap, int size, double slowRate, Map<String, String> producerOverrides) {
-        super(size, slowRate);
+    KafkaWorkload(String bootstrap, int size, double slowRate, double producerRate, Map<String, String> producerOverrides) {
+        super(size, slowRate, producerRate);
         this.bootstrap = bootstrap;
         this.producerOverrides = producerOverrides;
     }
@@ -102,9 +102,10 @@ final class KafkaWorkload extends Workload {
     }
 
     @Override
-    void produce() {
+    void produce() throws InterruptedException {
         long n = 0;
         while (producing) {
+            paceProducer();
             byte[] payload = new byte[size];
             ByteBuffer.wrap(payload).putLong(n);
             long sequence = n;

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The clients of one run, in their own JVM: arguments {@code SYSTEM HOST PORT WARMUP_MS WINDOW_MS SLOW_RATE
- * SIZE CATCH_UP_TIMEOUT_MS [KAFKA_PRODUCER_KEY=VALUE ...]}. Opens the {@link Workload}, runs unmeasured for
+ * SIZE CATCH_UP_TIMEOUT_MS PRODUCER_RATE [KAFKA_PRODUCER_KEY=VALUE ...]}. Opens the {@link Workload}, runs unmeasured for
  * the warm-up, then the measured window (reported as {@code @WINDOW_START} and {@code @WINDOW_END}, so the
  * orchestrator can read the broker's CPU at both ends), then stops the producer, waits for its last
  * acknowledgements, and lets the slow consumer read at full speed until it has every acknowledged message, and prints {@code @RESULT} with one JSON object.
@@ -25,14 +25,15 @@ public final class LoadMain {
         double slowRate = Double.parseDouble(args[5]);
         int size = Integer.parseInt(args[6]);
         long catchUpTimeoutMs = Long.parseLong(args[7]);
+        double producerRate = Double.parseDouble(args[8]);
         Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 8; i < args.length; i++) {
+        for (int i = 9; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             overrides.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
         try (Workload w = switch (system) {
-            case "creditflow" -> new CfWorkload(host, port, size, slowRate);
-            case "kafka" -> new KafkaWorkload(host + ":" + port, size, slowRate, overrides);
+            case "creditflow" -> new CfWorkload(host, port, size, slowRate, producerRate);
+            case "kafka" -> new KafkaWorkload(host + ":" + port, size, slowRate, producerRate, overrides);
             default -> throw new IllegalArgumentException("system: " + system);
         }) {
             System.out.println("@RESULT " + Json.write(run(w, warmupMs, windowMs, catchUpTimeoutMs)));

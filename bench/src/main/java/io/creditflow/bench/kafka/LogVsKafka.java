@@ -40,6 +40,7 @@ public final class LogVsKafka {
               --window S              measured seconds (default 20)
               --slow-rate R           the slow consumer's msg/s until it speeds up (default 100)
               --size B                payload bytes (default 1024)
+              --producer-rate R       pace both producers to R msg/s: equal backlogs for the catch-up (default 0: full speed)
               --catch-up-timeout S    longest wait for the slow consumer to catch up (default 120)
               --cf-fsync MODE         creditflow's --fsync: always|batch|interval=MS|never (default batch)
               --cf-log-max-bytes N    creditflow's log bound (default 8 GiB)
@@ -64,6 +65,7 @@ public final class LogVsKafka {
         long windowMs = 20_000;
         double slowRate = 100;
         int size = 1024;
+        double producerRate;
         long catchUpTimeoutMs = 120_000;
         String cfFsync = "batch";
         long cfLogMaxBytes = 8L << 30;
@@ -107,6 +109,12 @@ public final class LogVsKafka {
                     case "--window" -> o.windowMs = millis(a, v, false);
                     case "--slow-rate" -> o.slowRate = positive(a, Double.parseDouble(v));
                     case "--size" -> o.size = Math.max(8, positive(a, Integer.parseInt(v)));
+                    case "--producer-rate" -> {
+                        o.producerRate = Double.parseDouble(v);
+                        if (!(o.producerRate >= 0) || Double.isInfinite(o.producerRate)) {
+                            throw new IllegalArgumentException(a + ": " + v + " (expected: >= 0 msg/s)");
+                        }
+                    }
                     case "--catch-up-timeout" -> o.catchUpTimeoutMs = millis(a, v, false);
                     case "--cf-fsync" -> o.cfFsync = io.creditflow.log.FsyncMode.parse(v).toString();
                     case "--cf-log-max-bytes" -> o.cfLogMaxBytes = positive(a, Long.parseLong(v));
@@ -179,10 +187,12 @@ public final class LogVsKafka {
         }
         String cfClasspath = self.toString();
         String kafkaClasspath = self + java.io.File.pathSeparator + kafkaLib.resolve("*");
-        out.printf(Locale.ROOT, "durable log vs Kafka: %d round(s) of %s; warm-up %.0f s, window %.0f s; %d-byte "
-                        + "messages, slow consumer %.0f msg/s; creditflow fsync %s, log max %,d B; Kafka flush %s, "
+        out.printf(Locale.ROOT, "durable log vs Kafka: %d round(s) of %s; warm-up %.0f s, window %.0f s; producers "
+                        + "%s; %d-byte messages, slow consumer %.0f msg/s; creditflow fsync %s, log max %,d B; Kafka flush %s, "
                         + "producer acks=all enable.idempotence=true%s; broker JVMs %s; client JVM %s%n",
-                o.rounds, o.systems, o.warmupMs / 1e3, o.windowMs / 1e3, o.size, o.slowRate, o.cfFsync,
+                o.rounds, o.systems, o.warmupMs / 1e3, o.windowMs / 1e3,
+                o.producerRate > 0 ? String.format(Locale.ROOT, "paced to %,.0f msg/s", o.producerRate) : "at full speed",
+                o.size, o.slowRate, o.cfFsync,
                 o.cfLogMaxBytes, o.kafkaFlush, o.kafkaProducer.isEmpty() ? " (batching defaults)"
                         : " " + o.kafkaProducer, String.join(" ", o.brokerJvm), String.join(" ", o.clientJvm));
         List<Map<String, Object>> runs = new ArrayList<>();
@@ -283,7 +293,8 @@ public final class LogVsKafka {
             r.put("durability", "acks=durable, fsync " + o.cfFsync);
         }
         RssSampler rss = null;
-        try (BrokerChild broker = BrokerChild.start(system + "-broker", cp, brokerJvm, brokerMain, brokerArgs,
+        OthersWatch others = new OthersWatch();
+        try (others; BrokerChild broker = BrokerChild.start(system + "-broker", cp, brokerJvm, brokerMain, brokerArgs,
                 dir.resolve("broker.log"))) {
             long launched = System.nanoTime();
             int port = Integer.parseInt(broker.await("@READY", 120_000));
@@ -291,7 +302,7 @@ public final class LogVsKafka {
             rss = new RssSampler(broker.pid());
             List<String> loadArgs = new ArrayList<>(List.of(system, "127.0.0.1", Integer.toString(port),
                     Long.toString(o.warmupMs), Long.toString(o.windowMs), Double.toString(o.slowRate),
-                    Integer.toString(o.size), Long.toString(o.catchUpTimeoutMs)));
+                    Integer.toString(o.size), Long.toString(o.catchUpTimeoutMs), Double.toString(o.producerRate)));
             loadArgs.addAll(o.kafkaProducer);
             try (BrokerChild clients = BrokerChild.start(system + "-clients", cp, clientJvm, LoadMain.class.getName(),
                     loadArgs, dir.resolve("clients.log"))) {
@@ -313,6 +324,10 @@ public final class LogVsKafka {
             r.put("broker_vmhwm_mib", mem[1] < 0 ? null : mem[1] / MIB);
             r.put("broker_rss_at_end_mib", mem[0] < 0 ? null : mem[0] / MIB);
             r.put("disk_bytes_at_end", diskBytes(data));
+            r.put("other_java_processes_max_during", others.max());
+            if (others.max() > 0) {
+                r.put("busy", true); // someone else's JVM ran during this run: its figures are not publishable
+            }
         } catch (RuntimeException e) {
             r.put("error", e.getMessage());
             r.put("log_dir_kept", dir.toString());
@@ -327,6 +342,37 @@ public final class LogVsKafka {
     }
 
     private static final double MIB = 1024.0 * 1024;
+
+    /** Counts, once a second during a run, the Java processes that are not this run's ({@link #otherJavaProcesses}). */
+    private static final class OthersWatch implements AutoCloseable {
+        private volatile long max;
+        private volatile boolean running = true;
+        private final Thread thread = new Thread(() -> {
+            while (running) {
+                max = Math.max(max, otherJavaProcesses());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "others-watch");
+
+        OthersWatch() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long max() {
+            return max;
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -428,7 +474,9 @@ public final class LogVsKafka {
         long busy = runs.stream().filter(r -> Boolean.TRUE.equals(r.get("busy"))).count();
         long errors = runs.stream().filter(r -> r.containsKey("error")).count();
         sb.append(String.format(Locale.ROOT, "%d run(s), %d on a busy machine%s, %d failed%n", runs.size(), busy,
-                busy > 0 ? " (NOT publishable figures)" : "", errors));
+                busy > 0 ? " (NOT publishable figures: " + String.join(", ", runs.stream()
+                        .filter(r -> Boolean.TRUE.equals(r.get("busy")))
+                        .map(r -> r.get("system") + " round " + r.get("round")).toList()) + ")" : "", errors));
         return sb.toString();
     }
 }

@@ -22,17 +22,22 @@ abstract class Workload implements AutoCloseable {
     private volatile long fastCaughtUpNanos;
     private volatile long slowCaughtUpNanos;
     private volatile Throwable failure;
-    private long slowNext; // the slow consumer thread's only
+    private final Pace slowPace;
+    private final Pace producerPace;
+    final double producerRate;
     private Thread producer;
     private Thread fastThread;
     private Thread slowThread;
 
-    Workload(int size, double slowRate) {
+    Workload(int size, double slowRate, double producerRate) {
         if (size < 8) {
             throw new IllegalArgumentException("size: " + size + " (expected: >= 8, for the sequence)");
         }
         this.size = size;
         this.slowRate = slowRate;
+        this.producerRate = producerRate;
+        this.slowPace = new Pace(slowRate);
+        this.producerPace = new Pace(producerRate);
     }
 
     /** Connects the producer and subscribes both consumers (from the start of the topic). */
@@ -129,29 +134,50 @@ abstract class Workload implements AutoCloseable {
         }
     }
 
-    /**
-     * The slow consumer's pacing, before it takes a message: one every {@code 1 / slowRate} s. Time spent waiting
-     * for a message is not saved up (at most 10 ms of it), so the rate holds from the first message on.
-     */
+    /** The slow consumer's pacing, before it takes a message, until {@link #speedUp}. */
     final void pace(boolean slowOne) throws InterruptedException {
-        if (!slowOne) {
-            return;
+        if (slowOne) {
+            slowPace.await(() -> slowFullSpeed || stop);
         }
-        long interval = (long) (1e9 / slowRate);
-        for (;;) {
-            long now = System.nanoTime();
-            if (slowFullSpeed || stop) {
+    }
+
+    /** The producer's pacing before each send: none at full speed ({@code producerRate} 0). */
+    final void paceProducer() throws InterruptedException {
+        producerPace.await(() -> !producing);
+    }
+
+    /**
+     * Paces a loop to a rate: one slot every {@code 1 / rate} s. Time spent elsewhere is not saved up (at most
+     * 10 ms of it), so a loop that waited for a message does not burst afterwards. A rate of 0: no pacing.
+     */
+    static final class Pace {
+        private static final long SLACK_NANOS = 10_000_000L;
+        private final long interval;
+        private long next;
+
+        Pace(double rate) {
+            this.interval = rate > 0 ? (long) (1e9 / rate) : 0;
+        }
+
+        void await(java.util.function.BooleanSupplier released) throws InterruptedException {
+            if (interval == 0) {
                 return;
             }
-            if (slowNext == 0 || now - slowNext > 10_000_000L) {
-                slowNext = now;
+            for (;;) {
+                long now = System.nanoTime();
+                if (released.getAsBoolean()) {
+                    return;
+                }
+                if (next == 0 || now - next > SLACK_NANOS) {
+                    next = now;
+                }
+                long wait = next - now;
+                if (wait <= 0) {
+                    next += interval;
+                    return;
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(wait, SLACK_NANOS));
             }
-            long wait = slowNext - now;
-            if (wait <= 0) {
-                slowNext += interval;
-                return;
-            }
-            TimeUnit.NANOSECONDS.sleep(Math.min(wait, 10_000_000L));
         }
     }
 

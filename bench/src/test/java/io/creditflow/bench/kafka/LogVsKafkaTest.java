@@ -57,6 +57,27 @@ class LogVsKafkaTest {
     }
 
     @Test
+    void paceHoldsTheRateWithoutSavingUpIdleTime() throws Exception {
+        Workload.Pace none = new Workload.Pace(0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            none.await(() -> false);
+        }
+        assertThat(System.nanoTime() - t0).isLessThan(1_000_000_000L);
+        Workload.Pace p = new Workload.Pace(1000); // 1 ms apart
+        long start = System.nanoTime();
+        for (int i = 0; i < 21; i++) {
+            p.await(() -> false);
+        }
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(20_000_000L); // 20 intervals at least
+        Workload.Pace slow = new Workload.Pace(0.001); // one slot per 1000 s: released at once instead
+        slow.await(() -> false); // the first slot is now
+        long r0 = System.nanoTime();
+        slow.await(() -> true);
+        assertThat(System.nanoTime() - r0).isLessThan(1_000_000_000L);
+    }
+
+    @Test
     void spreadIsMedianAndRange() {
         assertThat(Spread.of(List.of(3.0, 1.0, 2.0))).isEqualTo(new Spread(2, 1, 3, 3));
         assertThat(Spread.of(List.of(4.0, 1.0, 2.0, 3.0)).median()).isEqualTo(2.5);
@@ -68,7 +89,8 @@ class LogVsKafkaTest {
     void parsesOptionsAndRefusesBadOnes() {
         LogVsKafka.Options o = LogVsKafka.Options.parse(new String[] {"--rounds", "1", "--window", "2.5",
                 "--warmup", "0", "--systems", "kafka", "--kafka-producer", "linger.ms=0", "--cf-fsync", "never",
-                "--allow-busy"});
+                "--allow-busy", "--producer-rate", "25000"});
+        assertThat(o.producerRate).isEqualTo(25_000);
         assertThat(o.rounds).isEqualTo(1);
         assertThat(o.windowMs).isEqualTo(2500);
         assertThat(o.warmupMs).isZero();
@@ -83,7 +105,8 @@ class LogVsKafkaTest {
         assertThat(d.cfLogMaxBytes).isEqualTo(8L << 30);
         for (String[] bad : List.of(new String[] {"--window", "0"}, new String[] {"--systems", "nats"},
                 new String[] {"--kafka-flush", "sometimes"}, new String[] {"--kafka-producer", "acks"},
-                new String[] {"--rounds"}, new String[] {"--bogus", "1"}, new String[] {"--cf-fsync", "maybe"})) {
+                new String[] {"--rounds"}, new String[] {"--bogus", "1"}, new String[] {"--cf-fsync", "maybe"},
+                new String[] {"--producer-rate", "-1"})) {
             assertThatThrownBy(() -> LogVsKafka.Options.parse(bad)).isInstanceOf(IllegalArgumentException.class);
         }
     }
