@@ -64,7 +64,7 @@ class TlsTest {
     @Test
     void messagesFlowOverTlsAndAStalledReaderStillHoldsTheSenderBack() throws Exception {
         try (Loopback lb = Loopback.pull(
-                s -> s.tls(serverTls()).streamWindowBytes(WINDOW).connectionWindowBytes(4 * WINDOW)
+                s -> s.tls(serverTls()).streamWindowBytes(WINDOW).adaptiveWindows(false).connectionWindowBytes(4 * WINDOW)
                         .maxMessageBytes(WINDOW)
                         .authenticator((credential, remote) -> new String(credential, StandardCharsets.UTF_8)
                                 .equals("token-alice") ? "alice" : null),
