@@ -353,7 +353,10 @@ final class LogTopic implements TopicEndpoint {
                 pendingOwners = null;
                 pendingBytes = 0;
                 hold(Hold.NONE, "");
-                acknowledge(log.durableOffset());
+                long durable = log.durableOffset();
+                if (durable >= r.endOffset()) {
+                    acknowledge(durable); // always and never: durable at once; otherwise the listener will say
+                }
                 return true;
             }
             case TOO_LARGE -> {
