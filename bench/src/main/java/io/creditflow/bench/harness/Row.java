@@ -32,7 +32,17 @@ public final class Row {
             "count", "setup_s", "heap_per_stream_bytes_receiver", "heap_per_stream_bytes_sender",
             // broker (S8)
             "policy", "producer_msgs_per_s", "fast_consumers_msgs_per_s", "slow_consumer_msgs_per_s",
-            "broker_buffered_peak_bytes", "broker_budget_bytes", "broker_dropped_msgs", "slow_evicted");
+            "broker_buffered_peak_bytes", "broker_budget_bytes", "broker_dropped_msgs", "slow_evicted",
+            // durable topic log (S8-log, S9)
+            "fsync", "reference_scenario", "slow_lost_records", "slow_gap_records",
+            "log_unread_records_dropped", "log_slow_skipped_records", "log_slow_lag_records", "log_hold_events",
+            "disk_peak_bytes",
+            // producer acknowledgements (S9)
+            "consumer_msgs_per_s", "producer_ratio_vs_reference", "ack_p50_us", "ack_p99_us", "ack_p999_us",
+            "ack_max_us", "ack_samples",
+            // catch-up (S9-catch-up)
+            "backlog_records", "backlog_disk_bytes", "cache", "page_cache_mib_after_drop", "catch_up_done",
+            "catch_up_s", "catch_up_first_record_s", "catch_up_mib_per_s", "catch_up_records_per_s");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -45,6 +55,7 @@ public final class Row {
         values.put("title", sc.title());
         values.put("system", system.label());
         values.put("policy", sc.policy());
+        values.put("fsync", sc.fsync());
         values.put("jvm_options", String.join(" ", ChildProcess.JVM_OPTIONS));
         if (machine != null) {
             values.put("machine_load1", machine.get("load1"));
@@ -62,7 +73,7 @@ public final class Row {
     static Row notApplicable(Scenario sc, SystemKind system, Map<String, Object> machine) {
         Row r = new Row(sc, system, machine);
         r.set("status", "n/a");
-        r.set("note", sc.kind() == Kind.BROKER ? "the broker is built on creditflow"
+        r.set("note", sc.kind().broker() ? "the broker is built on creditflow"
                 : "no streams: a raw Netty connection is one stream");
         return r;
     }

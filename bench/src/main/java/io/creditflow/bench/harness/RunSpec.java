@@ -27,11 +27,13 @@ import java.util.Map;
  * @param policy the broker subscription policy (S8)
  * @param consumers broker consumers (S8); the last {@code slowStreams} of them are slow
  * @param port the receiver's port (sender only)
+ * @param fsync the broker's topics are durable, in a temporary topic log with this fsync mode, or null: in memory
+ * @param backlogBytes payload bytes the receiver writes to the topic log before the consumer connects, or 0
  */
 public record RunSpec(SystemKind system, String scenario, Kind kind, int connections, int streamsPerConnection,
                       int payloadBytes, int slowStreams, double slowRate, boolean stallAtMark, double offeredRate,
                       long capBytes, boolean latency, boolean gcAtMark, int maxConcurrentStreams, boolean cfPush,
-                      String policy, int consumers, int port) {
+                      String policy, int consumers, int port, String fsync, long backlogBytes) {
 
     public RunSpec {
         if (connections <= 0 || streamsPerConnection <= 0) {
@@ -41,6 +43,16 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
             throw new IllegalArgumentException("payloadBytes: " + payloadBytes + " (expected: >= "
                     + Payloads.HEADER_BYTES + ")");
         }
+    }
+
+    /** True if the broker's topics are durable (a topic log). */
+    public boolean durable() {
+        return fsync != null;
+    }
+
+    /** The backlog's records: {@code backlogBytes} of payloads. */
+    public long backlogRecords() {
+        return backlogBytes / payloadBytes;
     }
 
     public int totalStreams() {
@@ -55,7 +67,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
     public RunSpec withPort(int p) {
         return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
                 slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, p);
+                consumers, p, fsync, backlogBytes);
     }
 
     public Map<String, Object> toMap() {
@@ -78,6 +90,8 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
         m.put("policy", policy);
         m.put("consumers", consumers);
         m.put("port", port);
+        m.put("fsync", fsync);
+        m.put("backlogBytes", backlogBytes);
         return m;
     }
 
@@ -95,6 +109,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
                 Json.getLong(m, "capBytes", 0), Json.getBoolean(m, "latency", false),
                 Json.getBoolean(m, "gcAtMark", false), (int) Json.getLong(m, "maxConcurrentStreams", 0),
                 Json.getBoolean(m, "cfPush", false), Json.getString(m, "policy", null),
-                (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0));
+                (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0),
+                Json.getString(m, "fsync", null), Json.getLong(m, "backlogBytes", 0));
     }
 }

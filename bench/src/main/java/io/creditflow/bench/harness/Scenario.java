@@ -31,17 +31,37 @@ import java.util.Set;
  * @param maxConcurrentStreams creditflow's stream cap when the scenario needs more than the default
  * @param equalLoad for a fixed offered load: every system gets the same rate, {@code offeredFraction} of
  *        the lowest {@code dependsOn} rate among the systems of the run, instead of a fraction of its own
+ * @param fixedRate an offered load in messages per second, the same on every run, or 0
+ * @param fsync the broker's topics are durable, in a temporary topic log with this fsync mode ({@code batch}),
+ *        or null for in-memory topics
+ * @param backlogBytes payload bytes written to the topic log before the consumer connects (S9-catch-up), or 0
  */
 public record Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
                        int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
                        double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
                        boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams,
-                       boolean equalLoad) {
+                       boolean equalLoad, double fixedRate, String fsync, long backlogBytes) {
+
+    /** A scenario on in-memory topics (or none) without a fixed rate or backlog. */
+    public Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
+                    int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
+                    double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
+                    boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams, boolean equalLoad) {
+        this(id, group, title, kind, systems, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
+                offeredFraction, dependsOn, capBytes, policy, consumers, parallel, warmupMs, measureMs,
+                maxConcurrentStreams, equalLoad, 0, null, 0);
+    }
 
     public static final int KIB = 1024;
     /** Raw Netty's bound for slow and stalled streams: it has no flow control, so the harness stops it here. */
     public static final long NETTY_CAP_BYTES = 256L * 1024 * 1024;
     public static final List<String> POLICIES = List.of("block", "drop-oldest", "drop-newest", "disconnect");
+    /** The one policy of a durable topic's subscriptions (S8-log, S9). */
+    public static final String LOG_POLICY = "log";
+    /** The fsync mode of the durable scenarios: the broker's default, group commit. */
+    public static final String FSYNC = "batch";
+    /** The low offered rate of S9's acknowledgement latency. */
+    public static final double LOW_RATE = 1000;
 
     public boolean appliesTo(SystemKind s) {
         return systems.contains(s);
@@ -55,7 +75,7 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
     public RunSpec spec(SystemKind system, double offeredRate, boolean cfPush) {
         return new RunSpec(system, id, kind, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
                 stall(), offeredRate, capBytes, kind == Kind.LATENCY, kind == Kind.STALL || kind == Kind.SCALE,
-                maxConcurrentStreams, cfPush, policy, consumers, 0);
+                maxConcurrentStreams, cfPush, policy, consumers, 0, fsync, backlogBytes);
     }
 
     /**
@@ -118,6 +138,24 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
                     + policy, Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, null, 0, policy, 16, false, w,
                     p.brokerMeasureMs(), 0, false));
         }
+        list.add(new Scenario("S8-log", "S8", "broker, 1 producer, 16 consumers, the one at 100 msg/s log "
+                + "(durable topic, fsync " + FSYNC + ")", Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, "S8-disconnect", 0,
+                LOG_POLICY, 16, false, w, p.brokerMeasureMs(), 0, false, 0, FSYNC, 0));
+        // S9: one producer with acks=durable (BrokerProducer) and one fast consumer, in-memory topic vs topic log.
+        String s9 = "broker, 1 producer (acks=durable), 1 fast consumer, ";
+        list.add(new Scenario("S9-memory", "S9", s9 + "in-memory topic, as fast as it can", Kind.PRODUCER, cf, 1, 2,
+                KIB, 0, 0, 0, null, 0, "block", 1, false, w, p.brokerMeasureMs(), 0, false, 0, null, 0));
+        list.add(new Scenario("S9-log", "S9", s9 + "topic log (fsync " + FSYNC + "), as fast as it can",
+                Kind.PRODUCER, cf, 1, 2, KIB, 0, 0, 0, "S9-memory", 0, LOG_POLICY, 1, false, w, p.brokerMeasureMs(), 0,
+                false, 0, FSYNC, 0));
+        list.add(new Scenario("S9-memory-1k", "S9", s9 + "in-memory topic, 1,000 msg/s", Kind.PRODUCER, cf, 1, 2, KIB,
+                0, 0, 0, null, 0, "block", 1, false, w, p.brokerMeasureMs(), 0, false, LOW_RATE, null, 0));
+        list.add(new Scenario("S9-log-1k", "S9", s9 + "topic log (fsync " + FSYNC + "), 1,000 msg/s", Kind.PRODUCER,
+                cf, 1, 2, KIB, 0, 0, 0, null, 0, LOG_POLICY, 1, false, w, p.brokerMeasureMs(), 0, false, LOW_RATE, FSYNC,
+                0));
+        list.add(new Scenario("S9-catch-up", "S9", String.format("broker, 1 consumer from earliest reading a %d MiB "
+                + "backlog of 1 KiB messages", p.catchUpBytes() >> 20), Kind.CATCH_UP, cf, 1, 1, KIB, 0, 0, 0, null, 0,
+                LOG_POLICY, 1, false, 0, p.catchUpMs(), 0, false, 0, FSYNC, p.catchUpBytes()));
         return list;
     }
 }
