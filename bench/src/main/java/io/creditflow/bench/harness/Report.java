@@ -238,7 +238,9 @@ final class Report {
                 }
                 case CATCH_UP -> {
                     field = "catch_up_mib_per_s";
-                    unit = "MiB/s read from the backlog, page cache " + mine.get(0).get("cache") + " (higher is better)";
+                    Object cache = mine.get(0).get("cache");
+                    unit = "MiB/s read from the backlog" + (cache == null ? "" : ", page cache " + cache)
+                            + " (higher is better)";
                 }
                 default -> throw new IllegalStateException();
             }

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * S9-catch-up's client side: no producer (the receiver wrote the backlog into the topic log before the broker
  * started), one consumer on a new subscription {@code from=earliest}, drained on the event loop (meter index 0),
- * with the client's default stream window. The catch-up time runs from just before the consumer's stream is opened
- * to the arrival of the backlog's last record; the rate is the backlog's payload bytes over that time.
+ * with the client's default stream window. The catch-up time runs from just before the consumer connects to the
+ * arrival of the backlog's last record; the rate is the backlog's payload bytes over that time.
  */
 public final class CatchUpSender implements Sender {
     static final String SUBSCRIPTION = "catch-up";
