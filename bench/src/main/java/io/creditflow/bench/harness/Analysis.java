@@ -43,7 +43,9 @@ final class Analysis {
                 latency(row, rcv, spec, run.clockShared());
             }
             case SCALE -> scale(row, rcv, snd, spec);
-            case BROKER -> broker(row, rcv, snd, spec, window);
+            case BROKER -> broker(row, rcv, snd, spec, window, earlier, sc.dependsOn());
+            case PRODUCER -> producer(row, rcv, snd, spec, window, earlier, sc.dependsOn());
+            case CATCH_UP -> catchUp(row, rcv, snd);
         }
         if (spec.relayed()) {
             adaptiveWindows(row, run);
@@ -302,7 +304,8 @@ final class Analysis {
     }
 
     /** S8: the producer's rate, the fast consumers' aggregate, and the broker's buffered peak vs its budget. */
-    private static void broker(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec, double window) {
+    private static void broker(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec, double window,
+                               List<Row> earlier, String reference) {
         long produced = sum(Json.getLongArray(snd, "sent_msgs"));
         long[] consumed = Json.getLongArray(snd, "consumed_msgs");
         long fast = 0;
@@ -326,5 +329,113 @@ final class Analysis {
         row.set("broker_budget_bytes", rcv.get("broker_budget_bytes"));
         row.set("broker_dropped_msgs", rcv.get("broker_dropped_msgs"));
         row.set("slow_evicted", snd.get("slow_evicted"));
+        long gaps = Json.getLong(snd, "slow_gap_records", 0);
+        row.set("slow_gap_records", gaps);
+        if (spec.durable()) {
+            log(row, rcv);
+            row.set("slow_lost_records", Math.max(gaps, Json.getLong(rcv, "log_slow_skipped_records", 0))
+                    + Json.getLong(rcv, "log_unread_records_dropped", 0));
+        }
+        if (reference != null && row.number("fast_consumers_msgs_per_s") != null) {
+            ratio(row, earlier, spec.system(), reference, "fast_consumers_msgs_per_s", "fast_ratio_vs_reference");
+        }
+    }
+
+    /**
+     * {@code field}'s ratio to the same field of the {@code reference} scenario's row for the same system in this
+     * invocation, into {@code ratioField}; a note if there is none.
+     */
+    private static void ratio(Row row, List<Row> earlier, SystemKind system, String reference, String field,
+                              String ratioField) {
+        row.set("reference_scenario", reference);
+        for (Row r : earlier) {
+            if (r.system() == system && r.scenario().equals(reference) && r.ok() && r.number(field) != null
+                    && r.number(field) > 0) {
+                row.set("reference_msgs_per_s", r.number(field));
+                row.set(ratioField, row.number(field) / r.number(field));
+                return;
+            }
+        }
+        row.set("note", "no " + reference + " rate from this invocation to compare with");
+    }
+
+    /** A durable topic's figures: the logs' bytes on disk (sampled peak), and what was dropped, skipped or held. */
+    private static void log(Row row, Map<String, Object> rcv) {
+        row.set("disk_peak_bytes", rcv.get("log_disk_peak_bytes"));
+        row.set("log_unread_records_dropped", rcv.get("log_unread_records_dropped"));
+        row.set("log_slow_skipped_records", rcv.get("log_slow_skipped_records"));
+        row.set("log_slow_lag_records", rcv.get("log_slow_lag_records"));
+        row.set("log_hold_events", rcv.get("log_hold_events"));
+    }
+
+    /**
+     * S11: the producer's rate (its messages taken by the broker's credit) and the consumer's, send-to-acknowledgement
+     * latency from the sender's histogram (one JVM's clock: stamp and acknowledgement), and the rate's ratio to the
+     * reference scenario's (the in-memory topic's).
+     */
+    private static void producer(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec,
+                                 double window, List<Row> earlier, String reference) {
+        long produced = sum(Json.getLongArray(snd, "sent_msgs"));
+        long consumed = sum(Json.getLongArray(snd, "consumed_msgs"));
+        if (spec.offeredRate() > 0) {
+            row.set("offered_msgs_per_s", spec.offeredRate());
+        }
+        if (window > 0) {
+            row.set("producer_msgs_per_s", produced / window);
+            row.set("msgs_per_s", produced / window);
+            row.set("mib_per_s", produced * (double) spec.payloadBytes() / window / MIB);
+            row.set("consumer_msgs_per_s", consumed / window);
+        }
+        cpu(row, rcv, snd, produced);
+        row.set("ack_p50_us", Json.getDoubleOrNull(snd, "p50_us"));
+        row.set("ack_p99_us", Json.getDoubleOrNull(snd, "p99_us"));
+        row.set("ack_p999_us", Json.getDoubleOrNull(snd, "p999_us"));
+        row.set("ack_max_us", Json.getDoubleOrNull(snd, "max_us"));
+        row.set("ack_samples", snd.get("latency_count"));
+        row.set("broker_buffered_peak_bytes", rcv.get("held_peak_bytes"));
+        if (spec.durable()) {
+            log(row, rcv);
+        }
+        if (reference != null && row.number("msgs_per_s") != null) {
+            ratio(row, earlier, spec.system(), reference, "msgs_per_s", "producer_ratio_vs_reference");
+        }
+        String ackFailure = Json.getString(snd, "ack_failure", null);
+        if (produced == 0 || row.get("ack_samples") == null || ackFailure != null) {
+            row.set("status", "error");
+            row.set("note", ackFailure != null ? "acknowledgements stopped: " + ackFailure
+                    : "nothing was produced and acknowledged in the window");
+        }
+    }
+
+    /**
+     * S11-catch-up: how fast one consumer read the backlog from {@code earliest}, and whether the page cache had been
+     * dropped before (cold) or not (warm: the backlog may still be cached from being written).
+     */
+    private static void catchUp(Row row, Map<String, Object> rcv, Map<String, Object> snd) {
+        row.set("backlog_records", rcv.get("backlog_records"));
+        row.set("backlog_disk_bytes", rcv.get("backlog_disk_bytes"));
+        row.set("disk_peak_bytes", rcv.get("log_disk_peak_bytes"));
+        boolean cold = Json.getBoolean(rcv, "page_cache_dropped", false);
+        row.set("cache", cold ? "cold" : "warm");
+        row.set("page_cache_mib_after_drop", rcv.get("page_cache_mib_after_drop"));
+        boolean done = Json.getBoolean(snd, "catch_up_done", false);
+        row.set("catch_up_done", done);
+        row.set("catch_up_s", snd.get("catch_up_s"));
+        row.set("catch_up_first_record_s", snd.get("catch_up_first_record_s"));
+        row.set("catch_up_mib_per_s", snd.get("catch_up_mib_per_s"));
+        row.set("catch_up_records_per_s", snd.get("catch_up_records_per_s"));
+        row.set("mib_per_s", snd.get("catch_up_mib_per_s"));
+        row.set("msgs_per_s", snd.get("catch_up_records_per_s"));
+        String notes = cold ? null : "warm: the page cache was not dropped ("
+                + Json.getString(rcv, "page_cache_drop_error", "unknown") + ")";
+        if (!done) {
+            notes = (notes == null ? "" : notes + "; ") + String.format(java.util.Locale.ROOT,
+                    "did not finish: %d of %d records in the window, the rate is the partial one",
+                    Json.getLong(snd, "catch_up_records", 0), Json.getLong(snd, "catch_up_expected_records", 0));
+        }
+        row.set("note", notes);
+        if (Json.getLong(snd, "catch_up_records", 0) == 0) {
+            row.set("status", "error");
+        }
     }
 }

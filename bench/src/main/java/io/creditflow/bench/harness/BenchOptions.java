@@ -39,9 +39,11 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "",
                 "  --quick            shorter windows and smaller S7 counts: about 90 s instead of about 5 min",
                 "  --scenario LIST    scenario groups or ids: S1 S2 S3 S4 S5 S6 (S6, S6-equal) S7 (S7-streams, S7-conns)",
-                "                     S8 (S8-block, S8-drop-oldest, S8-drop-newest, S8-disconnect); S3 adds S2,",
-                "                     S6 adds S1 (they need those rates from the same run); S10 (adaptive",
-                "                     windows through a latency relay) runs only when named",
+                "                     S8 (S8-block, S8-drop-oldest, S8-drop-newest, S8-disconnect, S8-log)",
+                "                     S11 (S11-memory, S11-log, S11-memory-1k, S11-log-1k, S11-catch-up); S3 adds S2,",
+                "                     S6 adds S1, S8-log adds S8-disconnect, S11-log adds S11-memory (they need",
+                "                     those rates from the same run); S10 (adaptive windows through a",
+                "                     latency relay) runs only when named",
                 "  --systems LIST     which systems (default: all three)",
                 "  --json FILE        one JSON object per (scenario, system) per line",
                 "  --chart FILE       an SVG bar chart of each scenario's headline figure",
@@ -56,7 +58,11 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 "Scenarios: S1 one stream 1 KiB; S2 16 streams; S3 16 streams, one read at 100 msg/s; S4 64 KiB",
                 "messages; S5 stalled reader (30 s, 10 s quick); S6 latency at half each system's own S1 rate, and",
                 "(S6-equal) every system at half the slowest S1 rate; S7 10,000 idle streams and 1,000 idle",
-                "connections; S8 the broker with one slow consumer, per policy; S10 one stream through a latency",
+                "connections; S8 the broker with one slow consumer, per policy, and (S8-log) on a durable topic; S11",
+                "the broker's producer with acknowledgements, in-memory topic vs topic log (fsync batch), as fast as",
+                "it can and at 1,000 msg/s, and a consumer catching up on a 1 GiB backlog (256 MiB quick) from",
+                "earliest, the page cache dropped first when this process may (root). Durable runs write to a",
+                "temporary folder (java.io.tmpdir) and delete it after the run. S10 one stream through a latency",
                 "relay at 0, 10 and 50 ms RTT, fixed vs adaptive windows vs gRPC, and read at 100 msg/s.");
     }
 

@@ -111,7 +111,7 @@ public final class ChildMain {
     private void setup(RunSpec s) throws Exception {
         teardown();
         this.spec = s;
-        int streams = s.kind() == Kind.BROKER ? s.consumers() + 1 : s.totalStreams();
+        int streams = s.kind().broker() ? s.consumers() + 1 : s.totalStreams();
         int[] tracked = s.kind() == Kind.SCALE ? new int[0]
                 : IntStream.range(0, streams).filter(i -> s.isSlow(i) || s.stallAtMark() || s.relayed()).toArray();
         Meter meter = new Meter(streams, tracked);
@@ -160,11 +160,11 @@ public final class ChildMain {
     private void start() {
         if (receiverRole) {
             int[] slow = IntStream.range(0, ctx.meter().streams()).filter(spec::isSlow).toArray();
-            if (spec.kind() != Kind.BROKER && slow.length > 0) {
+            if (!spec.kind().broker() && slow.length > 0) {
                 Receiver rcv = receiver;
                 slowReader = new SlowReader(slow, spec.slowRate(), rcv::consumeOne).start();
             }
-        } else {
+        } else if (sender.streams() > 0) { // a catch-up run has no producer: its backlog was written before
             loop = new SendLoop(sender, ctx);
             loop.start();
         }

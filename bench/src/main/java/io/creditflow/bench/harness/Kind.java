@@ -12,11 +12,20 @@ public enum Kind {
     LATENCY,
     /** Many idle streams or connections: heap per stream, setup time (S7). */
     SCALE,
-    /** The demo broker: one producer, consumers with one slow, per subscription policy (S8). */
-    BROKER;
+    /** The demo broker: one producer, consumers with one slow, per subscription policy (S8, S8-log). */
+    BROKER,
+    /** The broker's producer side: rate and acknowledgement latency, in-memory topic vs topic log (S11). */
+    PRODUCER,
+    /** A consumer reading a backlog written to the topic log before it connected (S11-catch-up). */
+    CATCH_UP;
 
     /** True if the run sends traffic (and so has a warmup and a START). */
     public boolean hasTraffic() {
         return this != SCALE;
+    }
+
+    /** True if the receiver is the broker and the sender JVM holds its producer and consumers. */
+    public boolean broker() {
+        return this == BROKER || this == PRODUCER || this == CATCH_UP;
     }
 }

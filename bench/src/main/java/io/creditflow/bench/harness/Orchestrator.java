@@ -100,10 +100,13 @@ final class Orchestrator implements AutoCloseable {
     }
 
     /**
-     * S6's offered load: a fraction of the rate its reference scenario reached on the same system, or, for
+     * A fixed offered load (S11's low rate), or S6's: a fraction of the rate its reference scenario reached on the same system, or, for
      * an equal-load scenario, of the lowest rate any system reached there.
      */
     private double offeredRate(Scenario sc, SystemKind s) {
+        if (sc.fixedRate() > 0) {
+            return sc.fixedRate();
+        }
         if (sc.offeredFraction() <= 0) {
             return 0;
         }
@@ -150,8 +153,9 @@ final class Orchestrator implements AutoCloseable {
     /** One run of a scenario on one or more sessions at once (the steps are interleaved, not parallel). */
     private List<RunResult> execute(Scenario sc, List<Session> ss, List<RunSpec> specs) throws ChildFailure {
         int n = ss.size();
-        boolean scale = sc.kind() == Kind.SCALE;
-        long setupTimeout = scale ? 180_000 : 60_000;
+        // Opening thousands of streams, or writing a catch-up backlog to disk, takes longer than a plain setup.
+        boolean longSetup = sc.kind() == Kind.SCALE || sc.kind() == Kind.CATCH_UP;
+        long setupTimeout = longSetup ? 180_000 : 60_000;
         List<LatencyRelay> relays = new ArrayList<>();
         try {
             List<RunSpec> withPorts = new ArrayList<>();

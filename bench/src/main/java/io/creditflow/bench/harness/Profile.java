@@ -12,9 +12,13 @@ package io.creditflow.bench.harness;
  * @param brokerMeasureMs S8's measured window per policy
  * @param scaleStreams S7's streams on one connection
  * @param scaleConnections S7's connections
+ * @param catchUpBytes S11-catch-up's backlog: payload bytes written to the topic log before the consumer connects
+ * @param catchUpMs S11-catch-up's bound on the time the consumer has to read it
  */
 public record Profile(String name, long sessionWarmupMs, long warmupMs, long measureMs, long stallMs,
-                      long brokerMeasureMs, int scaleStreams, int scaleConnections) {
-    public static final Profile DEFAULT = new Profile("default", 3000, 2000, 5000, 30_000, 6000, 10_000, 1_000);
-    public static final Profile QUICK = new Profile("quick", 1500, 700, 1500, 10_000, 2000, 2_000, 200);
+                      long brokerMeasureMs, int scaleStreams, int scaleConnections, long catchUpBytes, long catchUpMs) {
+    public static final Profile DEFAULT = new Profile("default", 3000, 2000, 5000, 30_000, 6000, 10_000, 1_000,
+            1L << 30, 30_000);
+    public static final Profile QUICK = new Profile("quick", 1500, 700, 1500, 10_000, 2000, 2_000, 200, 256L << 20,
+            10_000);
 }

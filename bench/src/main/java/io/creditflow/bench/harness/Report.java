@@ -15,7 +15,7 @@ final class Report {
     }
 
     private enum Fmt {
-        RATE, F0, F1, F2, BYTES, TEXT
+        RATE, F0, F1, F2, F3, BYTES, TEXT
     }
 
     private static List<Col> columns(Kind kind) {
@@ -57,25 +57,52 @@ final class Report {
                     new Col("slow/s", Fmt.F0, "slow_consumer_msgs_per_s"),
                     new Col("buffered peak", Fmt.BYTES, "broker_buffered_peak_bytes"),
                     new Col("budget", Fmt.BYTES, "broker_budget_bytes"),
-                    new Col("dropped", Fmt.RATE, "broker_dropped_msgs"), new Col("evicted", Fmt.TEXT, "slow_evicted"));
+                    new Col("dropped", Fmt.RATE, "broker_dropped_msgs"), new Col("evicted", Fmt.TEXT, "slow_evicted"),
+                    new Col("slow gaps", Fmt.RATE, "slow_gap_records"),
+                    new Col("vs disconnect", Fmt.F2, "fast_ratio_vs_reference"),
+                    new Col("slow lost", Fmt.RATE, "slow_lost_records"), new Col("disk peak", Fmt.BYTES, "disk_peak_bytes"));
+            case PRODUCER -> List.of(new Col("fsync", Fmt.TEXT, "fsync"),
+                    new Col("offered/s", Fmt.RATE, "offered_msgs_per_s"),
+                    new Col("producer/s", Fmt.RATE, "producer_msgs_per_s"),
+                    new Col("vs memory", Fmt.F2, "producer_ratio_vs_reference"),
+                    new Col("consumer/s", Fmt.RATE, "consumer_msgs_per_s"),
+                    new Col("ack p50 us", Fmt.F0, "ack_p50_us"), new Col("ack p99 us", Fmt.F0, "ack_p99_us"),
+                    new Col("ack p99.9 us", Fmt.F0, "ack_p999_us"), new Col("ack max us", Fmt.F0, "ack_max_us"),
+                    new Col("disk peak", Fmt.BYTES, "disk_peak_bytes"), new Col("CPU s/M", Fmt.F2, "cpu_s_per_million"));
+            case CATCH_UP -> List.of(new Col("cache", Fmt.TEXT, "cache"),
+                    new Col("records", Fmt.RATE, "backlog_records"), new Col("on disk", Fmt.BYTES, "backlog_disk_bytes"),
+                    new Col("done", Fmt.TEXT, "catch_up_done"), new Col("s", Fmt.F2, "catch_up_s"),
+                    new Col("first s", Fmt.F3, "catch_up_first_record_s"),
+                    new Col("MiB/s", Fmt.F1, "catch_up_mib_per_s"), new Col("records/s", Fmt.RATE, "catch_up_records_per_s"),
+                    new Col("heap MiB r / s", Fmt.F0, "heap_peak_mib_receiver", "heap_peak_mib_sender"));
         };
     }
 
-    /** Prints one table per scenario (S8's policies in one), in run order. */
+    /** True if a group's scenarios of this kind share one table (S8's policies, S11's producer runs). */
+    private static boolean grouped(Kind kind) {
+        return kind == Kind.BROKER || kind == Kind.PRODUCER;
+    }
+
+    /** Prints one table per scenario (S8's policies in one, S11's producer runs in one), in run order. */
     static void table(List<Scenario> scenarios, List<Row> rows, PrintStream out) {
-        boolean brokerDone = false;
+        java.util.Set<Kind> groupsDone = java.util.EnumSet.noneOf(Kind.class);
         for (Scenario sc : scenarios) {
             List<Row> mine;
             String title;
-            if (sc.kind() == Kind.BROKER) {
-                if (brokerDone) {
+            if (grouped(sc.kind())) {
+                if (!groupsDone.add(sc.kind())) {
                     continue;
                 }
-                brokerDone = true;
-                mine = rows.stream().filter(r -> r.group().equals(sc.group()))
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                scenarios.stream().filter(x -> x.kind() == sc.kind()).forEach(x -> ids.add(x.id()));
+                mine = rows.stream().filter(r -> ids.contains(r.scenario()))
                         .sorted(java.util.Comparator.comparing(Row::system)).toList();
-                title = "broker: 1 producer, 16 consumers on their own subscriptions; the slow one (100 msg/s) "
-                        + "has the policy, the 15 fast ones BLOCK";
+                title = sc.kind() == Kind.BROKER
+                        ? "broker: 1 producer, 16 consumers on their own subscriptions; the slow one (100 msg/s) "
+                                + "has the policy, the 15 fast ones BLOCK (log: all log, durable topic; vs disconnect: "
+                                + "the 15 fast consumers' rate / S8-disconnect's)"
+                        : "broker producer (acks=durable) and 1 fast consumer: in-memory topic vs topic log; ack: "
+                                + "send to acknowledgement; vs memory: producer rate / S11-memory's";
             } else {
                 mine = rows.stream().filter(r -> r.scenario().equals(sc.id()))
                         .sorted(java.util.Comparator.comparing(Row::system)).toList();
@@ -84,9 +111,11 @@ final class Report {
             if (mine.isEmpty()) {
                 continue;
             }
-            out.printf("%n%s  %s%n", sc.kind() == Kind.BROKER ? sc.group() : sc.id(), title);
+            out.printf("%n%s  %s%n", grouped(sc.kind()) ? sc.group() : sc.id(), title);
             List<Col> cols = columns(sc.kind());
-            StringBuilder h = new StringBuilder(String.format("  %-11s", "system"));
+            int labelWidth = sc.kind() == Kind.PRODUCER ? 13 : 11;
+            StringBuilder h = new StringBuilder(String.format("  %-" + labelWidth + "s",
+                    sc.kind() == Kind.PRODUCER ? "scenario" : "system"));
             for (Col c : cols) {
                 h.append(String.format(" %" + width(c) + "s", c.header()));
             }
@@ -96,7 +125,8 @@ final class Report {
                 if ("n/a".equals(r.status()) && !naShown.add(r.system())) {
                     continue;
                 }
-                StringBuilder line = new StringBuilder(String.format("  %-11s", r.system().label()));
+                String label = sc.kind() == Kind.PRODUCER ? r.scenario() : r.system().label();
+                StringBuilder line = new StringBuilder(String.format("  %-" + labelWidth + "s", label));
                 if (!r.ok()) {
                     line.append(' ').append(r.status()).append(": ").append(firstLine(String.valueOf(r.get("note"))));
                 } else {
@@ -143,6 +173,7 @@ final class Report {
             case F0 -> String.format(Locale.ROOT, "%.0f", d);
             case F1 -> String.format(Locale.ROOT, "%.1f", d);
             case F2 -> String.format(Locale.ROOT, "%.2f", d);
+            case F3 -> String.format(Locale.ROOT, "%.3f", d);
             case BYTES -> bytes(d);
             case TEXT -> String.valueOf(v);
         };
@@ -163,6 +194,7 @@ final class Report {
     static List<SvgChart.Panel> panels(List<Scenario> scenarios, List<Row> rows) {
         List<SvgChart.Panel> panels = new ArrayList<>();
         List<SvgChart.Bar> broker = new ArrayList<>();
+        List<SvgChart.Bar> producer = new ArrayList<>();
         for (Scenario sc : scenarios) {
             List<Row> mine = rows.stream().filter(r -> r.scenario().equals(sc.id()))
                     .sorted(java.util.Comparator.comparing(Row::system)).toList();
@@ -172,6 +204,12 @@ final class Report {
             if (sc.kind() == Kind.BROKER) {
                 mine.stream().filter(r -> r.system() == SystemKind.CREDITFLOW).forEach(r -> broker.add(
                         new SvgChart.Bar(sc.policy(), r.ok() ? r.number("fast_consumers_msgs_per_s") : null, r.status())));
+                continue;
+            }
+            if (sc.kind() == Kind.PRODUCER) {
+                mine.stream().filter(r -> r.system() == SystemKind.CREDITFLOW).forEach(r -> producer.add(
+                        new SvgChart.Bar(sc.id().substring(sc.group().length() + 1),
+                                r.ok() ? r.number("ack_p99_us") : null, r.status())));
                 continue;
             }
             String field;
@@ -198,6 +236,12 @@ final class Report {
                     field = "heap_per_stream_bytes_receiver";
                     unit = "receiver heap bytes per idle stream (lower is better)";
                 }
+                case CATCH_UP -> {
+                    field = "catch_up_mib_per_s";
+                    Object cache = mine.get(0).get("cache");
+                    unit = "MiB/s read from the backlog" + (cache == null ? "" : ", page cache " + cache)
+                            + " (higher is better)";
+                }
                 default -> throw new IllegalStateException();
             }
             List<SvgChart.Bar> bars = new ArrayList<>();
@@ -214,6 +258,10 @@ final class Report {
         if (!broker.isEmpty()) {
             panels.add(new SvgChart.Panel("S8: broker (creditflow), per policy",
                     "15 fast consumers' aggregate messages/s", broker));
+        }
+        if (!producer.isEmpty()) {
+            panels.add(new SvgChart.Panel("S11: broker producer, in-memory topic vs topic log",
+                    "p99 send-to-acknowledgement latency, microseconds (lower is better)", producer));
         }
         return panels;
     }

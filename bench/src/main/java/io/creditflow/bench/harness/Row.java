@@ -35,7 +35,17 @@ public final class Row {
             "broker_buffered_peak_bytes", "broker_budget_bytes", "broker_dropped_msgs", "slow_evicted",
             // adaptive windows (S10)
             "windows", "rtt_ms", "receiver_held_bytes", "drain_msgs_per_s", "window_target_bytes", "window_reason",
-            "measured_rtt_ms", "receive_budget_peak_bytes");
+            "measured_rtt_ms", "receive_budget_peak_bytes",
+            // durable topic log (S8-log, S11)
+            "fsync", "reference_scenario", "slow_lost_records", "slow_gap_records",
+            "log_unread_records_dropped", "log_slow_skipped_records", "log_slow_lag_records", "log_hold_events",
+            "disk_peak_bytes",
+            // producer acknowledgements (S11)
+            "consumer_msgs_per_s", "producer_ratio_vs_reference", "ack_p50_us", "ack_p99_us", "ack_p999_us",
+            "ack_max_us", "ack_samples",
+            // catch-up (S11-catch-up)
+            "backlog_records", "backlog_disk_bytes", "cache", "page_cache_mib_after_drop", "catch_up_done",
+            "catch_up_s", "catch_up_first_record_s", "catch_up_mib_per_s", "catch_up_records_per_s");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -48,6 +58,7 @@ public final class Row {
         values.put("title", sc.title());
         values.put("system", system.label());
         values.put("policy", sc.policy());
+        values.put("fsync", sc.fsync());
         values.put("jvm_options", String.join(" ", ChildProcess.JVM_OPTIONS));
         if (machine != null) {
             values.put("machine_load1", machine.get("load1"));
@@ -65,7 +76,7 @@ public final class Row {
     static Row notApplicable(Scenario sc, SystemKind system, Map<String, Object> machine) {
         Row r = new Row(sc, system, machine);
         r.set("status", "n/a");
-        r.set("note", sc.kind() == Kind.BROKER ? "the broker is built on creditflow"
+        r.set("note", sc.kind().broker() ? "the broker is built on creditflow"
                 : sc.group().equals("S10") && system == SystemKind.GRPC
                 ? "gRPC-java's window is its BDP estimator's: it runs in the adaptive rows"
                 : sc.group().equals("S10") ? "no receive window to adapt: raw Netty has no flow control"

@@ -30,11 +30,14 @@ import java.util.Map;
  * @param rttMs the round trip the latency relay adds between sender and receiver (S10), or -1 for a
  *        direct connection
  * @param windows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, or null for its default
+ * @param fsync the broker's topics are durable, in a temporary topic log with this fsync mode, or null: in memory
+ * @param backlogBytes payload bytes the receiver writes to the topic log before the consumer connects, or 0
  */
 public record RunSpec(SystemKind system, String scenario, Kind kind, int connections, int streamsPerConnection,
                       int payloadBytes, int slowStreams, double slowRate, boolean stallAtMark, double offeredRate,
                       long capBytes, boolean latency, boolean gcAtMark, int maxConcurrentStreams, boolean cfPush,
-                      String policy, int consumers, int port, int rttMs, String windows) {
+                      String policy, int consumers, int port, int rttMs, String windows, String fsync,
+                      long backlogBytes) {
 
     public RunSpec {
         if (connections <= 0 || streamsPerConnection <= 0) {
@@ -44,6 +47,16 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
             throw new IllegalArgumentException("payloadBytes: " + payloadBytes + " (expected: >= "
                     + Payloads.HEADER_BYTES + ")");
         }
+    }
+
+    /** True if the broker's topics are durable (a topic log). */
+    public boolean durable() {
+        return fsync != null;
+    }
+
+    /** The backlog's records: {@code backlogBytes} of payloads. */
+    public long backlogRecords() {
+        return backlogBytes / payloadBytes;
     }
 
     public int totalStreams() {
@@ -58,7 +71,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
     public RunSpec withPort(int p) {
         return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
                 slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, p, rttMs, windows);
+                consumers, p, rttMs, windows, fsync, backlogBytes);
     }
 
     /** This spec with creditflow's receive windows set to {@code w}, unless the scenario chose them. */
@@ -68,7 +81,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
         }
         return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
                 slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, port, rttMs, w);
+                consumers, port, rttMs, w, fsync, backlogBytes);
     }
 
     /** True if the sender reaches the receiver through the latency relay. */
@@ -98,6 +111,8 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
         m.put("port", port);
         m.put("rttMs", rttMs);
         m.put("windows", windows);
+        m.put("fsync", fsync);
+        m.put("backlogBytes", backlogBytes);
         return m;
     }
 
@@ -116,6 +131,7 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
                 Json.getBoolean(m, "gcAtMark", false), (int) Json.getLong(m, "maxConcurrentStreams", 0),
                 Json.getBoolean(m, "cfPush", false), Json.getString(m, "policy", null),
                 (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0),
-                (int) Json.getLong(m, "rttMs", -1), Json.getString(m, "windows", null));
+                (int) Json.getLong(m, "rttMs", -1), Json.getString(m, "windows", null),
+                Json.getString(m, "fsync", null), Json.getLong(m, "backlogBytes", 0));
     }
 }

@@ -34,27 +34,38 @@ import java.util.Set;
  *        the lowest {@code dependsOn} rate among the systems of the run, instead of a fraction of its own
  * @param rttMs the round trip the latency relay adds (S10), or -1 for a direct connection
  * @param windows creditflow's receive windows ({@code "fixed"}, {@code "adaptive"}), or null for its default
+ * @param fixedRate an offered load in messages per second, the same on every run, or 0
+ * @param fsync the broker's topics are durable, in a temporary topic log with this fsync mode ({@code batch}),
+ *        or null for in-memory topics
+ * @param backlogBytes payload bytes written to the topic log before the consumer connects (S11-catch-up), or 0
  */
 public record Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
                        int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
                        double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
                        boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams,
-                       boolean equalLoad, int rttMs, String windows) {
+                       boolean equalLoad, int rttMs, String windows,
+                       double fixedRate, String fsync, long backlogBytes) {
 
-    /** A scenario over a direct connection, with creditflow's default windows. */
+    /** A scenario over a direct connection, with creditflow's default windows, on in-memory topics (or none), without a fixed rate or backlog. */
     public Scenario(String id, String group, String title, Kind kind, Set<SystemKind> systems, int connections,
                     int streamsPerConnection, int payloadBytes, int slowStreams, double slowRate,
                     double offeredFraction, String dependsOn, long capBytes, String policy, int consumers,
                     boolean parallel, long warmupMs, long measureMs, int maxConcurrentStreams, boolean equalLoad) {
         this(id, group, title, kind, systems, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
                 offeredFraction, dependsOn, capBytes, policy, consumers, parallel, warmupMs, measureMs,
-                maxConcurrentStreams, equalLoad, -1, null);
+                maxConcurrentStreams, equalLoad, -1, null, 0, null, 0);
     }
 
     public static final int KIB = 1024;
     /** Raw Netty's bound for slow and stalled streams: it has no flow control, so the harness stops it here. */
     public static final long NETTY_CAP_BYTES = 256L * 1024 * 1024;
     public static final List<String> POLICIES = List.of("block", "drop-oldest", "drop-newest", "disconnect");
+    /** The one policy of a durable topic's subscriptions (S8-log, S11). */
+    public static final String LOG_POLICY = "log";
+    /** The fsync mode of the durable scenarios: the broker's default, group commit. */
+    public static final String FSYNC = "batch";
+    /** The low offered rate of S11's acknowledgement latency. */
+    public static final double LOW_RATE = 1000;
 
     public boolean appliesTo(SystemKind s) {
         return systems.contains(s);
@@ -68,7 +79,7 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
     public RunSpec spec(SystemKind system, double offeredRate, boolean cfPush) {
         return new RunSpec(system, id, kind, connections, streamsPerConnection, payloadBytes, slowStreams, slowRate,
                 stall(), offeredRate, capBytes, kind == Kind.LATENCY, kind == Kind.STALL || kind == Kind.SCALE,
-                maxConcurrentStreams, cfPush, policy, consumers, 0, rttMs, windows);
+                maxConcurrentStreams, cfPush, policy, consumers, 0, rttMs, windows, fsync, backlogBytes);
     }
 
     /**
@@ -116,10 +127,10 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
         for (int rtt : S10_RTTS_MS) {
             list.add(new Scenario("S10-fixed-" + rtt + "ms", "S10", "one stream, 64 KiB, " + rtt
                     + " ms RTT, fixed windows", Kind.THROUGHPUT, cf, 1, 1, 64 * KIB, 0, 0, 0, null, 0, null, 0, false,
-                    p.warmupMs(), p.measureMs(), 0, false, rtt, "fixed"));
+                    p.warmupMs(), p.measureMs(), 0, false, rtt, "fixed", 0, null, 0));
             list.add(new Scenario("S10-adaptive-" + rtt + "ms", "S10", "one stream, 64 KiB, " + rtt
                     + " ms RTT, adaptive windows", Kind.THROUGHPUT, cfAndGrpc, 1, 1, 64 * KIB, 0, 0, 0, null, 0, null,
-                    0, false, p.warmupMs(), p.measureMs(), 0, false, rtt, "adaptive"));
+                    0, false, p.warmupMs(), p.measureMs(), 0, false, rtt, "adaptive", 0, null, 0));
         }
         // The first window drains at the slow rate before the measured window starts.
         long slowWarmup = (long) (1.2 * EndpointBuilder.DEFAULT_STREAM_WINDOW_BYTES / KIB / S10_DRAIN_MSGS_PER_S * 1000);
@@ -127,7 +138,7 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
             list.add(new Scenario("S10-slow-" + windows, "S10", "one stream, 1 KiB, read at 100 msg/s, " + windows
                     + " windows", Kind.SLOW_STREAM, windows.equals("fixed") ? cf : cfAndGrpc, 1, 1, KIB, 1,
                     S10_DRAIN_MSGS_PER_S, 0, null, 0, null, 0, false, slowWarmup, p.measureMs(), 0, false, 0,
-                    windows));
+                    windows, 0, null, 0));
         }
         return list;
     }
@@ -165,6 +176,24 @@ public record Scenario(String id, String group, String title, Kind kind, Set<Sys
                     + policy, Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, null, 0, policy, 16, false, w,
                     p.brokerMeasureMs(), 0, false));
         }
+        list.add(new Scenario("S8-log", "S8", "broker, 1 producer, 16 consumers, the one at 100 msg/s log "
+                + "(durable topic, fsync " + FSYNC + ")", Kind.BROKER, cf, 1, 17, KIB, 1, 100, 0, "S8-disconnect", 0,
+                LOG_POLICY, 16, false, w, p.brokerMeasureMs(), 0, false, -1, null, 0, FSYNC, 0));
+        // S11: one producer with acks=durable (BrokerProducer) and one fast consumer, in-memory topic vs topic log.
+        String s9 = "broker, 1 producer (acks=durable), 1 fast consumer, ";
+        list.add(new Scenario("S11-memory", "S11", s9 + "in-memory topic, as fast as it can", Kind.PRODUCER, cf, 1, 2,
+                KIB, 0, 0, 0, null, 0, "block", 1, false, w, p.brokerMeasureMs(), 0, false, -1, null, 0, null, 0));
+        list.add(new Scenario("S11-log", "S11", s9 + "topic log (fsync " + FSYNC + "), as fast as it can",
+                Kind.PRODUCER, cf, 1, 2, KIB, 0, 0, 0, "S11-memory", 0, LOG_POLICY, 1, false, w, p.brokerMeasureMs(), 0,
+                false, -1, null, 0, FSYNC, 0));
+        list.add(new Scenario("S11-memory-1k", "S11", s9 + "in-memory topic, 1,000 msg/s", Kind.PRODUCER, cf, 1, 2, KIB,
+                0, 0, 0, null, 0, "block", 1, false, w, p.brokerMeasureMs(), 0, false, -1, null, LOW_RATE, null, 0));
+        list.add(new Scenario("S11-log-1k", "S11", s9 + "topic log (fsync " + FSYNC + "), 1,000 msg/s", Kind.PRODUCER,
+                cf, 1, 2, KIB, 0, 0, 0, null, 0, LOG_POLICY, 1, false, w, p.brokerMeasureMs(), 0, false, -1, null,
+                LOW_RATE, FSYNC, 0));
+        list.add(new Scenario("S11-catch-up", "S11", String.format("broker, 1 consumer from earliest reading a %d MiB "
+                + "backlog of 1 KiB messages", p.catchUpBytes() >> 20), Kind.CATCH_UP, cf, 1, 1, KIB, 0, 0, 0, null, 0,
+                LOG_POLICY, 1, false, 0, p.catchUpMs(), 0, false, -1, null, 0, FSYNC, p.catchUpBytes()));
         return list;
     }
 }

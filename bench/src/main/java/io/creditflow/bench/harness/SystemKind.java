@@ -2,8 +2,10 @@ package io.creditflow.bench.harness;
 
 import io.creditflow.bench.harness.cf.BrokerReceiver;
 import io.creditflow.bench.harness.cf.BrokerSender;
+import io.creditflow.bench.harness.cf.CatchUpSender;
 import io.creditflow.bench.harness.cf.CfReceiver;
 import io.creditflow.bench.harness.cf.CfSender;
+import io.creditflow.bench.harness.cf.ProducerAckSender;
 import io.creditflow.bench.harness.grpc.GrpcReceiver;
 import io.creditflow.bench.harness.grpc.GrpcSender;
 import io.creditflow.bench.harness.netty.NettyReceiver;
@@ -40,7 +42,7 @@ public enum SystemKind {
     }
 
     public Receiver newReceiver(RunSpec spec) {
-        if (spec.kind() == Kind.BROKER) {
+        if (spec.kind().broker()) {
             if (this != CREDITFLOW) {
                 throw new IllegalArgumentException("the broker scenario is creditflow only");
             }
@@ -54,11 +56,15 @@ public enum SystemKind {
     }
 
     public Sender newSender(RunSpec spec) {
-        if (spec.kind() == Kind.BROKER) {
+        if (spec.kind().broker()) {
             if (this != CREDITFLOW) {
                 throw new IllegalArgumentException("the broker scenario is creditflow only");
             }
-            return new BrokerSender();
+            return switch (spec.kind()) {
+                case PRODUCER -> new ProducerAckSender();
+                case CATCH_UP -> new CatchUpSender();
+                default -> new BrokerSender();
+            };
         }
         return switch (this) {
             case CREDITFLOW -> new CfSender();
@@ -69,7 +75,10 @@ public enum SystemKind {
 
     /** What the receiver counts as accepted once the sender has opened everything. */
     public int expectedAccepted(RunSpec spec) {
-        if (spec.kind() == Kind.BROKER) {
+        if (spec.kind() == Kind.CATCH_UP) {
+            return spec.consumers();
+        }
+        if (spec.kind().broker()) {
             return spec.consumers() + 1;
         }
         return hasStreams() ? spec.totalStreams() : spec.connections();

@@ -13,7 +13,8 @@ class BenchOptionsTest {
         assertThat(o.profile()).isEqualTo(Profile.DEFAULT);
         assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
         assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S2", "S3", "S4", "S5", "S6", "S6-equal",
-                "S7-streams", "S7-conns", "S8-block", "S8-drop-oldest", "S8-drop-newest", "S8-disconnect");
+                "S7-streams", "S7-conns", "S8-block", "S8-drop-oldest", "S8-drop-newest", "S8-disconnect", "S8-log",
+                "S11-memory", "S11-log", "S11-memory-1k", "S11-log-1k", "S11-catch-up");
         assertThat(o.json()).isNull();
         assertThat(o.chart()).isNull();
         assertThat(o.loadCheck()).isTrue();
@@ -39,11 +40,14 @@ class BenchOptionsTest {
     void addsTheScenariosAScenarioNeedsAndKeepsCatalogueOrder() {
         assertThat(BenchOptions.parse("--scenario", "S6,S3").selected()).extracting(Scenario::id)
                 .containsExactly("S1", "S2", "S3", "S6", "S6-equal");
+        assertThat(BenchOptions.parse("--scenario", "S8-log,S11-log").selected()).extracting(Scenario::id)
+                .containsExactly("S8-disconnect", "S8-log", "S11-memory", "S11-log");
     }
 
     @Test
     void aGroupSelectsAllItsScenariosAndAnIdOnlyItself() {
-        assertThat(BenchOptions.parse("--scenario", "S8").selected()).hasSize(4);
+        assertThat(BenchOptions.parse("--scenario", "S8").selected()).hasSize(5);
+        assertThat(BenchOptions.parse("--scenario", "S11").selected()).hasSize(5);
         assertThat(BenchOptions.parse("--scenario", "s7-conns").selected()).extracting(Scenario::id)
                 .containsExactly("S7-conns");
     }
@@ -79,7 +83,7 @@ class BenchOptionsTest {
 
     @Test
     void rejectsWhatItDoesNotKnow() {
-        assertThatThrownBy(() -> BenchOptions.parse("--scenario", "S9")).hasMessageContaining("unknown scenario: S9");
+        assertThatThrownBy(() -> BenchOptions.parse("--scenario", "S99")).hasMessageContaining("unknown scenario: S99");
         assertThatThrownBy(() -> BenchOptions.parse("--systems", "zeromq")).hasMessageContaining("zeromq");
         assertThatThrownBy(() -> BenchOptions.parse("--json")).hasMessageContaining("--json needs a value");
         assertThatThrownBy(() -> BenchOptions.parse("--json", "--quick")).hasMessageContaining("needs a value");

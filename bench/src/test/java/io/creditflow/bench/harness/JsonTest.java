@@ -88,5 +88,13 @@ class JsonTest {
         assertThat(back).isEqualTo(spec);
         assertThat(back.isSlow(15)).isTrue();
         assertThat(back.isSlow(14)).isFalse();
+        assertThat(back.durable()).isFalse();
+        Scenario catchUp = Scenario.catalogue(Profile.DEFAULT).stream().filter(s -> s.id().equals("S11-catch-up"))
+                .findFirst().orElseThrow();
+        RunSpec durable = catchUp.spec(SystemKind.CREDITFLOW, 0, true);
+        assertThat(RunSpec.fromJson(durable.toJson())).isEqualTo(durable);
+        assertThat(durable.durable()).isTrue();
+        assertThat(durable.fsync()).isEqualTo("batch");
+        assertThat(durable.backlogRecords()).isEqualTo(1L << 20); // 1 GiB of 1 KiB payloads
     }
 }

@@ -70,11 +70,12 @@ class SvgChartTest {
             }
         }
         List<SvgChart.Panel> panels = Report.panels(scenarios, rows);
-        // S1..S7-conns one each (S6 and S6-equal separately), S8's four policies in one
-        assertThat(panels).hasSize(10);
+        // S1..S7-conns one each (S6 and S6-equal separately), S11-catch-up, S8's five runs in one, S11's four in one
+        assertThat(panels).hasSize(12);
         parse(SvgChart.render("t", "s", panels));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         Report.table(scenarios, rows, new java.io.PrintStream(out, true));
-        assertThat(out.toString()).contains("S1  one stream", "S8  broker", "n/a: no streams");
+        assertThat(out.toString()).contains("S1  one stream", "S8  broker", "n/a: no streams", "S11  broker producer",
+                "S11-log-1k", "S11-catch-up  broker, 1 consumer from earliest");
     }
 }

@@ -1,5 +1,6 @@
 package io.creditflow.bench.harness.cf;
 
+import io.creditflow.bench.harness.Meter;
 import io.creditflow.bench.harness.ReadySignal;
 import io.creditflow.bench.harness.RunContext;
 import io.creditflow.bench.harness.RunSpec;
@@ -24,11 +25,14 @@ import java.util.stream.IntStream;
  * S8's client side: one producer stream (driven by the shared send loop, meter index 0) and the
  * consumers (meter indices 1..n), each on its own connection and its own subscription (fan-out). The
  * slow consumers' subscriptions have the run's policy; the fast ones' are BLOCK (lossless), so the run
- * shows whether the slow one's policy keeps it from holding back the rest. Fast consumers drain on the
- * event loop; the slow ones are read by a {@link SlowReader}. Consumed
+ * shows whether the slow one's policy keeps it from holding back the rest. On a durable topic (S8-log)
+ * every subscription is {@code log}, the only policy there. Fast consumers drain on the
+ * event loop; the slow ones are read by a {@link SlowReader}, which also counts the records missing
+ * between the sequence numbers the slow consumer saw (its gaps: what its policy dropped). Consumed
  * bytes are payload bytes (the broker's 8-byte sequence header is not counted).
  */
 public final class BrokerSender implements Sender {
+    static final String SUBSCRIPTION_PREFIX = "sub-";
     private final ReadySignal ready = new ReadySignal();
     private Client producerClient;
     private Client consumerClient;
@@ -38,6 +42,8 @@ public final class BrokerSender implements Sender {
     private volatile String slowCloseReason = "";
     private SlowReader slowReader;
     private RunContext ctx;
+    private long[] lastSequence; // per consumer, read by the slow reader's one thread
+    private volatile long slowGapRecords;
 
     @Override
     public void open(RunContext c, String host, int port) throws Exception {
@@ -46,19 +52,19 @@ public final class BrokerSender implements Sender {
         consumerClient = Client.builder().build();
         int n = spec.consumers();
         consumers = new Stream[n + 1];
+        lastSequence = new long[n + 1];
+        java.util.Arrays.fill(lastSequence, -1);
+        String fastPolicy = spec.durable() ? spec.policy() : "block";
         for (int k = 1; k <= n; k++) {
             int i = k;
             StreamListener listener = spec.isSlow(i) ? StreamListener.PULL : new PullListener() {
                 @Override
                 public void onReadable(Stream s) {
-                    drain(i, s);
+                    drain(s, c.meter(), i);
                 }
             };
-            consumers[i] = consumerClient.connect(host, port).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
-                    .metadata(BrokerProtocol.SUBSCRIPTION, "sub-" + i)
-                    .metadata(BrokerProtocol.POLICY, spec.isSlow(i) ? spec.policy() : "block")
-                    .listener(listener).build());
+            consumers[i] = openConsumer(consumerClient, host, port, SUBSCRIPTION_PREFIX + i,
+                    spec.isSlow(i) ? spec.policy() : fastPolicy, null, listener);
         }
         producerClient = Client.builder().build();
         producer = producerClient.connect(host, port).openStream(StreamOptions.builder()
@@ -73,18 +79,38 @@ public final class BrokerSender implements Sender {
         slowReader = new SlowReader(slow, spec.slowRate(), this::consumeSlow).start();
     }
 
-    private void drain(int i, Stream s) {
+    /**
+     * Opens a consumer stream of the bench topic on a connection of its own.
+     *
+     * @param from where a new subscription starts ({@code earliest}...), or null for the broker's default
+     */
+    static Stream openConsumer(Client client, String host, int port, String subscription, String policy, String from,
+                               StreamListener listener) throws java.io.IOException, InterruptedException {
+        StreamOptions.Builder b = StreamOptions.builder()
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
+                .metadata(BrokerProtocol.SUBSCRIPTION, subscription).metadata(BrokerProtocol.POLICY, policy)
+                .listener(listener);
+        if (from != null) {
+            b.metadata(BrokerProtocol.FROM, from);
+        }
+        return client.connect(host, port).openStream(b.build());
+    }
+
+    /** Consumes what is waiting on a pull-mode consumer stream, counting payload bytes as meter stream {@code i}. */
+    static int drain(Stream s, Meter meter, int i) {
+        int n = 0;
         for (;;) {
             try (Message m = s.poll(0, TimeUnit.NANOSECONDS)) {
                 if (m == null) {
-                    return;
+                    return n;
                 }
-                ctx.meter().consumed(i, m.size() - BrokerProtocol.HEADER_BYTES);
+                meter.consumed(i, m.size() - BrokerProtocol.HEADER_BYTES);
+                n++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return n;
             } catch (StreamClosedException e) {
-                return;
+                return n;
             }
         }
     }
@@ -92,6 +118,11 @@ public final class BrokerSender implements Sender {
     private void consumeSlow(int i) {
         try (Message m = consumers[i].poll(0, TimeUnit.NANOSECONDS)) {
             if (m != null) {
+                long sequence = BrokerProtocol.sequence(m.payload());
+                if (lastSequence[i] >= 0 && sequence > lastSequence[i] + 1) {
+                    slowGapRecords += sequence - lastSequence[i] - 1;
+                }
+                lastSequence[i] = sequence;
                 ctx.meter().consumed(i, m.size() - BrokerProtocol.HEADER_BYTES);
             }
         } catch (InterruptedException e) {
@@ -129,6 +160,7 @@ public final class BrokerSender implements Sender {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("slow_evicted", slowEvicted);
         m.put("slow_close_reason", slowCloseReason);
+        m.put("slow_gap_records", slowGapRecords);
         return m;
     }
 
