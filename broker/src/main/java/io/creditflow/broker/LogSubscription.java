@@ -208,8 +208,11 @@ final class LogSubscription {
                 m.ring = new long[(int) cap];
             }
             if (m.ringFull()) {
-                m.link.skip = true; // too much in flight: wait for the tick to learn what it consumed
-                continue;
+                m.settle(); // learn now what it consumed: waiting for the tick would cap the rate at ring / tick
+                if (m.ringFull()) {
+                    m.link.skip = true; // too much in flight: wait for its credit (onReady) or the tick
+                    continue;
+                }
             }
             LogRecord r = readAhead.peekFirst();
             if (r == null) {

@@ -10,6 +10,7 @@ import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.EndpointBuilder;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamOptions;
@@ -126,6 +127,29 @@ class DurableTopicTest {
                 assertThat(c.failure).isNull();
                 assertThat(c.orderViolation).isNull();
                 assertThat(c.sequences()).containsExactlyElementsOf(LongStream.range(0, 1000).boxed().toList());
+            }
+        }
+    }
+
+    /**
+     * A member's in-flight ring holds twice its message credit; it must learn what its consumer consumed as
+     * soon as the ring fills, not on the broker tick, or catch-up runs at ring / tick. With a tick that never
+     * comes during the test, a backlog of five rings still reaches the consumer.
+     */
+    @Test
+    void aBacklogLargerThanTheInFlightRingIsDeliveredWithoutWaitingForTheTick() throws Exception {
+        int n = 5 * 2 * (int) EndpointBuilder.DEFAULT_STREAM_WINDOW_MESSAGES;
+        try (Broker broker = Broker.start(config().tickInterval(Duration.ofHours(1)).build());
+             Client consumers = Client.builder().build();
+             Client producers = Client.builder().build()) {
+            produceAll(broker, producers, "t", n);
+            Connection cc = consumers.connect("127.0.0.1", broker.port());
+            try (TestClients.Consumer c = new TestClients.Consumer("c", cc.openStream(consume("t", "s", "earliest")),
+                    true, Duration.ZERO, WAIT).start()) {
+                Await.until(n + " messages without a tick", Duration.ofSeconds(30), () -> c.received.get() == n);
+                assertThat(c.failure).isNull();
+                assertThat(c.orderViolation).isNull();
+                assertThat(c.missing.get()).isZero();
             }
         }
     }
