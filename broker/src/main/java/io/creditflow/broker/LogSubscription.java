@@ -221,12 +221,9 @@ final class LogSubscription {
                 }
                 continue;
             }
-            ByteBuffer payload = r.payload().duplicate();
-            byte[] frame = new byte[BrokerProtocol.HEADER_BYTES + payload.remaining()];
-            ByteBuffer.wrap(frame).putLong(r.offset()).put(payload);
             OfferResult result;
             try {
-                result = m.link.stream.offer(ByteBuffer.wrap(frame));
+                result = m.link.stream.offer(frame(r));
             } catch (MessageTooLargeException e) {
                 members.remove(m);
                 nextMember = 0;
@@ -250,6 +247,32 @@ final class LogSubscription {
             m.link.skip = false;
         }
         return moved;
+    }
+
+    /**
+     * The record as a consumer's message: its offset (8 bytes), then its payload. Without a copy when the
+     * payload lies in a heap buffer right after its 42-byte header: the read buffer is this subscription's own
+     * (fill reads into a new one each time), the header was checked when read, and its last 8 bytes (the
+     * producer sequence, already parsed into the record, and checked to be there) become the offset; otherwise,
+     * and when a record is offered again, a copy. The send queue then references slices of read buffers: a
+     * buffer lives until its last record is written, so what is pinned exceeds the queued bytes by at most a
+     * read buffer at each end ({@link #READ_AHEAD_BYTES} each).
+     */
+    static ByteBuffer frame(LogRecord r) {
+        ByteBuffer payload = r.payload();
+        int at = payload.hasArray() && !payload.isReadOnly() ? payload.arrayOffset() + payload.position()
+                - BrokerProtocol.HEADER_BYTES : -1;
+        if (at >= 0) {
+            ByteBuffer frame = ByteBuffer.wrap(payload.array(), at, BrokerProtocol.HEADER_BYTES + payload.remaining())
+                    .slice();
+            if (frame.getLong(0) == r.sequence()) {
+                frame.putLong(0, r.offset());
+                return frame;
+            }
+        }
+        ByteBuffer copy = ByteBuffer.allocate(BrokerProtocol.HEADER_BYTES + payload.remaining());
+        copy.putLong(r.offset()).put(payload.duplicate()).flip();
+        return copy;
     }
 
     /** Reads the next records into the read-ahead, bounded by {@code m}'s credit; false if nothing came. */
