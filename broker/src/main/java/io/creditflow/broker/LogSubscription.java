@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * A durable subscription: a cursor in its topic's log and the consumer streams that share it (one member:
  * fan-out; several: a consumer group, served round robin). Nothing is queued per subscription: records are
- * read from the log only while a member has credit, so its memory is the consumer's credit plus a read-ahead
- * of at most {@link #READ_AHEAD_BYTES} (and one largest record), however far behind it is.
+ * read from the log only while a member has credit, a read-ahead of at most {@link #READ_AHEAD_BYTES} at a time
+ * (and one largest record), so its memory is the consumer's credit plus that read-ahead, however far behind
+ * it is.
  *
  * <p>Commit (at least once): the broker learns what a member consumed from the credit it returned. With
  * {@code W0} its message credit before the first delivery, {@code consumed = sentMessages +
@@ -33,6 +34,8 @@ import java.util.List;
 final class LogSubscription {
     /** Records read ahead of the consumers' credit at most (plus one largest record). */
     static final int READ_AHEAD_BYTES = 64 * 1024;
+    /** Records one read takes at most. */
+    static final int READ_AHEAD_RECORDS = 1024;
     /** Offsets one member may have in flight (sent, not known consumed); beyond, it gets nothing more. */
     static final int MAX_IN_FLIGHT = 65_536;
     private static final System.Logger LOG = System.getLogger(LogSubscription.class.getName());
@@ -216,7 +219,7 @@ final class LogSubscription {
             }
             LogRecord r = readAhead.peekFirst();
             if (r == null) {
-                if (!fill(m)) {
+                if (!fill()) {
                     break;
                 }
                 continue;
@@ -275,15 +278,16 @@ final class LogSubscription {
         return copy;
     }
 
-    /** Reads the next records into the read-ahead, bounded by {@code m}'s credit; false if nothing came. */
-    private boolean fill(Member m) {
+    /** Reads the next records into the read-ahead (a member with credit asked); false if nothing came. */
+    private boolean fill() {
         long end = log.endOffset();
         if (position >= end) {
             return false;
         }
-        StreamStats st = m.link.stream.stats();
-        int maxBytes = (int) Math.max(LogRecord.HEADER_BYTES + 1024, Math.min(st.sendCreditBytes(), READ_AHEAD_BYTES));
-        int maxRecords = (int) Math.max(1, Math.min(st.sendCreditMessages(), 1024));
+        // A whole read-ahead, whatever the member's credit: a read sized to a little credit (a consumer returning
+        // credit in small steps) costs a buffer and a positioned read for a few records; the bound is the same.
+        int maxBytes = READ_AHEAD_BYTES;
+        int maxRecords = READ_AHEAD_RECORDS;
         try {
             ReadResult r = log.read(position, maxBytes, maxRecords);
             if (r.isEmpty() && r.nextRecordBytes() > maxBytes) {
