@@ -110,7 +110,7 @@ public final class Broker implements AutoCloseable {
         }
         long tickNanos = config.tickInterval().toNanos();
         timer.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
-        this.dashboard = new Dashboard(this, config.dashboardMaxBoxes());
+        this.dashboard = new Dashboard(this, config);
         this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
         timer.scheduleAtFixedRate(dashboard::sample, 1, 1, TimeUnit.SECONDS);
     }

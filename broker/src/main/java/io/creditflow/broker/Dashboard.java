@@ -33,6 +33,7 @@ final class Dashboard {
     private static final byte[] PAGE = loadPage();
 
     private final Broker broker;
+    private final BrokerConfig config;
     private final int maxBoxes;
     private final Map<String, Ring> rings = new LinkedHashMap<>();
     private BrokerSnapshot previous;
@@ -41,9 +42,11 @@ final class Dashboard {
     private int omitted;
     private long sampleMillis;
 
-    Dashboard(Broker broker, int maxBoxes) {
+    /** The dashboard of {@code broker} (null in tests that feed {@link #update} themselves). */
+    Dashboard(Broker broker, BrokerConfig config) {
         this.broker = broker;
-        this.maxBoxes = maxBoxes;
+        this.config = config;
+        this.maxBoxes = config.dashboardMaxBoxes();
     }
 
     /** The page served at {@code GET /}: HTML with its CSS and JavaScript inline, nothing fetched elsewhere. */
@@ -83,7 +86,7 @@ final class Dashboard {
 
     /** Folds one snapshot in (also for tests, with their own snapshots). */
     synchronized void update(BrokerSnapshot snap, long wallMillis) {
-        List<DashboardBox> boxes = boxes(previous, snap, broker.config());
+        List<DashboardBox> boxes = boxes(previous, snap, config);
         double seconds = previous == null ? 1 : Math.max(1e-3, (snap.nanoTime() - previous.nanoTime()) / 1e9);
         List<Row> next = new ArrayList<>();
         Map<String, Long> totals = new HashMap<>();
