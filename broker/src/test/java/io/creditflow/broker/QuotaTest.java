@@ -113,6 +113,37 @@ class QuotaTest {
     }
 
     @Test
+    void aDurableTopicPacesItsProducersTheSameWay(@TempDir Path dir) throws Exception {
+        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).dataDir(dir.resolve("data"))
+                .defaultQuota(new Quota(0, 200)).build();
+        int messages = 500; // 200 in the burst, then 200 a second: at least 1.5 s
+        try (Broker broker = Broker.start(config); Client clients = TestClients.smallWindowClient()) {
+            Connection c = clients.connect("127.0.0.1", broker.port());
+            try (TestClients.Consumer log = new TestClients.Consumer("log", c.openStream(consume("d", "audit", "log")),
+                    true, Duration.ZERO, Duration.ofSeconds(30)).start()) {
+                awaitMembers(broker, "d", "audit", 1);
+                long start = System.nanoTime();
+                try (TestClients.Producer p = new TestClients.Producer(c.openStream(TestClients.produce("d").build()),
+                        100, messages, Duration.ofSeconds(30)).start()) {
+                    Await.until("every message delivered", Duration.ofSeconds(15),
+                            () -> log.received.get() == messages);
+                    p.join();
+                    assertThat(p.failure).isNull();
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                assertThat(seconds).as("(500 - 200 burst) / 200 msg/s").isGreaterThan(1.2);
+                assertThat(log.orderViolation).isNull();
+                assertThat(TestClients.topic(broker, "d").orElseThrow().quotaNanos())
+                        .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(500));
+                assertThat(broker.quotaStats()).singleElement().satisfies(q -> {
+                    assertThat(q.principal()).isEqualTo(QuotaStats.ANONYMOUS);
+                    assertThat(q.takenMessages()).isEqualTo(messages);
+                });
+            }
+        }
+    }
+
+    @Test
     void theHttpEdgeAnswers429WithARetryAfterFromTheBucket() throws Exception {
         // No auth file: every client is principal anonymous, under the broker's default quota.
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).defaultQuota(new Quota(0, 5)).build();
