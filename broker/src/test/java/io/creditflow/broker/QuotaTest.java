@@ -131,6 +131,7 @@ class QuotaTest {
                     assertThat(p.failure).isNull();
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf("quota: durable topic, 200 msg/s, %d messages in %.2f s%n", messages, seconds);
                 assertThat(seconds).as("(500 - 200 burst) / 200 msg/s").isGreaterThan(1.2);
                 assertThat(log.orderViolation).isNull();
                 assertThat(TestClients.topic(broker, "d").orElseThrow().quotaNanos())
