@@ -92,17 +92,21 @@ public record DashboardBox(String id, String stage, String title, String unit, l
             return this;
         }
 
-        /** Marks the box stalled (amber) for {@code reason}. */
+        /** Marks the box stalled (amber) for {@code reason}; null or "" leaves it as it is (moving). */
         public Builder stalled(String reason) {
-            this.stallReason = reason;
-            this.state = State.STALLED;
+            if (reason != null && !reason.isEmpty()) {
+                this.stallReason = reason;
+                this.state = State.STALLED;
+            }
             return this;
         }
 
-        /** Marks the box rejecting (red) for {@code reason}. */
+        /** Marks the box rejecting (red) for {@code reason}; null or "" leaves it as it is. */
         public Builder rejecting(String reason) {
-            this.stallReason = reason;
-            this.state = State.REJECTING;
+            if (reason != null && !reason.isEmpty()) {
+                this.stallReason = reason;
+                this.state = State.REJECTING;
+            }
             return this;
         }
 

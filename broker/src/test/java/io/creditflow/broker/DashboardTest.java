@@ -257,4 +257,15 @@ class DashboardTest {
         d.update(snapshot(0, List.of(), null, List.of(DashboardBox.builder("x", "s", "a\"b</script>\n").build())), 0);
         assertThat(d.historyEvent()).contains("\"title\":\"a\\\"b\\u003c/script>\\u000a\"");
     }
+
+    @Test
+    void anEmptyReasonLeavesTheBoxMoving() {
+        assertThat(DashboardBox.builder("w", "workers", "w").stalled("").build().state())
+                .isEqualTo(DashboardBox.State.OK);
+        assertThat(DashboardBox.builder("w", "workers", "w").rejecting(null).build().state())
+                .isEqualTo(DashboardBox.State.OK);
+        DashboardBox b = DashboardBox.builder("w", "workers", "w").stalled("database lock").build();
+        assertThat(b.state()).isEqualTo(DashboardBox.State.STALLED);
+        assertThat(b.stallReason()).isEqualTo("database lock");
+    }
 }
