@@ -121,6 +121,33 @@ class DashboardTest {
     }
 
     @Test
+    void withAnAuthFileTheDashboardTakesTheTokenInItsQuery(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path auth = dir.resolve("auth");
+        java.nio.file.Files.writeString(auth, "token s3cret principal ops\n");
+        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).authFile(auth).build();
+        try (Broker broker = Broker.start(config)) {
+            try (RawHttp none = new RawHttp(broker.httpPort(), "/events")) {
+                assertThat(none.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
+            }
+            try (RawHttp wrong = new RawHttp(broker.httpPort(), "/?token=nope")) {
+                assertThat(wrong.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
+            }
+            try (RawHttp page = new RawHttp(broker.httpPort(), "/?token=s3cret")) {
+                assertThat(page.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            }
+            try (RawHttp events = new RawHttp(broker.httpPort(), "/events?token=s3cret")) {
+                assertThat(events.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+                events.lineStarting("event: history", 50);
+            }
+            // Only the dashboard takes it from the query: /metrics wants the header.
+            try (RawHttp metrics = new RawHttp(broker.httpPort(), "/metrics?token=s3cret")) {
+                assertThat(metrics.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
+            }
+        }
+    }
+
+    @Test
     void liveConnectionsAreBounded() throws Exception {
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).dashboardMaxClients(2).build();
         try (Broker broker = Broker.start(config); RawHttp b = new RawHttp(broker.httpPort(), "/events")) {
