@@ -103,7 +103,7 @@ final class BrokerEvents {
     }
 
     /** A stall begins: its event, begun, or null while no recording wants it. */
-    static Stall stallBegins(Stall previous) {
+    static Stall stallBegins() {
         Stall e = new Stall();
         if (!e.isEnabled()) {
             return null;

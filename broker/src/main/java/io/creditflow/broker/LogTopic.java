@@ -503,7 +503,7 @@ final class LogTopic implements TopicEndpoint {
             BrokerEvents.stallEnds(holdEvent, name, "", held.name().toLowerCase(java.util.Locale.ROOT));
         }
         if (h != Hold.NONE) {
-            holdEvent = BrokerEvents.stallBegins(holdEvent);
+            holdEvent = BrokerEvents.stallBegins();
         }
         if (h == Hold.NONE) {
             LOG.log(System.Logger.Level.INFO, "topic '" + name + "': producers resume (were held: " + holdReason + ")");

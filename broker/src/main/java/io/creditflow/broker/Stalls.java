@@ -41,7 +41,7 @@ final class Stalls {
         int i = reason.ordinal();
         if (stalled && since[i] < 0) {
             since[i] = nowNanos;
-            events[i] = BrokerEvents.stallBegins(events[i]);
+            events[i] = BrokerEvents.stallBegins();
         } else if (!stalled && since[i] >= 0) {
             total[i] += nowNanos - since[i];
             since[i] = -1;
