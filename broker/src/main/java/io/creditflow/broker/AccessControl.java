@@ -30,7 +30,13 @@ import java.util.regex.Pattern;
  * allow  bob    consume  orders.*
  * allow  *      consume  public.*     # * as the principal: every authenticated principal
  * allow  ops    *        *            # * as the action: produce and consume
+ * quota  alice  bytes-per-second 1048576 messages-per-second 500
+ * quota  *      messages-per-second 10000  # every principal without a quota line of its own
  * </pre>
+ *
+ * A {@code quota} line gives a principal a produce quota ({@link Quota}: either figure may be left out, for no
+ * limit on it); {@code *} gives the quota of every principal without its own line, in place of the broker's
+ * default ({@link BrokerConfig#defaultQuota()}). One line per principal.
  *
  * Nothing is allowed unless a rule allows it. In a topic pattern {@code *} matches any run of characters
  * (dots included); everything else matches itself. Tokens are kept only as SHA-256 digests, and looked
@@ -52,6 +58,8 @@ public final class AccessControl {
 
     private final Map<String, String> principalByTokenDigest;
     private final List<Rule> rules;
+    /** Quotas by principal; {@code *} for the rest. */
+    private final Map<String, Quota> quotas;
 
     private record Rule(int line, String principal, Set<Action> actions, Pattern topicRegex) {
         boolean allows(String who, Action action, String topic) {
@@ -60,9 +68,10 @@ public final class AccessControl {
         }
     }
 
-    private AccessControl(Map<String, String> principals, List<Rule> rules) {
+    private AccessControl(Map<String, String> principals, List<Rule> rules, Map<String, Quota> quotas) {
         this.principalByTokenDigest = Map.copyOf(principals);
         this.rules = List.copyOf(rules);
+        this.quotas = Map.copyOf(quotas);
     }
 
     /**
@@ -86,6 +95,8 @@ public final class AccessControl {
         Map<String, String> principals = new HashMap<>();
         Set<String> named = new HashSet<>();
         List<Rule> rules = new ArrayList<>();
+        Map<String, Quota> quotas = new HashMap<>();
+        Map<String, Integer> quotaLines = new HashMap<>();
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
@@ -129,8 +140,33 @@ public final class AccessControl {
                     }
                     rules.add(new Rule(i + 1, principal, actions, glob(f[3])));
                 }
+                case "quota" -> {
+                    String usage = "expected 'quota <principal|*> [bytes-per-second N] [messages-per-second N]'";
+                    if (f.length != 4 && f.length != 6) {
+                        throw new IllegalArgumentException(where + usage);
+                    }
+                    String principal = f[1].equals("*") ? "*" : checkPrincipal(where, f[1]);
+                    long bytes = 0;
+                    long messages = 0;
+                    for (int k = 2; k < f.length; k += 2) {
+                        long v = rate(where, f[k], f[k + 1]);
+                        switch (f[k]) {
+                            case "bytes-per-second" -> bytes = v;
+                            case "messages-per-second" -> messages = v;
+                            default -> throw new IllegalArgumentException(where + "'" + f[k] + "' (" + usage + ")");
+                        }
+                    }
+                    if (f.length == 6 && f[2].equals(f[4])) {
+                        throw new IllegalArgumentException(where + "'" + f[2] + "' twice (" + usage + ")");
+                    }
+                    if (quotas.putIfAbsent(principal, new Quota(bytes, messages)) != null) {
+                        throw new IllegalArgumentException(where + "principal '" + principal
+                                + "' already has a quota (line " + quotaLines.get(principal) + ")");
+                    }
+                    quotaLines.put(principal, i + 1);
+                }
                 default -> throw new IllegalArgumentException(where + "unknown keyword '" + f[0]
-                        + "' (expected: token or allow)");
+                        + "' (expected: token, allow or quota)");
             }
         }
         for (Rule r : rules) {
@@ -139,7 +175,35 @@ public final class AccessControl {
                         + "' has no token line (a typo?)");
             }
         }
-        return new AccessControl(principals, rules);
+        for (Map.Entry<String, Integer> q : quotaLines.entrySet()) {
+            if (!q.getKey().equals("*") && !named.contains(q.getKey())) {
+                throw new IllegalArgumentException(source + " line " + q.getValue() + ": principal '" + q.getKey()
+                        + "' has no token line (a typo?)");
+            }
+        }
+        return new AccessControl(principals, rules, quotas);
+    }
+
+    private static long rate(String where, String name, String value) {
+        long v;
+        try {
+            v = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v <= 0) {
+            throw new IllegalArgumentException(where + name + " '" + value + "' (expected: a whole number > 0)");
+        }
+        return v;
+    }
+
+    /**
+     * The produce quota of {@code principal}: its own {@code quota} line, else the {@code quota *} line, else null
+     * (the broker's default applies).
+     */
+    public Quota quotaFor(String principal) {
+        Quota q = quotas.get(principal);
+        return q != null ? q : quotas.get("*");
     }
 
     /** The principal a bearer token stands for, or null if the token is unknown. */
@@ -165,7 +229,8 @@ public final class AccessControl {
     /** Number of tokens and rules, for the startup line. */
     @Override
     public String toString() {
-        return "AccessControl(" + principalByTokenDigest.size() + " tokens, " + rules.size() + " rules)";
+        return "AccessControl(" + principalByTokenDigest.size() + " tokens, " + rules.size() + " rules"
+                + (quotas.isEmpty() ? "" : ", " + quotas.size() + " quotas") + ")";
     }
 
     private static String checkPrincipal(String where, String name) {

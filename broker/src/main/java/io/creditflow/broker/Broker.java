@@ -60,6 +60,12 @@ public final class Broker implements AutoCloseable {
     private final Server server;
     private final HttpEdge http;
     private volatile boolean shuttingDown;
+    /** Produce quotas by principal ("" without an auth file); bounded by the auth file's principals plus one. */
+    private final Map<String, ProduceQuota> quotas = new ConcurrentHashMap<>();
+    /** Topics with a quota wake-up scheduled (one pending per topic). */
+    private final java.util.Set<TopicEndpoint> quotaWakeups = ConcurrentHashMap.newKeySet();
+    private final Dashboard dashboard;
+    private final List<DashboardSource> dashboardSources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
@@ -104,7 +110,9 @@ public final class Broker implements AutoCloseable {
         }
         long tickNanos = config.tickInterval().toNanos();
         timer.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+        this.dashboard = new Dashboard(this, config);
         this.http = config.httpPort() >= 0 ? HttpEdge.start(this, config) : null;
+        timer.scheduleAtFixedRate(dashboard::sample, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -170,10 +178,12 @@ public final class Broker implements AutoCloseable {
                 String producer = md.get(BrokerProtocol.PRODUCER);
                 String sequence = md.get(BrokerProtocol.SEQUENCE);
                 String acks = md.get(BrokerProtocol.ACKS);
-                return new ProducerLink(endpoint(topicName),
+                ProducerLink link = new ProducerLink(endpoint(topicName),
                         producer == null ? AppendRecord.NO_PRODUCER : BrokerProtocol.producerId(producer),
                         sequence == null ? 0 : BrokerProtocol.parseSequence(sequence),
                         acks != null && BrokerProtocol.parseAcks(acks));
+                link.quota = quota(stream.connection().principal());
+                return link;
             }
             String subscription = BrokerProtocol.checkSubscription(md.get(BrokerProtocol.SUBSCRIPTION));
             String policyText = md.get(BrokerProtocol.POLICY);
@@ -257,6 +267,48 @@ public final class Broker implements AutoCloseable {
             }
         }
         return diskTotal.usedBytes() + bytesNeeded <= diskTotal.maxBytes();
+    }
+
+    /**
+     * The produce quota of {@code principal} (null or "" without an auth file), or null if it has no limit: its
+     * auth-file {@code quota} line, else the file's {@code quota *} line, else {@link BrokerConfig#defaultQuota()}.
+     */
+    ProduceQuota quota(String principal) {
+        String who = principal == null ? "" : principal;
+        ProduceQuota q = quotas.get(who);
+        if (q != null) {
+            return q;
+        }
+        Quota limits = access == null ? null : access.quotaFor(who);
+        if (limits == null) {
+            limits = config.defaultQuota();
+        }
+        if (limits.isUnlimited()) {
+            return null;
+        }
+        Quota l = limits;
+        return quotas.computeIfAbsent(who, w -> new ProduceQuota(w, l, System.nanoTime()));
+    }
+
+    /** Every principal's quota figures, by principal. */
+    public List<QuotaStats> quotaStats() {
+        long now = System.nanoTime();
+        return quotas.values().stream().map(q -> q.stats(now)).sorted((a, b) -> a.principal().compareTo(b.principal()))
+                .toList();
+    }
+
+    /** Pumps {@code topic} again in {@code nanos} (a producer waits for quota tokens); one wake-up per topic. */
+    void pumpAfterQuota(TopicEndpoint topic, long nanos) {
+        if (quotaWakeups.add(topic)) {
+            try {
+                timer.schedule(() -> {
+                    quotaWakeups.remove(topic);
+                    topic.pump();
+                }, Math.min(nanos, config.tickInterval().toNanos()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                quotaWakeups.remove(topic); // closing
+            }
+        }
     }
 
     /** The tokens and permissions from the auth file, or null without one. */
@@ -346,7 +398,56 @@ public final class Broker implements AutoCloseable {
 
     /** The Prometheus text exposition of every figure (what {@code GET /metrics} returns). */
     public String metrics() {
-        return Metrics.render(this);
+        return Metrics.render(snapshot());
+    }
+
+    /** Every figure now, in one snapshot: what {@code /metrics} renders and the dashboard draws. */
+    public BrokerSnapshot snapshot() {
+        long now = System.nanoTime();
+        List<TopicStats> topicStats = stats();
+        List<LogTopicStats> logs = logStats();
+        java.util.ArrayList<DashboardBox> extra = new java.util.ArrayList<>();
+        for (DashboardSource source : dashboardSources) {
+            try {
+                List<DashboardBox> boxes = source.boxes();
+                if (boxes != null) {
+                    extra.addAll(boxes);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "dashboard source " + source + " failed", e);
+            }
+        }
+        return new BrokerSnapshot(now, budget.reservedBytes(), budget.peakReservedBytes(), budget.limitBytes(),
+                transportBudget().reservedBytes(),
+                java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+                ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric()
+                        .usedDirectMemory(),
+                topicStats, logs, quotaStats(), http == null ? null : http.stats(), List.copyOf(extra));
+    }
+
+    /**
+     * Adds boxes to the dashboard ({@code GET /}) and to {@code /metrics}: {@code source} is asked for its boxes
+     * once a second and at every scrape (see {@link DashboardSource}). The pipeline adds its workers and its
+     * database this way. Sources are drawn after the broker's own boxes, in the order they were added.
+     */
+    public void addDashboardSource(DashboardSource source) {
+        dashboardSources.add(java.util.Objects.requireNonNull(source, "source"));
+    }
+
+    /** Removes a source added with {@link #addDashboardSource}; false if it was not there. */
+    public boolean removeDashboardSource(DashboardSource source) {
+        return dashboardSources.remove(source);
+    }
+
+    Dashboard dashboard() {
+        return dashboard;
+    }
+
+    /** Sends a dashboard event to the live connections (no-op without the HTTP edge). */
+    void broadcastDashboard(String event) {
+        if (http != null) {
+            http.broadcast(event);
+        }
     }
 
     /**

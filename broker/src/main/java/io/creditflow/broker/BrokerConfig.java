@@ -42,6 +42,9 @@ public final class BrokerConfig {
     private final long logTotalMaxBytes;
     private final int logSegmentBytes;
     private final DiskPolicy diskPolicy;
+    private final Quota defaultQuota;
+    private final int dashboardMaxClients;
+    private final int dashboardMaxBoxes;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -74,6 +77,9 @@ public final class BrokerConfig {
         this.logMaxBytes = b.logMaxBytes;
         this.logTotalMaxBytes = b.logTotalMaxBytes;
         this.diskPolicy = b.diskPolicy;
+        this.defaultQuota = b.defaultQuota;
+        this.dashboardMaxClients = b.dashboardMaxClients;
+        this.dashboardMaxBoxes = b.dashboardMaxBoxes;
         // Unless set, segments are a quarter of the tighter bound (at most the log's 64 MiB default), so that
         // a small --log-max-bytes or --log-total-max-bytes still holds the three segments the log requires.
         long tighter = logTotalMaxBytes > 0 ? Math.min(logMaxBytes, logTotalMaxBytes) : logMaxBytes;
@@ -112,6 +118,25 @@ public final class BrokerConfig {
             throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= budgetBytes "
                     + budgetBytes + ")");
         }
+    }
+
+    /**
+     * The produce quota of every principal the auth file gives none ({@code quota} lines, {@link AccessControl}),
+     * and of every client of a broker without an auth file (they share principal {@value QuotaStats#ANONYMOUS}).
+     * Default {@link Quota#NONE}.
+     */
+    public Quota defaultQuota() {
+        return defaultQuota;
+    }
+
+    /** Dashboard live connections ({@code GET /events}) at most; beyond, 503. Default 16. */
+    public int dashboardMaxClients() {
+        return dashboardMaxClients;
+    }
+
+    /** Boxes the dashboard draws and keeps sparklines for at most (the rest are counted, not drawn). Default 200. */
+    public int dashboardMaxBoxes() {
+        return dashboardMaxBoxes;
     }
 
     public static Builder builder() {
@@ -332,6 +357,32 @@ public final class BrokerConfig {
         private long logTotalMaxBytes;
         private int logSegmentBytes;
         private DiskPolicy diskPolicy = DiskPolicy.BLOCK;
+        private Quota defaultQuota = Quota.NONE;
+        // 16 browsers watching one broker is plenty; each costs a connection and up to 64 KiB of buffered events.
+        private int dashboardMaxClients = 16;
+        // 200 boxes of 2 sparklines of 300 floats: about 0.5 MiB of rings, and a page still readable.
+        private int dashboardMaxBoxes = 200;
+
+        /** See {@link BrokerConfig#defaultQuota()}. */
+        public Builder defaultQuota(Quota quota) {
+            if (quota == null) {
+                throw new NullPointerException("defaultQuota");
+            }
+            this.defaultQuota = quota;
+            return this;
+        }
+
+        /** See {@link BrokerConfig#dashboardMaxClients()}; {@code > 0}. */
+        public Builder dashboardMaxClients(int clients) {
+            this.dashboardMaxClients = (int) positive("dashboardMaxClients", clients);
+            return this;
+        }
+
+        /** See {@link BrokerConfig#dashboardMaxBoxes()}; {@code > 0}. */
+        public Builder dashboardMaxBoxes(int boxes) {
+            this.dashboardMaxBoxes = (int) positive("dashboardMaxBoxes", boxes);
+            return this;
+        }
 
         /** See {@link BrokerConfig#dataDir()}; null: in-memory topics. */
         public Builder dataDir(Path dir) {

@@ -13,7 +13,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,7 +30,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The broker's HTTP edge, on Netty's HTTP codec:
@@ -40,9 +46,14 @@ import java.util.concurrent.TimeUnit;
  *     At most {@link Topic#MAX_ROOM_WAITERS} requests are held per topic; beyond, 503 as without pause.
  *     413 for a body over the broker's max message size; 403 for a new topic beyond
  *     {@link BrokerConfig#maxTopics()}; 503 with {@code Retry-After: 1} while shutting down.</li>
+ * <li>A principal over its produce quota ({@link ProduceQuota}) gets 429 with a {@code Retry-After} computed from
+ *     its token buckets, and nothing enqueued.</li>
  * <li>{@code GET /metrics}: Prometheus text. {@code GET /health}: 200, or 503 while shutting down.</li>
+ * <li>{@code GET /}: the live dashboard (docs/dashboard.md); {@code GET /events}: its server-sent events, one a
+ *     second, at most {@link BrokerConfig#dashboardMaxClients()} connections ({@link SseClients}).</li>
  * <li>With an auth file ({@link BrokerConfig#authFile()}), {@code /topics/...} and {@code /metrics} need
- *     {@code Authorization: Bearer <token>}: 401 (with {@code WWW-Authenticate}) for a missing or
+ *     {@code Authorization: Bearer <token>} (the dashboard's {@code /} and {@code /events} also take
+ *     {@code ?token=}, since a browser's EventSource cannot send headers): 401 (with {@code WWW-Authenticate}) for a missing or
  *     unknown token, 403 if the token's principal lacks produce on the topic. {@code /health} stays open.</li>
  * </ul>
  * Errors carry a short JSON body. The four questions for this boundary: bound = one request per
@@ -65,16 +76,27 @@ final class HttpEdge implements AutoCloseable {
     private volatile boolean closed;
     /** Set during a graceful shutdown: publishes get 503, /health says so; the port stays open. */
     private volatile boolean draining;
+    final LongAdder accepted = new LongAdder();
+    final LongAdder rejected503 = new LongAdder();
+    final LongAdder rejected429 = new LongAdder();
+    final AtomicInteger connections = new AtomicInteger();
+    /** The dashboard's live connections; on the edge's event loop. */
+    final SseClients sse;
+    /** 503 bursts by topic, as JFR events; on the edge's event loop; bounded by the topics. */
+    private final Map<String, RejectBurst> bursts = new HashMap<>();
 
     private HttpEdge(Broker broker, BrokerConfig config) throws InterruptedException {
         this.broker = broker;
         this.config = config;
+        this.sse = new SseClients(config.dashboardMaxClients());
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("creditflow-http", true),
                 NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
                         ch.pipeline().addLast(new Deadlines(config));
                         ch.pipeline().addLast(new HttpServerCodec(4096, MAX_HEADER_BYTES, 8192));
                         ch.pipeline().addLast(new BoundedAggregator(config.maxMessageBytes()));
@@ -82,6 +104,65 @@ final class HttpEdge implements AutoCloseable {
                     }
                 });
         this.channel = b.bind(config.host(), config.httpPort()).sync().channel();
+        group.next().scheduleAtFixedRate(this::closeQuietBursts, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /** Sends one dashboard event to every live connection (from any thread; runs on the edge's loop). */
+    void broadcast(String event) {
+        if (!closed) {
+            channel.eventLoop().execute(() -> sse.broadcast(event));
+        }
+    }
+
+    /** A 503 burst: open from the first 503 of a topic until 1 s passes without one. Event-loop confined. */
+    private static final class RejectBurst {
+        final BrokerEvents.HttpRejectBurst event = new BrokerEvents.HttpRejectBurst();
+        long rejections;
+        long lastNanos;
+        int retryAfterSeconds;
+    }
+
+    private void countReject(String topic, int retryAfterSeconds) {
+        rejected503.increment();
+        RejectBurst b = bursts.get(topic);
+        if (b == null) {
+            b = new RejectBurst();
+            if (!b.event.isEnabled()) {
+                return;
+            }
+            b.event.begin();
+            bursts.put(topic, b);
+        }
+        b.rejections++;
+        b.retryAfterSeconds = retryAfterSeconds;
+        b.lastNanos = System.nanoTime();
+        b.event.end();
+    }
+
+    private void closeQuietBursts() {
+        if (bursts.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        bursts.entrySet().removeIf(e -> {
+            RejectBurst b = e.getValue();
+            if (now - b.lastNanos < TimeUnit.SECONDS.toNanos(1) && !closed) {
+                return false;
+            }
+            if (b.event.shouldCommit()) {
+                b.event.topic = e.getKey();
+                b.event.rejections = b.rejections;
+                b.event.retryAfterSeconds = b.retryAfterSeconds;
+                b.event.commit();
+            }
+            return true;
+        });
+    }
+
+    /** The edge's figures now. */
+    BrokerSnapshot.Http stats() {
+        return new BrokerSnapshot.Http(accepted.sum(), rejected503.sum(), rejected429.sum(), connections.get(),
+                sse.size(), sse.closedSlow());
     }
 
     static HttpEdge start(Broker broker, BrokerConfig config) throws InterruptedException {
@@ -102,6 +183,11 @@ final class HttpEdge implements AutoCloseable {
         if (!closed) {
             closed = true;
             channel.close().syncUninterruptibly();
+            try {
+                group.next().submit(this::closeQuietBursts).await(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
@@ -142,8 +228,14 @@ final class HttpEdge implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             AccessControl access = broker.access();
             String principal = null;
+            boolean page = path.equals("/") || path.equals("/events");
             if (access != null && !path.equals("/health")) {
-                principal = access.principalForToken(bearerToken(req));
+                String token = bearerToken(req);
+                if (token == null && page) {
+                    token = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).parameters()
+                            .getOrDefault("token", java.util.List.of()).stream().findFirst().orElse(null);
+                }
+                principal = access.principalForToken(token);
                 if (principal == null) {
                     FullHttpResponse r = json(HttpResponseStatus.UNAUTHORIZED,
                             "{\"error\":\"missing or unknown bearer token\"}");
@@ -157,6 +249,14 @@ final class HttpEdge implements AutoCloseable {
                         Unpooled.copiedBuffer(broker.metrics(), StandardCharsets.UTF_8));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 send(ctx, r, keepAlive);
+            } else if (path.equals("/") && req.method() == HttpMethod.GET) {
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(Dashboard.page()));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+                r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                send(ctx, r, keepAlive);
+            } else if (path.equals("/events") && req.method() == HttpMethod.GET) {
+                events(ctx);
             } else if (path.equals("/health") && req.method() == HttpMethod.GET) {
                 send(ctx, closed || draining ? json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"shutting down\"}")
                         : json(HttpResponseStatus.OK, "{\"status\":\"ok\"}"), keepAlive);
@@ -179,26 +279,71 @@ final class HttpEdge implements AutoCloseable {
                             error(AccessControl.denial(principal, AccessControl.Action.PRODUCE, topic))), keepAlive);
                     return;
                 }
-                publish(ctx, topic, ByteBufUtil.getBytes(req.content()), keepAlive);
+                ProduceQuota quota = broker.quota(principal);
+                int frame = req.content().readableBytes() + BrokerProtocol.HEADER_BYTES;
+                if (quota != null) {
+                    long wait = quota.tryAcquire(frame, System.nanoTime());
+                    if (wait > 0) {
+                        quota.countHttpReject();
+                        rejected429.increment();
+                        long retry = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+                        FullHttpResponse r = json(HttpResponseStatus.TOO_MANY_REQUESTS, "{\"error\":\"over quota\","
+                                + "\"principal\":\"" + (principal == null ? QuotaStats.ANONYMOUS : principal)
+                                + "\",\"retry_after_s\":" + retry + "}");
+                        r.headers().set(HttpHeaderNames.RETRY_AFTER, retry);
+                        send(ctx, r, keepAlive);
+                        return;
+                    }
+                }
+                publish(ctx, topic, ByteBufUtil.getBytes(req.content()), keepAlive, quota);
             } else {
                 send(ctx, json(HttpResponseStatus.NOT_FOUND, "{\"error\":\"not found\"}"), keepAlive);
             }
         }
 
-        private void publish(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive) {
+        /** The dashboard's event stream: headers now, then one event a second until the client goes. */
+        private void events(ChannelHandlerContext ctx) {
+            if (!sse.hasRoom()) {
+                FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"the dashboard has "
+                        + "its maximum of " + config.dashboardMaxClients() + " live connections\"}");
+                r.headers().set(HttpHeaderNames.RETRY_AFTER, 5);
+                send(ctx, r, false);
+                return;
+            }
+            DefaultHttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            HttpUtil.setTransferEncodingChunked(r, true);
+            Channel ch = ctx.channel();
+            ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(SseClients.LOW_WATERMARK_BYTES,
+                    SseClients.HIGH_WATERMARK_BYTES));
+            ctx.pipeline().get(Deadlines.class).streaming();
+            ctx.writeAndFlush(r);
+            sse.add(ch, broker.dashboard().historyEvent());
+        }
+
+        /**
+         * Publishes a body whose quota ({@code quota}, null for none) was already taken: given back unless the
+         * message is published or held (a held request keeps its tokens; its retries pass null).
+         */
+        private void publish(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive,
+                             ProduceQuota quota) {
             if (draining || closed) {
+                refund(quota, body);
                 FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"shutting down\"}");
                 r.headers().set(HttpHeaderNames.RETRY_AFTER, 1); // another broker, or this one restarted
                 send(ctx, r, keepAlive);
                 return;
             }
             if (!broker.hasRoomForTopic(topic)) {
+                refund(quota, body);
                 send(ctx, json(HttpResponseStatus.FORBIDDEN, error("the broker has its maximum of "
                         + config.maxTopics() + " topics; publish to an existing one")), keepAlive);
                 return;
             }
             Topic.PublishOutcome outcome = broker.publish(topic, body);
             if (outcome.accepted()) {
+                accepted.increment();
                 if (!ctx.channel().config().isAutoRead()) {
                     ctx.channel().config().setAutoRead(true);
                 }
@@ -213,14 +358,23 @@ final class HttpEdge implements AutoCloseable {
                     ctx.channel().closeFuture().addListener(held);
                     return;
                 }
+                refund(quota, body);
                 respondFull(ctx, topic, outcome, keepAlive); // as many held requests as the topic allows
             } else {
+                refund(quota, body);
                 respondFull(ctx, topic, outcome, keepAlive);
+            }
+        }
+
+        private void refund(ProduceQuota quota, byte[] body) {
+            if (quota != null) {
+                quota.refund(body.length + BrokerProtocol.HEADER_BYTES, System.nanoTime());
             }
         }
 
         private void respondFull(ChannelHandlerContext ctx, String topic, Topic.PublishOutcome outcome,
                                  boolean keepAlive) {
+            countReject(topic, outcome.retryAfterSeconds());
             FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"topic full\","
                     + "\"topic\":\"" + topic + "\",\"retry_after_s\":" + outcome.retryAfterSeconds() + "}");
             r.headers().set(HttpHeaderNames.RETRY_AFTER, outcome.retryAfterSeconds());
@@ -252,7 +406,7 @@ final class HttpEdge implements AutoCloseable {
                 ctx.channel().closeFuture().removeListener(this);
                 ctx.channel().eventLoop().execute(() -> {
                     if (ctx.channel().isActive()) {
-                        publish(ctx, name, body, keepAlive);
+                        publish(ctx, name, body, keepAlive, null); // its quota was taken once
                     }
                 });
             }
@@ -288,6 +442,8 @@ final class HttpEdge implements AutoCloseable {
         private io.netty.util.concurrent.ScheduledFuture<?> check;
         private long lastActivityNanos = System.nanoTime();
         private long unwritableSinceNanos = -1;
+        /** A dashboard event stream: quiet on the read side by design, so never closed as idle. */
+        private boolean streaming;
 
         Deadlines(BrokerConfig config) {
             this.config = config;
@@ -323,6 +479,11 @@ final class HttpEdge implements AutoCloseable {
             ctx.fireChannelRead(msg);
         }
 
+        /** This connection now carries server-sent events. */
+        void streaming() {
+            streaming = true;
+        }
+
         /** The handler got a whole request: the next one gets a new deadline when it starts. */
         void requestComplete() {
             if (requestDeadline != null) {
@@ -341,7 +502,8 @@ final class HttpEdge implements AutoCloseable {
             long now = System.nanoTime();
             if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > config.httpWriteTimeout().toNanos()) {
                 ctx.close(); // the client reads nothing: drop its queued responses
-            } else if (requestDeadline == null && now - lastActivityNanos > config.httpIdleTimeout().toNanos()) {
+            } else if (!streaming && requestDeadline == null
+                    && now - lastActivityNanos > config.httpIdleTimeout().toNanos()) {
                 ctx.close();
             }
         }

@@ -99,6 +99,12 @@ final class LogTopic implements TopicEndpoint {
     private double protectedRecordsPerSecond;
     private boolean draining;
     private boolean closed;
+    /** Shortest wait for quota tokens among the producers the last admit skipped; MAX_VALUE if none. */
+    private long quotaWait = Long.MAX_VALUE;
+    /** Time producers' messages waited for their principals' quotas (reason quota). */
+    private final Stalls quotaStalls;
+    /** The open hold, as a JFR event (committed when it ends, if longer than its threshold). */
+    private BrokerEvents.Stall holdEvent;
 
     private LogTopic(Broker broker, String name, BrokerConfig config, TopicLog log, RecoveryReport recovery) {
         this.broker = broker;
@@ -108,6 +114,7 @@ final class LogTopic implements TopicEndpoint {
         this.recovery = recovery;
         this.maxBatchBytes = Math.min(MAX_BATCH_BYTES, config.logSegmentBytes() / 2);
         this.largestRecordBytes = config.maxMessageBytes() + LogRecord.HEADER_BYTES;
+        this.quotaStalls = new Stalls(name, "");
         // Called on the log's flusher thread, or inside an append: acknowledging takes the topic's lock, so it
         // runs on the broker timer, never on the flusher (which must not wait for an event loop's append).
         log.addDurabilityListener(offset -> broker.runLater(() -> acknowledge(offset)));
@@ -255,6 +262,17 @@ final class LogTopic implements TopicEndpoint {
 
     /** Producer streams -> the log, in batches; nothing more is taken while a batch waits. */
     private int admit() {
+        long nowNanos = System.nanoTime();
+        quotaWait = Long.MAX_VALUE;
+        int moved = admitBatches(nowNanos);
+        quotaStalls.set(Stalls.Reason.QUOTA, quotaWait != Long.MAX_VALUE, nowNanos);
+        if (quotaWait != Long.MAX_VALUE) {
+            broker.pumpAfterQuota(this, quotaWait);
+        }
+        return moved;
+    }
+
+    private int admitBatches(long nowNanos) {
         int moved = 0;
         if (pending != null) {
             int n = pending.size();
@@ -288,8 +306,19 @@ final class LogTopic implements TopicEndpoint {
                         more = false;
                         break;
                     }
+                    int frame = size + BrokerProtocol.HEADER_BYTES;
+                    if (p.quota != null) {
+                        long wait = p.quota.tryAcquire(frame, nowNanos);
+                        if (wait > 0) {
+                            quotaWait = Math.min(quotaWait, wait); // stays in its window: no credit goes back
+                            continue;
+                        }
+                    }
                     ByteBuffer payload = take(p, size);
                     if (payload == null) {
+                        if (p.quota != null) {
+                            p.quota.refund(frame, nowNanos);
+                        }
                         it.remove();
                         continue;
                     }
@@ -471,6 +500,10 @@ final class LogTopic implements TopicEndpoint {
         long now = System.nanoTime();
         if (held != Hold.NONE) {
             heldNanos.merge(held, now - heldSinceNanos, Long::sum);
+            BrokerEvents.stallEnds(holdEvent, name, "", held.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (h != Hold.NONE) {
+            holdEvent = BrokerEvents.stallBegins();
         }
         if (h == Hold.NONE) {
             LOG.log(System.Logger.Level.INFO, "topic '" + name + "': producers resume (were held: " + holdReason + ")");
@@ -641,8 +674,8 @@ final class LogTopic implements TopicEndpoint {
             delivered += s.delivered;
         }
         return new TopicStats(name, producers.size(), pending == null ? 0 : pending.size(), pendingBytes,
-                publishedMessages, publishedBytes, delivered, 0, 0, 0, httpRejects, 0, heldTotalNanos(), 0, 0, 0, 0,
-                refusedConsumers, 0, subs);
+                publishedMessages, publishedBytes, delivered, 0, 0, 0, httpRejects, 0, heldTotalNanos(), 0, 0,
+                quotaStalls.totalNanos(Stalls.Reason.QUOTA, System.nanoTime()), 0, 0, refusedConsumers, 0, subs);
     }
 
     private long heldTotalNanos() {

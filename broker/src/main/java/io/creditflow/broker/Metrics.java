@@ -1,31 +1,30 @@
 package io.creditflow.broker;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
-/** Renders the broker's figures in the Prometheus text exposition format (version 0.0.4). Stateless. */
+/**
+ * Renders a {@link BrokerSnapshot} in the Prometheus text exposition format (version 0.0.4): the same snapshot the
+ * dashboard draws its boxes from. Stateless.
+ */
 final class Metrics {
     private Metrics() {
     }
 
-    static String render(Broker broker) {
+    static String render(BrokerSnapshot snap) {
         StringBuilder out = new StringBuilder(4096);
         Writer w = new Writer(out);
         w.gauge("creditflow_broker_buffered_bytes", "Message bytes held by the broker (topic buffers and "
-                + "subscription queues), all reserved in the broker budget", broker.budget().reservedBytes());
+                + "subscription queues), all reserved in the broker budget", snap.bufferedBytes());
         w.gauge("creditflow_broker_buffered_peak_bytes", "Largest creditflow_broker_buffered_bytes seen",
-                broker.budget().peakReservedBytes());
-        w.gauge("creditflow_broker_budget_bytes", "The broker budget", broker.budget().limitBytes());
+                snap.bufferedPeakBytes());
+        w.gauge("creditflow_broker_budget_bytes", "The broker budget", snap.budgetBytes());
         w.gauge("creditflow_transport_receive_reserved_bytes", "Credit granted to producers and not yet "
-                + "consumed by the broker (transport budget)", broker.transportBudget().reservedBytes());
-        w.gauge("creditflow_process_heap_used_bytes", "JVM heap in use",
-                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                + "consumed by the broker (transport budget)", snap.transportReservedBytes());
+        w.gauge("creditflow_process_heap_used_bytes", "JVM heap in use", snap.heapUsedBytes());
         w.gauge("creditflow_process_direct_used_bytes", "Direct memory held by Netty's allocator (invisible to JMX)",
-                ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory());
+                snap.directUsedBytes());
 
-        var stats = broker.stats();
+        var stats = snap.topics();
         topicFamily(w, stats, "creditflow_topic_producers", "Producer streams attached", "gauge",
                 TopicStats::producers);
         topicFamily(w, stats, "creditflow_topic_depth_messages", "Messages in the topic buffer", "gauge",
@@ -64,6 +63,8 @@ final class Metrics {
                     "reason", "subscription_full");
             w.sample("creditflow_topic_stalled_seconds_total", t.budgetExhaustedNanos() / 1e9, "topic", t.name(),
                     "reason", "budget_exhausted");
+            w.sample("creditflow_topic_stalled_seconds_total", t.quotaNanos() / 1e9, "topic", t.name(),
+                    "reason", "quota");
         });
 
         subscriptionFamily(w, stats, "creditflow_subscription_consumers", "Consumer streams of the subscription",
@@ -85,8 +86,82 @@ final class Metrics {
         subscriptionFamily(w, stats, "creditflow_subscription_evicted_consumers_total",
                 "Consumers evicted alone because they could not take a message", "counter",
                 TopicStats.SubscriptionStats::evictedConsumers);
-        durable(w, broker.logStats());
+        durable(w, snap.logs());
+        quotas(w, snap.quotas());
+        http(w, snap.http());
+        boxes(w, snap.extraBoxes());
         return out.toString();
+    }
+
+    private static void quotas(Writer w, java.util.List<QuotaStats> quotas) {
+        if (quotas.isEmpty()) {
+            return;
+        }
+        quotaFamily(w, quotas, "creditflow_quota_bytes_per_second", "The principal's produce quota in bytes per "
+                + "second (0: none)", "gauge", QuotaStats::bytesPerSecond);
+        quotaFamily(w, quotas, "creditflow_quota_messages_per_second", "The principal's produce quota in messages per "
+                + "second (0: none)", "gauge", QuotaStats::messagesPerSecond);
+        quotaFamily(w, quotas, "creditflow_quota_taken_bytes_total", "Bytes (payload and 8-byte header) taken under "
+                + "the quota", "counter", QuotaStats::takenBytes);
+        quotaFamily(w, quotas, "creditflow_quota_taken_messages_total", "Messages taken under the quota", "counter",
+                QuotaStats::takenMessages);
+        quotaFamily(w, quotas, "creditflow_quota_throttled", "1 while the principal is paced by its quota (stall "
+                + "reason quota)", "gauge", q -> q.throttled() ? 1 : 0);
+        quotaFamily(w, quotas, "creditflow_quota_throttled_seconds_total", "Time the principal's messages waited "
+                + "for quota tokens", "counter", q -> q.throttledNanos() / 1e9);
+        quotaFamily(w, quotas, "creditflow_quota_http_rejects_total", "HTTP publishes answered 429 (over quota)",
+                "counter", QuotaStats::httpRejects);
+    }
+
+    private static void quotaFamily(Writer w, java.util.List<QuotaStats> quotas, String name, String help,
+                                    String type, java.util.function.ToDoubleFunction<QuotaStats> value) {
+        w.header(name, help, type);
+        for (QuotaStats q : quotas) {
+            w.sample(name, value.applyAsDouble(q), "principal", q.principal());
+        }
+    }
+
+    private static void http(Writer w, BrokerSnapshot.Http h) {
+        if (h == null) {
+            return;
+        }
+        w.counter("creditflow_http_accepted_total", "HTTP publishes answered 202", h.accepted());
+        w.counter("creditflow_http_rejected_total", "HTTP publishes answered 503 (topic full)", h.rejected503());
+        w.counter("creditflow_http_over_quota_total", "HTTP publishes answered 429 (over quota)", h.rejected429());
+        w.gauge("creditflow_http_connections", "Open HTTP connections", h.connections());
+        w.gauge("creditflow_dashboard_clients", "Live dashboard connections (GET /events)", h.dashboardClients());
+        w.counter("creditflow_dashboard_clients_closed_slow_total", "Dashboard connections closed because they did "
+                + "not read their events", h.dashboardClosedSlow());
+    }
+
+    /** The embedder's dashboard boxes, by id. */
+    private static void boxes(Writer w, java.util.List<DashboardBox> boxes) {
+        if (boxes.isEmpty()) {
+            return;
+        }
+        boxFamily(w, boxes, "creditflow_box_depth", "What the embedder's dashboard box holds now", "gauge",
+                DashboardBox::depth);
+        boxFamily(w, boxes, "creditflow_box_bound", "The most the box may hold (0: no bound)", "gauge",
+                DashboardBox::bound);
+        w.header("creditflow_box_total", "What passed through the box (its rate on the dashboard)", "counter");
+        for (DashboardBox b : boxes) {
+            if (b.total() >= 0) {
+                w.sample("creditflow_box_total", b.total(), "box", b.id());
+            }
+        }
+        w.header("creditflow_box_stalled", "1 while the box is stalled (or rejecting), by reason", "gauge");
+        for (DashboardBox b : boxes) {
+            w.sample("creditflow_box_stalled", b.state() == DashboardBox.State.OK ? 0 : 1, "box", b.id(), "reason",
+                    b.stallReason(), "state", b.state().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    private static void boxFamily(Writer w, java.util.List<DashboardBox> boxes, String name, String help,
+                                  String type, java.util.function.ToDoubleFunction<DashboardBox> value) {
+        w.header(name, help, type);
+        for (DashboardBox b : boxes) {
+            w.sample(name, value.applyAsDouble(b), "box", b.id(), "unit", b.unit());
+        }
     }
 
     /** The durable topics' log figures (nothing without a data dir). */
@@ -191,6 +266,11 @@ final class Metrics {
 
         void gauge(String name, String help, double value) {
             header(name, help, "gauge");
+            sample(name, value);
+        }
+
+        void counter(String name, String help, double value) {
+            header(name, help, "counter");
             sample(name, value);
         }
 

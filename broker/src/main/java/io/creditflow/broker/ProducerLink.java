@@ -21,6 +21,10 @@ import java.nio.ByteBuffer;
  * topic: taken into the topic). Acknowledgements are coalesced: at most {@link #MAX_MARKS} pending marks
  * per stream, and only the newest value is sent when several are due.
  *
+ * <p>Produce quotas: with a {@link #quota}, the topic takes a message only when the principal's token buckets hold
+ * it; until then it stays in the receive window like a message the topic has no room for, so credit goes back to
+ * the producer no faster than its quota (it slows down and gets no error).
+ *
  * <p>Locking: the topic calls {@link #takeSequence}, {@link #appended} and {@link #durable} under its own
  * lock; the acknowledgement state is guarded by this object's lock, taken after the topic's (never the
  * other way round).
@@ -36,6 +40,8 @@ final class ProducerLink implements PullListener {
     final boolean acks;
     Stream stream;
     long published;
+    /** The principal's produce quota, or null for none: the topic takes a message only with its tokens. */
+    ProduceQuota quota;
 
     private final long[] markOffsets = new long[MAX_MARKS];
     private final long[] markSequences = new long[MAX_MARKS];

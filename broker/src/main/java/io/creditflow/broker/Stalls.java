@@ -1,8 +1,9 @@
 package io.creditflow.broker;
 
 /**
- * Time spent stalled, per {@link Reason}, for one topic or subscription. Guarded by the owning topic's
- * lock.
+ * Time spent stalled, per {@link Reason}, for one topic or subscription. Each stall is also a JFR event
+ * ({@link BrokerEvents.Stall}), committed when it ends if it lasted longer than the event's threshold. Guarded by
+ * the owning topic's lock.
  */
 final class Stalls {
     /** Why something in the broker is not moving. */
@@ -14,7 +15,9 @@ final class Stalls {
         /** Topic: the broker-wide budget is exhausted. */
         BUDGET_EXHAUSTED,
         /** Subscription: messages wait, no consumer has credit. */
-        NO_CONSUMER_CREDIT;
+        NO_CONSUMER_CREDIT,
+        /** Topic: a producer's next message waits for its principal's produce quota. */
+        QUOTA;
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -23,8 +26,14 @@ final class Stalls {
 
     private final long[] total = new long[Reason.values().length];
     private final long[] since = new long[Reason.values().length];
+    private final BrokerEvents.Stall[] events = new BrokerEvents.Stall[Reason.values().length];
+    private final String topic;
+    private final String subscription;
 
-    Stalls() {
+    /** Stalls of {@code topic}, or of its {@code subscription} ("" for the topic itself). */
+    Stalls(String topic, String subscription) {
+        this.topic = topic;
+        this.subscription = subscription;
         java.util.Arrays.fill(since, -1);
     }
 
@@ -32,9 +41,11 @@ final class Stalls {
         int i = reason.ordinal();
         if (stalled && since[i] < 0) {
             since[i] = nowNanos;
+            events[i] = BrokerEvents.stallBegins();
         } else if (!stalled && since[i] >= 0) {
             total[i] += nowNanos - since[i];
             since[i] = -1;
+            BrokerEvents.stallEnds(events[i], topic, subscription, reason.label());
         }
     }
 

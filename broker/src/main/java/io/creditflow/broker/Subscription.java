@@ -28,7 +28,7 @@ final class Subscription {
     final int maxMessages;
     final List<ConsumerLink> members = new ArrayList<>();
     final ArrayDeque<TopicMessage> queue = new ArrayDeque<>();
-    final Stalls stalls = new Stalls();
+    final Stalls stalls;
     long queueBytes;
     long delivered;
     long dropped;
@@ -46,6 +46,7 @@ final class Subscription {
         this.policy = policy;
         this.maxBytes = maxBytes;
         this.maxMessages = maxMessages;
+        this.stalls = new Stalls(topic.name, name);
     }
 
     /**

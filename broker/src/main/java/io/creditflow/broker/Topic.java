@@ -52,7 +52,7 @@ final class Topic implements TopicEndpoint {
     private final Set<ProducerLink> acknowledged = new LinkedHashSet<>();
     private final List<Subscription> toEvict = new ArrayList<>();
     private final ArrayDeque<Runnable> roomWaiters = new ArrayDeque<>();
-    final Stalls stalls = new Stalls();
+    final Stalls stalls;
     private long bufferBytes;
     private long nextSequence;
     long publishedMessages;
@@ -82,6 +82,7 @@ final class Topic implements TopicEndpoint {
         this.config = config;
         this.budget = budget;
         this.lastRateNanos = System.nanoTime();
+        this.stalls = new Stalls(name, "");
         this.evictionBackoff = new EvictionBackoff(config.evictionBackoffInitial(), config.evictionBackoffMax());
     }
 
@@ -214,7 +215,10 @@ final class Topic implements TopicEndpoint {
         int moved = 0;
         boolean full = false;
         boolean budgetShort = false;
-        while (!readable.isEmpty() && !full && !budgetShort) {
+        long quotaWait = Long.MAX_VALUE;
+        boolean progressed = true;
+        while (!readable.isEmpty() && !full && !budgetShort && progressed) {
+            progressed = false;
             Iterator<ProducerLink> it = readable.iterator();
             while (it.hasNext()) {
                 ProducerLink p = it.next();
@@ -233,16 +237,33 @@ final class Topic implements TopicEndpoint {
                     full = true;
                     break;
                 }
+                if (p.quota != null) {
+                    long wait = p.quota.tryAcquire(bytes, now);
+                    if (wait > 0) {
+                        quotaWait = Math.min(quotaWait, wait); // stays in its window: no credit goes back
+                        continue;
+                    }
+                }
                 if (!budget.tryReserveExactly(bytes)) {
+                    if (p.quota != null) {
+                        p.quota.refund(bytes, now);
+                    }
+                    if (!stalls.isStalled(Stalls.Reason.BUDGET_EXHAUSTED)) {
+                        BrokerEvents.budgetExhausted(name, budget.reservedBytes(), budget.limitBytes(), bytes);
+                    }
                     budgetShort = true;
                     break;
                 }
                 TopicMessage m = take(p, size);
                 if (m == null) {
                     budget.release(bytes);
+                    if (p.quota != null) {
+                        p.quota.refund(bytes, now);
+                    }
                     it.remove();
                     continue;
                 }
+                progressed = true;
                 append(m);
                 p.published++;
                 if (p.acks) {
@@ -260,6 +281,10 @@ final class Topic implements TopicEndpoint {
         acknowledged.clear();
         stalls.set(Stalls.Reason.TOPIC_FULL, full, now);
         stalls.set(Stalls.Reason.BUDGET_EXHAUSTED, budgetShort, now);
+        stalls.set(Stalls.Reason.QUOTA, quotaWait != Long.MAX_VALUE, now);
+        if (quotaWait != Long.MAX_VALUE) {
+            broker.pumpAfterQuota(this, quotaWait);
+        }
         return moved;
     }
 
@@ -345,6 +370,7 @@ final class Topic implements TopicEndpoint {
         }
         long now = System.nanoTime();
         for (Subscription s : toEvict) {
+            BrokerEvents.subscriptionEvicted(name, s.name, s.members.size(), s.queue.size(), s.evictReason);
             droppedByEvictions += s.queue.size();
             boolean attached = !s.members.isEmpty();
             s.evict(s.evictReason);
@@ -496,7 +522,7 @@ final class Topic implements TopicEndpoint {
                 dispatchedMessages, unroutedMessages, evictions, droppedByEvictions, httpRejects, drainBytesPerSecond,
                 stalls.totalNanos(Stalls.Reason.TOPIC_FULL, now),
                 stalls.totalNanos(Stalls.Reason.SUBSCRIPTION_FULL, now),
-                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now), expiredSubscriptions, droppedByExpiry,
-                refusedConsumers, evictionBackoff.refusedRejoins(), subs);
+                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now), stalls.totalNanos(Stalls.Reason.QUOTA, now),
+                expiredSubscriptions, droppedByExpiry, refusedConsumers, evictionBackoff.refusedRejoins(), subs);
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
  * @param topicFullNanos time producers waited for room in the topic buffer
  * @param subscriptionFullNanos time dispatch waited for a full BLOCK subscription
  * @param budgetExhaustedNanos time producers waited for the broker budget
+ * @param quotaNanos time a producer's message waited for its principal's produce quota (stall reason quota)
  * @param expiredSubscriptions subscriptions removed after their grace period with no consumer attached
  * @param droppedByExpiry messages those subscriptions still held (never delivered)
  * @param refusedConsumers consumers refused at subscribe time (policy conflict, message limit too small)
@@ -29,7 +30,7 @@ import java.util.List;
 public record TopicStats(String name, int producers, long depthMessages, long depthBytes, long publishedMessages,
                          long publishedBytes, long dispatchedMessages, long unroutedMessages, long evictions,
                          long droppedByEvictions, long httpRejects, double drainBytesPerSecond, long topicFullNanos,
-                         long subscriptionFullNanos, long budgetExhaustedNanos, long expiredSubscriptions,
+                         long subscriptionFullNanos, long budgetExhaustedNanos, long quotaNanos, long expiredSubscriptions,
                          long droppedByExpiry, long refusedConsumers, long refusedRejoins,
                          List<SubscriptionStats> subscriptions) {
 

@@ -4,6 +4,7 @@ import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.broker.DiskPolicy;
+import io.creditflow.broker.Quota;
 import io.creditflow.broker.TopicStats;
 import io.creditflow.log.FsyncMode;
 import io.creditflow.transport.TlsOptions;
@@ -88,6 +89,17 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--auth-file", paramLabel = "FILE", description = "Tokens, principals and per-topic "
             + "produce/consume permissions (docs/broker.md); clients then need --token. Default: no auth.")
     Path authFile;
+
+    @Option(names = "--quota-bytes-per-second", paramLabel = "N", converter = ByteSizeConverter.class,
+            description = "Default produce quota per principal, bytes a second (payload plus 8 per message), bytes or "
+            + "with k, m, g: an over-quota producer is slowed through its credit, an HTTP publish gets 429. The auth "
+            + "file's quota lines override it. Default: none.")
+    long quotaBytesPerSecond;
+
+    @Option(names = "--quota-messages-per-second", paramLabel = "N",
+            description = "Default produce quota per principal, messages a second (see --quota-bytes-per-second). "
+            + "Default: none.")
+    long quotaMessagesPerSecond;
 
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "TLS on the creditflow port: PEM certificate "
             + "chain, leaf first; needs --tls-key. The HTTP edge stays plain HTTP. Default: no TLS.")
@@ -240,6 +252,13 @@ final class BrokerCommand implements Callable<Integer> {
         if (authFile != null) {
             b.authFile(authFile);
         }
+        if (quotaBytesPerSecond < 0) {
+            throw Usage.error(spec, "--quota-bytes-per-second", quotaBytesPerSecond + " (expected: > 0)");
+        }
+        if (quotaMessagesPerSecond < 0) {
+            throw Usage.error(spec, "--quota-messages-per-second", quotaMessagesPerSecond + " (expected: > 0)");
+        }
+        b.defaultQuota(new Quota(quotaBytesPerSecond, quotaMessagesPerSecond));
         if (dataDir != null) {
             b.dataDir(dataDir.toAbsolutePath().normalize());
         }
@@ -311,6 +330,14 @@ final class BrokerCommand implements Callable<Integer> {
             out.printf("broker listening on %s:%d, http %s; budget %s; auth %s; %s%n", host, broker.port(),
                     broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()),
                     authFile == null ? "off" : authFile, TlsFiles.describe(config.tls()));
+            if (broker.httpPort() >= 0) {
+                out.printf("dashboard at http://%s:%d/%s%n", host, broker.httpPort(),
+                        config.defaultQuota().isUnlimited() ? "" : "; default produce quota "
+                                + (config.defaultQuota().bytesPerSecond() > 0
+                                ? Fmt.bytes(config.defaultQuota().bytesPerSecond()) + "/s " : "")
+                                + (config.defaultQuota().messagesPerSecond() > 0
+                                ? config.defaultQuota().messagesPerSecond() + " msg/s" : ""));
+            }
             if (config.dataDir() != null) {
                 out.printf("durable topics in %s; fsync %s; log max %s per topic, %s in total; disk policy %s%n",
                         config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()),

@@ -59,6 +59,7 @@ class CliUsageTest {
                         "--subscription-queue-kib", "4096"),
                 args("--topic-buffer-kib: -1 (expected: 1 to", "broker", "--topic-buffer-kib", "-1"),
                 args("--port: 70000 (expected: 0 to 65535)", "broker", "--port", "70000"),
+                args("--quota-messages-per-second: -1 (expected: > 0)", "broker", "--quota-messages-per-second", "-1"),
                 args("--http-port: -2 (expected: -1 to disable, or 0 to 65535)", "broker", "--http-port", "-2"),
                 args("Invalid value for option '--port': 'seven' is not an int", "broker", "--port", "seven"),
                 // broker: durations
