@@ -42,6 +42,7 @@ public final class BrokerConfig {
     private final long logTotalMaxBytes;
     private final int logSegmentBytes;
     private final DiskPolicy diskPolicy;
+    private final TopicBackend.Factory topicBackend;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -74,6 +75,11 @@ public final class BrokerConfig {
         this.logMaxBytes = b.logMaxBytes;
         this.logTotalMaxBytes = b.logTotalMaxBytes;
         this.diskPolicy = b.diskPolicy;
+        this.topicBackend = b.topicBackend;
+        if (topicBackend != null && dataDir != null) {
+            throw new IllegalArgumentException("topicBackend: set together with dataDir " + dataDir
+                    + " (expected: one of them: topics live in the backend or in the broker's own log)");
+        }
         // Unless set, segments are a quarter of the tighter bound (at most the log's 64 MiB default), so that
         // a small --log-max-bytes or --log-total-max-bytes still holds the three segments the log requires.
         long tighter = logTotalMaxBytes > 0 ? Math.min(logMaxBytes, logTotalMaxBytes) : logMaxBytes;
@@ -299,6 +305,14 @@ public final class BrokerConfig {
         return LogConfig.builder().maxBytes(logMaxBytes).segmentBytes(logSegmentBytes).fsync(fsync).build();
     }
 
+    /**
+     * Where topics live outside the broker (for example Apache Kafka, module {@code broker-kafka}), or null: in
+     * memory, or in the broker's own log with {@link #dataDir()}.
+     */
+    public TopicBackend.Factory topicBackend() {
+        return topicBackend;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -332,6 +346,13 @@ public final class BrokerConfig {
         private long logTotalMaxBytes;
         private int logSegmentBytes;
         private DiskPolicy diskPolicy = DiskPolicy.BLOCK;
+        private TopicBackend.Factory topicBackend;
+
+        /** See {@link BrokerConfig#topicBackend()}; null (the default): the broker's own topics. */
+        public Builder topicBackend(TopicBackend.Factory factory) {
+            this.topicBackend = factory;
+            return this;
+        }
 
         /** See {@link BrokerConfig#dataDir()}; null: in-memory topics. */
         public Builder dataDir(Path dir) {

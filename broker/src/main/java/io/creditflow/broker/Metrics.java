@@ -86,6 +86,9 @@ final class Metrics {
                 "Consumers evicted alone because they could not take a message", "counter",
                 TopicStats.SubscriptionStats::evictedConsumers);
         durable(w, broker.logStats());
+        if (broker.backend() != null) {
+            out.append(broker.backend().metrics());
+        }
         return out.toString();
     }
 
