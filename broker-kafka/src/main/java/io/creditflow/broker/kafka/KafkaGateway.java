@@ -329,6 +329,16 @@ public final class KafkaGateway implements TopicBackend {
         CompletableFuture<PublishResult> f = new CompletableFuture<>();
         inFlightRecords.incrementAndGet();
         inFlightBytes.addAndGet(bytes);
+        attemptPublish(topic, payload, bytes, f, System.nanoTime() + config.ackStall().toNanos());
+        return f;
+    }
+
+    /**
+     * Sends an HTTP message (its budget reserved); a send that cannot start (no metadata yet: the first message
+     * to a topic) is tried again from the timer until {@code deadlineNanos} (the ack stall), then refused.
+     */
+    private void attemptPublish(String topic, byte[] payload, int bytes, CompletableFuture<PublishResult> f,
+                                long deadlineNanos) {
         SendOutcome o = send(topic, null, payload, (md, e) -> {
             inFlightRecords.decrementAndGet();
             inFlightBytes.addAndGet(-bytes);
@@ -343,15 +353,24 @@ public final class KafkaGateway implements TopicBackend {
                 f.complete(PublishResult.refused(retryAfterSeconds(), "Kafka did not acknowledge: " + e.getMessage()));
             }
         });
-        if (o == SendOutcome.RETRY_LATER) {
-            inFlightRecords.decrementAndGet();
-            inFlightBytes.addAndGet(-bytes);
-            budget.release(bytes);
-            httpRejects.incrementAndGet();
-            f.complete(PublishResult.refused(retryAfterSeconds(), sendFailure == null ? "Kafka unavailable"
-                    : sendFailure));
+        if (o == SendOutcome.SENT) {
+            return;
         }
-        return f;
+        if (System.nanoTime() < deadlineNanos && !closed) {
+            try {
+                timer.schedule(() -> attemptPublish(topic, payload, bytes, f, deadlineNanos), TICK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: refuse below
+            }
+        }
+        inFlightRecords.decrementAndGet();
+        inFlightBytes.addAndGet(-bytes);
+        budget.release(bytes);
+        httpRejects.incrementAndGet();
+        String why = sendFailure;
+        f.complete(PublishResult.refused(retryAfterSeconds(), why == null ? "Kafka unavailable" : why));
     }
 
     /**

@@ -36,13 +36,14 @@ public record KafkaGatewayStats(int producers, long inFlightRecords, long inFlig
      * @param pauseChanges times it paused or resumed
      * @param assignedPartitions partitions Kafka assigned to this gateway's consumer
      * @param delivered records offered to members and accepted
+     * @param unconsumed records delivered to members and not yet known to be consumed (what is not committed)
      * @param redelivered records handed back by members that left unconsumed (delivered again)
      * @param commits offset commits
      * @param rebalances partitions revoked or lost
      */
     public record SubscriptionStats(String topic, String name, String groupId, int members, long readAheadBytes,
                                     int readAheadRecords, long readAheadPeakBytes, boolean paused, long pauseChanges,
-                                    int assignedPartitions, long delivered, long redelivered, long commits,
+                                    int assignedPartitions, long delivered, long unconsumed, long redelivered, long commits,
                                     long rebalances) {
     }
 

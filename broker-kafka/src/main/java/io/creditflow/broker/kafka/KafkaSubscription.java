@@ -69,6 +69,8 @@ final class KafkaSubscription implements Runnable {
     private final Thread thread;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean polling;
+    /** Set by {@link #wake()}; the consumer thread skips its next poll wait when set (no lost wake-ups). */
+    private volatile boolean wakeRequested;
     private volatile boolean stopRequested;
     private volatile boolean commitSoon;
     /** Guarded by this. */
@@ -96,6 +98,7 @@ final class KafkaSubscription implements Runnable {
     private volatile boolean pausedFigure;
     private volatile int assignedFigure;
     private volatile int membersFigure;
+    private volatile long unconsumedFigure;
 
     KafkaSubscription(KafkaGateway gateway, String topic, String name, BrokerProtocol.From from) {
         this.gateway = gateway;
@@ -140,6 +143,7 @@ final class KafkaSubscription implements Runnable {
 
     /** Any thread: a member has credit again, or there are commands. */
     void wake() {
+        wakeRequested = true;
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null && polling) {
             c.wakeup();
@@ -196,6 +200,7 @@ final class KafkaSubscription implements Runnable {
             c.subscribe(List.of(topic), new Rebalance());
             long lastCommit = System.nanoTime();
             while (!stopRequested) {
+                wakeRequested = false;
                 runCommands();
                 if (endedAndEmpty()) {
                     break;
@@ -211,10 +216,8 @@ final class KafkaSubscription implements Runnable {
                 ConsumerRecords<byte[], byte[]> records;
                 polling = true;
                 try {
-                    if (!commands.isEmpty()) {
-                        continue;
-                    }
-                    records = c.poll(Duration.ofMillis(100));
+                    // A wake-up before polling was set is seen here; one after it interrupts the poll.
+                    records = c.poll(wakeRequested || !commands.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
                 } catch (WakeupException e) {
                     continue;
                 } finally {
@@ -279,6 +282,11 @@ final class KafkaSubscription implements Runnable {
         readAheadRecordsFigure = readAhead.size();
         pausedFigure = paused;
         membersFigure = members.size();
+        long unconsumed = 0;
+        for (Member m : members) {
+            unconsumed += m.size;
+        }
+        unconsumedFigure = unconsumed;
         assignedFigure = consumer.assignment().size();
     }
 
@@ -550,6 +558,7 @@ final class KafkaSubscription implements Runnable {
     KafkaGatewayStats.SubscriptionStats stats() {
         return new KafkaGatewayStats.SubscriptionStats(topic, name, groupId, membersFigure, readAheadBytesFigure,
                 readAheadRecordsFigure, readAheadPeakBytes, pausedFigure, pauseChanges, assignedFigure, delivered,
+                unconsumedFigure,
                 redelivered, commits, rebalances);
     }
 }
