@@ -186,6 +186,8 @@ final class KafkaSubscription implements Runnable {
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, session);
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, session / 4));
         p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        // Partitions added to a topic reach the group within 10 s rather than Kafka's default 5 minutes.
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
         p.putAll(cfg.consumerOverrides());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false); // commits follow consumption, never the poll
         return p;
@@ -194,6 +196,15 @@ final class KafkaSubscription implements Runnable {
     @Override
     public void run() {
         try {
+            // Subscribed before the topic exists, the consumer would learn of it only at its next metadata refresh
+            // (metadata.max.age.ms): wait for the gateway to have created it (or found it).
+            while (!stopRequested && !gateway.ensureTopic(topic)) {
+                runCommands();
+                if (endedAndEmpty()) {
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            }
             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
             consumer = c;
