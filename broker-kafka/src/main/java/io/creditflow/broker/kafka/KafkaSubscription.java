@@ -128,13 +128,15 @@ final class KafkaSubscription implements Runnable {
 
     /** Any thread: a consumer left; the last one ends the subscription on this gateway. */
     void removeMember(KafkaConsumerLink c) {
+        boolean last;
         synchronized (this) {
             memberCount--;
-            if (memberCount == 0) {
+            last = memberCount == 0;
+            if (last) {
                 ending = true;
             }
         }
-        if (memberCount == 0) {
+        if (last) {
             gateway.subscriptionEnded(this);
         }
         commands.add(() -> detach(c));
