@@ -192,7 +192,8 @@ class KafkaGatewayTest {
         Gateways.await("the fast consumer got everything", WAIT, () -> fast.received.get() >= total,
                 () -> "fast got " + fast.received.get() + " of " + total + "; " + Gateways.stats(a));
         KafkaGatewayStats.SubscriptionStats s = Gateways.stats(a).subscription(topic, "slow");
-        assertThat(slow.received.get()).as("slow consumer at ~100/s").isBetween(1_000L, 3_000L);
+        // At most 100/s (its pace) and still moving: fewer on a busy machine, with a full GC a second for the heap.
+        assertThat(slow.received.get()).as("slow consumer at <= 100/s, still moving").isBetween(400L, 2_100L);
         assertThat(s.rebalances()).as("slow subscription never lost its partitions").isZero();
         assertThat(s.assignedPartitions()).isEqualTo(4);
         assertThat(s.paused()).as("paused while its consumer has no credit").isTrue();
