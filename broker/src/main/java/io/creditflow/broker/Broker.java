@@ -59,6 +59,8 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Server server;
     private final HttpEdge http;
+    /** Where topics live with {@link BrokerConfig#topicBackend()}, else null. */
+    private final TopicBackend backend;
     private volatile boolean shuttingDown;
     /** Produce quotas by principal ("" without an auth file); bounded by the auth file's principals plus one. */
     private final Map<String, ProduceQuota> quotas = new ConcurrentHashMap<>();
@@ -76,6 +78,17 @@ public final class Broker implements AutoCloseable {
             openExistingTopics(config.dataDir());
         }
         this.budget = MemoryBudget.ofBytes(config.budgetBytes());
+        this.backend = config.topicBackend() == null ? null : config.topicBackend().create(new TopicBackend.Context() {
+            @Override
+            public BrokerConfig config() {
+                return config;
+            }
+
+            @Override
+            public MemoryBudget budget() {
+                return budget;
+            }
+        });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "creditflow-broker-timer");
             t.setDaemon(true);
@@ -106,6 +119,9 @@ public final class Broker implements AutoCloseable {
             this.server = sb.build().start();
         } catch (RuntimeException | InterruptedException e) {
             closeLogs();
+            if (backend != null) {
+                backend.close();
+            }
             throw e;
         }
         long tickNanos = config.tickInterval().toNanos();
@@ -174,6 +190,9 @@ public final class Broker implements AutoCloseable {
                 throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "the broker has its maximum of "
                         + config.maxTopics() + " topics");
             }
+            if (backend != null) {
+                return openOnBackend(stream, topicName, action);
+            }
             if (action == AccessControl.Action.PRODUCE) {
                 String producer = md.get(BrokerProtocol.PRODUCER);
                 String sequence = md.get(BrokerProtocol.SEQUENCE);
@@ -216,6 +235,43 @@ public final class Broker implements AutoCloseable {
             // The request is wrong, not the protocol: an application code the client can act on.
             throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "bad stream metadata: " + e.getMessage());
         }
+    }
+
+    /** A stream of a broker with a {@link TopicBackend}: the metadata checked here, the stream served there. */
+    private StreamListener openOnBackend(Stream stream, String topicName, AccessControl.Action action) {
+        Map<String, String> md = stream.metadata();
+        if (action == AccessControl.Action.PRODUCE) {
+            String producer = md.get(BrokerProtocol.PRODUCER);
+            if (producer != null) {
+                BrokerProtocol.producerId(producer); // checks the name
+            }
+            String sequence = md.get(BrokerProtocol.SEQUENCE);
+            String acks = md.get(BrokerProtocol.ACKS);
+            return backend.openProducer(new TopicBackend.ProducerRequest(topicName, producer,
+                    sequence == null ? 0 : BrokerProtocol.parseSequence(sequence),
+                    acks != null && BrokerProtocol.parseAcks(acks)));
+        }
+        String subscription = BrokerProtocol.checkSubscription(md.get(BrokerProtocol.SUBSCRIPTION));
+        String policyText = md.get(BrokerProtocol.POLICY);
+        if (policyText != null && SubscriptionPolicy.parse(policyText) != SubscriptionPolicy.LOG) {
+            throw new IllegalArgumentException("policy: " + policyText + " (expected: log; topics live in "
+                    + "the broker's topic backend, subscriptions are its cursors)");
+        }
+        String fromText = md.get(BrokerProtocol.FROM);
+        BrokerProtocol.From from = fromText == null ? null : BrokerProtocol.From.parse(fromText);
+        int delivered = config.maxMessageBytes() + BrokerProtocol.HEADER_BYTES;
+        int accepted = stream.connection().peerMaxMessageBytes();
+        if (accepted < delivered) {
+            throw new StreamRejectedException(ErrorCode.MESSAGE_TOO_LARGE, "this consumer accepts messages of "
+                    + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
+                    + delivered + ": announce max_message_bytes >= " + delivered);
+        }
+        return backend.openConsumer(new TopicBackend.ConsumerRequest(topicName, subscription, from));
+    }
+
+    /** The topic backend, or null if topics are the broker's own. */
+    public TopicBackend backend() {
+        return backend;
     }
 
     /** The topic of that name, created on first use. */
@@ -318,6 +374,9 @@ public final class Broker implements AutoCloseable {
 
     /** False if publishing to {@code topic} would create a topic beyond {@link BrokerConfig#maxTopics()}. */
     boolean hasRoomForTopic(String topic) {
+        if (backend != null) {
+            return true; // the backend's cluster holds the topics and bounds them
+        }
         if (isDurable()) {
             return logTopics.containsKey(topic) || logTopics.size() < config.maxTopics();
         }
@@ -422,7 +481,8 @@ public final class Broker implements AutoCloseable {
                 java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
                 ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric()
                         .usedDirectMemory(),
-                topicStats, logs, quotaStats(), http == null ? null : http.stats(), List.copyOf(extra));
+                topicStats, logs, quotaStats(), http == null ? null : http.stats(), List.copyOf(extra),
+                backend() == null ? "" : backend().metrics());
     }
 
     /**
@@ -467,12 +527,18 @@ public final class Broker implements AutoCloseable {
         for (LogTopic t : logTopics.values()) {
             t.startDraining();
         }
+        if (backend != null) {
+            backend.startDraining();
+        }
         return server.shutdown(grace).whenComplete((v, e) -> {
             timer.shutdownNow();
             if (http != null) {
                 http.close();
             }
             closeLogs();
+            if (backend != null) {
+                backend.close();
+            }
         });
     }
 
@@ -486,6 +552,9 @@ public final class Broker implements AutoCloseable {
         timer.shutdownNow();
         server.close();
         closeLogs();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     /** Commits what consumers consumed and closes every topic log (flushing the cursors). */
@@ -497,7 +566,7 @@ public final class Broker implements AutoCloseable {
 
     /** True once every topic buffer and subscription queue is empty. */
     public boolean isDrained() {
-        return topics.values().stream().allMatch(Topic::isDrained)
+        return (backend == null || backend.isDrained()) && topics.values().stream().allMatch(Topic::isDrained)
                 && logTopics.values().stream().allMatch(LogTopic::isDrained);
     }
 }

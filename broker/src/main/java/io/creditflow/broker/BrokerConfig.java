@@ -45,6 +45,7 @@ public final class BrokerConfig {
     private final Quota defaultQuota;
     private final int dashboardMaxClients;
     private final int dashboardMaxBoxes;
+    private final TopicBackend.Factory topicBackend;
 
     private BrokerConfig(Builder b) {
         this.host = b.host;
@@ -80,6 +81,11 @@ public final class BrokerConfig {
         this.defaultQuota = b.defaultQuota;
         this.dashboardMaxClients = b.dashboardMaxClients;
         this.dashboardMaxBoxes = b.dashboardMaxBoxes;
+        this.topicBackend = b.topicBackend;
+        if (topicBackend != null && dataDir != null) {
+            throw new IllegalArgumentException("topicBackend: set together with dataDir " + dataDir
+                    + " (expected: one of them: topics live in the backend or in the broker's own log)");
+        }
         // Unless set, segments are a quarter of the tighter bound (at most the log's 64 MiB default), so that
         // a small --log-max-bytes or --log-total-max-bytes still holds the three segments the log requires.
         long tighter = logTotalMaxBytes > 0 ? Math.min(logMaxBytes, logTotalMaxBytes) : logMaxBytes;
@@ -324,6 +330,14 @@ public final class BrokerConfig {
         return LogConfig.builder().maxBytes(logMaxBytes).segmentBytes(logSegmentBytes).fsync(fsync).build();
     }
 
+    /**
+     * Where topics live outside the broker (for example Apache Kafka, module {@code broker-kafka}), or null: in
+     * memory, or in the broker's own log with {@link #dataDir()}.
+     */
+    public TopicBackend.Factory topicBackend() {
+        return topicBackend;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -381,6 +395,14 @@ public final class BrokerConfig {
         /** See {@link BrokerConfig#dashboardMaxBoxes()}; {@code > 0}. */
         public Builder dashboardMaxBoxes(int boxes) {
             this.dashboardMaxBoxes = (int) positive("dashboardMaxBoxes", boxes);
+            return this;
+        }
+
+        private TopicBackend.Factory topicBackend;
+
+        /** See {@link BrokerConfig#topicBackend()}; null (the default): the broker's own topics. */
+        public Builder topicBackend(TopicBackend.Factory factory) {
+            this.topicBackend = factory;
             return this;
         }
 

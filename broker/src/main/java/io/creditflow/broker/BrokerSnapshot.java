@@ -18,11 +18,12 @@ import java.util.List;
  * @param quotas every principal's produce quota in use
  * @param http the HTTP edge (null if disabled)
  * @param extraBoxes boxes from the embedder's {@link DashboardSource}s
+ * @param backendMetrics Prometheus lines of the topic backend ({@link TopicBackend#metrics()}), empty without one
  */
 public record BrokerSnapshot(long nanoTime, long bufferedBytes, long bufferedPeakBytes, long budgetBytes,
                              long transportReservedBytes, long heapUsedBytes, long directUsedBytes,
                              List<TopicStats> topics, List<LogTopicStats> logs, List<QuotaStats> quotas, Http http,
-                             List<DashboardBox> extraBoxes) {
+                             List<DashboardBox> extraBoxes, String backendMetrics) {
 
     /**
      * The HTTP edge's figures.

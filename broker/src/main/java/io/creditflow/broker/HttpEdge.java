@@ -341,6 +341,10 @@ final class HttpEdge implements AutoCloseable {
                         + config.maxTopics() + " topics; publish to an existing one")), keepAlive);
                 return;
             }
+            if (broker.backend() != null) {
+                publishToBackend(ctx, topic, body, keepAlive, quota);
+                return;
+            }
             Topic.PublishOutcome outcome = broker.publish(topic, body);
             if (outcome.accepted()) {
                 accepted.increment();
@@ -370,6 +374,37 @@ final class HttpEdge implements AutoCloseable {
             if (quota != null) {
                 quota.refund(body.length + BrokerProtocol.HEADER_BYTES, System.nanoTime());
             }
+        }
+
+        /**
+         * A broker with a topic backend: the request waits (its connection reads nothing more meanwhile) until the
+         * backend acknowledged the message (202) or refused it (503 with the backend's Retry-After). The wait is
+         * bounded by the backend's own delivery timeout; one request per connection is in flight.
+         */
+        private void publishToBackend(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive,
+                                      ProduceQuota quota) {
+            ctx.channel().config().setAutoRead(false);
+            broker.backend().publish(topic, body).whenComplete((r, e) -> ctx.executor().execute(() -> {
+                ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+                if (e != null || r == null || !r.accepted()) {
+                    refund(quota, body); // refused: its quota is given back, as for a full topic
+                }
+                if (e != null || r == null) {
+                    FullHttpResponse resp = json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            error("publish failed: " + (e == null ? "no result" : e.getMessage())));
+                    resp.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+                    send(ctx, resp, keepAlive);
+                } else if (r.accepted()) {
+                    send(ctx, json(HttpResponseStatus.ACCEPTED, "{\"topic\":\"" + topic + "\",\"sequence\":"
+                            + r.position() + "}"), keepAlive);
+                } else {
+                    FullHttpResponse resp = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":"
+                            + quote(r.reason()) + ",\"topic\":\"" + topic + "\",\"retry_after_s\":"
+                            + r.retryAfterSeconds() + "}");
+                    resp.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfterSeconds());
+                    send(ctx, resp, keepAlive);
+                }
+            }));
         }
 
         private void respondFull(ChannelHandlerContext ctx, String topic, Topic.PublishOutcome outcome,
@@ -519,7 +554,11 @@ final class HttpEdge implements AutoCloseable {
     }
 
     private static String error(String message) {
-        return "{\"error\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+        return "{\"error\":" + quote(message) + "}";
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, String body) {

@@ -90,6 +90,7 @@ final class Metrics {
         quotas(w, snap.quotas());
         http(w, snap.http());
         boxes(w, snap.extraBoxes());
+        out.append(snap.backendMetrics());
         return out.toString();
     }
 

@@ -213,7 +213,7 @@ class DashboardTest {
 
     private static BrokerSnapshot snapshot(long nanos, List<TopicStats> topics, BrokerSnapshot.Http http,
                                            List<DashboardBox> extra) {
-        return new BrokerSnapshot(nanos, 0, 0, 1 << 20, 0, 0, 0, topics, List.of(), List.of(), http, extra);
+        return new BrokerSnapshot(nanos, 0, 0, 1 << 20, 0, 0, 0, topics, List.of(), List.of(), http, extra, "");
     }
 
     @Test

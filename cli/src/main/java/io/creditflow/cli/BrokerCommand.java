@@ -2,6 +2,9 @@ package io.creditflow.cli;
 
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
+import io.creditflow.broker.kafka.KafkaGateway;
+import io.creditflow.broker.kafka.KafkaGatewayConfig;
+import io.creditflow.broker.kafka.KafkaGatewayStats;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.broker.DiskPolicy;
 import io.creditflow.broker.Quota;
@@ -116,6 +119,18 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--tls-client-auth", description = "Mutual TLS: refuse clients without a certificate that "
             + "chains to --tls-trust.")
     boolean tlsClientAuth;
+
+    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT[,...]", description = "Topics live in Apache Kafka: "
+            + "the broker is a stateless credit gateway in front of this cluster (docs/kafka.md). Not with --data-dir.")
+    String kafkaBootstrap;
+
+    @Option(names = "--kafka-partitions", paramLabel = "N", defaultValue = "4", description = "Partitions of the "
+            + "topics the gateway creates in Kafka (existing ones keep theirs; default: ${DEFAULT-VALUE}).")
+    int kafkaPartitions;
+
+    @Option(names = "--kafka-replication", paramLabel = "N", defaultValue = "-1", description = "Replication "
+            + "factor of the topics the gateway creates; -1: the cluster's default (default: ${DEFAULT-VALUE}).")
+    int kafkaReplication;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Durable topics: every topic is an append-only "
             + "log in DIR/<topic>, subscriptions are cursors (policy log) that survive restarts. Default: topics in "
@@ -262,6 +277,18 @@ final class BrokerCommand implements Callable<Integer> {
         if (dataDir != null) {
             b.dataDir(dataDir.toAbsolutePath().normalize());
         }
+        if (kafkaBootstrap != null) {
+            if (dataDir != null) {
+                throw Usage.error(spec, "--kafka-bootstrap", "given with --data-dir (expected: one of them: topics "
+                        + "live in Kafka or in the broker's own log)");
+            }
+            try {
+                b.topicBackend(KafkaGateway.factory(KafkaGatewayConfig.builder(kafkaBootstrap)
+                        .partitions(kafkaPartitions).replicationFactor(kafkaReplication).build()));
+            } catch (IllegalArgumentException e) {
+                throw Usage.error(spec, "--kafka-bootstrap", e.getMessage());
+            }
+        }
         b.fsync(fsync).diskPolicy(diskPolicy);
         try {
             b.logMaxBytes(logMaxBytes);
@@ -338,6 +365,10 @@ final class BrokerCommand implements Callable<Integer> {
                                 + (config.defaultQuota().messagesPerSecond() > 0
                                 ? config.defaultQuota().messagesPerSecond() + " msg/s" : ""));
             }
+            if (kafkaBootstrap != null) {
+                out.printf("topics in Apache Kafka at %s (a stateless credit gateway; %d partitions per new topic)%n",
+                        kafkaBootstrap, kafkaPartitions);
+            }
             if (config.dataDir() != null) {
                 out.printf("durable topics in %s; fsync %s; log max %s per topic, %s in total; disk policy %s%n",
                         config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()),
@@ -367,6 +398,17 @@ final class BrokerCommand implements Callable<Integer> {
                     out.printf("%4ds %s: published %,d, depth %,d, producers %d%s; buffered %s%n", t, s.name(),
                             s.publishedMessages(), s.depthMessages(), s.producers(), subs,
                             Fmt.bytes(broker.budget().reservedBytes()));
+                }
+                if (broker.backend() instanceof KafkaGateway g) {
+                    KafkaGatewayStats ks = g.stats();
+                    out.printf("%4ds kafka: acknowledged %,d, in flight %,d (%s), producers %d, held %s%s%n", t,
+                            ks.acknowledgedRecords(), ks.inFlightRecords(), Fmt.bytes(ks.inFlightBytes()),
+                            ks.producers(), ks.held(), ks.holdReason().isEmpty() ? "" : " (" + ks.holdReason() + ")");
+                    for (KafkaGatewayStats.SubscriptionStats sub : ks.subscriptions()) {
+                        out.printf("      %s/%s: delivered %,d, read-ahead %s, %s, %d partitions here%n", sub.topic(),
+                                sub.name(), sub.delivered(), Fmt.bytes(sub.readAheadBytes()),
+                                sub.paused() ? "paused" : "fetching", sub.assignedPartitions());
+                    }
                 }
                 out.flush();
             }

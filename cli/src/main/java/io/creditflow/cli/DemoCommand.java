@@ -73,6 +73,11 @@ final class DemoCommand implements Runnable {
     @Option(names = "--budget-mib", description = "Broker buffer budget in MiB (default: ${DEFAULT-VALUE}).")
     long budgetMib = 64;
 
+    @Option(names = "--kafka", description = "Run the demo over Apache Kafka: a single-node Kafka broker in a child JVM "
+            + "(as kafka-dev, temporary data) and the broker as a credit gateway in front of it (docs/kafka.md); the "
+            + "slow subscription's policy is log.")
+    boolean kafka;
+
     @Option(names = "--json", description = "Print the summary as one JSON object on stdout (the table goes to stderr).")
     boolean json;
 
@@ -118,7 +123,26 @@ final class DemoCommand implements Runnable {
         double producerRate = rate != null ? rate : durable ? LOG_DEFAULT_RATE : 0;
         java.nio.file.Path dataDir = null;
         BrokerConfig.Builder cb = BrokerConfig.builder().port(0).httpPort(-1).budgetBytes(budgetMib << 20);
-        if (durable) {
+        KafkaDevCommand.KafkaProcess kafkaProcess = null;
+        if (kafka) {
+            if (!durable) {
+                throw Usage.error(spec, "--kafka", "with --policy " + slowPolicy.label() + " (expected: --policy log: "
+                        + "on Kafka the backlog is Kafka's, subscriptions are consumer groups)");
+            }
+            try {
+                dataDir = java.nio.file.Files.createTempDirectory("creditflow-demo-kafka-");
+                kafkaProcess = KafkaDevCommand.KafkaProcess.start(KafkaDevCommand.kafkaLib(null), dataDir,
+                        freePort(), freePort(), dataDir.resolve("kafka.log"));
+            } catch (Exception e) {
+                if (dataDir != null) {
+                    deleteTree(dataDir);
+                }
+                throw new IllegalStateException("demo: cannot start Kafka: " + e.getMessage(), e);
+            }
+            cb.topicBackend(io.creditflow.broker.kafka.KafkaGateway.factory(
+                    io.creditflow.broker.kafka.KafkaGatewayConfig.builder(kafkaProcess.bootstrap()).partitions(1)
+                            .build()));
+        } else if (durable) {
             try {
                 dataDir = java.nio.file.Files.createTempDirectory("creditflow-demo-");
             } catch (java.io.IOException e) {
@@ -156,7 +180,9 @@ final class DemoCommand implements Runnable {
             table.printf("creditflow demo: 1 producer (%s), fast consumer, slow consumer at %.0f msg/s with "
                     + "policy %s; %d-byte messages; broker budget %s%s%n",
                     producerRate > 0 ? String.format("%,.0f msg/s", producerRate) : "full speed", slowRate,
-                    slowPolicy.label(), size, Fmt.bytes(config.budgetBytes()), durable ? "; topic log in " + dataDir
+                    slowPolicy.label(), size, Fmt.bytes(config.budgetBytes()), kafka ? "; topics in Apache Kafka at "
+                            + kafkaProcess.bootstrap() + " (a child JVM, data deleted at exit)"
+                            : durable ? "; topic log in " + dataDir
                             + ", at most " + Fmt.bytes(config.logMaxBytes()) + " (deleted at exit)" : "");
             table.printf("%4s | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6s %6s%n", "t",
                     "produce/s", "stalled", "topic q", "topic stalled", "fast/s", "fast q", "slow/s", "slow q",
@@ -287,6 +313,9 @@ final class DemoCommand implements Runnable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("demo failed: " + e, e);
         } finally {
+            if (kafkaProcess != null) {
+                kafkaProcess.close();
+            }
             if (dataDir != null) {
                 deleteTree(dataDir);
             }
@@ -300,9 +329,14 @@ final class DemoCommand implements Runnable {
 
     private Stream subscribe(Client client, Broker broker, String name, SubscriptionPolicy p)
             throws java.io.IOException, InterruptedException {
-        return client.connect("127.0.0.1", broker.port()).openStream(StreamOptions.builder()
+        StreamOptions.Builder o = StreamOptions.builder()
                 .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, "demo")
-                .metadata(BrokerProtocol.SUBSCRIPTION, name).metadata(BrokerProtocol.POLICY, p.label()).build());
+                .metadata(BrokerProtocol.SUBSCRIPTION, name).metadata(BrokerProtocol.POLICY, p.label());
+        if (kafka) {
+            // A new consumer group starts where its from says: the demo's topic is new, so read it all.
+            o.metadata(BrokerProtocol.FROM, "earliest");
+        }
+        return client.connect("127.0.0.1", broker.port()).openStream(o.build());
     }
 
     private void produce(BrokerProducer producer, double perSecond) {
@@ -378,6 +412,12 @@ final class DemoCommand implements Runnable {
         }
         if (slowStats != null) {
             slowLagPeak = Math.max(slowLagPeak, slowStats.depthMessages());
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 

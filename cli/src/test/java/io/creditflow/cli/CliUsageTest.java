@@ -127,7 +127,16 @@ class CliUsageTest {
                 args("--slow-rate: 0.0 (expected: > 0 messages per second)", "demo", "--slow-rate", "0"),
                 args("--size: 300000 (expected: 8 to 262144 bytes", "demo", "--size", "300000"),
                 args("Invalid value for option '--stall-for': '-2s' is negative", "stall", "--stall-for", "-2s"),
-                args("--window: 0 (expected: 1 to 16384 KiB)", "stall", "--window", "0"));
+                args("--window: 0 (expected: 1 to 16384 KiB)", "stall", "--window", "0"),
+                // Kafka
+                args("--kafka-bootstrap: given with --data-dir", "broker", "--kafka-bootstrap", "127.0.0.1:9092",
+                        "--data-dir", "x"),
+                args("--kafka-bootstrap: bootstrapServers: 'nohost' (expected: HOST:PORT[,HOST:PORT...])", "broker",
+                        "--kafka-bootstrap", "nohost"),
+                args("--kafka-bootstrap: partitions: 0 (expected: 1 to 65535", "broker", "--kafka-bootstrap",
+                        "127.0.0.1:9092", "--kafka-partitions", "0"),
+                args("--kafka: with --policy block (expected: --policy log", "demo", "--kafka", "--policy", "block"),
+                args("--port: 0 (expected: 1 to 65534", "kafka-dev", "--port", "0"));
     }
 
     private static Arguments args(String message, String... args) {
