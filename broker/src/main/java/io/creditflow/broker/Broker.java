@@ -54,6 +54,9 @@ public final class Broker implements AutoCloseable {
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
     /** The durable topics (only with a data dir; then {@link #topics} stays empty). */
     private final Map<String, LogTopic> logTopics = new ConcurrentHashMap<>();
+    /** Stages beside the broker whose figures it renders with its own (at most {@link #MAX_STAGES}). */
+    private final List<StageFigures> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final int MAX_STAGES = 64;
     /** What the durable topics' logs hold on disk together, and its bound ({@link BrokerConfig#logTotalMaxBytes()}). */
     private final DiskTotal diskTotal;
     private final ScheduledExecutorService timer;
@@ -342,6 +345,27 @@ public final class Broker implements AutoCloseable {
     public List<LogTopicStats> logStats() {
         return logTopics.values().stream().map(LogTopic::logStats).sorted((a, b) -> a.name().compareTo(b.name()))
                 .toList();
+    }
+
+    /**
+     * Adds a stage beside the broker (a worker pool, a database) whose figures {@link #metrics()} renders with the
+     * broker's own. At most {@value #MAX_STAGES}; beyond, IllegalStateException.
+     */
+    public void addStage(StageFigures stage) {
+        if (stages.size() >= MAX_STAGES) {
+            throw new IllegalStateException("at most " + MAX_STAGES + " stages");
+        }
+        stages.add(java.util.Objects.requireNonNull(stage, "stage"));
+    }
+
+    /** Removes a stage added with {@link #addStage}. */
+    public void removeStage(StageFigures stage) {
+        stages.remove(stage);
+    }
+
+    /** The stages added with {@link #addStage}, in order. */
+    public List<StageFigures> stages() {
+        return List.copyOf(stages);
     }
 
     /** The Prometheus text exposition of every figure (what {@code GET /metrics} returns). */

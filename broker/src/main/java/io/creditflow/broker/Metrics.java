@@ -86,7 +86,30 @@ final class Metrics {
                 "Consumers evicted alone because they could not take a message", "counter",
                 TopicStats.SubscriptionStats::evictedConsumers);
         durable(w, broker.logStats());
+        stages(w, broker.stages());
         return out.toString();
+    }
+
+    /** Figures of the stages beside the broker ({@link StageFigures}). */
+    private static void stages(Writer w, java.util.List<StageFigures> stages) {
+        if (stages.isEmpty()) {
+            return;
+        }
+        w.header("creditflow_stage_bound", "The stage's bound in items (0: none)", "gauge");
+        stages.forEach(s -> w.sample("creditflow_stage_bound", s.bound(), "stage", s.stage()));
+        w.header("creditflow_stage_depth", "Items in the stage", "gauge");
+        stages.forEach(s -> w.sample("creditflow_stage_depth", s.depth(), "stage", s.stage()));
+        w.header("creditflow_stage_rate_per_second", "Items per second through the stage", "gauge");
+        stages.forEach(s -> w.sample("creditflow_stage_rate_per_second", s.ratePerSecond(), "stage", s.stage()));
+        w.header("creditflow_stage_stalled", "1 while the stage is stalled, with the reason", "gauge");
+        stages.forEach(s -> {
+            String reason = s.stallReason();
+            w.sample("creditflow_stage_stalled", reason.isEmpty() ? 0 : 1, "stage", s.stage(), "reason",
+                    reason.isEmpty() ? "none" : reason);
+        });
+        w.header("creditflow_stage_figure", "Further figures of the stage, by name", "gauge");
+        stages.forEach(s -> s.extra().forEach((k, v) -> w.sample("creditflow_stage_figure", v.doubleValue(),
+                "stage", s.stage(), "name", k)));
     }
 
     /** The durable topics' log figures (nothing without a data dir). */
