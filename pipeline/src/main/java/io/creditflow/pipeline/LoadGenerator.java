@@ -58,6 +58,7 @@ final class LoadGenerator {
         this.maxBackoffNanos = maxBackoff.toNanos();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
+        this.warmedUp = new java.util.concurrent.CountDownLatch(clients);
         for (int i = 0; i < clients; i++) {
             Thread t = new Thread(this::client, "load-client-" + i);
             t.setDaemon(true);
@@ -65,8 +66,30 @@ final class LoadGenerator {
         }
     }
 
-    void start() {
+    /**
+     * Starts the clients and returns once each has opened its connection (one {@code GET /health}, at most 10 s
+     * in all), so that the schedule starts with connected clients; their arrival schedules start now.
+     */
+    void start() throws InterruptedException {
         threads.forEach(Thread::start);
+        warmedUp.await(10, TimeUnit.SECONDS);
+        go.countDown();
+    }
+
+    private final java.util.concurrent.CountDownLatch warmedUp;
+    private final java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+
+    private void warmUp() {
+        try {
+            http.send(HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            errors.incrementAndGet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            warmedUp.countDown();
+        }
     }
 
     long accepted() {
@@ -128,6 +151,12 @@ final class LoadGenerator {
     }
 
     private void client() {
+        warmUp();
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            return;
+        }
         long start = System.nanoTime();
         long intervalNanos = (long) (1e9 / perClientRate);
         long arrivals = 0; // arrivals so far on this client's schedule

@@ -164,8 +164,8 @@ public final class Pipeline {
                     "accept/s", "503/s", "retried", "RA", s.naive ? "queue (child)" : "workers blkd", "held",
                     "rows/s", "dbw", "credit", "lag", "log disk", "log held", "heapM", "dirM");
 
-            long start = System.nanoTime();
             gen.start();
+            long start = System.nanoTime();
             long slowAt = start + seconds(s.slowAtS);
             long slowEnd = slowAt + seconds(s.slowForS);
             long end = start + seconds(s.durationS);
@@ -340,7 +340,7 @@ public final class Pipeline {
         LogTopicStats.CursorStats c = cursor(broker);
         sample(broker, c);
         LogTopicStats log = log(broker);
-        long credit = workers == null ? -1 : workers.creditMessages();
+        long credit = c == null ? -1 : c.consumerCreditMessages(); // broker-side: what the sink lets it send
         if (slow && credit >= 0) {
             creditMinDuringSlow = Math.min(creditMinDuringSlow, credit);
         }
@@ -366,7 +366,7 @@ public final class Pipeline {
                 t, now[0] - last[0], now[1] - last[1], gen.retried(),
                 now[1] > last[1] ? String.valueOf(gen.lastRetryAfter()) : "-", pool, heldCol,
                 rowsPerS < 0 ? "-" : String.format("%,.0f", rowsPerS), waiters < 0 ? "?" : String.valueOf(waiters),
-                credit < 0 ? "-" : String.format("%,d", credit), c == null ? 0 : c.lag(), log == null ? "-" : bytes(log.sizeBytes()),
+                credit < 0 ? "-" : credit == Long.MAX_VALUE ? "unlimited" : String.format("%,d", credit), c == null ? 0 : c.lag(), log == null ? "-" : bytes(log.sizeBytes()),
                 log == null ? "-" : log.held(), heapMib(), directMib(),
                 supervisor == null ? "" : String.format("  deaths %d (oom %d)", supervisor.oomDeaths()
                         + supervisor.otherDeaths(), supervisor.oomDeaths()));

@@ -15,7 +15,7 @@ public final class PipelineSettings {
     public double slowForS = 30;
     /** Events per second offered by the load generator (open loop). */
     public double rate = 2000;
-    public int clients = 8;
+    public int clients = 32;
     /** Bytes per event (8 of id, then padding). */
     public int size = 512;
     public int workers = 4;
@@ -58,7 +58,11 @@ public final class PipelineSettings {
         check(naiveHeapMib >= 16 && naiveHeapMib <= 4096, "--naive-heap-mib", naiveHeapMib, "16 to 4096");
         check(drainTimeoutS > 0 && drainTimeoutS <= 3600, "drain timeout", drainTimeoutS, "0 < seconds <= 3600");
         if (jdbcUrl != null) {
-            Database.dialect(jdbcUrl);
+            try {
+                Database.dialect(jdbcUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--jdbc-url: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -111,18 +111,6 @@ final class SinkWorkers {
         return n;
     }
 
-    /**
-     * Message credit the workers leave the broker: per worker, its window (two batches) less what it holds and
-     * what waits in its receive buffer, summed. 0 while every worker waits for the database: credit withheld.
-     */
-    long creditMessages() {
-        long n = 0;
-        for (int i = 0; i < streams.size(); i++) {
-            n += Math.max(0, 2L * batch - held.get(i) - streams.get(i).stats().receiveBufferedMessages());
-        }
-        return n;
-    }
-
     /** Bytes the broker sent that no worker has polled yet (the streams' receive buffers). */
     long bufferedBytes() {
         long n = 0;
@@ -193,8 +181,7 @@ final class SinkWorkers {
 
             @Override
             public Map<String, Number> extra() {
-                return Map.of("workers", workers(), "blocked_workers", blocked(), "in_flight", inFlight(),
-                        "credit_messages", creditMessages());
+                return Map.of("workers", workers(), "blocked_workers", blocked(), "in_flight", inFlight());
             }
         };
     }
