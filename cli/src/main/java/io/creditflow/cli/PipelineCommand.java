@@ -46,7 +46,7 @@ final class PipelineCommand implements Runnable {
 
     @Option(names = "--size", description = "Bytes per event, 8 to " + PipelineSettings.MAX_SIZE
             + " (the first 8 are its id) (default: ${DEFAULT-VALUE}).")
-    int size = 512;
+    int size = 1024;
 
     @Option(names = "--workers", description = "Sink workers (bounded concurrency) (default: ${DEFAULT-VALUE}).")
     int workers = 4;
@@ -77,7 +77,7 @@ final class PipelineCommand implements Runnable {
     boolean naive;
 
     @Option(names = "--naive-heap-mib", description = "The naive child's -Xmx, MiB (default: ${DEFAULT-VALUE}).")
-    int naiveHeapMib = 64;
+    int naiveHeapMib = 32;
 
     @Option(names = "--compare", description = "Run the bounded pipeline, then the naive one, and print both "
             + "summaries side by side.")

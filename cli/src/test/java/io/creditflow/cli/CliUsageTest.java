@@ -43,7 +43,7 @@ class CliUsageTest {
         return Stream.of(
                 // pipeline: checked before anything starts
                 args("--log-max-mib: 1 (expected: at least twice what the workers' windows hold", "pipeline",
-                        "--log-max-mib", "1", "--batch", "1000"),
+                        "--log-max-mib", "1", "--segment-kib", "128", "--batch", "1000"),
                 args("--slow-at: 90.0 (expected: 0 to --duration)", "pipeline", "--duration", "60s", "--slow-at",
                         "90s"),
                 args("--jdbc-url: unsupported JDBC URL 'jdbc:mysql://x' (expected: jdbc:h2:... or", "pipeline",

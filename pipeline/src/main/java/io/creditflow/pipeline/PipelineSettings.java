@@ -17,7 +17,7 @@ public final class PipelineSettings {
     public double rate = 2000;
     public int clients = 32;
     /** Bytes per event (8 of id, then padding). */
-    public int size = 512;
+    public int size = 1024;
     public int workers = 4;
     public int batch = 100;
     /** The topic log's quota on disk, MiB. */
@@ -30,7 +30,7 @@ public final class PipelineSettings {
     public String jdbcUrl;
     public boolean naive;
     /** The naive child's heap, MiB. */
-    public int naiveHeapMib = 64;
+    public int naiveHeapMib = 32;
     /** How long the drain after the load may take before the run gives up on it, seconds. */
     public double drainTimeoutS = 120;
 
