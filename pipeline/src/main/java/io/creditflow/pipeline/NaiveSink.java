@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap_mib=N} to stdout five times a second for the supervisor.
  */
 public final class NaiveSink {
-    static final int NAIVE_WINDOW_MESSAGES = 64;
+    static final int NAIVE_WINDOW_MESSAGES = 512;
 
     private NaiveSink() {
     }
