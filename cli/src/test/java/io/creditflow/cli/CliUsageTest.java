@@ -42,7 +42,7 @@ class CliUsageTest {
         String m = missing.toString();
         return Stream.of(
                 // pipeline: checked before anything starts
-                args("--log-max-mib: 1 (expected: at least twice what the workers' windows hold", "pipeline",
+                args("--log-max-mib: 1 (expected: at least four times what the workers' windows hold", "pipeline",
                         "--log-max-mib", "1", "--segment-kib", "128", "--batch", "1000"),
                 args("--slow-at: 90.0 (expected: 0 to --duration)", "pipeline", "--duration", "60s", "--slow-at",
                         "90s"),

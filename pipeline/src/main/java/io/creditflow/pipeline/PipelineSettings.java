@@ -51,7 +51,7 @@ public final class PipelineSettings {
         check(logMaxMib * 1024 >= 3L * segmentKib, "--log-max-mib", logMaxMib,
                 "at least three segments of --segment-kib " + segmentKib);
         long windows = (long) workers * 2 * batch * (size + 42);
-        check(windows <= (logMaxMib << 20) / 2, "--log-max-mib", logMaxMib, "at least twice what the workers' windows "
+        check(windows <= (logMaxMib << 20) / 4, "--log-max-mib", logMaxMib, "at least four times what the workers' windows "
                 + "hold (--workers x 2 x --batch x (--size + 42) = " + windows + " bytes): the cursor commits what the "
                 + "workers consumed only as their credit returns, and the quota must have room beyond that");
         check(maxBackoffS >= 1 && maxBackoffS <= 600, "--max-backoff", maxBackoffS, "1 to 600 seconds");

@@ -34,7 +34,7 @@ class PipelinePostgresTest {
             s.logMaxMib = 1;
             s.segmentKib = 128;
             s.clients = 32;
-            s.size = 2048; // 1 MiB of log is about 500 events: reached in seconds even on a busy machine
+            s.size = 1024; // 1 MiB of log is about 980 events: reached in seconds even on a busy machine
             s.batch = 25;
             ByteArrayOutputStream rows = new ByteArrayOutputStream();
             Map<String, Object> m = Pipeline.run(s, new PrintStream(rows, true, StandardCharsets.UTF_8));
