@@ -68,6 +68,8 @@ public final class Pipeline {
         bounded.naive = false;
         PipelineSettings naive = settings.copy();
         naive.naive = true;
+        bounded.validate();
+        naive.validate(); // both before either runs
         Map<String, Object> both = new LinkedHashMap<>();
         both.put("bounded", run(bounded, out));
         both.put("naive", run(naive, out));

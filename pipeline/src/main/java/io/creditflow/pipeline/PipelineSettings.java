@@ -50,10 +50,14 @@ public final class PipelineSettings {
         check(logMaxMib >= 1 && logMaxMib <= 1 << 20, "--log-max-mib", logMaxMib, "1 to 1048576");
         check(logMaxMib * 1024 >= 3L * segmentKib, "--log-max-mib", logMaxMib,
                 "at least three segments of --segment-kib " + segmentKib);
-        long windows = (long) workers * 2 * batch * (size + 42);
-        check(windows <= (logMaxMib << 20) / 4, "--log-max-mib", logMaxMib, "at least four times what the workers' windows "
-                + "hold (--workers x 2 x --batch x (--size + 42) = " + windows + " bytes): the cursor commits what the "
-                + "workers consumed only as their credit returns, and the quota must have room beyond that");
+        // What the sink may hold consumed but not yet committed: the workers' windows (two batches each), or the
+        // naive reader's message window.
+        long windows = (naive ? NaiveSink.NAIVE_WINDOW_MESSAGES : (long) workers * 2 * batch) * (size + 42L);
+        check(windows <= (logMaxMib << 20) / 4, "--log-max-mib", logMaxMib, "at least four times what the "
+                + (naive ? "naive reader's window holds (" + NaiveSink.NAIVE_WINDOW_MESSAGES + " x (--size + 42)"
+                : "workers' windows hold (--workers x 2 x --batch x (--size + 42)") + " = " + windows + " bytes): the "
+                + "cursor commits what the sink consumed only as its credit returns, and the quota must have room "
+                + "beyond that");
         check(maxBackoffS >= 1 && maxBackoffS <= 600, "--max-backoff", maxBackoffS, "1 to 600 seconds");
         check(naiveHeapMib >= 16 && naiveHeapMib <= 4096, "--naive-heap-mib", naiveHeapMib, "16 to 4096");
         check(drainTimeoutS > 0 && drainTimeoutS <= 3600, "drain timeout", drainTimeoutS, "0 < seconds <= 3600");

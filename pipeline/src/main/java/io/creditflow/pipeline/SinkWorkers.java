@@ -255,7 +255,8 @@ final class SinkWorkers {
                         events.add(new Database.Event(ByteBuffer.wrap(copy).getLong(), copy));
                     }
                     // Write until it is in the database (or we stop); the messages stay unconsumed meanwhile.
-                    while (running) {
+                    boolean written = false;
+                    while (running && !written) {
                         long t0 = System.nanoTime();
                         inDbSince.set(w, t0);
                         try {
@@ -267,7 +268,7 @@ final class SinkWorkers {
                             int added = Database.writeBatch(c, insert, tally, w, events);
                             rowsWritten.addAndGet(added);
                             redeliveriesSkipped.addAndGet(events.size() - added);
-                            break;
+                            written = true;
                         } catch (SQLException e) {
                             dbErrors.incrementAndGet();
                             closeQuietly(c);
@@ -281,9 +282,10 @@ final class SinkWorkers {
                             }
                         }
                     }
-                    if (running) {
-                        messages.forEach(Message::close); // consumed: the credit goes back, the cursor moves
+                    if (!written) {
+                        break; // stopped before the write: released below, on the cancelled stream
                     }
+                    messages.forEach(Message::close); // consumed: the credit goes back, the cursor moves
                     messages.clear();
                     held.set(w, 0);
                 } catch (StreamClosedException e) {
@@ -311,11 +313,13 @@ final class SinkWorkers {
 
     void close() throws InterruptedException {
         running = false; // no interrupt: an interrupted thread inside embedded H2 closes its file channel
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(10));
-        }
+        // Cancel first: a worker stopped mid-write then releases its messages on a cancelled stream, so they are
+        // not taken as consumed (the broker hands them back to the subscription).
         for (Stream s : streams) {
             s.cancel("pipeline stopped");
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
         }
         client.close();
     }
