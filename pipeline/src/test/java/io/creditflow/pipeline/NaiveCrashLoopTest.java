@@ -26,7 +26,7 @@ class NaiveCrashLoopTest {
         s.slowForS = 20;
         s.rate = 1000;
         s.size = 16384;
-        s.logMaxMib = 32;
+        s.logMaxMib = 40;
         ByteArrayOutputStream rows = new ByteArrayOutputStream();
         Map<String, Object> m = Pipeline.run(s, new PrintStream(rows, true, StandardCharsets.UTF_8));
         String why = Pipeline.json(m) + "\n" + rows.toString(StandardCharsets.UTF_8);
