@@ -54,6 +54,8 @@ public final class Broker implements AutoCloseable {
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
     /** The durable topics (only with a data dir; then {@link #topics} stays empty). */
     private final Map<String, LogTopic> logTopics = new ConcurrentHashMap<>();
+    /** Dashboard sources at most ({@link #addDashboardSource}): each is asked for its boxes every second. */
+    static final int MAX_DASHBOARD_SOURCES = 64;
     /** What the durable topics' logs hold on disk together, and its bound ({@link BrokerConfig#logTotalMaxBytes()}). */
     private final DiskTotal diskTotal;
     private final ScheduledExecutorService timer;
@@ -491,7 +493,11 @@ public final class Broker implements AutoCloseable {
      * database this way. Sources are drawn after the broker's own boxes, in the order they were added.
      */
     public void addDashboardSource(DashboardSource source) {
-        dashboardSources.add(java.util.Objects.requireNonNull(source, "source"));
+        java.util.Objects.requireNonNull(source, "source");
+        if (dashboardSources.size() >= MAX_DASHBOARD_SOURCES) {
+            throw new IllegalStateException("dashboard sources: at most " + MAX_DASHBOARD_SOURCES);
+        }
+        dashboardSources.add(source);
     }
 
     /** Removes a source added with {@link #addDashboardSource}; false if it was not there. */

@@ -184,6 +184,16 @@ final class LogSubscription {
         return readAheadBytes;
     }
 
+    /** Message credit the members granted the broker and it has not used yet (racy snapshot; saturating). */
+    long consumerCreditMessages() {
+        long credit = 0;
+        for (Member m : members) {
+            long c = m.link.stream.stats().sendCreditMessages();
+            credit = c == Long.MAX_VALUE || credit + c < 0 ? Long.MAX_VALUE : credit + c;
+        }
+        return credit;
+    }
+
     /** Credit the members granted the broker and it has not used yet (racy snapshot). */
     long consumerCreditBytes() {
         long credit = 0;

@@ -706,7 +706,7 @@ final class LogTopic implements TopicEndpoint {
             long position = s != null ? s.frontier() : e.getValue();
             cursors.add(new LogTopicStats.CursorStats(e.getKey(), s == null ? 0 : s.members.size(), position,
                     e.getValue(), Math.max(0, ls.endOffset() - e.getValue()), s == null ? 0 : s.skippedRecords,
-                    s == null ? 0 : s.corruptRecords));
+                    s == null ? 0 : s.corruptRecords, s == null ? 0 : s.consumerCreditMessages()));
         }
         DiskTotal total = broker.diskTotal();
         return new LogTopicStats(name, ls.sizeBytes(), ls.maxBytes(), total.usedBytes(),

@@ -41,8 +41,10 @@ public record LogTopicStats(String name, long sizeBytes, long maxBytes, long tot
      * @param lag {@code endOffset - committedOffset}: records not yet known consumed
      * @param skippedRecords records it skipped because they were gone (drop-oldest, retention) since start
      * @param corruptRecords corrupt records it skipped since start
+     * @param consumerCreditMessages message credit its consumers granted the broker and it has not used yet
+     *        ({@link Long#MAX_VALUE}: unlimited): 0 while every consumer holds all it may, credit withheld
      */
     public record CursorStats(String name, int consumers, long position, long committedOffset, long lag,
-                              long skippedRecords, long corruptRecords) {
+                              long skippedRecords, long corruptRecords, long consumerCreditMessages) {
     }
 }

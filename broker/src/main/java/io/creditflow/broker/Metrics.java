@@ -211,6 +211,9 @@ final class Metrics {
                 + "were gone (a gap its consumers see)", "counter", LogTopicStats.CursorStats::skippedRecords);
         cursorFamily(w, logs, "creditflow_log_corrupt_records_total", "Corrupt records the subscription skipped",
                 "counter", LogTopicStats.CursorStats::corruptRecords);
+        cursorFamily(w, logs, "creditflow_log_cursor_consumer_credit_messages", "Message credit the subscription's "
+                + "consumers granted and the broker has not used (0: credit withheld; -1: unlimited)", "gauge",
+                c -> c.consumerCreditMessages() == Long.MAX_VALUE ? -1 : c.consumerCreditMessages());
     }
 
     private static void logFamily(Writer w, java.util.List<LogTopicStats> logs, String name, String help,

@@ -41,6 +41,13 @@ class CliUsageTest {
         String g = garbage.toString();
         String m = missing.toString();
         return Stream.of(
+                // pipeline: checked before anything starts
+                args("--log-max-mib: 1 (expected: at least four times what the workers' windows hold", "pipeline",
+                        "--log-max-mib", "1", "--segment-kib", "128", "--batch", "1000"),
+                args("--slow-at: 90.0 (expected: 0 to --duration)", "pipeline", "--duration", "60s", "--slow-at",
+                        "90s"),
+                args("--jdbc-url: unsupported JDBC URL 'jdbc:mysql://x' (expected: jdbc:h2:... or", "pipeline",
+                        "--jdbc-url", "jdbc:mysql://x"),
                 // broker: sizes and their relation to the largest message
                 args("--topic-buffer-kib: 64 KiB is less than one largest message (256 KiB + 8 bytes of sequence "
                         + "header): a largest message could never be buffered (expected: >= 257", "broker",

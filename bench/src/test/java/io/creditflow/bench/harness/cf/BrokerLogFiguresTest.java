@@ -22,7 +22,7 @@ class BrokerLogFiguresTest {
     }
 
     private static LogTopicStats.CursorStats cursor(String name, long lag, long skipped) {
-        return new LogTopicStats.CursorStats(name, 1, 0, 0, lag, skipped, 0);
+        return new LogTopicStats.CursorStats(name, 1, 0, 0, lag, skipped, 0, 0);
     }
 
     @Test
