@@ -5,7 +5,7 @@ import io.creditflow.proto.codec.FrameReader;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Ping;
 import io.creditflow.transport.CloseStatus;
@@ -127,7 +127,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         handshakeTimer = host.loop.schedule(() -> {
             if (!connection.handshaken()) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
-                closer.connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
+                closer.connectionError(ErrorCodes.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
                         closer.tlsPending() ? "TLS handshake not complete within " + millis + " ms"
                                 : "no handshake within " + millis + " ms"));
             }
@@ -187,7 +187,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             inbound.onProtocolException(e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "internal error on " + ctx.channel(), e);
-            closer.connectionError(ProtocolException.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
+            closer.connectionError(ErrorCodes.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
         } finally {
             in.release();
         }
@@ -251,9 +251,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                 long millis = TimeUnit.NANOSECONDS.toMillis(now - timers.unwritableSinceNanos());
                 String why = "the peer read nothing for " + millis + " ms while writes waited";
                 LOG.log(System.Logger.Level.INFO, "closing " + connection + ": " + why);
-                closer.connectionError(ProtocolException.connectionError(ErrorCode.WRITE_STALLED, why));
+                closer.connectionError(ErrorCodes.connectionError(ErrorCode.WRITE_STALLED, why));
             }
-            case PARTIAL_FRAME -> closer.connectionError(ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            case PARTIAL_FRAME -> closer.connectionError(ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     "frame incomplete for " + TimeUnit.NANOSECONDS.toMillis(now - timers.partialSinceNanos()) + " ms"));
             case KEEPALIVE_TIMEOUT -> closer.closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT,
                     "keepalive: no answer from the peer within "

@@ -3,7 +3,7 @@ package io.creditflow.transport.internal;
 import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.proto.wire.Settings;
@@ -46,7 +46,7 @@ public final class DefaultConnection implements Connection {
     private volatile Settings peerSettings;
     private volatile String principal = "";
     private volatile int peerMaxMessageBytes;
-    private volatile long bytesReceived;
+    private volatile long receivedBytes;
 
     DefaultConnection(EndpointSettings settings, boolean client) {
         this.settings = settings;
@@ -81,7 +81,7 @@ public final class DefaultConnection implements Connection {
 
     /** Data of {@code bytes} arrived for a stream. */
     void onBytesReceived(long bytes) {
-        bytesReceived += bytes;
+        receivedBytes += bytes;
     }
 
     /** Teardown: fails the handshake future if still pending, completes the close future. */
@@ -205,7 +205,7 @@ public final class DefaultConnection implements Connection {
         return new ConnectionStats(parts.registry.size(), o == null ? 0 : o.connectionAvailableBytes(),
                 parts.flow.connectionWindowBytes(), parts.flow.connectionHoldBytes(), parts.pressure.unconsumedBytes(),
                 out == null ? 0 : out.totalPendingWriteBytes(), channel.isWritable(), parts.pressure.isPaused(),
-                parts.flow.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), bytesReceived, stalled);
+                parts.flow.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), receivedBytes, stalled);
     }
 
     @Override

@@ -7,7 +7,7 @@ import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.StreamState;
 import io.creditflow.proto.core.WindowReason;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.Message;
@@ -160,7 +160,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
      * queue may have had room for a smaller message, so isReady could have said true just before.
      */
     private OfferResult afterOffer(OfferResult result) {
-        if (result == OfferResult.NO_CREDIT || result == OfferResult.DROPPED) {
+        if (result == OfferResult.QUEUE_FULL || result == OfferResult.DROPPED) {
             wantReady();
         }
         return result;
@@ -237,7 +237,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public void reset(ErrorCode code, String reason) {
-        if (code == null || code == ErrorCode.NO_ERROR || code == ErrorCode.UNRECOGNIZED) {
+        if (code == null || code == ErrorCode.NO_ERROR) {
             throw new IllegalArgumentException("code: " + code + " (expected: an error code)");
         }
         connection.execute(() -> connection.resetStream(this, code, reason == null ? "" : reason));

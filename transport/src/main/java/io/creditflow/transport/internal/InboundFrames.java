@@ -6,7 +6,7 @@ import io.creditflow.proto.core.Credits;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.wire.Blocked;
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.proto.wire.Handshake;
@@ -85,12 +85,12 @@ final class InboundFrames implements FrameReader.Listener {
                 return; // frames after a close in the same read are discarded
             }
             if (!host.connection().handshaken()) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "expected Handshake as the first frame");
             }
             int size = payload.readableBytes();
             if (size > settings.maxMessageBytes()) {
-                throw ProtocolException.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
+                throw ErrorCodes.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
                         + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
@@ -104,7 +104,7 @@ final class InboundFrames implements FrameReader.Listener {
             }
             if (!s.state.canReceive()) {
                 flow.onDiscardedData(size);
-                throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, streamId,
+                throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, streamId,
                         "data after the peer half-closed");
             }
             if (size == 0 && s.receive.windowMessages() == Credits.UNLIMITED) {
@@ -149,14 +149,14 @@ final class InboundFrames implements FrameReader.Listener {
                 return;
             }
             if (!frame.hasHandshake()) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "expected Handshake as the first frame, got " + frame.getBodyCase());
             }
             onHandshake(frame.getHandshake());
             return;
         }
         switch (frame.getBodyCase()) {
-            case HANDSHAKE -> throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
+            case HANDSHAKE -> throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
             case OPEN -> onOpen(frame.getOpen());
             case DATA -> handleData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
             case CREDIT -> onCredit(frame.getCredit());
@@ -264,11 +264,11 @@ final class InboundFrames implements FrameReader.Listener {
         long bytes = Credits.fromUint64(credit.getBytes());
         long messages = Credits.fromUint64(credit.getMessages());
         if (bytes == 0 && messages == 0) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Credit of zero on stream " + id);
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Credit of zero on stream " + id);
         }
         if (id == 0) {
             if (messages != 0) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "connection-scope Credit with messages");
             }
             host.writes.addConnectionCredit(bytes);
@@ -290,7 +290,7 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         if (!s.state.canReceive()) {
-            throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
+            throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
         }
         s.state = s.state.remoteHalfClosed();
         flow.onRemoteHalfClosed(s.receive);
@@ -307,7 +307,8 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         registry.remove(s);
-        s.closeWith(new CloseStatus(reset.getCode(), OutboundFrames.truncate(reset.getReason()), true, 0));
+        s.closeWith(new CloseStatus(ErrorCodes.fromWire(reset.getCodeValue()),
+                ErrorCodes.describe(reset.getCodeValue(), OutboundFrames.truncate(reset.getReason())), true, 0));
     }
 
     private void onPing(Ping ping) {
@@ -325,8 +326,9 @@ final class InboundFrames implements FrameReader.Listener {
                 s.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
             }
         }
-        if (goAway.getCode() != ErrorCode.NO_ERROR) {
-            closer.closeWith(new CloseStatus(goAway.getCode(), reason, true, 0), false);
+        ErrorCode code = ErrorCodes.fromWire(goAway.getCodeValue());
+        if (goAway.getCodeValue() != ErrorCode.NO_ERROR.wireValue()) {
+            closer.closeWith(new CloseStatus(code, ErrorCodes.describe(goAway.getCodeValue(), reason), true, 0), false);
         } else {
             closer.recordIfAbsent(new CloseStatus(ErrorCode.NO_ERROR, reason, true, 0));
             closer.closeIfDrained();
@@ -361,7 +363,7 @@ final class InboundFrames implements FrameReader.Listener {
         int id = blocked.getStreamId();
         long needed = Credits.fromUint64(blocked.getNeededBytes());
         if (needed > settings.maxMessageBytes()) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
                     + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
         }
         DefaultStream s = registry.get(id);
@@ -384,9 +386,9 @@ final class InboundFrames implements FrameReader.Listener {
         countPeerCausedReset();
         DefaultStream s = registry.get(e.streamId());
         if (s != null) {
-            registry.resetStream(s, e.code(), e.getMessage());
+            registry.resetStream(s, ErrorCodes.fromWire(e.code()), e.getMessage());
         } else {
-            host.out.writeReset(e.streamId(), e.code(), e.getMessage());
+            host.out.writeReset(e.streamId(), ErrorCodes.fromWire(e.code()), e.getMessage());
         }
         host.out.flushIfNeeded();
     }

@@ -1,7 +1,7 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.core.InboundFlowController;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.RejectedExecutionException;
 

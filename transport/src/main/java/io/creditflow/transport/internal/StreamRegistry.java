@@ -4,7 +4,7 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StreamState;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.HalfClose;
 import io.creditflow.transport.CloseStatus;
@@ -112,11 +112,11 @@ final class StreamRegistry {
     void acceptRemoteId(int id) {
         assert loop.inEventLoop();
         if (id <= 0 || !isRemoteId(id)) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
                     + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd") + ", > 0)");
         }
         if (id <= lastRemoteId) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     "Open with stream id " + id + " not above the last one, " + lastRemoteId);
         }
         lastRemoteId = id;
@@ -169,12 +169,12 @@ final class StreamRegistry {
      */
     void classifyUnknownStream(int streamId, String frameType) {
         if (streamId <= 0) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     frameType + " on invalid stream id " + Integer.toUnsignedString(streamId));
         }
         boolean idle = isRemoteId(streamId) ? streamId > lastRemoteId : streamId > highestLocalId;
         if (idle) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     frameType + " on idle stream " + streamId + " (never opened)");
         }
     }
