@@ -212,14 +212,16 @@ final class ConnectionCloser {
                 ? fallback : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
         InboundFlowController flow = host.flow;
         for (DefaultStream s : host.registry.removeAll()) {
-            if (s.receive != null) {
-                flow.onStreamClosed(s.receive);
+            if (s.transport.receive != null) {
+                flow.onStreamClosed(s.transport.receive);
             }
-            s.closeWith(s.state == StreamState.CLOSED ? status : cut);
+            s.transport.closeWith(s.transport.state == StreamState.CLOSED ? status : cut);
         }
         flow.close();
         stalls.stopAll(host.settings.clock().nanoTime());
-        host.writes.closeWaiting(cut);
+        // Commands still queued (an Open not yet written among them) now meet a closed connection: a pending
+        // open is refused with the close status; the rest find their streams closed. A drain under way goes on.
+        host.commands.drain();
         connection.onClosed(status, tlsFailure);
     }
 }

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Event-loop confined: Netty calls it on the channel's event loop. Application threads use
- * {@link #connection()}, which reaches the loop only through tasks.
+ * {@link #connection()}, which reaches the loop only through the connection's {@link CommandQueue}.
  *
  * <p>TLS: with an {@link SslHandler} ahead of this handler the TLS handshake runs first; this handler's
  * handshake timer (started at channelActive) covers it, the client's {@code Handshake} waits in the
@@ -82,17 +82,18 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         ConnectionLifecycle lifecycle = connection.lifecycle();
         OutboundFrames out = new OutboundFrames(ctx, lifecycle,
                 new ControlBacklog(settings.limits().maxQueuedControlFrames()));
+        CommandQueue commands = new CommandQueue(loop, loop::inEventLoop);
         InboundFlowController flow = new InboundFlowController(settings.receiveConfig(), settings.memoryBudget(),
-                out, settings.clock(), () -> StreamHost.execute(loop, this::onBudgetAvailable));
+                out, settings.clock(), () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
         ReadPressure pressure = new ReadPressure(channel, settings, stalls, timers);
-        StreamWrites writes = new StreamWrites(channel, task -> StreamHost.execute(loop, task), lifecycle, out,
-                stalls, settings);
+        StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, settings);
         StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers,
                 loop);
-        host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry);
+        host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry, commands);
         assembler = new FrameAssembler(new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
                 ctx.alloc(), lifecycle, timers);
         closer = new ConnectionCloser(ctx, host, assembler, stalls);
+        commands.bind(new LoopCommands(host, closer, connection));
         inbound = new InboundFrames(host, closer, timers, channel, client, this::onHandshaken);
         out.closeOnBacklogOverflow(closer);
         registry.afterRemove(closer::closeIfDrained);
@@ -224,11 +225,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             stalls.set(StallReason.CHANNEL_NOT_WRITABLE, true, now);
         }
         ctx.fireChannelWritabilityChanged();
-    }
-
-    private void onBudgetAvailable() {
-        host.flow.onBudgetAvailable();
-        host.out.flushIfNeeded();
     }
 
     private void tick() {

@@ -94,7 +94,7 @@ final class InboundFrames implements FrameReader.Listener {
                         + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
-            if (s == null || s.receive == null) {
+            if (s == null || s.transport.receive == null) {
                 registry.classifyUnknownStream(streamId, "Data");
                 if (size == 0) {
                     emptyFrames.onEmptyFrame(); // discarded for free: bounded only by this limit
@@ -102,23 +102,23 @@ final class InboundFrames implements FrameReader.Listener {
                 flow.onDiscardedData(size);
                 return;
             }
-            if (!s.state.canReceive()) {
+            if (!s.transport.state.canReceive()) {
                 flow.onDiscardedData(size);
                 throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, streamId,
                         "data after the peer half-closed");
             }
-            if (size == 0 && s.receive.windowMessages() == Credits.UNLIMITED) {
+            if (size == 0 && s.transport.receive.windowMessages() == Credits.UNLIMITED) {
                 // Empty messages cost no byte credit; with unlimited message credit they would cost nothing.
                 emptyFrames.onEmptyFrame();
             } else {
                 emptyFrames.onNonEmptyFrame();
             }
-            flow.onData(s.receive, size);
+            flow.onData(s.transport.receive, size);
             host.connection().onBytesReceived(size);
             host.pressure.onArrived(frameBytes);
-            s.unconsumedWireBytes += frameBytes;
+            s.transport.unconsumedWireBytes += frameBytes;
             handedOver = true;
-            s.onData(payload, frameBytes);
+            s.transport.onData(payload, frameBytes);
         } finally {
             if (!handedOver) {
                 payload.release();
@@ -244,7 +244,7 @@ final class InboundFrames implements FrameReader.Listener {
      * a client cannot make us reset streams without bound by asking for what it may not have.
      */
     private void refuseOpen(DefaultStream stream, ErrorCode code, String reason) {
-        stream.closeWith(new CloseStatus(code, reason, false, 0));
+        stream.transport.closeWith(new CloseStatus(code, reason, false, 0));
         countPeerCausedReset();
         host.out.writeReset(stream.id, code, reason);
     }
@@ -279,7 +279,7 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "Credit");
             return;
         }
-        s.onCredit(bytes, messages);
+        s.transport.onCredit(bytes, messages);
         host.writes.onStreamChanged(s);
     }
 
@@ -289,12 +289,12 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "HalfClose");
             return;
         }
-        if (!s.state.canReceive()) {
+        if (!s.transport.state.canReceive()) {
             throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
         }
-        s.state = s.state.remoteHalfClosed();
-        flow.onRemoteHalfClosed(s.receive);
-        s.onRemoteHalfClose();
+        s.transport.onRemoteHalfClosed();
+        flow.onRemoteHalfClosed(s.transport.receive);
+        s.transport.onRemoteHalfClose();
         registry.maybeFinish(s);
     }
 
@@ -307,7 +307,7 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         registry.remove(s);
-        s.closeWith(new CloseStatus(ErrorCodes.fromWire(reset.getCodeValue()),
+        s.transport.closeWith(new CloseStatus(ErrorCodes.fromWire(reset.getCodeValue()),
                 ErrorCodes.describe(reset.getCodeValue(), OutboundFrames.truncate(reset.getReason())), true, 0));
     }
 
@@ -323,7 +323,7 @@ final class InboundFrames implements FrameReader.Listener {
         for (DefaultStream s : registry.snapshot()) {
             if (s.local && Integer.compareUnsigned(s.id, last) > 0) {
                 registry.remove(s);
-                s.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
+                s.transport.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
             }
         }
         ErrorCode code = ErrorCodes.fromWire(goAway.getCodeValue());
@@ -341,8 +341,8 @@ final class InboundFrames implements FrameReader.Listener {
         long returned = 0;
         if (s == null) {
             registry.classifyUnknownStream(id, "Revoke");
-        } else if (s.state.canSend()) {
-            returned = s.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+        } else if (s.transport.state.canSend()) {
+            returned = s.transport.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
             host.writes.onStreamChanged(s); // re-evaluate: a waiting message is reported as Blocked again
         }
         host.out.writeControl(Frame.newBuilder()
@@ -356,7 +356,7 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "RevokeAck");
             return;
         }
-        flow.onRevokeAck(s.receive, Credits.fromUint64(ack.getReturnedBytes()));
+        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()));
     }
 
     private void onBlocked(Blocked blocked) {
@@ -371,8 +371,8 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "Blocked");
             return;
         }
-        if (s.state.canReceive()) {
-            flow.onBlocked(s.receive, needed);
+        if (s.transport.state.canReceive()) {
+            flow.onBlocked(s.transport.receive, needed);
         }
     }
 
