@@ -4,7 +4,7 @@
  * Anything here may change or disappear in any release. Its classes are {@code public} only because the client
  * and server artifacts bootstrap through them; embedders use {@code io.creditflow.transport},
  * {@code io.creditflow.transport.flow}, {@code io.creditflow.client} and {@code io.creditflow.server}.
- * The javadoc jar leaves this package out, and {@code PublicApiOnlyTest} (broker module) fails the build if
+ * {@code PublicApiOnlyTest} (broker module) fails the build if
  * the broker, the CLI or {@code examples/embedded} import it.
  */
 package io.creditflow.transport.internal;
