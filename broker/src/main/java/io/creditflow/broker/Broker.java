@@ -3,7 +3,7 @@ package io.creditflow.broker;
 import io.creditflow.log.AppendRecord;
 import io.creditflow.log.DiskTotal;
 import io.creditflow.proto.core.MemoryBudget;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.server.Server;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamListener;

@@ -2,6 +2,7 @@ package io.creditflow.broker;
 
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.Stream;
@@ -170,7 +171,7 @@ public final class BrokerProducer implements AutoCloseable {
             try {
                 sequence = BrokerProtocol.acknowledgedSequence(message.payload());
             } catch (IllegalArgumentException e) {
-                s.reset(io.creditflow.proto.wire.ErrorCode.PROTOCOL_ERROR, "broker sent a malformed acknowledgement: "
+                s.reset(ErrorCode.PROTOCOL_ERROR, "broker sent a malformed acknowledgement: "
                         + e.getMessage());
                 return;
             }

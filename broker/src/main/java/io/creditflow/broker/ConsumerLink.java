@@ -1,6 +1,6 @@
 package io.creditflow.broker;
 
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;

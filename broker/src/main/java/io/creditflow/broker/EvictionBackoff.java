@@ -1,6 +1,6 @@
 package io.creditflow.broker;
 
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamRejectedException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

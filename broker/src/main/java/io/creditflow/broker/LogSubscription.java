@@ -4,7 +4,7 @@ import io.creditflow.log.CorruptRecordException;
 import io.creditflow.log.LogRecord;
 import io.creditflow.log.ReadResult;
 import io.creditflow.log.TopicLog;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.StreamStats;

@@ -9,7 +9,7 @@ import io.creditflow.log.LogStats;
 import io.creditflow.log.RecoveryReport;
 import io.creditflow.log.RetentionResult;
 import io.creditflow.log.TopicLog;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamRejectedException;

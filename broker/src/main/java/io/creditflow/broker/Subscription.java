@@ -1,6 +1,6 @@
 package io.creditflow.broker;
 
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.OfferResult;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package io.creditflow.broker;
 
 import io.creditflow.proto.core.MemoryBudget;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamRejectedException;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The pressure chain: a consumer stops granting credit, so {@code deliver} stops; its subscription
  * fills; under BLOCK, {@code dispatch} stops; the topic buffer fills; {@code admit} stops taking
  * messages from producer streams; their receive windows fill and no credit goes back; the producer's
- * {@code send} blocks (or its {@code offer} says NO_CREDIT).
+ * {@code send} blocks (or its {@code offer} says QUEUE_FULL).
  *
  * <p>The four questions: <b>bound</b> the topic buffer's bytes and messages, and the broker budget for
  * every byte held anywhere in the broker; <b>when full</b> producers wait (the HTTP edge answers 503 or

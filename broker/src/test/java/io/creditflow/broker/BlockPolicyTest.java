@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * BLOCK end to end: one producer at full speed, a fast and a slow (about 150 msg/s) BLOCK consumer.
  * The pressure chain carries the slow consumer's pace back to the producer: its rate converges to the
- * slow consumer's, its {@code offer} says NO_CREDIT, the broker never holds more than its budget, and
+ * slow consumer's, its {@code offer} says QUEUE_FULL, the broker never holds more than its budget, and
  * both consumers get every message in order.
  */
 @ExtendWith(LeakCheck.class)
@@ -53,13 +53,13 @@ class BlockPolicyTest {
                         Duration.ofSeconds(20)).start()) {
 
                     // Sample the counts and the broker's reserved bytes every 10 ms for RUN.
-                    List<long[]> samples = new ArrayList<>(); // nanos, produced, fast, slow, noCredit
+                    List<long[]> samples = new ArrayList<>(); // nanos, produced, fast, slow, queueFull
                     long maxReserved = 0;
                     long start = System.nanoTime();
                     for (int i = 0; i < 10_000 && System.nanoTime() - start < RUN.toNanos(); i++) {
                         maxReserved = Math.max(maxReserved, broker.budget().reservedBytes());
                         samples.add(new long[]{System.nanoTime(), producer.sent.get(), fast.received.get(),
-                                slow.received.get(), producer.noCredit.get()});
+                                slow.received.get(), producer.queueFull.get()});
                         Thread.sleep(10); // sampling period, not synchronisation
                     }
                     long[] last = samples.get(samples.size() - 1);
@@ -74,12 +74,12 @@ class BlockPolicyTest {
                     long producedInWindow = last[1] - first[1];
                     long fastInWindow = last[2] - first[2];
                     long slowInWindow = last[3] - first[3];
-                    long noCreditInWindow = last[4] - first[4];
+                    long queueFullInWindow = last[4] - first[4];
                     TopicStats during = TestClients.topic(broker, "t").orElseThrow();
-                    System.out.printf("BLOCK: over the last %.2f s produced %d, fast %d, slow %d, NO_CREDIT %d; "
+                    System.out.printf("BLOCK: over the last %.2f s produced %d, fast %d, slow %d, QUEUE_FULL %d; "
                                     + "totals produced %d fast %d slow %d; peak reserved %d of budget %d (sampled max %d); "
                                     + "stalls topic_full %d ms, subscription_full %d ms, budget_exhausted %d ms%n",
-                            seconds, producedInWindow, fastInWindow, slowInWindow, noCreditInWindow, last[1], last[2],
+                            seconds, producedInWindow, fastInWindow, slowInWindow, queueFullInWindow, last[1], last[2],
                             last[3], broker.budget().peakReservedBytes(), BUDGET, maxReserved,
                             TimeUnit.NANOSECONDS.toMillis(during.topicFullNanos()),
                             TimeUnit.NANOSECONDS.toMillis(during.subscriptionFullNanos()),
@@ -96,8 +96,8 @@ class BlockPolicyTest {
                     // Unthrottled, the producer would have sent far more: the fast consumer never runs ahead.
                     assertThat(fastInWindow).isLessThanOrEqualTo(producedInWindow + 200);
                     assertThat(last[1]).isGreaterThan(last[3]); // the pipeline holds what the slow one has not read
-                    // While stalled, offer says NO_CREDIT (the producer then falls back to a blocking send).
-                    assertThat(noCreditInWindow).isPositive();
+                    // While stalled, offer says QUEUE_FULL (the producer then falls back to a blocking send).
+                    assertThat(queueFullInWindow).isPositive();
                     // Memory: never more than the budget, and the budget was actually reached.
                     assertThat(maxReserved).isLessThanOrEqualTo(BUDGET);
                     assertThat(broker.budget().peakReservedBytes()).isLessThanOrEqualTo(BUDGET)

@@ -6,7 +6,7 @@ import static io.creditflow.broker.TestClients.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;

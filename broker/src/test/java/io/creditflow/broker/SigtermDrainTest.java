@@ -166,7 +166,7 @@ class SigtermDrainTest {
                     assertThat(output.get()).contains("drained: nothing left buffered");
                     assertThat(exitedAfterMs).isLessThan(GRACE.toMillis()); // it did not need the grace expiry
                     var connectionClose = connection.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                    assertThat(connectionClose.code()).isEqualTo(ErrorCode.NO_ERROR);
+                    assertThat(connectionClose.code()).isEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
                 }
             }
         } finally {

@@ -78,7 +78,7 @@ final class TestClients {
 
     /**
      * Publishes numbered messages as fast as credit allows: each message is first offered (counting
-     * NO_CREDIT answers) and, if refused, sent with a blocking send. Stops after {@code max} messages,
+     * QUEUE_FULL answers) and, if refused, sent with a blocking send. Stops after {@code max} messages,
      * at the deadline, when stopped, or when a send fails.
      */
     static final class Producer implements AutoCloseable {
@@ -86,7 +86,7 @@ final class TestClients {
         final int size;
         final long max;
         final AtomicLong sent = new AtomicLong();
-        final AtomicLong noCredit = new AtomicLong();
+        final AtomicLong queueFull = new AtomicLong();
         private final Thread thread;
         private final long deadlineNanos;
         private volatile boolean stopped;
@@ -111,8 +111,8 @@ final class TestClients {
                 for (long i = 0; i < max && !stopped && System.nanoTime() < deadlineNanos; i++) {
                     byte[] m = payload(i, size);
                     OfferResult r = stream.offer(m);
-                    if (r == OfferResult.NO_CREDIT) {
-                        noCredit.incrementAndGet();
+                    if (r == OfferResult.QUEUE_FULL) {
+                        queueFull.incrementAndGet();
                         stream.send(m, 5, TimeUnit.SECONDS);
                     } else if (r != OfferResult.ACCEPTED) {
                         throw new AssertionError("offer answered " + r);

@@ -9,7 +9,7 @@ import io.creditflow.broker.SubscriptionPolicy;
 import io.creditflow.broker.TopicStats;
 import io.creditflow.client.Client;
 import io.creditflow.proto.core.StallReason;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;

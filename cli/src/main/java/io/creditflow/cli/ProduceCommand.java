@@ -5,7 +5,7 @@ import io.creditflow.broker.BrokerProducer;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.client.Backoff;
 import io.creditflow.client.Client;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;

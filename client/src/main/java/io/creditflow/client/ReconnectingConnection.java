@@ -1,6 +1,6 @@
 package io.creditflow.client;
 
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.StreamClosedException;

@@ -108,7 +108,7 @@ class AdaptiveWindowsTest {
     }
 
     static long held(StreamStats s) {
-        return s.receiveWindowBytes() + s.receiveBufferedBytes();
+        return s.receiveCreditBytes() + s.receiveBufferedBytes();
     }
 
     record Throughput(double mibPerSecond, StreamStats receiver) {

@@ -140,7 +140,7 @@ class ControlFloodTest {
             }
             CloseStatus status = victim.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             long tookMillis = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(status.code()).as("closed with").isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(status.code()).as("closed with").isEqualTo(io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
             assertThat(status.reason()).contains("does not read");
             // Bounded: the channel's outbound buffer never holds more than the write high watermark plus the
             // replies allowed to queue past it (each under 96 bytes, plus Netty's 96 bytes of accounting per
@@ -173,7 +173,7 @@ class ControlFloodTest {
                 // fine: the first repeat already closed the connection
             }
             CloseStatus status = victim.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            assertThat(status.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
+            assertThat(status.code()).isEqualTo(io.creditflow.transport.ErrorCode.PROTOCOL_ERROR);
             assertThat(status.reason()).contains("second Handshake");
         }
     }

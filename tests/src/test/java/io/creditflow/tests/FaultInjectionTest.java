@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.creditflow.client.Backoff;
 import io.creditflow.client.Client;
 import io.creditflow.client.ReconnectingConnection;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.server.Server;
 import io.creditflow.testing.Await;
 import io.creditflow.transport.CloseStatus;
@@ -107,13 +107,13 @@ class FaultInjectionTest {
             long sent = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             OfferResult r = OfferResult.ACCEPTED;
-            while (System.nanoTime() < deadline && r != OfferResult.NO_CREDIT && sent < 10_000) {
+            while (System.nanoTime() < deadline && r != OfferResult.QUEUE_FULL && sent < 10_000) {
                 r = out.offer(message(sent, 1024));
                 if (r == OfferResult.ACCEPTED) {
                     sent++;
                 }
             }
-            assertThat(r).as("the reader has not read: credit ran out").isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(r).as("the reader has not read: credit ran out").isEqualTo(OfferResult.QUEUE_FULL);
             assertThat(sent * 1024).as("no more than window + queue accepted").isLessThanOrEqualTo(64 * 1024 + 16 * 1024 + 2048);
             for (long i = 0; i < sent; i++) {
                 try (Message m = in.poll(10, TimeUnit.SECONDS)) {

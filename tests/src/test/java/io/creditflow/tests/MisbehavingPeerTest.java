@@ -40,7 +40,7 @@ class MisbehavingPeerTest {
                     () -> server.connections().isEmpty() && server.memoryBudget().reservedBytes() == 0);
             assertThat(streams).hasSize(1);
             assertThat(streams.get(0).closeFuture().toCompletableFuture().get().code())
-                    .isEqualTo(ErrorCode.FLOW_CONTROL_ERROR);
+                    .isEqualTo(io.creditflow.transport.ErrorCode.FLOW_CONTROL_ERROR);
             assertThat(server.memoryBudget().streams()).isZero();
         }
     }
@@ -86,7 +86,7 @@ class MisbehavingPeerTest {
                     c -> { }, losses::add);
             io.creditflow.transport.CloseStatus status = losses.poll(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(status).as("the refusal is reported").isNotNull();
-            assertThat(status.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
+            assertThat(status.code()).isEqualTo(io.creditflow.transport.ErrorCode.AUTHENTICATION_FAILED);
             assertThat(rc.failure()).isEqualTo(status);
             assertThat(attempts.get()).as("gave up at the first refusal, although the backoff is 1 ms").isEqualTo(1);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> rc.awaitConnected(5,

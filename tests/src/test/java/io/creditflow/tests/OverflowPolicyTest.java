@@ -77,7 +77,7 @@ class OverflowPolicyTest {
             Stream out = open(lb, OverflowPolicy.BLOCK);
             Stream in = lb.nextAccepted();
             int sent = fill(out, in);
-            assertThat(out.offer(msg(sent))).isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(out.offer(msg(sent))).isEqualTo(OfferResult.QUEUE_FULL);
             assertThatThrownBy(() -> out.send(msg(sent), 100, TimeUnit.MILLISECONDS))
                     .isInstanceOf(TimeoutException.class);
             List<CompletableFuture<Void>> pending = new ArrayList<>();
@@ -144,7 +144,7 @@ class OverflowPolicyTest {
             Stream out = open(lb, OverflowPolicy.REJECT);
             Stream in = lb.nextAccepted();
             int sent = fill(out, in);
-            assertThat(out.offer(msg(sent))).isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(out.offer(msg(sent))).isEqualTo(OfferResult.QUEUE_FULL);
             assertThatThrownBy(() -> out.send(msg(sent)).toCompletableFuture().get())
                     .hasCauseInstanceOf(SendRejectedException.class);
             long t0 = System.nanoTime();

@@ -178,9 +178,9 @@ class PushAndFlowTest {
             out.cancel("changed my mind");
             CloseStatus local = out.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             CloseStatus remote = in.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            assertThat(local.code()).isEqualTo(io.creditflow.proto.wire.ErrorCode.CANCEL);
+            assertThat(local.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
             assertThat(local.unsentMessages()).as("queued, never written: the sender is told").isEqualTo(8);
-            assertThat(remote.code()).isEqualTo(io.creditflow.proto.wire.ErrorCode.CANCEL);
+            assertThat(remote.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
             assertThat(remote.remote()).isTrue();
             assertThat(remote.reason()).isEqualTo("changed my mind");
             Await.until("the server to release the stream's memory", Duration.ofSeconds(5),
@@ -216,7 +216,7 @@ class PushAndFlowTest {
             in.halfClose();
             assertThat(out.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS).isOk()).isTrue();
             CloseStatus status = serverClosed.get(5, TimeUnit.SECONDS);
-            assertThat(status.code()).isEqualTo(io.creditflow.proto.wire.ErrorCode.NO_ERROR);
+            assertThat(status.code()).isEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             lb.connection.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A reader that stops reading for seconds: what each side buffers stays within the window plus one
- * frame (heap and direct), the sender's offer reports NO_CREDIT and a blocking send waits; then the
+ * frame (heap and direct), the sender's offer reports QUEUE_FULL and a blocking send waits; then the
  * reader resumes and every message arrives.
  */
 class StalledReaderTest {
@@ -59,7 +59,7 @@ class StalledReaderTest {
             for (int i = 0; i < 10_000 && sender.offer(payload(sent)) == OfferResult.ACCEPTED; i++) {
                 sent++;
             }
-            assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.QUEUE_FULL);
             assertThat(sent * MESSAGE).isGreaterThanOrEqualTo(WINDOW + QUEUE);
 
             // Stall for 3 s, sampling what each side holds.
@@ -80,7 +80,7 @@ class StalledReaderTest {
                 if (directAt1s == 0 && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(1)) {
                     directAt1s = Memory.nettyDirectBytes();
                 }
-                assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.NO_CREDIT);
+                assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.QUEUE_FULL);
                 assertThat(sender.isReady()).isFalse();
                 Thread.sleep(20); // the stall itself is the behaviour under test
             }

@@ -4,7 +4,7 @@ import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.server.Server;

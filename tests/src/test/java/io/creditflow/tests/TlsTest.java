@@ -96,7 +96,7 @@ class TlsTest {
             producer.join(10_000);
             assertThat(producer.isAlive()).isFalse();
 
-            // The reader stalls: the sender fills the window and its queue, then offer says NO_CREDIT.
+            // The reader stalls: the sender fills the window and its queue, then offer says QUEUE_FULL.
             long sent = roundTrip;
             OfferResult last = OfferResult.ACCEPTED;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -110,8 +110,8 @@ class TlsTest {
                     Thread.sleep(1); // the queue drains into the window: let the event loop write
                 }
             }
-            assertThat(last).isEqualTo(OfferResult.NO_CREDIT);
-            assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(last).isEqualTo(OfferResult.QUEUE_FULL);
+            assertThat(sender.offer(payload(sent))).isEqualTo(OfferResult.QUEUE_FULL);
             assertThat(receiver.stats().receiveBufferedBytes()).isLessThanOrEqualTo(WINDOW);
 
             // The reader resumes: everything accepted arrives, in order.

@@ -1,6 +1,5 @@
 package io.creditflow.transport;
 
-import io.creditflow.proto.wire.ErrorCode;
 
 /**
  * Why a stream or connection ended. {@link ErrorCode#NO_ERROR} is a clean end (both sides half-closed,

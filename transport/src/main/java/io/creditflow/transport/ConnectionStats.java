@@ -7,8 +7,8 @@ import io.creditflow.proto.core.StallReason;
  * {@link StreamStats}).
  *
  * @param openStreams streams open on the connection
- * @param sendWindowBytes connection-scope credit the peer granted and this side has not used
- * @param receiveWindowBytes connection-scope credit this side granted that the peer has not used
+ * @param sendCreditBytes connection-scope credit the peer granted and this side has not used
+ * @param receiveCreditBytes connection-scope credit this side granted that the peer has not used
  * @param receiveHoldBytes bytes all streams hold of the connection window (unused credit plus
  *        unconsumed data); bounded by the connection window and, with every other connection, by the
  *        memory budget
@@ -19,16 +19,16 @@ import io.creditflow.proto.core.StallReason;
  * @param writable the channel's writability
  * @param autoReadPaused true while reading is paused because unconsumed data passed the read high watermark
  * @param starvedStreams streams waiting for credit that memory could not provide
- * @param bytesSent payload bytes written
- * @param bytesReceived payload bytes received
+ * @param sentBytes payload bytes written
+ * @param receivedBytes payload bytes received
  * @param stalledNanos time stalled per {@link StallReason} at connection scope: NO_PEER_CREDIT while
  *        a stream waited for connection credit, CHANNEL_NOT_WRITABLE while writes waited for
  *        writability, APPLICATION_NOT_READING while autoRead was paused, BUDGET_EXHAUSTED while any
  *        stream was starved
  */
-public record ConnectionStats(int openStreams, long sendWindowBytes, long receiveWindowBytes, long receiveHoldBytes,
+public record ConnectionStats(int openStreams, long sendCreditBytes, long receiveCreditBytes, long receiveHoldBytes,
                               long unconsumedInboundBytes, long outboundPendingBytes, boolean writable,
-                              boolean autoReadPaused, int starvedStreams, long bytesSent, long bytesReceived,
+                              boolean autoReadPaused, int starvedStreams, long sentBytes, long receivedBytes,
                               long[] stalledNanos) {
 
     public long stalledNanos(StallReason reason) {

@@ -8,13 +8,13 @@ package io.creditflow.transport;
  * <table>
  * <caption>Behaviour per send method when the queue is full</caption>
  * <tr><th>policy</th><th>{@code offer}</th><th>{@code send} (async)</th><th>{@code send(msg, timeout)}</th></tr>
- * <tr><td>BLOCK</td><td>NO_CREDIT</td><td>waits (bounded number of pending sends; past it the stage
+ * <tr><td>BLOCK</td><td>QUEUE_FULL</td><td>waits (bounded number of pending sends; past it the stage
  *     fails with a retryable {@link SendRejectedException})</td><td>waits up to the timeout</td></tr>
  * <tr><td>DROP_OLDEST</td><td>evicts the oldest queued message, ACCEPTED</td><td>same, completes</td>
  *     <td>same, returns</td></tr>
  * <tr><td>DROP_NEWEST</td><td>DROPPED</td><td>fails with {@link MessageDroppedException}</td>
  *     <td>throws {@link MessageDroppedException}</td></tr>
- * <tr><td>REJECT</td><td>NO_CREDIT</td><td>fails with a retryable {@link SendRejectedException}</td>
+ * <tr><td>REJECT</td><td>QUEUE_FULL</td><td>fails with a retryable {@link SendRejectedException}</td>
  *     <td>throws {@link SendRejectedException}</td></tr>
  * </table>
  */

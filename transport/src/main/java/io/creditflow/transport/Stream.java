@@ -88,7 +88,7 @@ public interface Stream {
      * Like {@link #cancel(String)}, with the error code the peer sees (for example
      * {@code SLOW_CONSUMER} when a consumer is evicted). Idempotent.
      */
-    void reset(io.creditflow.proto.wire.ErrorCode code, String reason);
+    void reset(ErrorCode code, String reason);
 
     /**
      * Push mode: asks for {@code n} more messages (adds to demand; {@link Long#MAX_VALUE} means

@@ -1,6 +1,5 @@
 package io.creditflow.transport;
 
-import io.creditflow.proto.wire.ErrorCode;
 
 /**
  * Thrown by a {@link StreamHandler} to refuse a stream with a specific code and reason (for example
@@ -14,7 +13,7 @@ public final class StreamRejectedException extends CreditflowException {
 
     public StreamRejectedException(ErrorCode code, String reason) {
         super(reason, code == ErrorCode.REFUSED_STREAM);
-        if (code == null || code == ErrorCode.NO_ERROR || code == ErrorCode.UNRECOGNIZED) {
+        if (code == null || code == ErrorCode.NO_ERROR) {
             throw new IllegalArgumentException("code: " + code + " (expected: an error code)");
         }
         this.code = code;

@@ -19,7 +19,7 @@ import io.creditflow.proto.core.WindowReason;
  * @param droppedMessages messages discarded by a lossy overflow policy
  * @param sentBytes payload bytes written to the connection
  * @param sentMessages messages written to the connection
- * @param receiveWindowBytes byte credit this side granted that the peer has not used
+ * @param receiveCreditBytes byte credit this side granted that the peer has not used
  * @param receiveBufferedBytes bytes received and not yet consumed by the application
  * @param receiveBufferedMessages messages received and not yet consumed
  * @param receivedBytes payload bytes received
@@ -34,7 +34,7 @@ import io.creditflow.proto.core.WindowReason;
  */
 public record StreamStats(int streamId, StreamState state, long sendCreditBytes, long sendCreditMessages,
                           long sendQueuedBytes, long sendQueuedMessages, long pendingSends, long droppedMessages,
-                          long sentBytes, long sentMessages, long receiveWindowBytes, long receiveBufferedBytes,
+                          long sentBytes, long sentMessages, long receiveCreditBytes, long receiveBufferedBytes,
                           long receiveBufferedMessages, long receivedBytes, long receivedMessages,
                           long[] stalledNanos, long receiveWindowTargetBytes, WindowReason receiveWindowReason,
                           long rttNanos, long drainBytesPerSecond) {

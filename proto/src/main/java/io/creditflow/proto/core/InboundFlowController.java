@@ -151,6 +151,13 @@ public final class InboundFlowController {
      */
     public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls,
                                     AdaptiveWindow.Settings adaptive) {
+        ReceiveStream s = openStreamUnchecked(streamId, demandDriven, stalls, adaptive);
+        assert checkInvariants() : "after openStream";
+        return s;
+    }
+
+    private ReceiveStream openStreamUnchecked(int streamId, boolean demandDriven, StallTimer stalls,
+                                              AdaptiveWindow.Settings adaptive) {
         ReceiveStream s = new ReceiveStream(streamId, demandDriven, stalls);
         s.messageLimit = demandDriven ? 0 : config.streamWindowMessages();
         s.lastActivityNanos = clock.nanoTime();
@@ -174,6 +181,11 @@ public final class InboundFlowController {
      * @throws ProtocolException FLOW_CONTROL_ERROR (connection scope) if the peer exceeded its credit
      */
     public void onData(ReceiveStream s, int payloadBytes) {
+        onDataUnchecked(s, payloadBytes);
+        assert checkInvariants() : "after onData";
+    }
+
+    private void onDataUnchecked(ReceiveStream s, int payloadBytes) {
         checkConnectionCredit(payloadBytes);
         if (payloadBytes > s.windowBytes() || s.windowMessages() < 1) {
             throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR,
@@ -198,6 +210,11 @@ public final class InboundFlowController {
 
     /** Accounts data for a stream that is already closed: discarded at once, its credit returned. */
     public void onDiscardedData(int payloadBytes) {
+        onDiscardedDataUnchecked(payloadBytes);
+        assert checkInvariants() : "after onDiscardedData";
+    }
+
+    private void onDiscardedDataUnchecked(int payloadBytes) {
         checkConnectionCredit(payloadBytes);
         connectionReceivedBytes += payloadBytes;
         connectionReturnableBytes += payloadBytes;
@@ -212,6 +229,11 @@ public final class InboundFlowController {
      * each of them).
      */
     public void onReadComplete() {
+        onReadCompleteUnchecked();
+        assert checkInvariants() : "after onReadComplete";
+    }
+
+    private void onReadCompleteUnchecked() {
         if (discardedSinceReadComplete) {
             discardedSinceReadComplete = false;
             flushConnectionCredit(true);
@@ -228,6 +250,11 @@ public final class InboundFlowController {
 
     /** The application consumed {@code messages} messages totalling {@code bytes} from {@code s}. */
     public void onConsumed(ReceiveStream s, long bytes, long messages) {
+        onConsumedUnchecked(s, bytes, messages);
+        assert checkInvariants() : "after onConsumed";
+    }
+
+    private void onConsumedUnchecked(ReceiveStream s, long bytes, long messages) {
         assert bytes <= s.bufferedBytes() && messages <= s.bufferedMessages()
                 : "consumed more than buffered on stream " + s.id;
         s.consumedBytes += bytes;
@@ -253,6 +280,11 @@ public final class InboundFlowController {
 
     /** The application asked for {@code n} more messages on a demand-driven stream. */
     public void onDemand(ReceiveStream s, long n) {
+        onDemandUnchecked(s, n);
+        assert checkInvariants() : "after onDemand";
+    }
+
+    private void onDemandUnchecked(ReceiveStream s, long n) {
         if (n <= 0 || s.closed) {
             return;
         }
@@ -262,6 +294,11 @@ public final class InboundFlowController {
 
     /** The peer reports a message of {@code neededBytes} waiting for byte credit on {@code s}. */
     public void onBlocked(ReceiveStream s, long neededBytes) {
+        onBlockedUnchecked(s, neededBytes);
+        assert checkInvariants() : "after onBlocked";
+    }
+
+    private void onBlockedUnchecked(ReceiveStream s, long neededBytes) {
         s.neededBytes = neededBytes;
         s.idleRevoked = false;
         s.lastActivityNanos = Long.MIN_VALUE;
@@ -277,6 +314,11 @@ public final class InboundFlowController {
      * @throws ProtocolException if no revoke was outstanding or more came back than the peer held
      */
     public void onRevokeAck(ReceiveStream s, long returnedBytes) {
+        onRevokeAckUnchecked(s, returnedBytes);
+        assert checkInvariants() : "after onRevokeAck";
+    }
+
+    private void onRevokeAckUnchecked(ReceiveStream s, long returnedBytes) {
         if (!s.revokePending) {
             throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
                     "stream " + s.id + ": RevokeAck without a Revoke");
@@ -302,6 +344,11 @@ public final class InboundFlowController {
 
     /** The peer half-closed {@code s}: it will send nothing more, so its unused credit is freed. */
     public void onRemoteHalfClosed(ReceiveStream s) {
+        onRemoteHalfClosedUnchecked(s);
+        assert checkInvariants() : "after onRemoteHalfClosed";
+    }
+
+    private void onRemoteHalfClosedUnchecked(ReceiveStream s) {
         if (s.closed || !s.acceptingData) {
             return;
         }
@@ -327,6 +374,11 @@ public final class InboundFlowController {
      * everything the stream held is released. Idempotent.
      */
     public void onStreamClosed(ReceiveStream s) {
+        onStreamClosedUnchecked(s);
+        assert checkInvariants() : "after onStreamClosed";
+    }
+
+    private void onStreamClosedUnchecked(ReceiveStream s) {
         if (s.closed) {
             return;
         }
@@ -351,6 +403,11 @@ public final class InboundFlowController {
 
     /** The connection is gone: release every stream. Idempotent. */
     public void close() {
+        closeUnchecked();
+        assert checkInvariants() : "after close";
+    }
+
+    private void closeUnchecked() {
         if (closed) {
             return;
         }
@@ -362,6 +419,11 @@ public final class InboundFlowController {
 
     /** Budget memory was released while this connection waited: retry the starved streams. */
     public void onBudgetAvailable() {
+        onBudgetAvailableUnchecked();
+        assert checkInvariants() : "after onBudgetAvailable";
+    }
+
+    private void onBudgetAvailableUnchecked() {
         if (!closed) {
             serveWanting();
         }
@@ -373,6 +435,11 @@ public final class InboundFlowController {
      * then retries the starved. Cheap when nothing is starved.
      */
     public void tick() {
+        tickUnchecked();
+        assert checkInvariants() : "after tick";
+    }
+
+    private void tickUnchecked() {
         if (closed) {
             return;
         }
@@ -595,6 +662,41 @@ public final class InboundFlowController {
             connectionReturnableBytes = 0;
             connectionGrantedBytes = Credits.saturatedAdd(connectionGrantedBytes, bytes);
             sink.writeConnectionCredit(bytes);
+        }
+    }
+
+    /**
+     * The accounting invariants of docs/protocol.md 6.1, checked after every public mutator behind {@code assert}
+     * (tests and the soak run with {@code -ea}; production pays nothing). A violation is a bug in this class, never
+     * the peer's fault: the peer's violations are {@link ProtocolException}s raised before any total moves.
+     *
+     * @return true (so that it can sit in an {@code assert}); throws {@link AssertionError} naming the broken rule
+     */
+    boolean checkInvariants() {
+        long hold = 0;
+        for (int i = 0; i < streams.size(); i++) {
+            ReceiveStream s = streams.get(i);
+            require(s.index == i && !s.closed, s, "a listed stream is closed or misplaced");
+            require(s.bufferedBytes() >= 0 && s.bufferedMessages() >= 0, s, "consumed more than received");
+            require(s.windowBytes() >= 0, s, "received or revoked more than granted");
+            require(s.holdBytes() >= 0, s, "negative hold");
+            require(s.reservedBytes >= 0, s, "negative reservation");
+            hold += s.holdBytes();
+        }
+        require(hold == connectionHoldBytes, null, "the streams hold " + hold + " bytes, the connection counts "
+                + connectionHoldBytes);
+        require(connectionGrantedBytes >= connectionReceivedBytes, null, "received beyond the connection grant");
+        require(connectionReturnableBytes >= 0, null, "negative returnable connection credit");
+        for (ReceiveStream s : wanting) {
+            require(s.wanting && !s.closed, s, "the starved queue holds a stream that is not starved");
+        }
+        require(budget.reservedBytes() <= budget.limitBytes(), null, "the budget is over its limit");
+        return true;
+    }
+
+    private static void require(boolean rule, ReceiveStream s, String what) {
+        if (!rule) {
+            throw new AssertionError((s == null ? "connection" : "stream " + s.id) + ": " + what);
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Receivers {@linkplain #tryReserve reserve} before they grant credit and {@linkplain #release
  * release} when the application has consumed the data (or the credit is revoked or the stream
  * closes). When the budget is short, reservations are partial; a receiver that got less than it
- * wanted registers a {@link Waiter} and takes a {@linkplain #markStarved starved ticket}. Tickets are
+ * wanted registers a waiter and takes a starved ticket (both package-private: the flow core's scheduling,
+ * not part of an embedder's face). Tickets are
  * the signal other receivers use to revoke credit that idle streams hold unused, and they order the
  * starved streams globally: the oldest ticket has priority, so memory freed anywhere accumulates for
  * one stream at a time instead of being spread in fragments no stream can use (see docs/protocol.md,
@@ -117,7 +118,7 @@ public final class MemoryBudget {
      * that is already registered does nothing. If memory is available right now, the waiter is woken
      * at once (so a release that raced with the registration is never lost).
      */
-    public void awaitRelease(Waiter waiter) {
+    void awaitRelease(Waiter waiter) {
         if (waiter.queued.compareAndSet(false, true)) {
             waiters.add(waiter);
             if (reservedBytes.get() < limitBytes) {
@@ -134,12 +135,15 @@ public final class MemoryBudget {
         }
     }
 
+    // Scheduling, for the flow core of this package only (package-private: an embedder reserves, releases and
+    // observes; the starvation tickets and waiters are the receivers' business).
+
     /** Counts a stream that shares this budget (for {@link #fairShareBytes()}). */
-    public void registerStream() {
+    void registerStream() {
         streams.incrementAndGet();
     }
 
-    public void unregisterStream() {
+    void unregisterStream() {
         int after = streams.decrementAndGet();
         assert after >= 0;
     }
@@ -149,20 +153,20 @@ public final class MemoryBudget {
      *
      * @return the stream's ticket; tickets increase, so a smaller one has waited longer
      */
-    public long markStarved() {
+    long markStarved() {
         long ticket = tickets.incrementAndGet();
         starved.add(ticket);
         return ticket;
     }
 
     /** The stream holding {@code ticket} is no longer starved. */
-    public void unmarkStarved(long ticket) {
+    void unmarkStarved(long ticket) {
         boolean removed = starved.remove(ticket);
         assert removed : "unknown ticket " + ticket;
     }
 
     /** The ticket of the stream that has been starved longest (it has priority), or 0 if none is. */
-    public long oldestStarvedTicket() {
+    long oldestStarvedTicket() {
         Long first = starved.isEmpty() ? null : starved.first();
         return first == null ? 0 : first;
     }
@@ -176,7 +180,7 @@ public final class MemoryBudget {
      * The share of the budget one stream may hold while the budget is under pressure:
      * {@code limitBytes / registered streams}.
      */
-    public long fairShareBytes() {
+    long fairShareBytes() {
         return limitBytes / Math.max(1, streams.get());
     }
 
@@ -197,10 +201,12 @@ public final class MemoryBudget {
         return peakReservedBytes.get();
     }
 
+    /** Streams sharing this budget now. */
     public int streams() {
         return streams.get();
     }
 
+    /** Streams waiting for credit this budget cannot give now. */
     public int starvedStreams() {
         return starved.size();
     }
@@ -224,10 +230,10 @@ public final class MemoryBudget {
      * A receiver waiting for memory. Thread-safe; {@link #onBudgetReleased()} is called from
      * whichever thread released memory and must only schedule work on the waiter's own thread.
      */
-    public abstract static class Waiter {
+    abstract static class Waiter {
         private final AtomicBoolean queued = new AtomicBoolean();
 
         /** Memory was released; try again (on your own thread). */
-        protected abstract void onBudgetReleased();
+        abstract void onBudgetReleased();
     }
 }

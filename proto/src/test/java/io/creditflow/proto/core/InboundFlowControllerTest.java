@@ -25,6 +25,17 @@ class InboundFlowControllerTest {
     }
 
     @Test
+    void theAccountingInvariantsAreCheckedAfterEveryMutator() {
+        InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        assertThat(c.checkInvariants()).isTrue();
+        c.onData(s, 100);
+        s.consumedBytes = s.receivedBytes + 1; // a bug of our own: more consumed than received
+        assertThatThrownBy(() -> c.onDemand(s, 1)).as("surefire runs with -ea; the mutator checks on its way out")
+                .isInstanceOf(AssertionError.class).hasMessageContaining("stream 1: consumed more than received");
+    }
+
+    @Test
     void opensPullStreamWithFullWindowAndMessageWindow() {
         InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
         ReceiveStream s = c.openStream(1, false, new StallTimer());

@@ -4,7 +4,7 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.StreamState;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.transport.CloseStatus;
@@ -127,7 +127,7 @@ final class ConnectionCloser {
     /** A connection error: GoAway with its code, then close. */
     void connectionError(ProtocolException e) {
         LOG.log(System.Logger.Level.DEBUG, "connection error on " + channel + ": " + e.code() + " " + e.getMessage());
-        closeWith(new CloseStatus(e.code(), OutboundFrames.truncate(e.getMessage()), false, 0), true);
+        closeWith(new CloseStatus(ErrorCodes.fromWire(e.code()), OutboundFrames.truncate(e.getMessage()), false, 0), true);
     }
 
     /** During a drain (GoAway sent or received), closes the connection once no stream is left. */
@@ -145,7 +145,7 @@ final class ConnectionCloser {
         assert ctx.executor().inEventLoop();
         lifecycle.onGoAwaySent();
         host.out.writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder()
-                .setLastStreamId(host.registry.lastRemoteId()).setCode(code)
+                .setLastStreamId(host.registry.lastRemoteId()).setCode(ErrorCodes.toWire(code))
                 .setReason(OutboundFrames.truncate(reason))).build());
     }
 
@@ -212,14 +212,16 @@ final class ConnectionCloser {
                 ? fallback : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
         InboundFlowController flow = host.flow;
         for (DefaultStream s : host.registry.removeAll()) {
-            if (s.receive != null) {
-                flow.onStreamClosed(s.receive);
+            if (s.transport.receive != null) {
+                flow.onStreamClosed(s.transport.receive);
             }
-            s.closeWith(s.state == StreamState.CLOSED ? status : cut);
+            s.transport.closeWith(s.transport.state == StreamState.CLOSED ? status : cut);
         }
         flow.close();
         stalls.stopAll(host.settings.clock().nanoTime());
-        host.writes.closeWaiting(cut);
+        // Commands still queued (an Open not yet written among them) now meet a closed connection: a pending
+        // open is refused with the close status; the rest find their streams closed. A drain under way goes on.
+        host.commands.drain();
         connection.onClosed(status, tlsFailure);
     }
 }

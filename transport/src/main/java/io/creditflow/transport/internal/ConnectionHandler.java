@@ -5,7 +5,7 @@ import io.creditflow.proto.codec.FrameReader;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Ping;
 import io.creditflow.transport.CloseStatus;
@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Event-loop confined: Netty calls it on the channel's event loop. Application threads use
- * {@link #connection()}, which reaches the loop only through tasks.
+ * {@link #connection()}, which reaches the loop only through the connection's {@link CommandQueue}.
  *
  * <p>TLS: with an {@link SslHandler} ahead of this handler the TLS handshake runs first; this handler's
  * handshake timer (started at channelActive) covers it, the client's {@code Handshake} waits in the
@@ -82,17 +82,18 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         ConnectionLifecycle lifecycle = connection.lifecycle();
         OutboundFrames out = new OutboundFrames(ctx, lifecycle,
                 new ControlBacklog(settings.limits().maxQueuedControlFrames()));
+        CommandQueue commands = new CommandQueue(loop, loop::inEventLoop);
         InboundFlowController flow = new InboundFlowController(settings.receiveConfig(), settings.memoryBudget(),
-                out, settings.clock(), () -> StreamHost.execute(loop, this::onBudgetAvailable));
+                out, settings.clock(), () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
         ReadPressure pressure = new ReadPressure(channel, settings, stalls, timers);
-        StreamWrites writes = new StreamWrites(channel, task -> StreamHost.execute(loop, task), lifecycle, out,
-                stalls, settings);
+        StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, settings);
         StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers,
                 loop);
-        host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry);
+        host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry, commands);
         assembler = new FrameAssembler(new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
                 ctx.alloc(), lifecycle, timers);
         closer = new ConnectionCloser(ctx, host, assembler, stalls);
+        commands.bind(new LoopCommands(host, closer, connection));
         inbound = new InboundFrames(host, closer, timers, channel, client, this::onHandshaken);
         out.closeOnBacklogOverflow(closer);
         registry.afterRemove(closer::closeIfDrained);
@@ -127,7 +128,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         handshakeTimer = host.loop.schedule(() -> {
             if (!connection.handshaken()) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
-                closer.connectionError(ProtocolException.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
+                closer.connectionError(ErrorCodes.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
                         closer.tlsPending() ? "TLS handshake not complete within " + millis + " ms"
                                 : "no handshake within " + millis + " ms"));
             }
@@ -187,7 +188,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             inbound.onProtocolException(e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "internal error on " + ctx.channel(), e);
-            closer.connectionError(ProtocolException.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
+            closer.connectionError(ErrorCodes.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
         } finally {
             in.release();
         }
@@ -226,11 +227,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         ctx.fireChannelWritabilityChanged();
     }
 
-    private void onBudgetAvailable() {
-        host.flow.onBudgetAvailable();
-        host.out.flushIfNeeded();
-    }
-
     private void tick() {
         if (!host.lifecycle.acceptsInput()) {
             return;
@@ -251,9 +247,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                 long millis = TimeUnit.NANOSECONDS.toMillis(now - timers.unwritableSinceNanos());
                 String why = "the peer read nothing for " + millis + " ms while writes waited";
                 LOG.log(System.Logger.Level.INFO, "closing " + connection + ": " + why);
-                closer.connectionError(ProtocolException.connectionError(ErrorCode.WRITE_STALLED, why));
+                closer.connectionError(ErrorCodes.connectionError(ErrorCode.WRITE_STALLED, why));
             }
-            case PARTIAL_FRAME -> closer.connectionError(ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            case PARTIAL_FRAME -> closer.connectionError(ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     "frame incomplete for " + TimeUnit.NANOSECONDS.toMillis(now - timers.partialSinceNanos()) + " ms"));
             case KEEPALIVE_TIMEOUT -> closer.closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT,
                     "keepalive: no answer from the peer within "

@@ -3,7 +3,7 @@ package io.creditflow.transport.internal;
 import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.proto.wire.Settings;
@@ -46,7 +46,7 @@ public final class DefaultConnection implements Connection {
     private volatile Settings peerSettings;
     private volatile String principal = "";
     private volatile int peerMaxMessageBytes;
-    private volatile long bytesReceived;
+    private volatile long receivedBytes;
 
     DefaultConnection(EndpointSettings settings, boolean client) {
         this.settings = settings;
@@ -81,7 +81,7 @@ public final class DefaultConnection implements Connection {
 
     /** Data of {@code bytes} arrived for a stream. */
     void onBytesReceived(long bytes) {
-        bytesReceived += bytes;
+        receivedBytes += bytes;
     }
 
     /** Teardown: fails the handshake future if still pending, completes the close future. */
@@ -149,20 +149,25 @@ public final class DefaultConnection implements Connection {
             DefaultStream stream = new DefaultStream(parts, id, true, metadata, options);
             stream.bind(options.listener()); // an exception from onOpen reaches the caller; nothing is sent
             registry.countLocalOpen();
-            parts.execute(() -> openLocal(stream));
+            parts.enqueue(new CommandQueue.OpenStream(stream));
             return stream;
         }
     }
 
-    /** Event loop: writes Open, then starts the stream (in id order: opens are queued under a lock). */
-    private void openLocal(DefaultStream stream) {
+    /**
+     * Event loop, the {@link CommandQueue.OpenStream} command: writes Open, then starts the stream (in id order:
+     * opens are queued under a lock). On a connection that closed or is going away the stream is refused: with
+     * the connection's error, or REFUSED_STREAM (never a clean status: nothing of it was sent).
+     */
+    void openLocal(DefaultStream stream) {
         assert host.inEventLoop();
         StreamHost parts = host;
         if (lifecycle.isClosed() || lifecycle.goAwayReceived()) {
             parts.registry.uncountLocalOpen();
             CloseStatus status = closer.closeStatus();
-            stream.closeWith(status != null ? status
-                    : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection closed", false, 0));
+            stream.transport.closeWith(status != null && status.code() != ErrorCode.NO_ERROR ? status
+                    : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection closed before the stream was opened",
+                            false, 0));
             return;
         }
         parts.registry.onLocalOpenWritten(stream.id);
@@ -201,42 +206,44 @@ public final class DefaultConnection implements Connection {
             stalled[r.ordinal()] = stalls.totalNanos(r, now);
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        OutboundFlowController<DefaultStream> o = parts.writes.flow();
+        OutboundFlowController<StreamTransportState> o = parts.writes.flow();
         return new ConnectionStats(parts.registry.size(), o == null ? 0 : o.connectionAvailableBytes(),
                 parts.flow.connectionWindowBytes(), parts.flow.connectionHoldBytes(), parts.pressure.unconsumedBytes(),
                 out == null ? 0 : out.totalPendingWriteBytes(), channel.isWritable(), parts.pressure.isPaused(),
-                parts.flow.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), bytesReceived, stalled);
+                parts.flow.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), receivedBytes, stalled);
     }
 
     @Override
     public CompletionStage<CloseStatus> shutdown(Duration grace) {
-        long graceNanos = grace.toNanos();
-        StreamHost parts = host;
-        parts.execute(() -> {
-            if (lifecycle.isClosed() || lifecycle.goAwaySent()) {
-                return;
-            }
-            closer.writeGoAway(ErrorCode.NO_ERROR, "shutting down");
-            closer.recordIfAbsent(new CloseStatus(ErrorCode.NO_ERROR, "shut down", false, 0));
-            parts.out.flushIfNeeded();
-            parts.loop.schedule(() -> {
-                if (!lifecycle.isClosed()) {
-                    for (DefaultStream s : parts.registry.snapshot()) {
-                        parts.registry.resetStream(s, ErrorCode.CANCEL, "shutdown grace period expired");
-                    }
-                    closer.closeWith(new CloseStatus(ErrorCode.CANCEL, "shutdown grace period expired", false, 0),
-                            false);
-                }
-            }, graceNanos, TimeUnit.NANOSECONDS);
-            closer.closeIfDrained();
-        });
+        host.enqueue(new CommandQueue.Shutdown(grace.toNanos()));
         return closeFuture();
+    }
+
+    /** Event loop, the {@link CommandQueue.Shutdown} command: GoAway, then a grace period for the streams. */
+    void shutdownNow(long graceNanos) {
+        assert host.inEventLoop();
+        StreamHost parts = host;
+        if (lifecycle.isClosed() || lifecycle.goAwaySent()) {
+            return;
+        }
+        closer.writeGoAway(ErrorCode.NO_ERROR, "shutting down");
+        closer.recordIfAbsent(new CloseStatus(ErrorCode.NO_ERROR, "shut down", false, 0));
+        parts.out.flushIfNeeded();
+        parts.loop.schedule(() -> {
+            if (!lifecycle.isClosed()) {
+                for (DefaultStream s : parts.registry.snapshot()) {
+                    parts.registry.resetStream(s, ErrorCode.CANCEL, "shutdown grace period expired");
+                }
+                closer.closeWith(new CloseStatus(ErrorCode.CANCEL, "shutdown grace period expired", false, 0),
+                        false);
+            }
+        }, graceNanos, TimeUnit.NANOSECONDS);
+        closer.closeIfDrained();
     }
 
     @Override
     public void close() {
-        host.execute(() -> closer.closeWith(new CloseStatus(ErrorCode.CANCEL, "closed by the application", false, 0),
-                true));
+        host.enqueue(new CommandQueue.Close());
     }
 
     @Override

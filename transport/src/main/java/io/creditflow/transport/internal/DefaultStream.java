@@ -7,7 +7,7 @@ import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.StreamState;
 import io.creditflow.proto.core.WindowReason;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.Message;
@@ -30,14 +30,17 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One stream: the public {@link Stream} API on the application's side, and the send/receive state the
- * connection's event loop drives.
+ * One stream, its application half: the public {@link Stream} API, the bounded {@link SendQueue} and
+ * {@link ReceiveQueue}, the listener and the close future. Its loop half, {@link StreamTransportState}
+ * ({@link #transport}), holds the state the event loop drives (stream state, credit, the staged message,
+ * receive accounting) and is the only writer of it.
  *
  * <p>Threading: the public methods are thread-safe. They reach the event loop only through the
- * bounded {@link SendQueue}, the {@link ReceiveQueue} (pull mode) and tasks on the connection's loop.
+ * bounded {@link SendQueue}, the {@link ReceiveQueue} (pull mode) and commands on the connection's
+ * {@link CommandQueue}.
  * Fields without a comment are event-loop confined; {@link #state} is volatile for readers elsewhere.
  */
-final class DefaultStream implements Stream, OutboundFlowController.Source {
+final class DefaultStream implements Stream {
     final StreamHost connection;
     final int id;
     final boolean local;
@@ -46,37 +49,16 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     volatile StreamListener listener;
     volatile boolean pushMode;
     volatile ReceiveQueue pullQueue;
-    private DefaultMessage pushMessage;
+    DefaultMessage pushMessage;
     final SendQueue sendQueue;
-    final SendWindow sendWindow = new SendWindow();
-    final StallTimer stalls = new StallTimer();
-    private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
-    /** Set while the stream sits in the connection's write-request queue (any thread). */
+    final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
+    /** Set while the stream sits in the connection's command queue as "writable" (any thread). */
     final AtomicBoolean writeRequested = new AtomicBoolean();
-
-    ReceiveStream receive;
-    /** Event loop: queued for {@link #notifyReadable} at the end of the read batch. */
-    boolean readablePending;
-    /** Event loop: demand requested before {@link #receive} existed (from a local stream's onOpen). */
-    long earlyDemand;
-    volatile StreamState state = StreamState.OPEN;
-    /** True once the stream is known to the peer (Open written or received): data may be written. */
-    boolean registered;
-    /** Wire bytes of data frames received and not yet consumed (for the connection's read watermarks). */
-    long unconsumedWireBytes;
-    boolean halfCloseWritten;
-    private boolean scheduled;
-    private Object staged;
-    private int stagedSize = -1;
     /** Set by the application when isReady() returned false; the loop answers with onReady. */
     volatile boolean wantsReady = true;
-    private final Runnable readyCheck = () -> {
-        if (wantsReady) {
-            notifyReadyIfReady();
-        }
-    };
-    private CloseStatus closeStatus;
     final WindowMode windowMode;
+    /** The loop half: everything the event loop reads and writes. */
+    final StreamTransportState transport;
 
     DefaultStream(StreamHost connection, int id, boolean local, Map<String, String> metadata,
                   StreamOptions options) {
@@ -87,6 +69,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         this.sendQueue = new SendQueue(options.overflowPolicy(), options.sendQueueBytes(),
                 options.sendQueueMessages(), options.maxPendingSends(), this::requestWrite);
         this.windowMode = options.windowMode();
+        this.transport = new StreamTransportState(this);
         if (!local) {
             // The stream handler may hand the stream to a thread that polls before the handler returns.
             this.pullQueue = newPullQueue();
@@ -160,7 +143,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
      * queue may have had room for a smaller message, so isReady could have said true just before.
      */
     private OfferResult afterOffer(OfferResult result) {
-        if (result == OfferResult.NO_CREDIT || result == OfferResult.DROPPED) {
+        if (result == OfferResult.QUEUE_FULL || result == OfferResult.DROPPED) {
             wantReady();
         }
         return result;
@@ -208,20 +191,22 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         if (!wantsReady) {
             wantsReady = true;
             if (!connection.inEventLoop()) {
-                connection.execute(readyCheck);
+                connection.enqueue(new CommandQueue.ReadyCheck(this));
             }
         }
     }
 
     /** Racy off the loop: credit fields are read without synchronisation; onReady corrects it. */
-    private boolean readyNow() {
-        if (!state.canSend() || sendQueue.isFinishing() || !sendQueue.hasRoom()) {
+    boolean readyNow() {
+        StreamTransportState t = transport;
+        if (!t.state.canSend() || sendQueue.isFinishing() || !sendQueue.hasRoom()) {
             return false;
         }
-        Object head = staged;
-        long queuedMessages = sendQueue.queuedMessages() + (head != null ? 1 : 0);
-        long queuedBytes = sendQueue.queuedBytes() + (head != null ? Math.max(stagedSize, 0) : 0);
-        return sendWindow.availableMessages() > queuedMessages && sendWindow.availableBytes() > queuedBytes;
+        long stagedBytes = t.stagedBytes();
+        long queuedMessages = sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0);
+        long queuedBytes = sendQueue.queuedBytes() + Math.max(stagedBytes, 0);
+        SendWindow w = t.sendWindow;
+        return w.availableMessages() > queuedMessages && w.availableBytes() > queuedBytes;
     }
 
     @Override
@@ -237,10 +222,10 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public void reset(ErrorCode code, String reason) {
-        if (code == null || code == ErrorCode.NO_ERROR || code == ErrorCode.UNRECOGNIZED) {
+        if (code == null || code == ErrorCode.NO_ERROR) {
             throw new IllegalArgumentException("code: " + code + " (expected: an error code)");
         }
-        connection.execute(() -> connection.resetStream(this, code, reason == null ? "" : reason));
+        connection.enqueue(new CommandQueue.Reset(this, code, reason == null ? "" : reason));
     }
 
     @Override
@@ -251,20 +236,9 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         if (n <= 0) {
             throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
         }
-        // Before the stream handler has returned its listener the mode is not known yet: the task runs
+        // Before the stream handler has returned its listener the mode is not known yet: the command runs
         // after it is bound, and counts only for a push-mode stream.
-        connection.execute(() -> {
-            if (!pushMode) {
-                return;
-            }
-            if (receive == null) {
-                // A local stream's onOpen runs before its Open is written: the demand waits for register().
-                earlyDemand = Math.min(Long.MAX_VALUE - n, earlyDemand) + n;
-            } else if (!receive.isClosed()) {
-                connection.inbound().onDemand(receive, n);
-                connection.flushIfNeeded();
-            }
-        });
+        connection.enqueue(new CommandQueue.Request(this, n));
     }
 
     @Override
@@ -292,22 +266,24 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
     @Override
     public boolean isReceiveFinished() {
         ReceiveQueue queue = pullQueue;
-        return queue != null ? queue.isFinished() : !state.canReceive();
+        return queue != null ? queue.isFinished() : !transport.state.canReceive();
     }
 
     @Override
     public StreamStats stats() {
         long now = connection.settings.clock().nanoTime();
+        StreamTransportState t = transport;
         long[] stalled = new long[StallReason.values().length];
         for (StallReason r : StallReason.values()) {
-            stalled[r.ordinal()] = stalls.totalNanos(r, now);
+            stalled[r.ordinal()] = t.stalls.totalNanos(r, now);
         }
-        ReceiveStream r = receive;
-        Object head = staged;
-        return new StreamStats(id, state, sendWindow.availableBytes(), sendWindow.availableMessages(),
-                sendQueue.queuedBytes() + (head != null ? Math.max(stagedSize, 0) : 0),
-                sendQueue.queuedMessages() + (head != null ? 1 : 0), sendQueue.pendingSends(),
-                sendQueue.droppedMessages(), sendWindow.sentBytes(), sendWindow.sentMessages(),
+        ReceiveStream r = t.receive;
+        long stagedBytes = t.stagedBytes();
+        SendWindow w = t.sendWindow;
+        return new StreamStats(id, t.state, w.availableBytes(), w.availableMessages(),
+                sendQueue.queuedBytes() + Math.max(stagedBytes, 0),
+                sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0), sendQueue.pendingSends(),
+                sendQueue.droppedMessages(), w.sentBytes(), w.sentMessages(),
                 r == null ? 0 : r.windowBytes(), r == null ? 0 : r.bufferedBytes(),
                 r == null ? 0 : r.bufferedMessages(), r == null ? 0 : r.receivedBytes(),
                 r == null ? 0 : r.receivedMessages(), stalled, r == null ? 0 : r.windowTargetBytes(),
@@ -322,7 +298,7 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
 
     @Override
     public String toString() {
-        return "Stream(" + id + ", " + state + ')';
+        return "Stream(" + id + ", " + transport.state + ')';
     }
 
     /** Any thread: something was queued (or half-close requested); ask the loop for a write pass. */
@@ -330,215 +306,17 @@ final class DefaultStream implements Stream, OutboundFlowController.Source {
         connection.requestWrite(this);
     }
 
-    // ---------------------------------------------------------------- event loop: sending
-
-    @Override
-    public SendWindow sendWindow() {
-        return sendWindow;
-    }
-
-    @Override
-    public int peekMessageBytes(long limitBytes) {
-        if (staged != null) {
-            return stagedSize;
-        }
-        if (closeStatus != null) {
-            return -1;
-        }
-        Object next = sendQueue.pollIfAtMost(limitBytes);
-        if (next != null) {
-            staged = next;
-            stagedSize = SendQueue.sizeOf(next);
-            return stagedSize;
-        }
-        int head = sendQueue.lastHeadSize;
-        if (head < 0 && sendQueue.isFinishing() && sendQueue.isEmpty() && !halfCloseWritten) {
-            connection.writeHalfClose(this);
-        }
-        return head;
-    }
-
-    @Override
-    public void writeMessage() {
-        assert staged != null : "writeMessage without a message taken by peekMessageBytes";
-        Object message = staged;
-        int size = stagedSize;
-        staged = null;
-        stagedSize = -1;
-        connection.writeData(id, message, size);
-        if (stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(StallReason.NO_PEER_CREDIT, false, connection.settings.clock().nanoTime());
-        }
-        if (wantsReady) {
-            notifyReadyIfReady();
-        }
-    }
-
-    @Override
-    public void onCreditStall(long neededBytes, boolean streamBytesShort) {
-        if (!stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(StallReason.NO_PEER_CREDIT, true, connection.settings.clock().nanoTime());
-        }
-        if (streamBytesShort && sendWindow.markBlockedReported()) {
-            connection.writeBlocked(id, neededBytes);
-        }
-    }
-
-    @Override
-    public boolean isScheduled() {
-        return scheduled;
-    }
-
-    @Override
-    public void setScheduled(boolean scheduled) {
-        this.scheduled = scheduled;
-    }
-
-    /** Credit arrived from the peer. */
-    void onCredit(long bytes, long messages) {
-        sendWindow.addCredit(bytes, messages);
-        if (wantsReady) {
-            notifyReadyIfReady();
-        }
-    }
-
-    void notifyReadyIfReady() {
-        if (closeStatus == null && readyNow()) {
-            wantsReady = false;
-            StreamListener l = listener;
-            if (l == null) {
-                return;
-            }
-            try {
-                l.onReady(this);
-            } catch (RuntimeException e) {
-                connection.onListenerFailure(this, "onReady", e);
-            }
-        }
-    }
-
-    /** The unwritten head message (for accounting on close). */
-    boolean hasStaged() {
-        return staged != null;
-    }
-
-    // ---------------------------------------------------------------- event loop: receiving
-
-    /** A data frame arrived within credit. Push mode delivers it now; pull mode queues it. */
-    void onData(ByteBuf payload, int wireBytes) {
-        if (pushMode) {
-            DefaultMessage m = pushMessage.reset(payload, wireBytes);
-            try {
-                listener.onMessage(this, m);
-            } catch (RuntimeException e) {
-                connection.onListenerFailure(this, "onMessage", e);
-            } finally {
-                m.close();
-            }
-        } else if (pullQueue.add(new DefaultMessage(this).reset(payload, wireBytes)) && !readablePending) {
-            // Announced once the read batch is done, not per frame: the application then takes every message
-            // the batch brought in one go (a broker appends them as one batch, one fsync).
-            readablePending = true;
-            connection.readableAfterBatch(this);
-        }
-    }
-
-    /** Event loop, at the end of a read batch: tells a pull listener that its queue became non-empty. */
-    void notifyReadable() {
-        readablePending = false;
-        if (isClosed()) {
-            return;
-        }
-        try {
-            ((PullListener) listener).onReadable(this);
-        } catch (RuntimeException e) {
-            connection.onListenerFailure(this, "onReadable", e);
-        }
-    }
-
     /** Any thread: the application closed a message. */
     void onMessageConsumed(int bytes, int wireBytes) {
         if (pushMode) {
             connection.onConsumed(this, bytes, 1, wireBytes);
         } else if (pullQueue.onConsumed(bytes, wireBytes, connection.isReadPaused())) {
-            connection.execute(this::applyPulledConsumption);
+            connection.enqueue(new CommandQueue.Consumed(this));
         }
-    }
-
-    /**
-     * Event loop: an adaptive target may have moved, so pull-mode consumption is handed over in
-     * batches of a quarter of it (of the fixed window otherwise), or a slow reader's small target
-     * would wait for a quarter of the configured window to be consumed.
-     */
-    void onWindowTargetChanged() {
-        ReceiveStream r = receive;
-        if (pullQueue != null && r != null && r.isAdaptive()) {
-            pullQueue.applyThresholdBytes(r.windowTargetBytes() / 4);
-        }
-    }
-
-    private void applyPulledConsumption() {
-        long[] c = pullQueue.takeConsumed();
-        if (c[1] > 0) {
-            connection.onConsumed(this, c[0], c[1], c[2]);
-            connection.flushIfNeeded();
-        }
-    }
-
-    /**
-     * True when the application has consumed everything received: in pull mode every message was taken
-     * <em>and closed</em> (consumption reported to the loop), so memory is released only when it is free.
-     */
-    boolean receiveDrained() {
-        return receive == null || receive.bufferedMessages() == 0;
-    }
-
-    void onRemoteHalfClose() {
-        if (!pushMode) {
-            pullQueue.finish();
-        }
-        try {
-            listener.onHalfClose(this);
-        } catch (RuntimeException e) {
-            connection.onListenerFailure(this, "onHalfClose", e);
-        }
-    }
-
-    // ---------------------------------------------------------------- event loop: closing
-
-    boolean isClosed() {
-        return closeStatus != null;
-    }
-
-    /**
-     * Ends the stream: discards what is queued (counting it as unsent), releases received data, tells the
-     * listener and completes {@link #closeFuture()}. Idempotent. The connection has already removed it.
-     */
-    void closeWith(CloseStatus status) {
-        if (closeStatus != null) {
-            return;
-        }
-        state = StreamState.CLOSED;
-        long unsent = sendQueue.close(status) + (staged != null ? 1 : 0);
-        staged = null;
-        CloseStatus finalStatus = status.withUnsent(status.unsentMessages() + unsent);
-        closeStatus = finalStatus;
-        if (pullQueue != null) {
-            pullQueue.close(finalStatus);
-        }
-        stalls.stopAll(connection.settings.clock().nanoTime());
-        if (listener != null) {
-            try {
-                listener.onClose(this, finalStatus);
-            } catch (RuntimeException e) {
-                connection.onListenerFailure(this, "onClose", e);
-            }
-        }
-        closeFuture.complete(finalStatus);
     }
 
     StreamClosedException closedException() {
-        CloseStatus s = closeStatus;
+        CloseStatus s = transport.closeStatus;
         return new StreamClosedException("stream " + id + " closed", s == null ? CloseStatus.OK : s);
     }
 }

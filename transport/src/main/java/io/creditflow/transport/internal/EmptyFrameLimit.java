@@ -1,7 +1,7 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 
 /**
  * Bounds runs of frames that cost parsing and carry nothing (empty data frames that take no credit, frames
@@ -25,7 +25,7 @@ final class EmptyFrameLimit {
      */
     void onEmptyFrame() {
         if (++consecutive > maxConsecutive) {
-            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + maxConsecutive
+            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + maxConsecutive
                     + " consecutive empty or unknown frames");
         }
     }

@@ -2,7 +2,7 @@ package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.codec.FrameReader;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -103,7 +103,7 @@ final class FrameAssembler {
         }
         int tag = byteAt(in, buffered, prefixBytes);
         if (tag != HANDSHAKE_TAG && tag != GO_AWAY_TAG) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer: the first "
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer: the first "
                     + "frame must be a Handshake, got " + describeFirstBytes(in, buffered, available));
         }
         firstFrameStartChecked = true;

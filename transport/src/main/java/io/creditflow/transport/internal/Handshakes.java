@@ -3,7 +3,7 @@ package io.creditflow.transport.internal;
 import com.google.protobuf.ByteString;
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.codec.FrameWriter;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Handshake;
 import io.creditflow.proto.wire.Settings;
@@ -52,10 +52,10 @@ final class Handshakes {
      */
     static int checkPeer(Handshake h) {
         if (!MAGIC.equals(h.getMagic())) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer");
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer");
         }
         if (h.getProtocolVersion() != PROTOCOL_VERSION) {
-            throw ProtocolException.connectionError(ErrorCode.UNSUPPORTED_VERSION, "peer speaks protocol version "
+            throw ErrorCodes.connectionError(ErrorCode.UNSUPPORTED_VERSION, "peer speaks protocol version "
                     + h.getProtocolVersion() + ", this endpoint speaks " + PROTOCOL_VERSION);
         }
         Settings s = h.getSettings();
@@ -65,7 +65,7 @@ final class Handshakes {
                 || maxFrame < maxMessage + FrameWriter.MAX_DATA_HEADER_BYTES
                 || Long.compareUnsigned(s.getInitialConnectionWindowBytes(), maxMessage) < 0
                 || s.getMaxMetadataBytes() == 0) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
                     + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
                     + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
         }
@@ -80,7 +80,7 @@ final class Handshakes {
      */
     static String authenticate(EndpointSettings settings, Handshake h, SocketAddress remote) {
         if (h.getCredential().size() > EndpointSettings.MAX_CREDENTIAL_BYTES) {
-            throw ProtocolException.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential of "
+            throw ErrorCodes.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential of "
                     + h.getCredential().size() + " bytes exceeds the limit of "
                     + EndpointSettings.MAX_CREDENTIAL_BYTES);
         }
@@ -92,7 +92,7 @@ final class Handshakes {
             who = null;
         }
         if (who == null) {
-            throw ProtocolException.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential rejected");
+            throw ErrorCodes.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential rejected");
         }
         return who;
     }

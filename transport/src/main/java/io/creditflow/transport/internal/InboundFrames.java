@@ -6,7 +6,7 @@ import io.creditflow.proto.core.Credits;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.wire.Blocked;
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.proto.wire.Handshake;
@@ -85,16 +85,16 @@ final class InboundFrames implements FrameReader.Listener {
                 return; // frames after a close in the same read are discarded
             }
             if (!host.connection().handshaken()) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "expected Handshake as the first frame");
             }
             int size = payload.readableBytes();
             if (size > settings.maxMessageBytes()) {
-                throw ProtocolException.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
+                throw ErrorCodes.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
                         + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
-            if (s == null || s.receive == null) {
+            if (s == null || s.transport.receive == null) {
                 registry.classifyUnknownStream(streamId, "Data");
                 if (size == 0) {
                     emptyFrames.onEmptyFrame(); // discarded for free: bounded only by this limit
@@ -102,23 +102,23 @@ final class InboundFrames implements FrameReader.Listener {
                 flow.onDiscardedData(size);
                 return;
             }
-            if (!s.state.canReceive()) {
+            if (!s.transport.state.canReceive()) {
                 flow.onDiscardedData(size);
-                throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, streamId,
+                throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, streamId,
                         "data after the peer half-closed");
             }
-            if (size == 0 && s.receive.windowMessages() == Credits.UNLIMITED) {
+            if (size == 0 && s.transport.receive.windowMessages() == Credits.UNLIMITED) {
                 // Empty messages cost no byte credit; with unlimited message credit they would cost nothing.
                 emptyFrames.onEmptyFrame();
             } else {
                 emptyFrames.onNonEmptyFrame();
             }
-            flow.onData(s.receive, size);
+            flow.onData(s.transport.receive, size);
             host.connection().onBytesReceived(size);
             host.pressure.onArrived(frameBytes);
-            s.unconsumedWireBytes += frameBytes;
+            s.transport.unconsumedWireBytes += frameBytes;
             handedOver = true;
-            s.onData(payload, frameBytes);
+            s.transport.onData(payload, frameBytes);
         } finally {
             if (!handedOver) {
                 payload.release();
@@ -149,14 +149,14 @@ final class InboundFrames implements FrameReader.Listener {
                 return;
             }
             if (!frame.hasHandshake()) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "expected Handshake as the first frame, got " + frame.getBodyCase());
             }
             onHandshake(frame.getHandshake());
             return;
         }
         switch (frame.getBodyCase()) {
-            case HANDSHAKE -> throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
+            case HANDSHAKE -> throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
             case OPEN -> onOpen(frame.getOpen());
             case DATA -> handleData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
             case CREDIT -> onCredit(frame.getCredit());
@@ -244,7 +244,7 @@ final class InboundFrames implements FrameReader.Listener {
      * a client cannot make us reset streams without bound by asking for what it may not have.
      */
     private void refuseOpen(DefaultStream stream, ErrorCode code, String reason) {
-        stream.closeWith(new CloseStatus(code, reason, false, 0));
+        stream.transport.closeWith(new CloseStatus(code, reason, false, 0));
         countPeerCausedReset();
         host.out.writeReset(stream.id, code, reason);
     }
@@ -264,11 +264,11 @@ final class InboundFrames implements FrameReader.Listener {
         long bytes = Credits.fromUint64(credit.getBytes());
         long messages = Credits.fromUint64(credit.getMessages());
         if (bytes == 0 && messages == 0) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Credit of zero on stream " + id);
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Credit of zero on stream " + id);
         }
         if (id == 0) {
             if (messages != 0) {
-                throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                         "connection-scope Credit with messages");
             }
             host.writes.addConnectionCredit(bytes);
@@ -279,7 +279,7 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "Credit");
             return;
         }
-        s.onCredit(bytes, messages);
+        s.transport.onCredit(bytes, messages);
         host.writes.onStreamChanged(s);
     }
 
@@ -289,12 +289,12 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "HalfClose");
             return;
         }
-        if (!s.state.canReceive()) {
-            throw ProtocolException.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
+        if (!s.transport.state.canReceive()) {
+            throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
         }
-        s.state = s.state.remoteHalfClosed();
-        flow.onRemoteHalfClosed(s.receive);
-        s.onRemoteHalfClose();
+        s.transport.onRemoteHalfClosed();
+        flow.onRemoteHalfClosed(s.transport.receive);
+        s.transport.onRemoteHalfClose();
         registry.maybeFinish(s);
     }
 
@@ -307,7 +307,8 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         registry.remove(s);
-        s.closeWith(new CloseStatus(reset.getCode(), OutboundFrames.truncate(reset.getReason()), true, 0));
+        s.transport.closeWith(new CloseStatus(ErrorCodes.fromWire(reset.getCodeValue()),
+                ErrorCodes.describe(reset.getCodeValue(), OutboundFrames.truncate(reset.getReason())), true, 0));
     }
 
     private void onPing(Ping ping) {
@@ -322,11 +323,12 @@ final class InboundFrames implements FrameReader.Listener {
         for (DefaultStream s : registry.snapshot()) {
             if (s.local && Integer.compareUnsigned(s.id, last) > 0) {
                 registry.remove(s);
-                s.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
+                s.transport.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
             }
         }
-        if (goAway.getCode() != ErrorCode.NO_ERROR) {
-            closer.closeWith(new CloseStatus(goAway.getCode(), reason, true, 0), false);
+        ErrorCode code = ErrorCodes.fromWire(goAway.getCodeValue());
+        if (goAway.getCodeValue() != ErrorCode.NO_ERROR.wireValue()) {
+            closer.closeWith(new CloseStatus(code, ErrorCodes.describe(goAway.getCodeValue(), reason), true, 0), false);
         } else {
             closer.recordIfAbsent(new CloseStatus(ErrorCode.NO_ERROR, reason, true, 0));
             closer.closeIfDrained();
@@ -339,8 +341,8 @@ final class InboundFrames implements FrameReader.Listener {
         long returned = 0;
         if (s == null) {
             registry.classifyUnknownStream(id, "Revoke");
-        } else if (s.state.canSend()) {
-            returned = s.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+        } else if (s.transport.state.canSend()) {
+            returned = s.transport.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
             host.writes.onStreamChanged(s); // re-evaluate: a waiting message is reported as Blocked again
         }
         host.out.writeControl(Frame.newBuilder()
@@ -354,14 +356,14 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "RevokeAck");
             return;
         }
-        flow.onRevokeAck(s.receive, Credits.fromUint64(ack.getReturnedBytes()));
+        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()));
     }
 
     private void onBlocked(Blocked blocked) {
         int id = blocked.getStreamId();
         long needed = Credits.fromUint64(blocked.getNeededBytes());
         if (needed > settings.maxMessageBytes()) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
                     + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
         }
         DefaultStream s = registry.get(id);
@@ -369,8 +371,8 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "Blocked");
             return;
         }
-        if (s.state.canReceive()) {
-            flow.onBlocked(s.receive, needed);
+        if (s.transport.state.canReceive()) {
+            flow.onBlocked(s.transport.receive, needed);
         }
     }
 
@@ -384,9 +386,9 @@ final class InboundFrames implements FrameReader.Listener {
         countPeerCausedReset();
         DefaultStream s = registry.get(e.streamId());
         if (s != null) {
-            registry.resetStream(s, e.code(), e.getMessage());
+            registry.resetStream(s, ErrorCodes.fromWire(e.code()), e.getMessage());
         } else {
-            host.out.writeReset(e.streamId(), e.code(), e.getMessage());
+            host.out.writeReset(e.streamId(), ErrorCodes.fromWire(e.code()), e.getMessage());
         }
         host.out.flushIfNeeded();
     }

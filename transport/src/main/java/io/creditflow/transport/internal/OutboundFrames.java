@@ -4,7 +4,7 @@ import io.creditflow.proto.codec.FrameWriter;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.wire.Blocked;
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Reset;
 import io.creditflow.proto.wire.Revoke;
@@ -192,7 +192,7 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
 
     void writeReset(int streamId, ErrorCode code, String reason) {
         writeControl(Frame.newBuilder()
-                .setReset(Reset.newBuilder().setStreamId(streamId).setCode(code).setReason(truncate(reason))).build());
+                .setReset(Reset.newBuilder().setStreamId(streamId).setCode(ErrorCodes.toWire(code)).setReason(truncate(reason))).build());
     }
 
     @Override

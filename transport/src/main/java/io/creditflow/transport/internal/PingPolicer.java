@@ -1,7 +1,7 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +32,7 @@ final class PingPolicer {
         if (!early) {
             strikes = 0;
         } else if (++strikes > maxStrikes) {
-            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "pings closer than "
+            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "pings closer than "
                     + TimeUnit.NANOSECONDS.toMillis(minIntervalNanos) + " ms apart, " + strikes + " times");
         }
         lastPingNanos = nowNanos;

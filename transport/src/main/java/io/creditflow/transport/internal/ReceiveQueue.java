@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The four questions: <b>bound</b> the stream's receive window (the peer cannot send beyond the
  * credit granted, and credit is granted only as messages are consumed); <b>when full</b> credit is
- * withheld, so the peer's sends wait (its {@code offer} reports NO_CREDIT); <b>pressure</b> reaches the
+ * withheld, so the peer's sends wait (its {@code offer} reports QUEUE_FULL); <b>pressure</b> reaches the
  * peer's application; <b>observed</b> by {@code StreamStats.receiveBufferedBytes/Messages} and the
  * APPLICATION_NOT_READING stall time.
  *

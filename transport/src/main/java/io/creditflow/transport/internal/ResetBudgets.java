@@ -2,7 +2,7 @@ package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.EventBudget;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +28,7 @@ final class ResetBudgets {
      */
     void onResetReceived(long nowNanos) {
         if (!received.tryAcquire(nowNanos)) {
-            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
+            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
                     + received.maxEvents() + " resets received in "
                     + TimeUnit.NANOSECONDS.toMillis(received.windowNanos()) + " ms");
         }
@@ -41,7 +41,7 @@ final class ResetBudgets {
      */
     void onPeerCausedReset(long nowNanos) {
         if (!sent.tryAcquire(nowNanos)) {
-            throw ProtocolException.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer caused more than "
+            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer caused more than "
                     + sent.maxEvents() + " stream resets in "
                     + TimeUnit.NANOSECONDS.toMillis(sent.windowNanos()) + " ms");
         }

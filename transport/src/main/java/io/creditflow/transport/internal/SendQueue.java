@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * than {@code maxBytes} is admitted into an empty queue), plus at most {@code maxPendingSends} async
  * sends (and {@code maxBytes} of them) waiting for room under BLOCK; <b>when full</b> the stream's
  * {@link OverflowPolicy}; <b>pressure</b> goes to the producer (a blocked thread, a pending stage, a
- * NO_CREDIT result); <b>observed</b> through {@link #queuedBytes()}, {@link #queuedMessages()},
+ * QUEUE_FULL result); <b>observed</b> through {@link #queuedBytes()}, {@link #queuedMessages()},
  * {@link #pendingSends()}, {@link #droppedMessages()}.
  *
  * <p>Thread-safe: producers on any thread, one consumer (the event loop) calling {@link #pollIfAtMost}.
@@ -110,7 +110,7 @@ final class SendQueue {
                 droppedMessages++;
                 return OfferResult.DROPPED;
             } else {
-                return OfferResult.NO_CREDIT;
+                return OfferResult.QUEUE_FULL;
             }
         } finally {
             lock.unlock();

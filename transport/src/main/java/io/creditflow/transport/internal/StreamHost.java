@@ -1,22 +1,19 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.core.InboundFlowController;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.netty.channel.EventLoop;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The parts of one connection that its streams use, and the routes a {@link DefaultStream} takes to them:
- * the stream registry, outbound framing, the write hand-off, read pressure and the receive-side flow
- * controller. It holds no state of its own beyond the references, so nothing in a stream points back at
+ * the stream registry, outbound framing, the write hand-off, read pressure, the receive-side flow
+ * controller, and the {@link CommandQueue}, their only route to the event loop. It holds no state of its own beyond the references, so nothing in a stream points back at
  * the Netty handler.
  *
  * <p>Thread-safe to hold; each method says where it may be called. Methods marked "event loop" must run
  * on the connection's event loop (asserted).
  */
 final class StreamHost {
-    private static final System.Logger LOG = System.getLogger(StreamHost.class.getName());
-
     final EndpointSettings settings;
     final ConnectionLifecycle lifecycle;
     final EventLoop loop;
@@ -25,12 +22,14 @@ final class StreamHost {
     final StreamWrites writes;
     final ReadPressure pressure;
     final StreamRegistry registry;
+    final CommandQueue commands;
     private final DefaultConnection connection;
     /** Pull-mode streams whose queue became non-empty in this read batch: at most one entry per stream. */
     private final java.util.ArrayDeque<DefaultStream> readable = new java.util.ArrayDeque<>();
 
     StreamHost(EndpointSettings settings, DefaultConnection connection, EventLoop loop, InboundFlowController flow,
-               OutboundFrames out, StreamWrites writes, ReadPressure pressure, StreamRegistry registry) {
+               OutboundFrames out, StreamWrites writes, ReadPressure pressure, StreamRegistry registry,
+               CommandQueue commands) {
         this.settings = settings;
         this.connection = connection;
         this.lifecycle = connection.lifecycle();
@@ -40,15 +39,7 @@ final class StreamHost {
         this.writes = writes;
         this.pressure = pressure;
         this.registry = registry;
-    }
-
-    /** Any thread: runs {@code task} on the event loop; a loop already shut down drops it (logged). */
-    static void execute(EventLoop loop, Runnable task) {
-        try {
-            loop.execute(task);
-        } catch (RejectedExecutionException e) {
-            LOG.log(System.Logger.Level.DEBUG, "event loop shut down; task dropped", e);
-        }
+        this.commands = commands;
     }
 
     /** The public connection the streams belong to (any thread). */
@@ -61,9 +52,9 @@ final class StreamHost {
         return loop.inEventLoop();
     }
 
-    /** Any thread: runs {@code task} on the event loop. */
-    void execute(Runnable task) {
-        execute(loop, task);
+    /** Any thread: hands {@code c} to the event loop, in order with every other command of this connection. */
+    void enqueue(CommandQueue.Command c) {
+        commands.enqueue(c);
     }
 
     /** Any thread: the peer's max_message_bytes (0 before the handshake). */
@@ -136,7 +127,7 @@ final class StreamHost {
     void notifyReadable() {
         DefaultStream s;
         while ((s = readable.poll()) != null) {
-            s.notifyReadable();
+            s.transport.notifyReadable();
         }
     }
 }

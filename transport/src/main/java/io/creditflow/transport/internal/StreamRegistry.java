@@ -4,7 +4,7 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StreamState;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.HalfClose;
 import io.creditflow.transport.CloseStatus;
@@ -112,11 +112,11 @@ final class StreamRegistry {
     void acceptRemoteId(int id) {
         assert loop.inEventLoop();
         if (id <= 0 || !isRemoteId(id)) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
                     + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd") + ", > 0)");
         }
         if (id <= lastRemoteId) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     "Open with stream id " + id + " not above the last one, " + lastRemoteId);
         }
         lastRemoteId = id;
@@ -169,12 +169,12 @@ final class StreamRegistry {
      */
     void classifyUnknownStream(int streamId, String frameType) {
         if (streamId <= 0) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     frameType + " on invalid stream id " + Integer.toUnsignedString(streamId));
         }
         boolean idle = isRemoteId(streamId) ? streamId > lastRemoteId : streamId > highestLocalId;
         if (idle) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
                     frameType + " on idle stream " + streamId + " (never opened)");
         }
     }
@@ -184,12 +184,12 @@ final class StreamRegistry {
         assert loop.inEventLoop();
         streams.put(stream.id, stream);
         timers.onStreamOpened();
-        stream.receive = flow.openStream(stream.id, stream.pushMode, stream.stalls, adaptiveSettings(stream));
-        stream.onWindowTargetChanged();
-        stream.registered = true;
-        if (stream.earlyDemand > 0) {
-            flow.onDemand(stream.receive, stream.earlyDemand);
-            stream.earlyDemand = 0;
+        stream.transport.receive = flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream));
+        stream.transport.onWindowTargetChanged();
+        stream.transport.registered = true;
+        if (stream.transport.earlyDemand > 0) {
+            flow.onDemand(stream.transport.receive, stream.transport.earlyDemand);
+            stream.transport.earlyDemand = 0;
         }
         if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
             writes.requestWrite(stream);
@@ -209,21 +209,20 @@ final class StreamRegistry {
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
     void writeHalfClose(DefaultStream s) {
         assert loop.inEventLoop();
-        s.halfCloseWritten = true;
         out.writeControl(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(s.id)).build());
-        s.state = s.state.localHalfClosed();
+        s.transport.onLocalHalfClosed();
         maybeFinish(s);
     }
 
     /** The application consumed data from {@code s} (push: after onMessage; pull: messages closed). */
     void onConsumed(DefaultStream s, long bytes, long messages, long wireBytes) {
-        if (s.receive == null || s.receive.isClosed()) {
+        if (s.transport.receive == null || s.transport.receive.isClosed()) {
             return; // already released in full when the stream was removed
         }
         pressure.onReleased(wireBytes);
-        s.unconsumedWireBytes -= wireBytes;
-        flow.onConsumed(s.receive, bytes, messages);
-        s.onWindowTargetChanged();
+        s.transport.unconsumedWireBytes -= wireBytes;
+        flow.onConsumed(s.transport.receive, bytes, messages);
+        s.transport.onWindowTargetChanged();
         pressure.maybeResume();
         maybeFinish(s);
     }
@@ -231,14 +230,14 @@ final class StreamRegistry {
     /** Resets a stream: tells the peer, then closes it locally. */
     void resetStream(DefaultStream s, ErrorCode code, String reason) {
         assert loop.inEventLoop();
-        if (s.isClosed()) {
+        if (s.transport.isClosed()) {
             return;
         }
-        if (s.registered) {
+        if (s.transport.registered) {
             out.writeReset(s.id, code, reason);
             remove(s);
         }
-        s.closeWith(new CloseStatus(code, OutboundFrames.truncate(reason), false, 0));
+        s.transport.closeWith(new CloseStatus(code, OutboundFrames.truncate(reason), false, 0));
         out.flushIfNeeded();
     }
 
@@ -252,9 +251,9 @@ final class StreamRegistry {
 
     /** Closes a stream whose both directions ended cleanly once the application took everything. */
     void maybeFinish(DefaultStream s) {
-        if (s.state == StreamState.CLOSED && !s.isClosed() && s.receiveDrained()) {
+        if (s.transport.state == StreamState.CLOSED && !s.transport.isClosed() && s.transport.receiveDrained()) {
             remove(s);
-            s.closeWith(CloseStatus.OK);
+            s.transport.closeWith(CloseStatus.OK);
         }
     }
 
@@ -264,11 +263,11 @@ final class StreamRegistry {
         if (streams.remove(s.id) == null) {
             return;
         }
-        if (s.receive != null) {
-            flow.onStreamClosed(s.receive);
+        if (s.transport.receive != null) {
+            flow.onStreamClosed(s.transport.receive);
         }
-        pressure.onReleased(s.unconsumedWireBytes);
-        s.unconsumedWireBytes = 0;
+        pressure.onReleased(s.transport.unconsumedWireBytes);
+        s.transport.unconsumedWireBytes = 0;
         pressure.maybeResume();
         if (streams.isEmpty()) {
             timers.onNoStreams(settings.clock().nanoTime());

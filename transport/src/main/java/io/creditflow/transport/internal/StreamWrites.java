@@ -5,39 +5,33 @@ import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.WriteScheduler;
-import io.creditflow.transport.CloseStatus;
 import io.netty.channel.Channel;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
  * The send side of a connection's streams: application threads post a stream that has something to write
- * ({@link #requestWrite}); one task per batch runs a write pass of the {@link OutboundFlowController}
- * (credit, fairness, writability) and one flush.
+ * ({@link #requestWrite}) as a command on the connection's {@link CommandQueue}; the loop hands it to the
+ * {@link OutboundFlowController} (credit, fairness, writability), and the batch ends with one write pass and one
+ * flush.
  *
- * <p>Event-loop confined, except {@link #requestWrite}, which is thread-safe.
+ * <p>Event-loop confined, except {@link #requestWrite} and {@link #passLater}, which are thread-safe.
  */
 final class StreamWrites {
     private final Channel channel;
-    private final Executor loop;
+    private final CommandQueue commands;
     private final ConnectionLifecycle lifecycle;
     private final OutboundFrames out;
     private final StallTimer stalls;
     private final EndpointSettings settings;
-    private final ConcurrentLinkedQueue<DefaultStream> requests = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean taskScheduled = new AtomicBoolean();
-    private final Runnable task = this::runWriteTask;
     private final BooleanSupplier writable;
     /** Created once the peer's handshake tells its connection window; null before. */
-    private OutboundFlowController<DefaultStream> flow;
+    private OutboundFlowController<StreamTransportState> flow;
     private boolean passNeeded;
 
-    StreamWrites(Channel channel, Executor loop, ConnectionLifecycle lifecycle, OutboundFrames out,
+    StreamWrites(Channel channel, CommandQueue commands, ConnectionLifecycle lifecycle, OutboundFrames out,
                  StallTimer stalls, EndpointSettings settings) {
         this.channel = channel;
-        this.loop = loop;
+        this.commands = commands;
         this.lifecycle = lifecycle;
         this.out = out;
         this.stalls = stalls;
@@ -52,30 +46,32 @@ final class StreamWrites {
     }
 
     /** The send-side flow controller, or null before the handshake. */
-    OutboundFlowController<DefaultStream> flow() {
+    OutboundFlowController<StreamTransportState> flow() {
         return flow;
     }
 
-    /** Any thread: {@code s} has something to write (or to half-close); coalesced into one task per batch. */
+    /** Any thread: {@code s} has something to write (or to half-close); at most one command per stream queued. */
     void requestWrite(DefaultStream s) {
         if (s.writeRequested.compareAndSet(false, true)) {
-            requests.add(s);
-            if (taskScheduled.compareAndSet(false, true)) {
-                loop.execute(task);
-            }
+            commands.enqueue(new CommandQueue.StreamWritable(s));
         }
     }
 
-    private void runWriteTask() {
+    /**
+     * Event loop, the {@link CommandQueue.StreamWritable} command: {@code s} joins the write pass at the batch's
+     * end. A local stream whose {@code onOpen} queued a message before its {@link CommandQueue.OpenStream} was
+     * queued is not registered yet: {@link StreamRegistry#register} asks again once its Open is written.
+     */
+    void onWritable(DefaultStream s) {
         assert channel.eventLoop().inEventLoop();
-        taskScheduled.set(false);
-        DefaultStream s;
-        while ((s = requests.poll()) != null) {
-            s.writeRequested.set(false);
-            if (s.registered && !s.isClosed() && flow != null) {
-                flow.onStreamReady(s);
-            }
+        s.writeRequested.set(false);
+        if (s.transport.registered && !s.transport.isClosed() && flow != null) {
+            flow.onStreamReady(s.transport);
         }
+    }
+
+    /** Event loop, at the end of a command batch: the write pass and its flush. */
+    void afterCommands() {
         writePass();
         out.flushIfNeeded();
     }
@@ -83,8 +79,8 @@ final class StreamWrites {
     /** Credit or a revoke changed what {@code s} may send: schedule it for the pass at the batch's end. */
     void onStreamChanged(DefaultStream s) {
         assert channel.eventLoop().inEventLoop();
-        if (s.registered) {
-            flow.onStreamReady(s);
+        if (s.transport.registered) {
+            flow.onStreamReady(s.transport);
             passNeeded = true;
         }
     }
@@ -121,16 +117,6 @@ final class StreamWrites {
 
     /** A write pass (and its flush) as a task on the loop, after what runs now; coalesced with any pending one. */
     void passLater() {
-        if (taskScheduled.compareAndSet(false, true)) {
-            loop.execute(task);
-        }
-    }
-
-    /** Teardown: closes the streams still waiting in the queue (opened locally but never registered). */
-    void closeWaiting(CloseStatus cut) {
-        DefaultStream s;
-        while ((s = requests.poll()) != null) {
-            s.closeWith(cut);
-        }
+        commands.scheduleDrain();
     }
 }

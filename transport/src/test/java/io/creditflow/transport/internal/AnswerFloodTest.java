@@ -110,7 +110,7 @@ class AnswerFloodTest {
         AtomicInteger asked = new AtomicInteger();
         try (Harness h = Harness.server(new TestEndpoint().resetBudgets(1000, budget, Duration.ofSeconds(10)), s -> {
             asked.incrementAndGet();
-            throw new StreamRejectedException(ErrorCode.PERMISSION_DENIED, "not yours");
+            throw new StreamRejectedException(io.creditflow.transport.ErrorCode.PERMISSION_DENIED, "not yours");
         }).handshake()) {
             for (int i = 0; i < budget; i++) {
                 h.send(open(1 + 2 * i));
@@ -132,7 +132,7 @@ class AnswerFloodTest {
         try (Harness h = Harness.server(new TestEndpoint(), s -> new StreamListener() {
             @Override
             public void onOpen(Stream stream) {
-                throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "policy conflict");
+                throw new StreamRejectedException(io.creditflow.transport.ErrorCode.INVALID_ARGUMENT, "policy conflict");
             }
         }).handshake()) {
             h.send(open(1));
@@ -187,7 +187,7 @@ class AnswerFloodTest {
                     break;
                 }
             }
-            assertThat(last).as("isReady said true, the offer did not fit").isEqualTo(OfferResult.NO_CREDIT);
+            assertThat(last).as("isReady said true, the offer did not fit").isEqualTo(OfferResult.QUEUE_FULL);
             h.read();
             assertThat(readies.get()).as("an offer that did not fit is answered with onReady once there is room")
                     .isGreaterThanOrEqualTo(1);

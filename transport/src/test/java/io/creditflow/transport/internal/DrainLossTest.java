@@ -31,12 +31,12 @@ class DrainLossTest {
             h.p.channel.runPendingTasks();
             Stream s = h.accepted.get(0);
             CloseStatus status = s.closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
-            assertThat(status.code()).as("stream 1 never ended: %s", status).isNotEqualTo(ErrorCode.NO_ERROR);
+            assertThat(status.code()).as("stream 1 never ended: %s", status).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             assertThat(status.isOk()).isFalse();
             try {
                 assertThat(s.poll(0, TimeUnit.SECONDS)).as("unconsumed data released, not pollable").isNull();
             } catch (StreamClosedException expected) {
-                assertThat(expected.status().code()).isNotEqualTo(ErrorCode.NO_ERROR);
+                assertThat(expected.status().code()).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             }
         }
     }
@@ -51,7 +51,7 @@ class DrainLossTest {
             h.p.channel.close();
             h.p.channel.runPendingTasks();
             CloseStatus status = h.accepted.get(0).closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
-            assertThat(status.code()).as("%s", status).isNotEqualTo(ErrorCode.NO_ERROR);
+            assertThat(status.code()).as("%s", status).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
         }
     }
 
@@ -68,7 +68,7 @@ class DrainLossTest {
             h.p.channel.close();
             h.p.channel.runPendingTasks();
             CloseStatus status = s.closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
-            assertThat(status.code()).isEqualTo(ErrorCode.NO_ERROR);
+            assertThat(status.code()).isEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             try (Message m = s.poll(0, TimeUnit.SECONDS)) {
                 assertThat(m).as("a clean end keeps the data pollable").isNotNull();
             }

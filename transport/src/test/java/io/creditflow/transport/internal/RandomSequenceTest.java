@@ -346,7 +346,7 @@ class RandomSequenceTest {
                 s.revokeOutstanding = false;
                 boolean endedBefore = s.appClosed != null; // both sides half-closed and drained: removed already
                 send(Frames.reset(s.id, ErrorCode.CANCEL));
-                if (s.app != null && !endedBefore && (s.appClosed == null || s.appClosed.code() != ErrorCode.CANCEL)) {
+                if (s.app != null && !endedBefore && (s.appClosed == null || s.appClosed.code() != io.creditflow.transport.ErrorCode.CANCEL)) {
                     violations.add("stream " + s.id + ": application closed with " + s.appClosed
                             + " after the peer's CANCEL");
                 }
@@ -567,7 +567,7 @@ class RandomSequenceTest {
                             violations.add("stream " + s.id + ": Reset " + code + ", expected " + s.expectReset);
                         } else {
                             s.reset = true;
-                            if (s.app != null && (s.appClosed == null || s.appClosed.code() != code)) {
+                            if (s.app != null && (s.appClosed == null || s.appClosed.code().wireValue() != code.getNumber())) {
                                 violations.add("stream " + s.id + ": application closed with " + s.appClosed
                                         + " for a Reset " + code);
                             }
@@ -659,12 +659,12 @@ class RandomSequenceTest {
                     continue;
                 }
                 var st = s.app.stats();
-                if (st.receiveWindowBytes() != s.sendBytes) {
-                    violations.add("stream " + s.id + ": handler's receive window " + st.receiveWindowBytes()
+                if (st.receiveCreditBytes() != s.sendBytes) {
+                    violations.add("stream " + s.id + ": handler's receive window " + st.receiveCreditBytes()
                             + " but the peer holds " + s.sendBytes);
                 }
-                if (st.receiveWindowBytes() < 0 || st.receiveWindowBytes() > Math.max(STREAM_WINDOW, MAX_MESSAGE)) {
-                    violations.add("stream " + s.id + ": receive window " + st.receiveWindowBytes() + " out of range");
+                if (st.receiveCreditBytes() < 0 || st.receiveCreditBytes() > Math.max(STREAM_WINDOW, MAX_MESSAGE)) {
+                    violations.add("stream " + s.id + ": receive window " + st.receiveCreditBytes() + " out of range");
                 }
                 if (st.receivedMessages() != s.sentMessages) {
                     violations.add("stream " + s.id + ": received " + st.receivedMessages() + " of " + s.sentMessages);

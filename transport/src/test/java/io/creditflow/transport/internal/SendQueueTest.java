@@ -3,7 +3,7 @@ package io.creditflow.transport.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.MessageDroppedException;
 import io.creditflow.transport.OfferResult;
@@ -40,7 +40,7 @@ class SendQueueTest {
     enum State { ROOM, FULL, FINISHING, CLOSED }
 
     /** What an entry point did. */
-    enum Outcome { ACCEPTED, WAITING, NO_CREDIT, DROPPED_NEWEST, REJECTED, TIMED_OUT, CLOSED }
+    enum Outcome { ACCEPTED, WAITING, QUEUE_FULL, DROPPED_NEWEST, REJECTED, TIMED_OUT, CLOSED }
 
     final AtomicInteger wakeups = new AtomicInteger();
 
@@ -63,9 +63,9 @@ class SendQueueTest {
         }
         return switch (policy) {
             case DROP_NEWEST -> Outcome.DROPPED_NEWEST;
-            case REJECT -> entry == Entry.OFFER ? Outcome.NO_CREDIT : Outcome.REJECTED;
+            case REJECT -> entry == Entry.OFFER ? Outcome.QUEUE_FULL : Outcome.REJECTED;
             default -> switch (entry) { // BLOCK
-                case OFFER -> Outcome.NO_CREDIT;
+                case OFFER -> Outcome.QUEUE_FULL;
                 case SEND_ASYNC -> Outcome.WAITING;
                 case SEND_BLOCKING -> Outcome.TIMED_OUT;
             };
@@ -90,7 +90,7 @@ class SendQueueTest {
                 OfferResult r = q.offer(m, m.length);
                 return switch (r) {
                     case ACCEPTED -> Outcome.ACCEPTED;
-                    case NO_CREDIT -> Outcome.NO_CREDIT;
+                    case QUEUE_FULL -> Outcome.QUEUE_FULL;
                     case DROPPED -> Outcome.DROPPED_NEWEST;
                     case CLOSED -> Outcome.CLOSED;
                 };
@@ -185,7 +185,7 @@ class SendQueueTest {
     void aMessageLargerThanTheBoundEntersAnEmptyQueueAlone() throws InterruptedException {
         SendQueue q = queue(OverflowPolicy.BLOCK);
         assertThat(q.offer(new byte[MAX_BYTES * 3], MAX_BYTES * 3)).isEqualTo(OfferResult.ACCEPTED);
-        assertThat(q.offer(message(1), 10)).as("nothing joins it").isEqualTo(OfferResult.NO_CREDIT);
+        assertThat(q.offer(message(1), 10)).as("nothing joins it").isEqualTo(OfferResult.QUEUE_FULL);
         assertThat(q.pollIfAtMost(MAX_BYTES)).as("the loop's limit keeps it").isNull();
         assertThat(q.lastHeadSize).isEqualTo(MAX_BYTES * 3);
         assertThat(q.pollIfAtMost(MAX_BYTES * 3)).isNotNull();
@@ -203,7 +203,7 @@ class SendQueueTest {
         assertThat(q.sendAsync(message(5), 10).toCompletableFuture()).as("maxPendingSends is 2")
                 .isCompletedExceptionally();
         assertThat(q.offer(message(6), 10)).as("an offer does not overtake waiting sends")
-                .isEqualTo(OfferResult.NO_CREDIT);
+                .isEqualTo(OfferResult.QUEUE_FULL);
         assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 1);
         assertThat(third).isCompleted();
         assertThat(fourth).isNotDone();

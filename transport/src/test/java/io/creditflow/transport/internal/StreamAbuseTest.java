@@ -102,7 +102,7 @@ class StreamAbuseTest {
             assertThat(h.active()).isFalse();
             assertThat(app.maxActive).isEqualTo(maxStreams);
             assertThat(app.active).as("every stream's work cancelled at the close").isZero();
-            assertThat(app.closed.values()).allMatch(s -> s.code() == ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(app.closed.values()).allMatch(s -> s.code() == io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
         }
     }
 
@@ -124,7 +124,7 @@ class StreamAbuseTest {
             assertThat(app.opened).isEqualTo(budget);
             assertThat(app.maxActive).as("each stream is gone before the next opens").isEqualTo(1);
             assertThat(app.closed.values()).hasSize(budget).allSatisfy(s -> {
-                assertThat(s.code()).isEqualTo(ErrorCode.CANCEL);
+                assertThat(s.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
                 assertThat(s.remote()).isTrue();
             });
             assertThat(h.p.connection.stats().unconsumedInboundBytes()).as("their data was released").isZero();
@@ -192,7 +192,7 @@ class StreamAbuseTest {
             // The application's work on every stream we reset is cancelled, with the code we sent.
             for (int reset : dataAfterHalfClose) {
                 assertThat(app.closed.get(reset)).as("stream %d", reset).isNotNull()
-                        .satisfies(s -> assertThat(s.code()).isEqualTo(ErrorCode.STREAM_CLOSED));
+                        .satisfies(s -> assertThat(s.code()).isEqualTo(io.creditflow.transport.ErrorCode.STREAM_CLOSED));
             }
             assertThat(app.active).isZero();
             assertThat(app.opened).as("oversize metadata never reached the application").isEqualTo(20);
@@ -203,7 +203,7 @@ class StreamAbuseTest {
             assertThat(Harness.goAwayCode(out)).as("the %dth reset we would send", budget + 1)
                     .isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
             assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).as("not sent").isEmpty();
-            assertThat(app.closed.get(id).code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(app.closed.get(id).code()).isEqualTo(io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
         }
     }
 
@@ -241,7 +241,7 @@ class StreamAbuseTest {
                 List<Frame> out = h.read();
                 assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).singleElement().satisfies(f -> {
                     assertThat(f.getReset().getCode()).isEqualTo(ErrorCode.REFUSED_STREAM);
-                    assertThat(new CloseStatus(f.getReset().getCode(), "", true, 0).isRetryable()).isTrue();
+                    assertThat(new CloseStatus(ErrorCodes.fromWire(f.getReset().getCodeValue()), "", true, 0).isRetryable()).isTrue();
                 });
                 assertThat(h.active()).as("refusal %d: the connection stays up", i + 1).isTrue();
             }
@@ -265,7 +265,7 @@ class StreamAbuseTest {
             List<Frame> out = h.read();
             assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).isEmpty();
             assertThat(app.opened).isEqualTo(2);
-            assertThat(app.closed.get(1).code()).isEqualTo(ErrorCode.NO_ERROR);
+            assertThat(app.closed.get(1).code()).isEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
         }
     }
 }

@@ -48,7 +48,7 @@ class TimeoutAbuseTest {
             h.advanceInTicks(Duration.ofMillis(1100));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.IDLE_TIMEOUT);
             assertThat(h.accepted.get(0).closeFuture().toCompletableFuture().join().code())
-                    .isEqualTo(ErrorCode.IDLE_TIMEOUT);
+                    .isEqualTo(io.creditflow.transport.ErrorCode.IDLE_TIMEOUT);
         }
     }
 

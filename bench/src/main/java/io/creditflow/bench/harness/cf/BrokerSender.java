@@ -8,7 +8,7 @@ import io.creditflow.bench.harness.Sender;
 import io.creditflow.bench.harness.SlowReader;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.client.Client;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.PullListener;

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * creditflow's sending side: one {@link Client} with default settings (one I/O thread, epoll where it
  * loads), the run's connections and streams with default options (BLOCK, 256 KiB send queue).
  * {@link #trySend} is {@link Stream#offer}, which never queues past the send queue's bound; when it
- * says NO_CREDIT the loop waits for {@code onReady}.
+ * says QUEUE_FULL the loop waits for {@code onReady}.
  */
 public final class CfSender implements Sender {
     private final ReadySignal ready = new ReadySignal();
