@@ -3,7 +3,7 @@ package io.creditflow.broker.kafka;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.TopicBackend;
 import io.creditflow.proto.core.MemoryBudget;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamRejectedException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.creditflow.broker.kafka;
 
 import io.creditflow.broker.BrokerProtocol;
-import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
