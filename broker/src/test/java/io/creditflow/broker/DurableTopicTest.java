@@ -154,6 +154,39 @@ class DurableTopicTest {
         }
     }
 
+    /**
+     * The block policy frees disk only below what consumers are known to have consumed, and the broker learns
+     * that from returned message credit, which a receiver batches by half its window (2,048 messages by
+     * default). A log quota far smaller than that: a consumer that has read everything must still hand its
+     * credit back (the receiver does on its tick once caught up), or the log stays full and the producer
+     * waits forever.
+     */
+    @Test
+    void aQuotaSmallerThanHalfTheConsumersWindowStillDrainsUnderBlock() throws Exception {
+        int n = 2000;
+        try (Broker broker = Broker.start(config().maxMessageBytes(1024).logSegmentBytes(8 * 1024)
+                .logMaxBytes(3 * 8 * 1024).diskPolicy(DiskPolicy.BLOCK).build());
+             Client consumers = Client.builder().build();
+             Client producers = Client.builder().build()) {
+            Connection cc = consumers.connect("127.0.0.1", broker.port());
+            try (TestClients.Consumer c = new TestClients.Consumer("c", cc.openStream(consume("t", "s", "earliest")),
+                    true, Duration.ZERO, Duration.ofSeconds(30)).start()) {
+                awaitMembers(broker, "t", "s", 1);
+                Connection pc = producers.connect("127.0.0.1", broker.port());
+                try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("t").build()), PAYLOAD,
+                        n, Duration.ofSeconds(30)).start()) {
+                    Await.until(n + " messages through a 24 KiB log", Duration.ofSeconds(30),
+                            () -> c.received.get() == n);
+                    p.join();
+                    assertThat(p.failure).isNull();
+                }
+                assertThat(c.orderViolation).isNull();
+                assertThat(c.missing.get()).isZero();
+                assertThat(logStats(broker, "t").sizeBytes()).isLessThanOrEqualTo(3 * 8 * 1024);
+            }
+        }
+    }
+
     @Test
     void aDurableSubscriptionResumesAtItsCommittedOffsetAfterARestart() throws Exception {
         int n = 500;

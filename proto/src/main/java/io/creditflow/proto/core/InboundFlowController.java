@@ -16,7 +16,8 @@ import java.util.ArrayList;
  *     application <em>consumes</em>, never because data arrived.</li>
  * <li>Grants are batched: bytes once the stream can be topped up by at least half its target window
  *     (or a blocked message needs them), messages once half the message window was consumed (or, for
- *     demand-driven streams, once the application's demand at least doubles what is outstanding).</li>
+ *     demand-driven streams, once the application's demand at least doubles what is outstanding), and
+ *     on the {@link #tick()} all consumed message credit of a stream whose application is caught up.</li>
  * <li>The connection window is never over-committed: the holds of all streams on the connection stay
  *     within {@link Config#connectionWindowBytes()}, so a stalled stream can only ever sit on its own
  *     credit and never on credit another stream needs.</li>
@@ -447,6 +448,7 @@ public final class InboundFlowController {
         if (adaptiveStreams > 0) {
             tickAdaptive(now);
         }
+        returnCaughtUpMessageCredit();
         if (!isUnderPressure()) {
             return;
         }
@@ -469,6 +471,28 @@ public final class InboundFlowController {
             }
         }
         serveWanting();
+    }
+
+    /**
+     * A stream whose application consumed everything that arrived gets back all the message credit it
+     * consumed, below the half-window batch too. Batching saves frames while messages flow; once the
+     * receiver is caught up, credit held back would only tell a sender that uses returned credit as its
+     * signal of consumption (the broker's log commits, which free disk for blocked producers) less than the
+     * truth, and nothing more would arrive to complete the batch. At most one frame per such stream per tick.
+     */
+    private void returnCaughtUpMessageCredit() {
+        for (int i = 0; i < streams.size(); i++) {
+            ReceiveStream s = streams.get(i);
+            if (!s.acceptingData || s.revokePending || s.bufferedMessages() != 0 || s.demandDriven
+                    || s.messageLimit == Credits.UNLIMITED) {
+                continue;
+            }
+            long room = s.messageLimit - s.grantedMessages;
+            if (room > 0) {
+                s.grantedMessages = Credits.saturatedAdd(s.grantedMessages, room);
+                sink.writeStreamCredit(s.id, 0, room);
+            }
+        }
     }
 
     /** Lets the drain side of every adaptive stream measure, even one whose application consumes nothing. */

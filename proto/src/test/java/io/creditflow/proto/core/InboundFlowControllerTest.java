@@ -80,6 +80,27 @@ class InboundFlowControllerTest {
     }
 
     @Test
+    void aCaughtUpReceiverReturnsItsConsumedMessageCreditOnTheTick() {
+        InboundFlowController c = controller(16 * MIB, MIB, 4096, MemoryBudget.unlimited());
+        ReceiveStream s = c.openStream(1, false, new StallTimer());
+        sink.clear();
+        for (int i = 0; i < 10; i++) {
+            c.onData(s, (int) KIB);
+        }
+        c.onConsumed(s, 9 * KIB, 9);
+        assertThat(sink.grants).as("below the half-window batch").isEmpty();
+        c.tick();
+        assertThat(sink.grants).as("one message still unconsumed: not caught up").isEmpty();
+        c.onConsumed(s, KIB, 1);
+        assertThat(sink.grants).as("still below the batch").isEmpty();
+        c.tick();
+        assertThat(sink.grants).containsExactly(new RecordingSink.Grant(1, 0, 10));
+        assertThat(s.windowMessages()).isEqualTo(4096);
+        c.tick();
+        assertThat(sink.grants).as("nothing more to return").hasSize(1);
+    }
+
+    @Test
     void dataBeyondStreamCreditIsAFlowControlError() {
         InboundFlowController c = controller(16 * MIB, 64 * KIB, 2, MemoryBudget.unlimited());
         ReceiveStream s = c.openStream(1, false, new StallTimer());
