@@ -201,7 +201,8 @@ class KafkaGatewayTest {
                 .isBetween(400L, (long) (100 * (slowSeconds + 3)) + 64);
         assertThat(s.rebalances()).as("slow subscription never lost its partitions").isZero();
         assertThat(s.assignedPartitions()).isEqualTo(4);
-        assertThat(s.paused()).as("paused while its consumer has no credit").isTrue();
+        // Paused whenever its read-ahead is full: at any one moment it may have just resumed to top it up.
+        assertThat(s.pauseChanges()).as("paused while its consumer had no credit: %s", s).isPositive();
         assertThat(s.readAheadPeakBytes()).as("read-ahead bound plus one poll")
                 .isLessThanOrEqualTo(2L * KafkaGatewayConfig.DEFAULT_READ_AHEAD_BYTES + 64 * 1024);
         assertThat(heapMax - heapAt3s).as("heap after GC growth, bytes").isLessThan(16L << 20);
