@@ -45,7 +45,8 @@ import java.util.regex.Pattern;
 public final class AccessControl {
     /** What a principal may do on a topic. */
     public enum Action {
-        PRODUCE, CONSUME;
+        PRODUCE,
+        CONSUME;
 
         /** The name used in the file and in {@code role} metadata. */
         public String label() {
@@ -63,7 +64,8 @@ public final class AccessControl {
 
     private record Rule(int line, String principal, Set<Action> actions, Pattern topicRegex) {
         boolean allows(String who, Action action, String topic) {
-            return (principal.equals("*") || principal.equals(who)) && actions.contains(action)
+            return (principal.equals("*") || principal.equals(who))
+                    && actions.contains(action)
                     && topicRegex.matcher(topic).matches();
         }
     }
@@ -123,16 +125,17 @@ public final class AccessControl {
                 }
                 case "allow" -> {
                     if (f.length != 4) {
-                        throw new IllegalArgumentException(where
-                                + "expected 'allow <principal|*> <produce|consume|*> <topic pattern>'");
+                        throw new IllegalArgumentException(
+                                where + "expected 'allow <principal|*> <produce|consume|*> <topic pattern>'");
                     }
                     String principal = f[1].equals("*") ? "*" : checkPrincipal(where, f[1]);
                     Set<Action> actions = switch (f[2]) {
                         case "produce" -> Set.of(Action.PRODUCE);
                         case "consume" -> Set.of(Action.CONSUME);
                         case "*" -> Set.of(Action.PRODUCE, Action.CONSUME);
-                        default -> throw new IllegalArgumentException(where + "action '" + f[2]
-                                + "' (expected: produce, consume or *)");
+                        default ->
+                            throw new IllegalArgumentException(
+                                    where + "action '" + f[2] + "' (expected: produce, consume or *)");
                     };
                     if (!TOPIC_PATTERN.matcher(f[3]).matches()) {
                         throw new IllegalArgumentException(where + "topic pattern '" + f[3]
@@ -165,8 +168,9 @@ public final class AccessControl {
                     }
                     quotaLines.put(principal, i + 1);
                 }
-                default -> throw new IllegalArgumentException(where + "unknown keyword '" + f[0]
-                        + "' (expected: token, allow or quota)");
+                default ->
+                    throw new IllegalArgumentException(
+                            where + "unknown keyword '" + f[0] + "' (expected: token, allow or quota)");
             }
         }
         for (Rule r : rules) {

@@ -3,8 +3,8 @@ package io.creditflow.broker;
 import io.creditflow.log.AppendRecord;
 import io.creditflow.log.DiskTotal;
 import io.creditflow.proto.core.MemoryBudget;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.server.Server;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamRejectedException;
@@ -50,6 +50,7 @@ public final class Broker implements AutoCloseable {
     private final BrokerConfig config;
     /** Null without an auth file: everything is allowed. */
     private final AccessControl access;
+
     private final MemoryBudget budget;
     private final Map<String, Topic> topics = new ConcurrentHashMap<>();
     /** The durable topics (only with a data dir; then {@link #topics} stays empty). */
@@ -58,51 +59,60 @@ public final class Broker implements AutoCloseable {
     static final int MAX_DASHBOARD_SOURCES = 64;
     /** What the durable topics' logs hold on disk together, and its bound ({@link BrokerConfig#logTotalMaxBytes()}). */
     private final DiskTotal diskTotal;
+
     private final ScheduledExecutorService timer;
     private final Server server;
     private final HttpEdge http;
     /** Where topics live with {@link BrokerConfig#topicBackend()}, else null. */
     private final TopicBackend backend;
+
     private volatile boolean shuttingDown;
     /** Produce quotas by principal ("" without an auth file); bounded by the auth file's principals plus one. */
     private final Map<String, ProduceQuota> quotas = new ConcurrentHashMap<>();
     /** Topics with a quota wake-up scheduled (one pending per topic). */
     private final java.util.Set<TopicEndpoint> quotaWakeups = ConcurrentHashMap.newKeySet();
+
     private final Dashboard dashboard;
     private final List<DashboardSource> dashboardSources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Broker(BrokerConfig config) throws InterruptedException {
         this.config = config;
         this.access = config.authFile() == null ? null : AccessControl.load(config.authFile());
-        this.diskTotal = config.logTotalMaxBytes() > 0 ? new DiskTotal(config.logTotalMaxBytes())
-                : DiskTotal.unbounded();
+        this.diskTotal =
+                config.logTotalMaxBytes() > 0 ? new DiskTotal(config.logTotalMaxBytes()) : DiskTotal.unbounded();
         if (config.dataDir() != null) {
             openExistingTopics(config.dataDir());
         }
         this.budget = MemoryBudget.ofBytes(config.budgetBytes());
-        this.backend = config.topicBackend() == null ? null : config.topicBackend().create(new TopicBackend.Context() {
-            @Override
-            public BrokerConfig config() {
-                return config;
-            }
+        this.backend = config.topicBackend() == null
+                ? null
+                : config.topicBackend().create(new TopicBackend.Context() {
+                    @Override
+                    public BrokerConfig config() {
+                        return config;
+                    }
 
-            @Override
-            public MemoryBudget budget() {
-                return budget;
-            }
-        });
+                    @Override
+                    public MemoryBudget budget() {
+                        return budget;
+                    }
+                });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "creditflow-broker-timer");
             t.setDaemon(true);
             return t;
         });
-        Server.Builder sb = Server.builder().host(config.host()).port(config.port())
+        Server.Builder sb = Server.builder()
+                .host(config.host())
+                .port(config.port())
                 .streamWindowBytes(config.producerWindowBytes())
                 // Fixed windows: producerWindowBytes is a bound the topic policies rely on (block holds producers
                 // at it, inside the broker budget); a window grown to the path's BDP would take that budget from
                 // the subscription queues. Clients keep adaptive windows.
                 .adaptiveWindows(false)
-                .timeouts(io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT, config.writeStallTimeout(),
+                .timeouts(
+                        io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT,
+                        config.writeStallTimeout(),
                         io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
                 .maxMessageBytes(config.maxMessageBytes())
                 .streamHandler(this::route);
@@ -114,8 +124,8 @@ public final class Broker implements AutoCloseable {
         }
         if (access != null) {
             // An unknown (or missing) token refuses the connection with AUTHENTICATION_FAILED.
-            sb.authenticator((credential, remote) ->
-                    access.principalForToken(new String(credential, StandardCharsets.UTF_8)));
+            sb.authenticator(
+                    (credential, remote) -> access.principalForToken(new String(credential, StandardCharsets.UTF_8)));
         }
         try {
             this.server = sb.build().start();
@@ -174,7 +184,8 @@ public final class Broker implements AutoCloseable {
                 return null; // refused: retryable on another broker
             }
             String topicName = BrokerProtocol.checkTopic(md.get(BrokerProtocol.TOPIC));
-            AccessControl.Action action = BrokerProtocol.PRODUCE.equals(role) ? AccessControl.Action.PRODUCE
+            AccessControl.Action action = BrokerProtocol.PRODUCE.equals(role)
+                    ? AccessControl.Action.PRODUCE
                     : BrokerProtocol.CONSUME.equals(role) ? AccessControl.Action.CONSUME : null;
             if (action == null) {
                 throw new IllegalArgumentException("role: '" + role + "' (expected: produce or consume)");
@@ -184,13 +195,13 @@ public final class Broker implements AutoCloseable {
                 if (!access.allows(principal, action, topicName)) {
                     // A stream error: this open fails, the connection and its other streams go on. Checked
                     // before the topic is looked up, so a denied open creates nothing.
-                    throw new StreamRejectedException(ErrorCode.PERMISSION_DENIED,
-                            AccessControl.denial(principal, action, topicName));
+                    throw new StreamRejectedException(
+                            ErrorCode.PERMISSION_DENIED, AccessControl.denial(principal, action, topicName));
                 }
             }
             if (!hasRoomForTopic(topicName)) {
-                throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "the broker has its maximum of "
-                        + config.maxTopics() + " topics");
+                throw new StreamRejectedException(
+                        ErrorCode.REFUSED_STREAM, "the broker has its maximum of " + config.maxTopics() + " topics");
             }
             if (backend != null) {
                 return openOnBackend(stream, topicName, action);
@@ -199,7 +210,8 @@ public final class Broker implements AutoCloseable {
                 String producer = md.get(BrokerProtocol.PRODUCER);
                 String sequence = md.get(BrokerProtocol.SEQUENCE);
                 String acks = md.get(BrokerProtocol.ACKS);
-                ProducerLink link = new ProducerLink(endpoint(topicName),
+                ProducerLink link = new ProducerLink(
+                        endpoint(topicName),
                         producer == null ? AppendRecord.NO_PRODUCER : BrokerProtocol.producerId(producer),
                         sequence == null ? 0 : BrokerProtocol.parseSequence(sequence),
                         acks != null && BrokerProtocol.parseAcks(acks));
@@ -212,8 +224,8 @@ public final class Broker implements AutoCloseable {
             String fromText = md.get(BrokerProtocol.FROM);
             BrokerProtocol.From from = fromText == null ? null : BrokerProtocol.From.parse(fromText);
             if (!isDurable() && policy == SubscriptionPolicy.LOG) {
-                throw new IllegalArgumentException("policy: log needs a durable topic (start the broker with a data "
-                        + "dir, --data-dir)");
+                throw new IllegalArgumentException(
+                        "policy: log needs a durable topic (start the broker with a data " + "dir, --data-dir)");
             }
             if (!isDurable() && from != null) {
                 throw new IllegalArgumentException("from: " + fromText + " needs a durable topic (start the broker "
@@ -227,10 +239,12 @@ public final class Broker implements AutoCloseable {
                 }
                 // Refused here, not discovered at the first large message: then it would be this consumer's
                 // problem alone anyway (Subscription.deliver), but the client learns why at once.
-                throw new StreamRejectedException(ErrorCode.MESSAGE_TOO_LARGE, "this consumer accepts messages of "
-                        + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
-                        + delivered + " (max_message_bytes " + config.maxMessageBytes()
-                        + " plus the 8-byte sequence header): announce max_message_bytes >= " + delivered);
+                throw new StreamRejectedException(
+                        ErrorCode.MESSAGE_TOO_LARGE,
+                        "this consumer accepts messages of "
+                                + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
+                                + delivered + " (max_message_bytes " + config.maxMessageBytes()
+                                + " plus the 8-byte sequence header): announce max_message_bytes >= " + delivered);
             }
             return new ConsumerLink(endpoint(topicName), subscription, policy, from);
         } catch (IllegalArgumentException e) {
@@ -249,7 +263,9 @@ public final class Broker implements AutoCloseable {
             }
             String sequence = md.get(BrokerProtocol.SEQUENCE);
             String acks = md.get(BrokerProtocol.ACKS);
-            return backend.openProducer(new TopicBackend.ProducerRequest(topicName, producer,
+            return backend.openProducer(new TopicBackend.ProducerRequest(
+                    topicName,
+                    producer,
                     sequence == null ? 0 : BrokerProtocol.parseSequence(sequence),
                     acks != null && BrokerProtocol.parseAcks(acks)));
         }
@@ -264,9 +280,11 @@ public final class Broker implements AutoCloseable {
         int delivered = config.maxMessageBytes() + BrokerProtocol.HEADER_BYTES;
         int accepted = stream.connection().peerMaxMessageBytes();
         if (accepted < delivered) {
-            throw new StreamRejectedException(ErrorCode.MESSAGE_TOO_LARGE, "this consumer accepts messages of "
-                    + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
-                    + delivered + ": announce max_message_bytes >= " + delivered);
+            throw new StreamRejectedException(
+                    ErrorCode.MESSAGE_TOO_LARGE,
+                    "this consumer accepts messages of "
+                            + "at most " + accepted + " bytes (its max_message_bytes); the broker delivers up to "
+                            + delivered + ": announce max_message_bytes >= " + delivered);
         }
         return backend.openConsumer(new TopicBackend.ConsumerRequest(topicName, subscription, from));
     }
@@ -297,8 +315,8 @@ public final class Broker implements AutoCloseable {
             try {
                 return LogTopic.open(this, n, config, config.dataDir().resolve(n));
             } catch (IOException e) {
-                throw new StreamRejectedException(ErrorCode.INTERNAL_ERROR, "cannot open the log of topic '" + n
-                        + "': " + e.getMessage());
+                throw new StreamRejectedException(
+                        ErrorCode.INTERNAL_ERROR, "cannot open the log of topic '" + n + "': " + e.getMessage());
             }
         });
     }
@@ -351,7 +369,9 @@ public final class Broker implements AutoCloseable {
     /** Every principal's quota figures, by principal. */
     public List<QuotaStats> quotaStats() {
         long now = System.nanoTime();
-        return quotas.values().stream().map(q -> q.stats(now)).sorted((a, b) -> a.principal().compareTo(b.principal()))
+        return quotas.values().stream()
+                .map(q -> q.stats(now))
+                .sorted((a, b) -> a.principal().compareTo(b.principal()))
                 .toList();
     }
 
@@ -359,10 +379,13 @@ public final class Broker implements AutoCloseable {
     void pumpAfterQuota(TopicEndpoint topic, long nanos) {
         if (quotaWakeups.add(topic)) {
             try {
-                timer.schedule(() -> {
-                    quotaWakeups.remove(topic);
-                    topic.pump();
-                }, Math.min(nanos, config.tickInterval().toNanos()), TimeUnit.NANOSECONDS);
+                timer.schedule(
+                        () -> {
+                            quotaWakeups.remove(topic);
+                            topic.pump();
+                        },
+                        Math.min(nanos, config.tickInterval().toNanos()),
+                        TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 quotaWakeups.remove(topic); // closing
             }
@@ -446,14 +469,18 @@ public final class Broker implements AutoCloseable {
     }
 
     public List<TopicStats> stats() {
-        return java.util.stream.Stream.concat(topics.values().stream().map(Topic::stats),
+        return java.util.stream.Stream.concat(
+                        topics.values().stream().map(Topic::stats),
                         logTopics.values().stream().map(LogTopic::stats))
-                .sorted((a, b) -> a.name().compareTo(b.name())).toList();
+                .sorted((a, b) -> a.name().compareTo(b.name()))
+                .toList();
     }
 
     /** The durable topics' figures (empty without a data dir). */
     public List<LogTopicStats> logStats() {
-        return logTopics.values().stream().map(LogTopic::logStats).sorted((a, b) -> a.name().compareTo(b.name()))
+        return logTopics.values().stream()
+                .map(LogTopic::logStats)
+                .sorted((a, b) -> a.name().compareTo(b.name()))
                 .toList();
     }
 
@@ -478,12 +505,23 @@ public final class Broker implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "dashboard source " + source + " failed", e);
             }
         }
-        return new BrokerSnapshot(now, budget.reservedBytes(), budget.peakReservedBytes(), budget.limitBytes(),
+        return new BrokerSnapshot(
+                now,
+                budget.reservedBytes(),
+                budget.peakReservedBytes(),
+                budget.limitBytes(),
                 transportBudget().reservedBytes(),
-                java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
-                ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric()
+                java.lang.management.ManagementFactory.getMemoryMXBean()
+                        .getHeapMemoryUsage()
+                        .getUsed(),
+                ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT)
+                        .metric()
                         .usedDirectMemory(),
-                topicStats, logs, quotaStats(), http == null ? null : http.stats(), List.copyOf(extra),
+                topicStats,
+                logs,
+                quotaStats(),
+                http == null ? null : http.stats(),
+                List.copyOf(extra),
                 backend() == null ? "" : backend().metrics());
     }
 
@@ -572,7 +610,8 @@ public final class Broker implements AutoCloseable {
 
     /** True once every topic buffer and subscription queue is empty. */
     public boolean isDrained() {
-        return (backend == null || backend.isDrained()) && topics.values().stream().allMatch(Topic::isDrained)
+        return (backend == null || backend.isDrained())
+                && topics.values().stream().allMatch(Topic::isDrained)
                 && logTopics.values().stream().allMatch(LogTopic::isDrained);
     }
 }

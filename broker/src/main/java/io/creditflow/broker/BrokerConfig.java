@@ -89,7 +89,8 @@ public final class BrokerConfig {
         // Unless set, segments are a quarter of the tighter bound (at most the log's 64 MiB default), so that
         // a small --log-max-bytes or --log-total-max-bytes still holds the three segments the log requires.
         long tighter = logTotalMaxBytes > 0 ? Math.min(logMaxBytes, logTotalMaxBytes) : logMaxBytes;
-        this.logSegmentBytes = b.logSegmentBytes > 0 ? b.logSegmentBytes
+        this.logSegmentBytes = b.logSegmentBytes > 0
+                ? b.logSegmentBytes
                 : (int) Math.max(4096, Math.min(LogConfig.DEFAULT_SEGMENT_BYTES, tighter / 4));
         if (logMaxBytes < 3L * logSegmentBytes) {
             throw new IllegalArgumentException("logMaxBytes: " + logMaxBytes + " (expected: >= 3 * logSegmentBytes = "
@@ -121,8 +122,8 @@ public final class BrokerConfig {
                     + evictionBackoffInitial + ")");
         }
         if (maxMessageBytes > budgetBytes) {
-            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= budgetBytes "
-                    + budgetBytes + ")");
+            throw new IllegalArgumentException(
+                    "maxMessageBytes: " + maxMessageBytes + " (expected: <= budgetBytes " + budgetBytes + ")");
         }
     }
 
@@ -327,7 +328,11 @@ public final class BrokerConfig {
 
     /** The settings of each topic log. */
     LogConfig logConfig() {
-        return LogConfig.builder().maxBytes(logMaxBytes).segmentBytes(logSegmentBytes).fsync(fsync).build();
+        return LogConfig.builder()
+                .maxBytes(logMaxBytes)
+                .segmentBytes(logSegmentBytes)
+                .fsync(fsync)
+                .build();
     }
 
     /**
@@ -433,8 +438,8 @@ public final class BrokerConfig {
          */
         public Builder logTotalMaxBytes(long bytes) {
             if (bytes < 0) {
-                throw new IllegalArgumentException("logTotalMaxBytes: " + bytes
-                        + " (expected: >= 0, 0 for no broker-wide total)");
+                throw new IllegalArgumentException(
+                        "logTotalMaxBytes: " + bytes + " (expected: >= 0, 0 for no broker-wide total)");
             }
             this.logTotalMaxBytes = bytes;
             return this;
@@ -443,8 +448,8 @@ public final class BrokerConfig {
         /** See {@link BrokerConfig#logSegmentBytes()}; 256 B to 1 GiB. */
         public Builder logSegmentBytes(int bytes) {
             if (bytes < 256 || bytes > (1 << 30)) {
-                throw new IllegalArgumentException("logSegmentBytes: " + bytes + " (expected: >= 256 and <= "
-                        + (1 << 30) + ")");
+                throw new IllegalArgumentException(
+                        "logSegmentBytes: " + bytes + " (expected: >= 256 and <= " + (1 << 30) + ")");
             }
             this.logSegmentBytes = bytes;
             return this;
@@ -502,8 +507,7 @@ public final class BrokerConfig {
             return this;
         }
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** HTTP edge time limits for slow clients: whole request, idle keep-alive, unread responses. */
         public Builder httpTimeouts(Duration request, Duration idle, Duration write) {

@@ -30,8 +30,7 @@ import jdk.jfr.Threshold;
  * <p>Stateless; the events themselves are confined to the thread (or lock) that begins them.
  */
 final class BrokerEvents {
-    private BrokerEvents() {
-    }
+    private BrokerEvents() {}
 
     @Name("creditflow.Stall")
     @Label("Broker Stall")
@@ -42,9 +41,11 @@ final class BrokerEvents {
     static final class Stall extends Event {
         @Label("Topic")
         String topic;
+
         @Label("Subscription")
         @Description("Empty for the topic itself")
         String subscription;
+
         @Label("Reason")
         @Description("topic_full, subscription_full, budget_exhausted, no_consumer_credit, quota, log_full, "
                 + "total_full, disk_full, io_error, closed")
@@ -59,12 +60,15 @@ final class BrokerEvents {
     static final class BudgetExhausted extends Event {
         @Label("Topic")
         String topic;
+
         @Label("Reserved")
         @DataAmount
         long reserved;
+
         @Label("Limit")
         @DataAmount
         long limit;
+
         @Label("Needed")
         @DataAmount
         long needed;
@@ -78,12 +82,16 @@ final class BrokerEvents {
     static final class SubscriptionEvicted extends Event {
         @Label("Topic")
         String topic;
+
         @Label("Subscription")
         String subscription;
+
         @Label("Consumers")
         int consumers;
+
         @Label("Dropped Messages")
         long droppedMessages;
+
         @Label("Reason")
         String reason;
     }
@@ -96,8 +104,10 @@ final class BrokerEvents {
     static final class HttpRejectBurst extends Event {
         @Label("Topic")
         String topic;
+
         @Label("Rejections")
         long rejections;
+
         @Label("Retry-After (s)")
         int retryAfterSeconds;
     }

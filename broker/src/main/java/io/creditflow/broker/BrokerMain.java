@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
  * Arguments: {@code [port] [httpPort]}. The launcher's {@code ./creditflow broker} offers every option.
  */
 public final class BrokerMain {
-    private BrokerMain() {
-    }
+    private BrokerMain() {}
 
     public static void main(String[] args) throws Exception {
         BrokerConfig.Builder b = BrokerConfig.builder();
@@ -20,21 +19,28 @@ public final class BrokerMain {
         }
         BrokerConfig config = b.build();
         Broker broker = Broker.start(config);
-        System.out.println("broker listening on " + config.host() + ":" + broker.port() + ", http " + broker.httpPort());
+        System.out.println(
+                "broker listening on " + config.host() + ":" + broker.port() + ", http " + broker.httpPort());
         System.out.flush();
         Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("shutting down: draining for up to " + config.shutdownGrace().toMillis() + " ms");
-            try {
-                broker.shutdown(config.shutdownGrace()).toCompletableFuture()
-                        .get(config.shutdownGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
-                System.out.println("drained: " + (broker.isDrained() ? "nothing left buffered" : "closed with data left"));
-            } catch (Exception e) {
-                System.out.println("shutdown: " + e);
-            }
-            System.out.flush();
-            main.interrupt();
-        }, "broker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println("shutting down: draining for up to "
+                                    + config.shutdownGrace().toMillis() + " ms");
+                            try {
+                                broker.shutdown(config.shutdownGrace())
+                                        .toCompletableFuture()
+                                        .get(config.shutdownGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
+                                System.out.println("drained: "
+                                        + (broker.isDrained() ? "nothing left buffered" : "closed with data left"));
+                            } catch (Exception e) {
+                                System.out.println("shutdown: " + e);
+                            }
+                            System.out.flush();
+                            main.interrupt();
+                        },
+                        "broker-shutdown"));
         try {
             Thread.sleep(Long.MAX_VALUE);
         } catch (InterruptedException e) {

@@ -171,8 +171,7 @@ public final class BrokerProducer implements AutoCloseable {
             try {
                 sequence = BrokerProtocol.acknowledgedSequence(message.payload());
             } catch (IllegalArgumentException e) {
-                s.reset(ErrorCode.PROTOCOL_ERROR, "broker sent a malformed acknowledgement: "
-                        + e.getMessage());
+                s.reset(ErrorCode.PROTOCOL_ERROR, "broker sent a malformed acknowledgement: " + e.getMessage());
                 return;
             }
             synchronized (ackLock) {

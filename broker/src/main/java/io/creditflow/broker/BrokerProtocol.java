@@ -48,8 +48,7 @@ public final class BrokerProtocol {
     /** Bytes before the payload in a message to a consumer. */
     public static final int HEADER_BYTES = 8;
 
-    private BrokerProtocol() {
-    }
+    private BrokerProtocol() {}
 
     /**
      * Where a new durable subscription starts: {@code earliest} (the log's start), {@code latest} (its end:
@@ -61,7 +60,12 @@ public final class BrokerProtocol {
      */
     public record From(Kind kind, long value) {
         /** The four ways to start. */
-        public enum Kind { EARLIEST, LATEST, OFFSET, TIME }
+        public enum Kind {
+            EARLIEST,
+            LATEST,
+            OFFSET,
+            TIME
+        }
 
         /** Parses the {@code from} metadata value. */
         public static From parse(String text) {
@@ -112,8 +116,8 @@ public final class BrokerProtocol {
      */
     public static long acknowledgedSequence(ByteBuffer ack) {
         if (ack.remaining() != ACK_BYTES) {
-            throw new IllegalArgumentException("acknowledgement of " + ack.remaining() + " bytes (expected: "
-                    + ACK_BYTES + ")");
+            throw new IllegalArgumentException(
+                    "acknowledgement of " + ack.remaining() + " bytes (expected: " + ACK_BYTES + ")");
         }
         return ack.getLong(ack.position());
     }
@@ -124,8 +128,8 @@ public final class BrokerProtocol {
      */
     public static long producerId(String name) {
         if (name == null || name.isEmpty() || name.length() > 128 || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("producer: '" + name
-                    + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
+            throw new IllegalArgumentException(
+                    "producer: '" + name + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
         }
         try {
             byte[] h = java.security.MessageDigest.getInstance("SHA-256")
@@ -173,8 +177,8 @@ public final class BrokerProtocol {
             throw new IllegalArgumentException("subscription: missing (expected: a name)");
         }
         if (name.length() > 128 || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("subscription: '" + name
-                    + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
+            throw new IllegalArgumentException(
+                    "subscription: '" + name + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
         }
         return name;
     }
@@ -182,12 +186,12 @@ public final class BrokerProtocol {
     /** Topic names: 1-128 characters of letters, digits, '.', '_' and '-'. */
     public static String checkTopic(String name) {
         if (name == null) {
-            throw new IllegalArgumentException("topic: missing (expected: 1-128 characters of letters, digits, "
-                    + "'.', '_' and '-')");
+            throw new IllegalArgumentException(
+                    "topic: missing (expected: 1-128 characters of letters, digits, " + "'.', '_' and '-')");
         }
         if (name == null || name.isEmpty() || name.length() > 128 || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("topic: '" + name
-                    + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
+            throw new IllegalArgumentException(
+                    "topic: '" + name + "' (expected: 1-128 characters of letters, digits, '.', '_' and '-')");
         }
         return name;
     }

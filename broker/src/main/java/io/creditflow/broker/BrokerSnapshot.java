@@ -20,10 +20,20 @@ import java.util.List;
  * @param extraBoxes boxes from the embedder's {@link DashboardSource}s
  * @param backendMetrics Prometheus lines of the topic backend ({@link TopicBackend#metrics()}), empty without one
  */
-public record BrokerSnapshot(long nanoTime, long bufferedBytes, long bufferedPeakBytes, long budgetBytes,
-                             long transportReservedBytes, long heapUsedBytes, long directUsedBytes,
-                             List<TopicStats> topics, List<LogTopicStats> logs, List<QuotaStats> quotas, Http http,
-                             List<DashboardBox> extraBoxes, String backendMetrics) {
+public record BrokerSnapshot(
+        long nanoTime,
+        long bufferedBytes,
+        long bufferedPeakBytes,
+        long budgetBytes,
+        long transportReservedBytes,
+        long heapUsedBytes,
+        long directUsedBytes,
+        List<TopicStats> topics,
+        List<LogTopicStats> logs,
+        List<QuotaStats> quotas,
+        Http http,
+        List<DashboardBox> extraBoxes,
+        String backendMetrics) {
 
     /**
      * The HTTP edge's figures.
@@ -35,7 +45,11 @@ public record BrokerSnapshot(long nanoTime, long bufferedBytes, long bufferedPea
      * @param dashboardClients live dashboard connections ({@code /events})
      * @param dashboardClosedSlow dashboard connections closed because they did not read their events
      */
-    public record Http(long accepted, long rejected503, long rejected429, int connections, int dashboardClients,
-                       long dashboardClosedSlow) {
-    }
+    public record Http(
+            long accepted,
+            long rejected503,
+            long rejected429,
+            int connections,
+            int dashboardClients,
+            long dashboardClosedSlow) {}
 }

@@ -1,7 +1,7 @@
 package io.creditflow.broker;
 
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;
 
@@ -17,11 +17,13 @@ final class ConsumerLink implements PullListener {
     final SubscriptionPolicy policy;
     /** Where a new durable subscription starts ({@code from} metadata), or null: latest. Ignored in memory. */
     final BrokerProtocol.From from;
+
     Stream stream;
     long delivered;
     long ignored;
     /** Guarded by the topic's lock. */
     boolean skip;
+
     boolean evicted;
 
     ConsumerLink(TopicEndpoint topic, String subscription, SubscriptionPolicy policy) {
@@ -66,8 +68,7 @@ final class ConsumerLink implements PullListener {
         // A consumer that went away (it closed, cancelled, or its connection was lost) may come back within
         // the subscription's grace; one the broker itself cut off for misbehaving (a write stall, a protocol
         // error) gets no grace: its subscription goes with it if it was the last member.
-        boolean mayReturn = status.remote() || status.code() == ErrorCode.CANCEL
-                || status.code() == ErrorCode.NO_ERROR;
+        boolean mayReturn = status.remote() || status.code() == ErrorCode.CANCEL || status.code() == ErrorCode.NO_ERROR;
         topic.removeConsumer(this, mayReturn);
     }
 }

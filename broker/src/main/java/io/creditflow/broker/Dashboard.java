@@ -29,6 +29,7 @@ import java.util.Set;
 final class Dashboard {
     /** Five minutes of one sample a second. */
     static final int SAMPLES = 300;
+
     private static final System.Logger LOG = System.getLogger(Dashboard.class.getName());
     private static final byte[] PAGE = loadPage();
 
@@ -66,8 +67,7 @@ final class Dashboard {
     }
 
     /** A box as sent: its figures and its derived rate. */
-    record Row(DashboardBox box, double rate) {
-    }
+    record Row(DashboardBox box, double rate) {}
 
     /** Broker timer, once a second: one snapshot, the boxes, the rings, one event to every browser. */
     void sample() {
@@ -121,7 +121,11 @@ final class Dashboard {
 
     private String json(boolean history) {
         StringBuilder out = new StringBuilder(256 + rows.size() * (history ? 4096 : 256));
-        out.append("{\"t\":").append(sampleMillis).append(",\"omitted\":").append(omitted).append(",\"boxes\":[");
+        out.append("{\"t\":")
+                .append(sampleMillis)
+                .append(",\"omitted\":")
+                .append(omitted)
+                .append(",\"boxes\":[");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             DashboardBox b = r.box();
@@ -136,9 +140,17 @@ final class Dashboard {
             str(out, b.title());
             out.append(",\"unit\":");
             str(out, b.unit());
-            out.append(",\"depth\":").append(b.depth()).append(",\"bound\":").append(b.bound())
-                    .append(",\"credit\":").append(b.credit()).append(",\"rate\":").append(num(r.rate()))
-                    .append(",\"state\":\"").append(b.state().name().toLowerCase(Locale.ROOT)).append("\",\"stall\":");
+            out.append(",\"depth\":")
+                    .append(b.depth())
+                    .append(",\"bound\":")
+                    .append(b.bound())
+                    .append(",\"credit\":")
+                    .append(b.credit())
+                    .append(",\"rate\":")
+                    .append(num(r.rate()))
+                    .append(",\"state\":\"")
+                    .append(b.state().name().toLowerCase(Locale.ROOT))
+                    .append("\",\"stall\":");
             str(out, b.stallReason());
             out.append(",\"detail\":");
             str(out, b.detail());
@@ -239,15 +251,17 @@ final class Dashboard {
             boolean limitsMessages = q.messagesPerSecond() > 0;
             long bound = limitsMessages ? q.messagesPerSecond() : q.bytesPerSecond();
             long tokens = limitsMessages ? q.messagesTokens() : q.bytesTokens();
-            DashboardBox.Builder b = DashboardBox.builder("quota:" + q.principal(), "producers",
-                            "producer " + q.principal())
+            DashboardBox.Builder b = DashboardBox.builder(
+                            "quota:" + q.principal(), "producers", "producer " + q.principal())
                     .depth(Math.max(0, bound - tokens), bound, limitsMessages ? "messages" : "bytes")
-                    .total(q.takenMessages()).credit(tokens)
+                    .total(q.takenMessages())
+                    .credit(tokens)
                     .detail("quota " + (q.bytesPerSecond() > 0 ? q.bytesPerSecond() + " B/s " : "")
                             + (limitsMessages ? q.messagesPerSecond() + " msg/s" : "").strip());
             if (before != null && q.httpRejects() > before.httpRejects()) {
                 b.rejecting("quota (429)");
-            } else if (q.throttled() || before != null && mostly(before.throttledNanos(), q.throttledNanos(), interval)) {
+            } else if (q.throttled()
+                    || before != null && mostly(before.throttledNanos(), q.throttledNanos(), interval)) {
                 b.stalled("quota");
             }
             out.add(b.build());
@@ -256,7 +270,8 @@ final class Dashboard {
             BrokerSnapshot.Http h = cur.http();
             BrokerSnapshot.Http before = prev == null ? null : prev.http();
             DashboardBox.Builder b = DashboardBox.builder("http", "http edge", "HTTP edge")
-                    .depth(h.connections(), 0, "connections").total(h.accepted())
+                    .depth(h.connections(), 0, "connections")
+                    .total(h.accepted())
                     .detail(h.rejected503() + " × 503, " + h.rejected429() + " × 429");
             if (before != null && h.rejected503() > before.rejected503()) {
                 b.rejecting("topic full (503)");
@@ -274,21 +289,25 @@ final class Dashboard {
             DashboardBox.Builder b = DashboardBox.builder("topic:" + t.name(), "topics", "topic " + t.name())
                     .total(t.publishedMessages());
             if (log != null) {
-                b.depth(log.sizeBytes(), log.maxBytes(), "bytes").detail("log, " + t.producers() + " producers, offsets "
-                        + log.startOffset() + "–" + log.endOffset());
+                b.depth(log.sizeBytes(), log.maxBytes(), "bytes")
+                        .detail("log, " + t.producers() + " producers, offsets " + log.startOffset() + "–"
+                                + log.endOffset());
             } else {
-                b.depth(t.depthBytes(), config.topicBufferBytes(), "bytes").detail(t.producers() + " producers, "
-                        + t.depthMessages() + " messages");
+                b.depth(t.depthBytes(), config.topicBufferBytes(), "bytes")
+                        .detail(t.producers() + " producers, " + t.depthMessages() + " messages");
             }
             if (before != null && t.httpRejects() > before.httpRejects()) {
                 b.rejecting("topic full (503)");
             } else if (log != null && !log.held().equals("none")) {
                 b.stalled(log.held().replace('_', ' '));
             } else if (before != null) {
-                String reason = mostly(before.topicFullNanos(), t.topicFullNanos(), interval) ? "topic full"
-                        : mostly(before.subscriptionFullNanos(), t.subscriptionFullNanos(), interval) ? "subscription full"
-                        : mostly(before.budgetExhaustedNanos(), t.budgetExhaustedNanos(), interval) ? "budget exhausted"
-                        : mostly(before.quotaNanos(), t.quotaNanos(), interval) ? "quota" : null;
+                String reason = mostly(before.topicFullNanos(), t.topicFullNanos(), interval)
+                        ? "topic full"
+                        : mostly(before.subscriptionFullNanos(), t.subscriptionFullNanos(), interval)
+                                ? "subscription full"
+                                : mostly(before.budgetExhaustedNanos(), t.budgetExhaustedNanos(), interval)
+                                        ? "budget exhausted"
+                                        : mostly(before.quotaNanos(), t.quotaNanos(), interval) ? "quota" : null;
                 if (reason != null) {
                     b.stalled(reason);
                 }
@@ -301,9 +320,10 @@ final class Dashboard {
             for (TopicStats.SubscriptionStats s : t.subscriptions()) {
                 TopicStats.SubscriptionStats sb = prevSubs.get(s.name());
                 boolean durable = s.policy() == SubscriptionPolicy.LOG;
-                DashboardBox.Builder x = DashboardBox.builder("sub:" + t.name() + "/" + s.name(), "subscriptions",
-                                "subscription " + s.name())
-                        .total(s.deliveredMessages()).credit(s.consumerCreditBytes())
+                DashboardBox.Builder x = DashboardBox.builder(
+                                "sub:" + t.name() + "/" + s.name(), "subscriptions", "subscription " + s.name())
+                        .total(s.deliveredMessages())
+                        .credit(s.consumerCreditBytes())
                         .detail("topic " + t.name() + ", policy " + s.policy().label() + ", " + s.consumers()
                                 + (s.consumers() == 1 ? " consumer" : " consumers")
                                 + (s.droppedMessages() > 0 ? ", " + s.droppedMessages() + " dropped" : ""));
@@ -316,7 +336,8 @@ final class Dashboard {
                     x.rejecting("dropping (" + s.policy().label() + ")");
                 } else if (s.depthMessages() > 0 && s.consumers() == 0) {
                     x.stalled("no consumer");
-                } else if (durable ? s.depthMessages() > 0 && s.consumerCreditBytes() == 0
+                } else if (durable
+                        ? s.depthMessages() > 0 && s.consumerCreditBytes() == 0
                         : sb != null && mostly(sb.noConsumerCreditNanos(), s.noConsumerCreditNanos(), interval)) {
                     x.stalled("no consumer credit");
                 }

@@ -23,8 +23,18 @@ package io.creditflow.broker;
  * @param state whether it moves, is stalled, or is rejecting work
  * @param detail one more line of text ("" for none)
  */
-public record DashboardBox(String id, String stage, String title, String unit, long depth, long bound, long total,
-                           long credit, String stallReason, State state, String detail) {
+public record DashboardBox(
+        String id,
+        String stage,
+        String title,
+        String unit,
+        long depth,
+        long bound,
+        long total,
+        long credit,
+        String stallReason,
+        State state,
+        String detail) {
 
     /** How the box is drawn. */
     public enum State {

@@ -4,8 +4,7 @@ import java.util.Locale;
 
 /** The command-line and metadata spelling of the broker's enums: {@code DROP_OLDEST} is {@code drop-oldest}. */
 final class EnumLabels {
-    private EnumLabels() {
-    }
+    private EnumLabels() {}
 
     /** {@code drop-oldest} for {@code DROP_OLDEST}. */
     static String label(Enum<?> value) {
@@ -24,7 +23,8 @@ final class EnumLabels {
             E[] values = type.getEnumConstants();
             StringBuilder expected = new StringBuilder();
             for (int i = 0; i < values.length; i++) {
-                expected.append(i == 0 ? "" : i == values.length - 1 ? " or " : ", ").append(label(values[i]));
+                expected.append(i == 0 ? "" : i == values.length - 1 ? " or " : ", ")
+                        .append(label(values[i]));
             }
             throw new IllegalArgumentException(what + ": " + text + " (expected: " + expected + ")");
         }

@@ -72,10 +72,12 @@ final class EvictionBackoff {
         if (e != null && now < e.holdUntilNanos) {
             refusedRejoins++;
             long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.holdUntilNanos - now));
-            throw new StreamRejectedException(ErrorCode.SLOW_CONSUMER, "subscription '" + name + "' was evicted "
-                    + TimeUnit.NANOSECONDS.toMillis(now - e.lastEvictionNanos) + " ms ago (" + e.evictionsInRun
-                    + (e.evictionsInRun == 1 ? " eviction" : " evictions") + " in a row); rejoin in "
-                    + leftMillis + " ms, retry-after-ms=" + leftMillis);
+            throw new StreamRejectedException(
+                    ErrorCode.SLOW_CONSUMER,
+                    "subscription '" + name + "' was evicted "
+                            + TimeUnit.NANOSECONDS.toMillis(now - e.lastEvictionNanos) + " ms ago (" + e.evictionsInRun
+                            + (e.evictionsInRun == 1 ? " eviction" : " evictions") + " in a row); rejoin in "
+                            + leftMillis + " ms, retry-after-ms=" + leftMillis);
         }
     }
 

@@ -11,9 +11,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -76,6 +76,7 @@ final class HttpEdge implements AutoCloseable {
     private volatile boolean closed;
     /** Set during a graceful shutdown: publishes get 503, /health says so; the port stays open. */
     private volatile boolean draining;
+
     final LongAdder accepted = new LongAdder();
     final LongAdder rejected503 = new LongAdder();
     final LongAdder rejected429 = new LongAdder();
@@ -89,9 +90,11 @@ final class HttpEdge implements AutoCloseable {
         this.broker = broker;
         this.config = config;
         this.sse = new SseClients(config.dashboardMaxClients());
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("creditflow-http", true),
-                NioIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("creditflow-http", true), NioIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -161,8 +164,8 @@ final class HttpEdge implements AutoCloseable {
 
     /** The edge's figures now. */
     BrokerSnapshot.Http stats() {
-        return new BrokerSnapshot.Http(accepted.sum(), rejected503.sum(), rejected429.sum(), connections.get(),
-                sse.size(), sse.closedSlow());
+        return new BrokerSnapshot.Http(
+                accepted.sum(), rejected503.sum(), rejected429.sum(), connections.get(), sse.size(), sse.closedSlow());
     }
 
     static HttpEdge start(Broker broker, BrokerConfig config) throws InterruptedException {
@@ -200,7 +203,8 @@ final class HttpEdge implements AutoCloseable {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            FullHttpResponse r = json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            FullHttpResponse r = json(
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "{\"error\":\"body too large\",\"max_bytes\":" + maxContentLength() + "}");
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -216,7 +220,8 @@ final class HttpEdge implements AutoCloseable {
                 HttpResponseStatus status = cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
                         ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                         : cause instanceof io.netty.handler.codec.http.TooLongHttpLineException
-                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
+                                ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                                : HttpResponseStatus.BAD_REQUEST;
                 send(ctx, json(status, error(status.reasonPhrase())), false);
                 return;
             }
@@ -232,34 +237,42 @@ final class HttpEdge implements AutoCloseable {
             if (access != null && !path.equals("/health")) {
                 String token = bearerToken(req);
                 if (token == null && page) {
-                    token = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).parameters()
-                            .getOrDefault("token", java.util.List.of()).stream().findFirst().orElse(null);
+                    token = new io.netty.handler.codec.http.QueryStringDecoder(req.uri())
+                            .parameters().getOrDefault("token", java.util.List.of()).stream()
+                                    .findFirst()
+                                    .orElse(null);
                 }
                 principal = access.principalForToken(token);
                 if (principal == null) {
-                    FullHttpResponse r = json(HttpResponseStatus.UNAUTHORIZED,
-                            "{\"error\":\"missing or unknown bearer token\"}");
+                    FullHttpResponse r =
+                            json(HttpResponseStatus.UNAUTHORIZED, "{\"error\":\"missing or unknown bearer token\"}");
                     r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"creditflow\"");
                     send(ctx, r, keepAlive);
                     return;
                 }
             }
             if (path.equals("/metrics") && req.method() == HttpMethod.GET) {
-                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                FullHttpResponse r = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.OK,
                         Unpooled.copiedBuffer(broker.metrics(), StandardCharsets.UTF_8));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 send(ctx, r, keepAlive);
             } else if (path.equals("/") && req.method() == HttpMethod.GET) {
-                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                        Unpooled.wrappedBuffer(Dashboard.page()));
+                FullHttpResponse r = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(Dashboard.page()));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
                 r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
                 send(ctx, r, keepAlive);
             } else if (path.equals("/events") && req.method() == HttpMethod.GET) {
                 events(ctx);
             } else if (path.equals("/health") && req.method() == HttpMethod.GET) {
-                send(ctx, closed || draining ? json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"shutting down\"}")
-                        : json(HttpResponseStatus.OK, "{\"status\":\"ok\"}"), keepAlive);
+                send(
+                        ctx,
+                        closed || draining
+                                ? json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"shutting down\"}")
+                                : json(HttpResponseStatus.OK, "{\"status\":\"ok\"}"),
+                        keepAlive);
             } else if (path.startsWith("/topics/")) {
                 if (req.method() != HttpMethod.POST) {
                     FullHttpResponse r = json(HttpResponseStatus.METHOD_NOT_ALLOWED, "{\"error\":\"use POST\"}");
@@ -275,8 +288,12 @@ final class HttpEdge implements AutoCloseable {
                     return;
                 }
                 if (principal != null && !access.allows(principal, AccessControl.Action.PRODUCE, topic)) {
-                    send(ctx, json(HttpResponseStatus.FORBIDDEN,
-                            error(AccessControl.denial(principal, AccessControl.Action.PRODUCE, topic))), keepAlive);
+                    send(
+                            ctx,
+                            json(
+                                    HttpResponseStatus.FORBIDDEN,
+                                    error(AccessControl.denial(principal, AccessControl.Action.PRODUCE, topic))),
+                            keepAlive);
                     return;
                 }
                 ProduceQuota quota = broker.quota(principal);
@@ -287,9 +304,11 @@ final class HttpEdge implements AutoCloseable {
                         quota.countHttpReject();
                         rejected429.increment();
                         long retry = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
-                        FullHttpResponse r = json(HttpResponseStatus.TOO_MANY_REQUESTS, "{\"error\":\"over quota\","
-                                + "\"principal\":\"" + (principal == null ? QuotaStats.ANONYMOUS : principal)
-                                + "\",\"retry_after_s\":" + retry + "}");
+                        FullHttpResponse r = json(
+                                HttpResponseStatus.TOO_MANY_REQUESTS,
+                                "{\"error\":\"over quota\","
+                                        + "\"principal\":\"" + (principal == null ? QuotaStats.ANONYMOUS : principal)
+                                        + "\",\"retry_after_s\":" + retry + "}");
                         r.headers().set(HttpHeaderNames.RETRY_AFTER, retry);
                         send(ctx, r, keepAlive);
                         return;
@@ -304,8 +323,10 @@ final class HttpEdge implements AutoCloseable {
         /** The dashboard's event stream: headers now, then one event a second until the client goes. */
         private void events(ChannelHandlerContext ctx) {
             if (!sse.hasRoom()) {
-                FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"the dashboard has "
-                        + "its maximum of " + config.dashboardMaxClients() + " live connections\"}");
+                FullHttpResponse r = json(
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "{\"error\":\"the dashboard has " + "its maximum of " + config.dashboardMaxClients()
+                                + " live connections\"}");
                 r.headers().set(HttpHeaderNames.RETRY_AFTER, 5);
                 send(ctx, r, false);
                 return;
@@ -315,8 +336,9 @@ final class HttpEdge implements AutoCloseable {
             r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             HttpUtil.setTransferEncodingChunked(r, true);
             Channel ch = ctx.channel();
-            ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(SseClients.LOW_WATERMARK_BYTES,
-                    SseClients.HIGH_WATERMARK_BYTES));
+            ch.config()
+                    .setWriteBufferWaterMark(
+                            new WriteBufferWaterMark(SseClients.LOW_WATERMARK_BYTES, SseClients.HIGH_WATERMARK_BYTES));
             ctx.pipeline().get(Deadlines.class).streaming();
             ctx.writeAndFlush(r);
             sse.add(ch, broker.dashboard().historyEvent());
@@ -326,8 +348,8 @@ final class HttpEdge implements AutoCloseable {
          * Publishes a body whose quota ({@code quota}, null for none) was already taken: given back unless the
          * message is published or held (a held request keeps its tokens; its retries pass null).
          */
-        private void publish(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive,
-                             ProduceQuota quota) {
+        private void publish(
+                ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive, ProduceQuota quota) {
             if (draining || closed) {
                 refund(quota, body);
                 FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"shutting down\"}");
@@ -337,8 +359,13 @@ final class HttpEdge implements AutoCloseable {
             }
             if (!broker.hasRoomForTopic(topic)) {
                 refund(quota, body);
-                send(ctx, json(HttpResponseStatus.FORBIDDEN, error("the broker has its maximum of "
-                        + config.maxTopics() + " topics; publish to an existing one")), keepAlive);
+                send(
+                        ctx,
+                        json(
+                                HttpResponseStatus.FORBIDDEN,
+                                error("the broker has its maximum of " + config.maxTopics()
+                                        + " topics; publish to an existing one")),
+                        keepAlive);
                 return;
             }
             if (broker.backend() != null) {
@@ -351,8 +378,12 @@ final class HttpEdge implements AutoCloseable {
                 if (!ctx.channel().config().isAutoRead()) {
                     ctx.channel().config().setAutoRead(true);
                 }
-                send(ctx, json(HttpResponseStatus.ACCEPTED, "{\"topic\":\"" + topic + "\",\"sequence\":"
-                        + outcome.sequence() + "}"), keepAlive);
+                send(
+                        ctx,
+                        json(
+                                HttpResponseStatus.ACCEPTED,
+                                "{\"topic\":\"" + topic + "\",\"sequence\":" + outcome.sequence() + "}"),
+                        keepAlive);
             } else if (config.httpPauseInsteadOfReject() && !closed && !draining && !broker.isDurable()) {
                 // Hold this request and read nothing more from the client until the topic has room.
                 Topic t = broker.topic(topic);
@@ -381,37 +412,48 @@ final class HttpEdge implements AutoCloseable {
          * backend acknowledged the message (202) or refused it (503 with the backend's Retry-After). The wait is
          * bounded by the backend's own delivery timeout; one request per connection is in flight.
          */
-        private void publishToBackend(ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive,
-                                      ProduceQuota quota) {
+        private void publishToBackend(
+                ChannelHandlerContext ctx, String topic, byte[] body, boolean keepAlive, ProduceQuota quota) {
             ctx.channel().config().setAutoRead(false);
-            broker.backend().publish(topic, body).whenComplete((r, e) -> ctx.executor().execute(() -> {
-                ctx.channel().config().setAutoRead(ctx.channel().isWritable());
-                if (e != null || r == null || !r.accepted()) {
-                    refund(quota, body); // refused: its quota is given back, as for a full topic
-                }
-                if (e != null || r == null) {
-                    FullHttpResponse resp = json(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            error("publish failed: " + (e == null ? "no result" : e.getMessage())));
-                    resp.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
-                    send(ctx, resp, keepAlive);
-                } else if (r.accepted()) {
-                    send(ctx, json(HttpResponseStatus.ACCEPTED, "{\"topic\":\"" + topic + "\",\"sequence\":"
-                            + r.position() + "}"), keepAlive);
-                } else {
-                    FullHttpResponse resp = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":"
-                            + quote(r.reason()) + ",\"topic\":\"" + topic + "\",\"retry_after_s\":"
-                            + r.retryAfterSeconds() + "}");
-                    resp.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfterSeconds());
-                    send(ctx, resp, keepAlive);
-                }
-            }));
+            broker.backend()
+                    .publish(topic, body)
+                    .whenComplete((r, e) -> ctx.executor().execute(() -> {
+                        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+                        if (e != null || r == null || !r.accepted()) {
+                            refund(quota, body); // refused: its quota is given back, as for a full topic
+                        }
+                        if (e != null || r == null) {
+                            FullHttpResponse resp = json(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                    error("publish failed: " + (e == null ? "no result" : e.getMessage())));
+                            resp.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+                            send(ctx, resp, keepAlive);
+                        } else if (r.accepted()) {
+                            send(
+                                    ctx,
+                                    json(
+                                            HttpResponseStatus.ACCEPTED,
+                                            "{\"topic\":\"" + topic + "\",\"sequence\":" + r.position() + "}"),
+                                    keepAlive);
+                        } else {
+                            FullHttpResponse resp = json(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                    "{\"error\":"
+                                            + quote(r.reason()) + ",\"topic\":\"" + topic + "\",\"retry_after_s\":"
+                                            + r.retryAfterSeconds() + "}");
+                            resp.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfterSeconds());
+                            send(ctx, resp, keepAlive);
+                        }
+                    }));
         }
 
-        private void respondFull(ChannelHandlerContext ctx, String topic, Topic.PublishOutcome outcome,
-                                 boolean keepAlive) {
+        private void respondFull(
+                ChannelHandlerContext ctx, String topic, Topic.PublishOutcome outcome, boolean keepAlive) {
             countReject(topic, outcome.retryAfterSeconds());
-            FullHttpResponse r = json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\"topic full\","
-                    + "\"topic\":\"" + topic + "\",\"retry_after_s\":" + outcome.retryAfterSeconds() + "}");
+            FullHttpResponse r = json(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "{\"error\":\"topic full\"," + "\"topic\":\"" + topic + "\",\"retry_after_s\":"
+                            + outcome.retryAfterSeconds() + "}");
             r.headers().set(HttpHeaderNames.RETRY_AFTER, outcome.retryAfterSeconds());
             send(ctx, r, keepAlive);
         }
@@ -501,15 +543,21 @@ final class HttpEdge implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             lastActivityNanos = System.nanoTime();
             if (requestDeadline == null) {
-                requestDeadline = ctx.executor().schedule(() -> {
-                    FullHttpResponse r = json(HttpResponseStatus.REQUEST_TIMEOUT,
-                            "{\"error\":\"request not complete within " + config.httpRequestTimeout().toMillis()
-                                    + " ms\"}");
-                    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                    HttpUtil.setContentLength(r, r.content().readableBytes());
-                    // From the channel's tail, so the response goes through the HTTP encoder.
-                    ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-                }, config.httpRequestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                requestDeadline = ctx.executor()
+                        .schedule(
+                                () -> {
+                                    FullHttpResponse r = json(
+                                            HttpResponseStatus.REQUEST_TIMEOUT,
+                                            "{\"error\":\"request not complete within "
+                                                    + config.httpRequestTimeout()
+                                                            .toMillis() + " ms\"}");
+                                    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                                    HttpUtil.setContentLength(r, r.content().readableBytes());
+                                    // From the channel's tail, so the response goes through the HTTP encoder.
+                                    ctx.channel().writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                                },
+                                config.httpRequestTimeout().toNanos(),
+                                TimeUnit.NANOSECONDS);
             }
             ctx.fireChannelRead(msg);
         }
@@ -535,9 +583,11 @@ final class HttpEdge implements AutoCloseable {
 
         private void checkIdle(ChannelHandlerContext ctx) {
             long now = System.nanoTime();
-            if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > config.httpWriteTimeout().toNanos()) {
+            if (unwritableSinceNanos >= 0
+                    && now - unwritableSinceNanos > config.httpWriteTimeout().toNanos()) {
                 ctx.close(); // the client reads nothing: drop its queued responses
-            } else if (!streaming && requestDeadline == null
+            } else if (!streaming
+                    && requestDeadline == null
                     && now - lastActivityNanos > config.httpIdleTimeout().toNanos()) {
                 ctx.close();
             }
@@ -562,8 +612,8 @@ final class HttpEdge implements AutoCloseable {
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, String body) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        FullHttpResponse r = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         return r;
     }

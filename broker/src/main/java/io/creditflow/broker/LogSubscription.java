@@ -38,6 +38,7 @@ final class LogSubscription {
     static final int READ_AHEAD_RECORDS = 1024;
     /** Offsets one member may have in flight (sent, not known consumed); beyond, it gets nothing more. */
     static final int MAX_IN_FLIGHT = 65_536;
+
     private static final System.Logger LOG = System.getLogger(LogSubscription.class.getName());
 
     final String name;
@@ -46,6 +47,7 @@ final class LogSubscription {
     long position;
     /** The offset last committed to the cursor store. */
     long committed;
+
     long delivered;
     long skippedRecords;
     long corruptRecords;
@@ -73,6 +75,7 @@ final class LogSubscription {
         long initialCredit = -1;
         /** Offsets sent (accepted by offer) and not yet known consumed, in order: a ring. */
         private long[] ring;
+
         private int head;
         private int size;
         /** Messages known consumed so far (removed from the ring). */
@@ -241,8 +244,10 @@ final class LogSubscription {
                 members.remove(m);
                 nextMember = 0;
                 m.link.evicted = true;
-                m.link.stream.reset(ErrorCode.MESSAGE_TOO_LARGE, "evicted from subscription '" + name
-                        + "': cannot take message " + r.offset() + ": " + e.getMessage());
+                m.link.stream.reset(
+                        ErrorCode.MESSAGE_TOO_LARGE,
+                        "evicted from subscription '" + name + "': cannot take message " + r.offset() + ": "
+                                + e.getMessage());
                 continue;
             }
             if (result == OfferResult.ACCEPTED) {
@@ -273,8 +278,9 @@ final class LogSubscription {
      */
     static ByteBuffer frame(LogRecord r) {
         ByteBuffer payload = r.payload();
-        int at = payload.hasArray() && !payload.isReadOnly() ? payload.arrayOffset() + payload.position()
-                - BrokerProtocol.HEADER_BYTES : -1;
+        int at = payload.hasArray() && !payload.isReadOnly()
+                ? payload.arrayOffset() + payload.position() - BrokerProtocol.HEADER_BYTES
+                : -1;
         if (at >= 0) {
             ByteBuffer frame = ByteBuffer.wrap(payload.array(), at, BrokerProtocol.HEADER_BYTES + payload.remaining())
                     .slice();
@@ -313,8 +319,10 @@ final class LogSubscription {
             return !r.isEmpty() || position != before;
         } catch (CorruptRecordException e) {
             if (corruptRecords++ == 0) {
-                LOG.log(System.Logger.Level.WARNING, "topic '" + topic + "' subscription '" + name
-                        + "': skipping a corrupt record: " + e.getMessage() + "; continuing at " + e.resumeOffset());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "topic '" + topic + "' subscription '" + name + "': skipping a corrupt record: "
+                                + e.getMessage() + "; continuing at " + e.resumeOffset());
             }
             skippedRecords += Math.max(0, e.resumeOffset() - position);
             position = Math.max(position + 1, e.resumeOffset());
@@ -322,8 +330,10 @@ final class LogSubscription {
         } catch (IOException | RuntimeException e) {
             if (!ioErrorLogged) {
                 ioErrorLogged = true;
-                LOG.log(System.Logger.Level.WARNING, "topic '" + topic + "' subscription '" + name + "': read at "
-                        + position + " failed (retried on the tick): " + e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "topic '" + topic + "' subscription '" + name + "': read at " + position
+                                + " failed (retried on the tick): " + e);
             }
             return false;
         }

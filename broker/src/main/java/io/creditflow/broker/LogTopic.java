@@ -53,15 +53,24 @@ import java.util.concurrent.TimeUnit;
 final class LogTopic implements TopicEndpoint {
     /** Bytes of records appended at most per batch (one larger message still goes alone). */
     static final int MAX_BATCH_BYTES = 256 * 1024;
+
     private static final int MAX_MOVES_PER_PUMP = 4096;
     /** Retry-After while the disk is full or failing: no drain rate predicts when it recovers. */
     private static final int DISK_RETRY_SECONDS = 5;
+
     private static final long FLUSH_CURSORS_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RETENTION_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final System.Logger LOG = System.getLogger(LogTopic.class.getName());
 
     /** Why producers are held, if they are. */
-    enum Hold { NONE, LOG_FULL, TOTAL_FULL, DISK_FULL, IO_ERROR, CLOSED }
+    enum Hold {
+        NONE,
+        LOG_FULL,
+        TOTAL_FULL,
+        DISK_FULL,
+        IO_ERROR,
+        CLOSED
+    }
 
     final Broker broker;
     final String name;
@@ -77,6 +86,7 @@ final class LogTopic implements TopicEndpoint {
     private List<AppendRecord> pending;
     /** The producer of each pending record, and its sequence. */
     private List<ProducerLink> pendingOwners;
+
     private long[] pendingSequences;
     private long pendingBytes;
     private long duplicatesDropped;
@@ -97,6 +107,7 @@ final class LogTopic implements TopicEndpoint {
     private long lastProtectedOffset = -1;
     /** EWMA of the lowest cursor's progress, records per second. */
     private double protectedRecordsPerSecond;
+
     private boolean draining;
     private boolean closed;
     /** Shortest wait for quota tokens among the producers the last admit skipped; MAX_VALUE if none. */
@@ -124,7 +135,8 @@ final class LogTopic implements TopicEndpoint {
     static LogTopic open(Broker broker, String name, BrokerConfig config, Path dir) throws IOException {
         FileTopicLog log = FileTopicLog.open(dir, config.logConfig(), broker.diskTotal());
         RecoveryReport report = log.recoveryReport();
-        LOG.log(report.lostData() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+        LOG.log(
+                report.lostData() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                 "topic '" + name + "': " + report);
         return new LogTopic(broker, name, config, log, report);
     }
@@ -168,16 +180,19 @@ final class LogTopic implements TopicEndpoint {
         }
         if (c.policy != null && c.policy != SubscriptionPolicy.LOG) {
             refusedConsumers++;
-            throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "topic '" + name
-                    + "' is durable: subscriptions are cursors, policy log (asked for " + c.policy.label() + ")");
+            throw new StreamRejectedException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "topic '" + name + "' is durable: subscriptions are cursors, policy log (asked for "
+                            + c.policy.label() + ")");
         }
         LogSubscription s = subscriptions.get(c.subscription);
         if (s == null) {
             long start = startOffset(c);
             if (!log.cursors().commit(c.subscription, start)) {
                 refusedConsumers++;
-                throw new StreamRejectedException(ErrorCode.REFUSED_STREAM, "topic '" + name
-                        + "' has its maximum number of durable subscriptions");
+                throw new StreamRejectedException(
+                        ErrorCode.REFUSED_STREAM,
+                        "topic '" + name + "' has its maximum number of durable subscriptions");
             }
             s = new LogSubscription(log, name, c.subscription, start, largestRecordBytes);
             subscriptions.put(s.name, s);
@@ -204,8 +219,9 @@ final class LogTopic implements TopicEndpoint {
                 try {
                     yield log.offsetForTime(from.value());
                 } catch (IOException e) {
-                    throw new StreamRejectedException(ErrorCode.INTERNAL_ERROR, "topic '" + name
-                            + "': cannot seek to time " + from.value() + ": " + e.getMessage());
+                    throw new StreamRejectedException(
+                            ErrorCode.INTERNAL_ERROR,
+                            "topic '" + name + "': cannot seek to time " + from.value() + ": " + e.getMessage());
                 }
             }
         };
@@ -391,8 +407,10 @@ final class LogTopic implements TopicEndpoint {
             case TOO_LARGE -> {
                 // BrokerConfig keeps a largest message below a segment and batches below half of one: cannot happen.
                 tooLargeDropped += pending.size();
-                LOG.log(System.Logger.Level.ERROR, "topic '" + name + "': dropped a batch of " + pending.size()
-                        + " messages the log refused as too large: " + r.reason());
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "topic '" + name + "': dropped a batch of " + pending.size()
+                                + " messages the log refused as too large: " + r.reason());
                 pending = null;
                 pendingOwners = null;
                 pendingBytes = 0;
@@ -470,7 +488,8 @@ final class LogTopic implements TopicEndpoint {
      */
     boolean reclaimForTotal(long bytesNeeded) {
         try {
-            return log.reclaim(bytesNeeded, log.cursors().lowestCommittedOffset()).satisfied();
+            return log.reclaim(bytesNeeded, log.cursors().lowestCommittedOffset())
+                    .satisfied();
         } catch (IOException e) {
             return false; // closed, or deleting failed: the held topic retries on the next tick
         }
@@ -482,14 +501,17 @@ final class LogTopic implements TopicEndpoint {
      */
     private void holdFull(AppendResult r) {
         String why = config.diskPolicy() == DiskPolicy.BLOCK
-                ? "its oldest data is still needed by a subscription at offset " + protectedOffset() + " (disk policy block)"
+                ? "its oldest data is still needed by a subscription at offset " + protectedOffset()
+                        + " (disk policy block)"
                 : "it has no whole segment left to drop (disk policy drop-oldest)";
         if (log.sizeBytes() + r.requiredBytes() > log.maxBytes()) {
             hold(Hold.LOG_FULL, "topic log full (" + log.sizeBytes() + " of " + log.maxBytes() + " bytes) and " + why);
         } else {
             DiskTotal total = broker.diskTotal();
-            hold(Hold.TOTAL_FULL, "broker-wide log total full (" + total.usedBytes() + " of " + total.maxBytes()
-                    + " bytes over all durable topics; this topic holds " + log.sizeBytes() + ") and " + why);
+            hold(
+                    Hold.TOTAL_FULL,
+                    "broker-wide log total full (" + total.usedBytes() + " of " + total.maxBytes()
+                            + " bytes over all durable topics; this topic holds " + log.sizeBytes() + ") and " + why);
         }
     }
 
@@ -572,12 +594,12 @@ final class LogTopic implements TopicEndpoint {
             httpRejects++;
             return new Topic.PublishOutcome(false, -1, retryAfterSeconds());
         }
-        AppendResult r = appendWithPolicy(List.of(AppendRecord.of(ByteBuffer.wrap(payload),
-                System.currentTimeMillis())));
+        AppendResult r =
+                appendWithPolicy(List.of(AppendRecord.of(ByteBuffer.wrap(payload), System.currentTimeMillis())));
         if (!r.isOk()) {
             httpRejects++;
-            boolean diskTrouble = r.status() == AppendResult.Status.DISK_FULL
-                    || r.status() == AppendResult.Status.IO_ERROR;
+            boolean diskTrouble =
+                    r.status() == AppendResult.Status.DISK_FULL || r.status() == AppendResult.Status.IO_ERROR;
             return new Topic.PublishOutcome(false, -1, diskTrouble ? DISK_RETRY_SECONDS : retryAfterSeconds());
         }
         publishedMessages++;
@@ -607,7 +629,8 @@ final class LogTopic implements TopicEndpoint {
     }
 
     private double averageRecordBytes() {
-        return publishedMessages == 0 ? LogRecord.HEADER_BYTES
+        return publishedMessages == 0
+                ? LogRecord.HEADER_BYTES
                 : (double) publishedBytes / publishedMessages + LogRecord.HEADER_BYTES;
     }
 
@@ -620,8 +643,8 @@ final class LogTopic implements TopicEndpoint {
         long p = Math.min(protectedOffset(), log.endOffset());
         if (lastProtectedOffset >= 0) {
             double rate = Math.max(0, p - lastProtectedOffset) / seconds;
-            protectedRecordsPerSecond = protectedRecordsPerSecond == 0 ? rate
-                    : 0.7 * protectedRecordsPerSecond + 0.3 * rate;
+            protectedRecordsPerSecond =
+                    protectedRecordsPerSecond == 0 ? rate : 0.7 * protectedRecordsPerSecond + 0.3 * rate;
         }
         lastProtectedOffset = p;
         lastDrainNanos = now;
@@ -668,14 +691,41 @@ final class LogTopic implements TopicEndpoint {
         List<TopicStats.SubscriptionStats> subs = new ArrayList<>();
         long delivered = 0;
         for (LogSubscription s : subscriptions.values()) {
-            subs.add(new TopicStats.SubscriptionStats(s.name, SubscriptionPolicy.LOG, s.members.size(),
-                    Math.max(0, end - s.frontier()), s.readAheadBytes(), s.consumerCreditBytes(), s.delivered,
-                    s.skippedRecords, 0, 0));
+            subs.add(new TopicStats.SubscriptionStats(
+                    s.name,
+                    SubscriptionPolicy.LOG,
+                    s.members.size(),
+                    Math.max(0, end - s.frontier()),
+                    s.readAheadBytes(),
+                    s.consumerCreditBytes(),
+                    s.delivered,
+                    s.skippedRecords,
+                    0,
+                    0));
             delivered += s.delivered;
         }
-        return new TopicStats(name, producers.size(), pending == null ? 0 : pending.size(), pendingBytes,
-                publishedMessages, publishedBytes, delivered, 0, 0, 0, httpRejects, 0, heldTotalNanos(), 0, 0,
-                quotaStalls.totalNanos(Stalls.Reason.QUOTA, System.nanoTime()), 0, 0, refusedConsumers, 0, subs);
+        return new TopicStats(
+                name,
+                producers.size(),
+                pending == null ? 0 : pending.size(),
+                pendingBytes,
+                publishedMessages,
+                publishedBytes,
+                delivered,
+                0,
+                0,
+                0,
+                httpRejects,
+                0,
+                heldTotalNanos(),
+                0,
+                0,
+                quotaStalls.totalNanos(Stalls.Reason.QUOTA, System.nanoTime()),
+                0,
+                0,
+                refusedConsumers,
+                0,
+                subs);
     }
 
     private long heldTotalNanos() {
@@ -704,14 +754,34 @@ final class LogTopic implements TopicEndpoint {
         for (Map.Entry<String, Long> e : committed.entrySet()) {
             LogSubscription s = subscriptions.get(e.getKey());
             long position = s != null ? s.frontier() : e.getValue();
-            cursors.add(new LogTopicStats.CursorStats(e.getKey(), s == null ? 0 : s.members.size(), position,
-                    e.getValue(), Math.max(0, ls.endOffset() - e.getValue()), s == null ? 0 : s.skippedRecords,
-                    s == null ? 0 : s.corruptRecords, s == null ? 0 : s.consumerCreditMessages()));
+            cursors.add(new LogTopicStats.CursorStats(
+                    e.getKey(),
+                    s == null ? 0 : s.members.size(),
+                    position,
+                    e.getValue(),
+                    Math.max(0, ls.endOffset() - e.getValue()),
+                    s == null ? 0 : s.skippedRecords,
+                    s == null ? 0 : s.corruptRecords,
+                    s == null ? 0 : s.consumerCreditMessages()));
         }
         DiskTotal total = broker.diskTotal();
-        return new LogTopicStats(name, ls.sizeBytes(), ls.maxBytes(), total.usedBytes(),
-                total.isBounded() ? total.maxBytes() : 0, ls.startOffset(), ls.endOffset(),
-                ls.durableOffset(), this.held.name().toLowerCase(java.util.Locale.ROOT), holdReason, held, events,
-                unreadRecordsDropped, tooLargeDropped, duplicatesDropped, recovery == null ? 0 : recovery.truncatedBytes(), cursors);
+        return new LogTopicStats(
+                name,
+                ls.sizeBytes(),
+                ls.maxBytes(),
+                total.usedBytes(),
+                total.isBounded() ? total.maxBytes() : 0,
+                ls.startOffset(),
+                ls.endOffset(),
+                ls.durableOffset(),
+                this.held.name().toLowerCase(java.util.Locale.ROOT),
+                holdReason,
+                held,
+                events,
+                unreadRecordsDropped,
+                tooLargeDropped,
+                duplicatesDropped,
+                recovery == null ? 0 : recovery.truncatedBytes(),
+                cursors);
     }
 }

@@ -25,11 +25,24 @@ import java.util.Map;
  * @param recoveryTruncatedBytes bytes recovery cut off a torn or corrupt tail when the log was opened
  * @param cursors the durable subscriptions, from the cursor store
  */
-public record LogTopicStats(String name, long sizeBytes, long maxBytes, long totalBytes, long totalMaxBytes,
-                            long startOffset, long endOffset,
-                            long durableOffset, String held, String heldReason, Map<String, Long> heldNanos,
-                            Map<String, Long> holdEvents, long unreadRecordsDropped, long tooLargeDropped,
-                            long duplicatesDropped, long recoveryTruncatedBytes, List<CursorStats> cursors) {
+public record LogTopicStats(
+        String name,
+        long sizeBytes,
+        long maxBytes,
+        long totalBytes,
+        long totalMaxBytes,
+        long startOffset,
+        long endOffset,
+        long durableOffset,
+        String held,
+        String heldReason,
+        Map<String, Long> heldNanos,
+        Map<String, Long> holdEvents,
+        long unreadRecordsDropped,
+        long tooLargeDropped,
+        long duplicatesDropped,
+        long recoveryTruncatedBytes,
+        List<CursorStats> cursors) {
 
     /**
      * One durable subscription.
@@ -44,7 +57,13 @@ public record LogTopicStats(String name, long sizeBytes, long maxBytes, long tot
      * @param consumerCreditMessages message credit its consumers granted the broker and it has not used yet
      *        ({@link Long#MAX_VALUE}: unlimited): 0 while every consumer holds all it may, credit withheld
      */
-    public record CursorStats(String name, int consumers, long position, long committedOffset, long lag,
-                              long skippedRecords, long corruptRecords, long consumerCreditMessages) {
-    }
+    public record CursorStats(
+            String name,
+            int consumers,
+            long position,
+            long committedOffset,
+            long lag,
+            long skippedRecords,
+            long corruptRecords,
+            long consumerCreditMessages) {}
 }

@@ -27,9 +27,11 @@ final class ProduceQuota {
         this.principal = principal;
         this.limits = limits;
         this.bytes = limits.bytesPerSecond() > 0
-                ? new TokenBucket(limits.bytesPerSecond(), limits.bytesPerSecond(), nowNanos) : null;
+                ? new TokenBucket(limits.bytesPerSecond(), limits.bytesPerSecond(), nowNanos)
+                : null;
         this.messages = limits.messagesPerSecond() > 0
-                ? new TokenBucket(limits.messagesPerSecond(), limits.messagesPerSecond(), nowNanos) : null;
+                ? new TokenBucket(limits.messagesPerSecond(), limits.messagesPerSecond(), nowNanos)
+                : null;
     }
 
     /**
@@ -38,7 +40,8 @@ final class ProduceQuota {
      * @return 0 if taken, else the nanoseconds until it could be (nothing taken)
      */
     synchronized long tryAcquire(int frameBytes, long nowNanos) {
-        long wait = Math.max(bytes == null ? 0 : bytes.nanosUntil(frameBytes, nowNanos),
+        long wait = Math.max(
+                bytes == null ? 0 : bytes.nanosUntil(frameBytes, nowNanos),
                 messages == null ? 0 : messages.nanosUntil(1, nowNanos));
         if (wait > 0) {
             if (throttledSinceNanos < 0) {
@@ -80,9 +83,15 @@ final class ProduceQuota {
 
     synchronized QuotaStats stats(long nowNanos) {
         boolean throttled = throttledSinceNanos >= 0;
-        return new QuotaStats(principal.isEmpty() ? QuotaStats.ANONYMOUS : principal, limits.bytesPerSecond(),
-                limits.messagesPerSecond(), takenBytes, takenMessages,
-                throttledNanos + (throttled ? nowNanos - throttledSinceNanos : 0), throttled, httpRejects,
+        return new QuotaStats(
+                principal.isEmpty() ? QuotaStats.ANONYMOUS : principal,
+                limits.bytesPerSecond(),
+                limits.messagesPerSecond(),
+                takenBytes,
+                takenMessages,
+                throttledNanos + (throttled ? nowNanos - throttledSinceNanos : 0),
+                throttled,
+                httpRejects,
                 bytes == null ? -1 : (long) Math.max(0, bytes.tokens(nowNanos)),
                 messages == null ? -1 : (long) Math.max(0, messages.tokens(nowNanos)));
     }

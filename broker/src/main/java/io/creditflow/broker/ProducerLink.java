@@ -38,6 +38,7 @@ final class ProducerLink implements PullListener {
     final long producerId;
     /** Whether the producer asked for acknowledgements. */
     final boolean acks;
+
     Stream stream;
     long published;
     /** The principal's produce quota, or null for none: the topic takes a message only with its tokens. */
@@ -73,7 +74,8 @@ final class ProducerLink implements PullListener {
 
     /** The record to append for a message taken with {@code sequence}. */
     AppendRecord record(ByteBuffer payload, long sequence, long timestampMillis) {
-        return producerId == AppendRecord.NO_PRODUCER ? AppendRecord.of(payload, timestampMillis)
+        return producerId == AppendRecord.NO_PRODUCER
+                ? AppendRecord.of(payload, timestampMillis)
                 : AppendRecord.idempotent(producerId, sequence, payload, timestampMillis);
     }
 

@@ -17,8 +17,8 @@ public record Quota(long bytesPerSecond, long messagesPerSecond) {
             throw new IllegalArgumentException("bytesPerSecond: " + bytesPerSecond + " (expected: >= 0, 0 for none)");
         }
         if (messagesPerSecond < 0) {
-            throw new IllegalArgumentException("messagesPerSecond: " + messagesPerSecond
-                    + " (expected: >= 0, 0 for none)");
+            throw new IllegalArgumentException(
+                    "messagesPerSecond: " + messagesPerSecond + " (expected: >= 0, 0 for none)");
         }
     }
 

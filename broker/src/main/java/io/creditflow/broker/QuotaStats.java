@@ -14,9 +14,17 @@ package io.creditflow.broker;
  * @param bytesTokens bytes it may send now (-1 if bytes are not limited)
  * @param messagesTokens messages it may send now (-1 if messages are not limited)
  */
-public record QuotaStats(String principal, long bytesPerSecond, long messagesPerSecond, long takenBytes,
-                         long takenMessages, long throttledNanos, boolean throttled, long httpRejects,
-                         long bytesTokens, long messagesTokens) {
+public record QuotaStats(
+        String principal,
+        long bytesPerSecond,
+        long messagesPerSecond,
+        long takenBytes,
+        long takenMessages,
+        long throttledNanos,
+        boolean throttled,
+        long httpRejects,
+        long bytesTokens,
+        long messagesTokens) {
     /** The principal name shown for unauthenticated clients. */
     public static final String ANONYMOUS = "anonymous";
 }

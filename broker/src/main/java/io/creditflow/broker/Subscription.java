@@ -37,6 +37,7 @@ final class Subscription {
     long detachedSinceNanos;
     /** Members evicted alone because they could not take a message (see {@link #deliver}). */
     long evictedMembers;
+
     String evictReason;
     private int nextMember;
 
@@ -92,8 +93,10 @@ final class Subscription {
                 return false;
             }
             case DISCONNECT -> {
-                topic.evictLater(this, "lagged " + queue.size() + " messages / " + queueBytes
-                        + " bytes behind (limit " + maxMessages + " messages / " + maxBytes + " bytes)");
+                topic.evictLater(
+                        this,
+                        "lagged " + queue.size() + " messages / " + queueBytes + " bytes behind (limit " + maxMessages
+                                + " messages / " + maxBytes + " bytes)");
                 dropped++;
                 return false;
             }
@@ -124,8 +127,10 @@ final class Subscription {
             } catch (MessageTooLargeException e) {
                 // Refused at subscribe time already (Broker.route): kept as a defense, so that one consumer can
                 // never stall the topic, its other subscriptions or its producers.
-                evictMember(member, ErrorCode.MESSAGE_TOO_LARGE, "cannot take message " + m.sequence + ": " + e
-                        .getMessage());
+                evictMember(
+                        member,
+                        ErrorCode.MESSAGE_TOO_LARGE,
+                        "cannot take message " + m.sequence + ": " + e.getMessage());
                 continue;
             }
             if (r == OfferResult.ACCEPTED) {
@@ -161,8 +166,7 @@ final class Subscription {
 
     /** DISCONNECT: true if messages have waited with no delivery for longer than {@code stallNanos}. */
     boolean stalledLongerThan(long stallNanos, long nowNanos) {
-        return policy == SubscriptionPolicy.DISCONNECT && !queue.isEmpty()
-                && nowNanos - lastProgressNanos > stallNanos;
+        return policy == SubscriptionPolicy.DISCONNECT && !queue.isEmpty() && nowNanos - lastProgressNanos > stallNanos;
     }
 
     /** Removes one member, resetting its stream; the subscription and its queue stay for the others. */

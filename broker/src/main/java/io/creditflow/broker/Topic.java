@@ -50,6 +50,7 @@ final class Topic implements TopicEndpoint {
     private final Set<ProducerLink> readable = new LinkedHashSet<>();
     /** Producers that asked for acknowledgements and had messages taken in this admit round. */
     private final Set<ProducerLink> acknowledged = new LinkedHashSet<>();
+
     private final List<Subscription> toEvict = new ArrayList<>();
     private final ArrayDeque<Runnable> roomWaiters = new ArrayDeque<>();
     final Stalls stalls;
@@ -64,13 +65,16 @@ final class Topic implements TopicEndpoint {
     long evictions;
     /** Subscriptions removed after their grace period with no consumer, and the messages they still held. */
     long expiredSubscriptions;
+
     long droppedByExpiry;
     /** Consumers refused at subscribe time (policy conflict, message limit too small). */
     long refusedConsumers;
+
     final EvictionBackoff evictionBackoff;
     long httpRejects;
     /** Bytes dispatched per second, smoothed; drives Retry-After. */
     double drainBytesPerSecond;
+
     private long lastRateNanos;
     private long lastRateDispatchedBytes;
     private final long createdNanos = System.nanoTime();
@@ -123,14 +127,21 @@ final class Topic implements TopicEndpoint {
         Subscription s = subscriptions.get(c.subscription);
         if (s == null) {
             evictionBackoff.checkRejoin(c.subscription, now);
-            s = new Subscription(this, c.subscription, c.policy == null ? SubscriptionPolicy.BLOCK : c.policy,
-                    config.subscriptionQueueBytes(), config.subscriptionQueueMessages());
+            s = new Subscription(
+                    this,
+                    c.subscription,
+                    c.policy == null ? SubscriptionPolicy.BLOCK : c.policy,
+                    config.subscriptionQueueBytes(),
+                    config.subscriptionQueueMessages());
             subscriptions.put(s.name, s);
         } else if (c.policy != null && c.policy != s.policy) {
             refusedConsumers++;
-            throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "subscription '" + s.name + "' of topic '"
-                    + name + "' has policy " + s.policy.label() + "; this consumer asked for " + c.policy.label()
-                    + " (a subscription's policy is set by the consumer that creates it)");
+            throw new StreamRejectedException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "subscription '" + s.name + "' of topic '"
+                            + name + "' has policy " + s.policy.label() + "; this consumer asked for "
+                            + c.policy.label()
+                            + " (a subscription's policy is set by the consumer that creates it)");
         }
         s.attach(c);
         pump();
@@ -206,8 +217,8 @@ final class Topic implements TopicEndpoint {
     }
 
     private boolean hasRoom(int bytes) {
-        return buffer.isEmpty() || (bufferBytes + bytes <= config.topicBufferBytes()
-                && buffer.size() < config.topicBufferMessages());
+        return buffer.isEmpty()
+                || (bufferBytes + bytes <= config.topicBufferBytes() && buffer.size() < config.topicBufferMessages());
     }
 
     /** Producer streams -> topic buffer, one message per producer per round, while there is room. */
@@ -400,9 +411,11 @@ final class Topic implements TopicEndpoint {
         evictionBackoff.prune(now);
         for (Subscription s : subscriptions.values()) {
             if (s.stalledLongerThan(config.disconnectStall().toNanos(), now)) {
-                evictLater(s, "accepted nothing for " + TimeUnit.NANOSECONDS.toMillis(now - s.lastProgressNanos)
-                        + " ms while " + s.queue.size() + " messages waited (limit "
-                        + config.disconnectStall().toMillis() + " ms)");
+                evictLater(
+                        s,
+                        "accepted nothing for " + TimeUnit.NANOSECONDS.toMillis(now - s.lastProgressNanos)
+                                + " ms while " + s.queue.size() + " messages waited (limit "
+                                + config.disconnectStall().toMillis() + " ms)");
             }
         }
         pump();
@@ -416,8 +429,7 @@ final class Topic implements TopicEndpoint {
     }
 
     /** What an HTTP publish got. */
-    record PublishOutcome(boolean accepted, long sequence, int retryAfterSeconds) {
-    }
+    record PublishOutcome(boolean accepted, long sequence, int retryAfterSeconds) {}
 
     /**
      * Publishes one message if the topic and the budget have room right now; otherwise nothing is
@@ -514,15 +526,39 @@ final class Topic implements TopicEndpoint {
         long now = System.nanoTime();
         List<TopicStats.SubscriptionStats> subs = new ArrayList<>();
         for (Subscription s : subscriptions.values()) {
-            subs.add(new TopicStats.SubscriptionStats(s.name, s.policy, s.members.size(), s.queue.size(),
-                    s.queueBytes, s.consumerCreditBytes(), s.delivered, s.dropped,
-                    s.stalls.totalNanos(Stalls.Reason.NO_CONSUMER_CREDIT, now), s.evictedMembers));
+            subs.add(new TopicStats.SubscriptionStats(
+                    s.name,
+                    s.policy,
+                    s.members.size(),
+                    s.queue.size(),
+                    s.queueBytes,
+                    s.consumerCreditBytes(),
+                    s.delivered,
+                    s.dropped,
+                    s.stalls.totalNanos(Stalls.Reason.NO_CONSUMER_CREDIT, now),
+                    s.evictedMembers));
         }
-        return new TopicStats(name, producers.size(), buffer.size(), bufferBytes, publishedMessages, publishedBytes,
-                dispatchedMessages, unroutedMessages, evictions, droppedByEvictions, httpRejects, drainBytesPerSecond,
+        return new TopicStats(
+                name,
+                producers.size(),
+                buffer.size(),
+                bufferBytes,
+                publishedMessages,
+                publishedBytes,
+                dispatchedMessages,
+                unroutedMessages,
+                evictions,
+                droppedByEvictions,
+                httpRejects,
+                drainBytesPerSecond,
                 stalls.totalNanos(Stalls.Reason.TOPIC_FULL, now),
                 stalls.totalNanos(Stalls.Reason.SUBSCRIPTION_FULL, now),
-                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now), stalls.totalNanos(Stalls.Reason.QUOTA, now),
-                expiredSubscriptions, droppedByExpiry, refusedConsumers, evictionBackoff.refusedRejoins(), subs);
+                stalls.totalNanos(Stalls.Reason.BUDGET_EXHAUSTED, now),
+                stalls.totalNanos(Stalls.Reason.QUOTA, now),
+                expiredSubscriptions,
+                droppedByExpiry,
+                refusedConsumers,
+                evictionBackoff.refusedRejoins(),
+                subs);
     }
 }

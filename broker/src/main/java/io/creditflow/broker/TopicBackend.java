@@ -37,15 +37,13 @@ public interface TopicBackend extends AutoCloseable {
     }
 
     /** A producer stream's request, from its metadata (docs/broker-protocol.md section 3.1). */
-    record ProducerRequest(String topic, String producerName, long firstSequence, boolean acks) {
-    }
+    record ProducerRequest(String topic, String producerName, long firstSequence, boolean acks) {}
 
     /**
      * A consumer stream's request. {@code from} is null (latest for a new subscription) or the parsed
      * {@code from} metadata.
      */
-    record ConsumerRequest(String topic, String subscription, BrokerProtocol.From from) {
-    }
+    record ConsumerRequest(String topic, String subscription, BrokerProtocol.From from) {}
 
     /**
      * What an HTTP publish got: accepted with its position, or refused (nothing kept) with the seconds to wait

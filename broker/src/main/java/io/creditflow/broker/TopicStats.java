@@ -27,12 +27,28 @@ import java.util.List;
  * @param refusedRejoins consumers refused because their subscription was evicted moments before (backoff)
  * @param subscriptions the subscriptions
  */
-public record TopicStats(String name, int producers, long depthMessages, long depthBytes, long publishedMessages,
-                         long publishedBytes, long dispatchedMessages, long unroutedMessages, long evictions,
-                         long droppedByEvictions, long httpRejects, double drainBytesPerSecond, long topicFullNanos,
-                         long subscriptionFullNanos, long budgetExhaustedNanos, long quotaNanos, long expiredSubscriptions,
-                         long droppedByExpiry, long refusedConsumers, long refusedRejoins,
-                         List<SubscriptionStats> subscriptions) {
+public record TopicStats(
+        String name,
+        int producers,
+        long depthMessages,
+        long depthBytes,
+        long publishedMessages,
+        long publishedBytes,
+        long dispatchedMessages,
+        long unroutedMessages,
+        long evictions,
+        long droppedByEvictions,
+        long httpRejects,
+        double drainBytesPerSecond,
+        long topicFullNanos,
+        long subscriptionFullNanos,
+        long budgetExhaustedNanos,
+        long quotaNanos,
+        long expiredSubscriptions,
+        long droppedByExpiry,
+        long refusedConsumers,
+        long refusedRejoins,
+        List<SubscriptionStats> subscriptions) {
 
     /**
      * One subscription.
@@ -48,8 +64,15 @@ public record TopicStats(String name, int producers, long depthMessages, long de
      * @param noConsumerCreditNanos time messages waited with no consumer credit
      * @param evictedConsumers members evicted alone because they could not take a message
      */
-    public record SubscriptionStats(String name, SubscriptionPolicy policy, int consumers, long depthMessages,
-                                    long depthBytes, long consumerCreditBytes, long deliveredMessages,
-                                    long droppedMessages, long noConsumerCreditNanos, long evictedConsumers) {
-    }
+    public record SubscriptionStats(
+            String name,
+            SubscriptionPolicy policy,
+            int consumers,
+            long depthMessages,
+            long depthBytes,
+            long consumerCreditBytes,
+            long deliveredMessages,
+            long droppedMessages,
+            long noConsumerCreditNanos,
+            long evictedConsumers) {}
 }

@@ -61,18 +61,25 @@ class AccessControlTest {
     @Test
     void mistakesAreRefusedWithTheirLine() {
         assertThatThrownBy(() -> AccessControl.parse("token t principal\n", "f"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("f line 1: ");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("f line 1: ");
         assertThatThrownBy(() -> AccessControl.parse("token t principal a\ntoken t principal b\n", "f"))
-                .hasMessageStartingWith("f line 2: ").hasMessageContaining("already");
+                .hasMessageStartingWith("f line 2: ")
+                .hasMessageContaining("already");
         assertThatThrownBy(() -> AccessControl.parse("token t principal a\n\nallow a publish x\n", "f"))
-                .hasMessageStartingWith("f line 3: ").hasMessageContaining("publish");
+                .hasMessageStartingWith("f line 3: ")
+                .hasMessageContaining("publish");
         assertThatThrownBy(() -> AccessControl.parse("token t principal a\nallow a produce top/ic\n", "f"))
-                .hasMessageStartingWith("f line 2: ").hasMessageContaining("topic pattern");
+                .hasMessageStartingWith("f line 2: ")
+                .hasMessageContaining("topic pattern");
         assertThatThrownBy(() -> AccessControl.parse("token t principal a\nallow alcie produce x\n", "f"))
-                .hasMessageStartingWith("f line 2: ").hasMessageContaining("'alcie' has no token line");
+                .hasMessageStartingWith("f line 2: ")
+                .hasMessageContaining("'alcie' has no token line");
         assertThatThrownBy(() -> AccessControl.parse("deny a produce x\n", "f"))
-                .hasMessageStartingWith("f line 1: ").hasMessageContaining("unknown keyword 'deny'");
+                .hasMessageStartingWith("f line 1: ")
+                .hasMessageContaining("unknown keyword 'deny'");
         assertThatThrownBy(() -> AccessControl.parse("token t principal *\n", "f"))
-                .hasMessageStartingWith("f line 1: ").hasMessageContaining("principal '*'");
+                .hasMessageStartingWith("f line 1: ")
+                .hasMessageContaining("principal '*'");
     }
 }

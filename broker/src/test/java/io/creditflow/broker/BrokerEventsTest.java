@@ -37,31 +37,52 @@ class BrokerEventsTest {
     @Test
     void theMomentsThatMatterAreRecorded(@TempDir Path dir) throws Exception {
         ExecutorService httpThreads = Executors.newSingleThreadExecutor();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpThreads)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(httpThreads)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         Path file = dir.resolve("broker.jfr");
         try (Recording recording = new Recording(Configuration.getConfiguration("default"))) {
             recording.enable("creditflow.Stall").withThreshold(Duration.ofMillis(50));
             recording.start();
             // A broker budget smaller than the queues: a subscription that does not read exhausts it.
-            BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).budgetBytes(64 * 1024)
-                    .maxMessageBytes(4096).disconnectStall(Duration.ofMillis(300)).build();
-            try (Broker broker = Broker.start(config); Client clients = TestClients.smallWindowClient()) {
+            BrokerConfig config = BrokerConfig.builder()
+                    .port(0)
+                    .httpPort(0)
+                    .budgetBytes(64 * 1024)
+                    .maxMessageBytes(4096)
+                    .disconnectStall(Duration.ofMillis(300))
+                    .build();
+            try (Broker broker = Broker.start(config);
+                    Client clients = TestClients.smallWindowClient()) {
                 Connection c = clients.connect("127.0.0.1", broker.port());
-                try (TestClients.Consumer slow = new TestClients.Consumer("slow", c.openStream(consume("t", "slow",
-                        "block")), true, Duration.ZERO, Duration.ofSeconds(30))) {
+                try (TestClients.Consumer slow = new TestClients.Consumer(
+                        "slow",
+                        c.openStream(consume("t", "slow", "block")),
+                        true,
+                        Duration.ZERO,
+                        Duration.ofSeconds(30))) {
                     slow.pause(true);
                     slow.start();
                     awaitMembers(broker, "t", "slow", 1);
-                    try (TestClients.Producer p = new TestClients.Producer(c.openStream(TestClients.produce("t")
-                            .build()), 1000, 200, Duration.ofSeconds(20)).start()) {
-                        Await.until("the budget is exhausted", Duration.ofSeconds(10),
-                                () -> TestClients.topic(broker, "t").orElseThrow().budgetExhaustedNanos()
+                    try (TestClients.Producer p = new TestClients.Producer(
+                                    c.openStream(TestClients.produce("t").build()), 1000, 200, Duration.ofSeconds(20))
+                            .start()) {
+                        Await.until(
+                                "the budget is exhausted",
+                                Duration.ofSeconds(10),
+                                () -> TestClients.topic(broker, "t")
+                                                .orElseThrow()
+                                                .budgetExhaustedNanos()
                                         > TimeUnit.MILLISECONDS.toNanos(200));
                         for (int i = 0; i < 3; i++) {
-                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                            + broker.httpPort() + "/topics/t")).timeout(Duration.ofSeconds(5))
-                                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4000])).build(),
+                            HttpResponse<String> r = http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/t"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[4000]))
+                                            .build(),
                                     HttpResponse.BodyHandlers.ofString());
                             assertThat(r.statusCode()).isEqualTo(503);
                         }
@@ -71,15 +92,25 @@ class BrokerEventsTest {
                     }
                 }
                 // A DISCONNECT subscription that reads nothing is evicted.
-                try (TestClients.Consumer stuck = new TestClients.Consumer("stuck", c.openStream(consume("e", "gone",
-                        "disconnect")), false, Duration.ZERO, Duration.ofSeconds(30))) {
+                try (TestClients.Consumer stuck = new TestClients.Consumer(
+                        "stuck",
+                        c.openStream(consume("e", "gone", "disconnect")),
+                        false,
+                        Duration.ZERO,
+                        Duration.ofSeconds(30))) {
                     stuck.pause(true);
                     stuck.start();
                     awaitMembers(broker, "e", "gone", 1);
-                    try (TestClients.Producer p = new TestClients.Producer(c.openStream(TestClients.produce("e")
-                            .build()), 1000, 100, Duration.ofSeconds(20)).start()) {
-                        Await.until("the subscription is evicted", Duration.ofSeconds(10),
-                                () -> TestClients.topic(broker, "e").orElseThrow().evictions() == 1);
+                    try (TestClients.Producer p = new TestClients.Producer(
+                                    c.openStream(TestClients.produce("e").build()), 1000, 100, Duration.ofSeconds(20))
+                            .start()) {
+                        Await.until(
+                                "the subscription is evicted",
+                                Duration.ofSeconds(10),
+                                () -> TestClients.topic(broker, "e")
+                                                .orElseThrow()
+                                                .evictions()
+                                        == 1);
                         p.join();
                     }
                 }
@@ -90,10 +121,15 @@ class BrokerEventsTest {
             httpThreads.shutdownNow();
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
-                .filter(e -> e.getEventType().getName().startsWith("creditflow.")).toList();
-        events.forEach(e -> System.out.println("JFR " + e.getEventType().getName() + " " + e.getFields().stream()
-                .filter(f -> !List.of("startTime", "duration", "eventThread").contains(f.getName()))
-                .map(f -> f.getName() + "=" + e.getValue(f.getName())).toList() + " " + e.getDuration().toMillis()
+                .filter(e -> e.getEventType().getName().startsWith("creditflow."))
+                .toList();
+        events.forEach(e -> System.out.println("JFR " + e.getEventType().getName() + " "
+                + e.getFields().stream()
+                        .filter(f ->
+                                !List.of("startTime", "duration", "eventThread").contains(f.getName()))
+                        .map(f -> f.getName() + "=" + e.getValue(f.getName()))
+                        .toList()
+                + " " + e.getDuration().toMillis()
                 + " ms"));
         assertThat(events).anySatisfy(e -> {
             assertThat(e.getEventType().getName()).isEqualTo("creditflow.BudgetExhausted");

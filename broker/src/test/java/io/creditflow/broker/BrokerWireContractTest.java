@@ -6,11 +6,11 @@ import static io.creditflow.broker.TestClients.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamOptions;
@@ -51,7 +51,9 @@ class BrokerWireContractTest {
     }
 
     static CloseStatus closed(Stream s) {
-        return s.closeFuture().toCompletableFuture().completeOnTimeout(null, WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        return s.closeFuture()
+                .toCompletableFuture()
+                .completeOnTimeout(null, WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .join();
     }
 
@@ -64,14 +66,16 @@ class BrokerWireContractTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "no role                 | topic=t                                        | role: ''",
-        "unknown role            | role=admin,topic=t                             | role: 'admin'",
-        "bad topic name          | role=produce,topic=a b                         | topic: 'a b'",
-        "no subscription         | role=consume,topic=t                           | subscription: missing",
-        "bad subscription name   | role=consume,topic=t,subscription=a/b          | subscription: 'a/b'",
-        "unknown policy          | role=consume,topic=t,subscription=s,policy=sometimes | policy: sometimes",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "no role                 | topic=t                                        | role: ''",
+                "unknown role            | role=admin,topic=t                             | role: 'admin'",
+                "bad topic name          | role=produce,topic=a b                         | topic: 'a b'",
+                "no subscription         | role=consume,topic=t                           | subscription: missing",
+                "bad subscription name   | role=consume,topic=t,subscription=a/b          | subscription: 'a/b'",
+                "unknown policy          | role=consume,topic=t,subscription=s,policy=sometimes | policy: sometimes",
+            })
     void badMetadataIsRefusedWithInvalidArgumentAndTheConnectionStaysUp(String rule, String pairs, String reason) {
         String[] kv = pairs.trim().replace('=', ',').split(",");
         Stream s = connection.openStream(metadata(kv));
@@ -90,19 +94,33 @@ class BrokerWireContractTest {
         CloseStatus status = closed(conflicting);
         assertThat(status.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
         assertThat(status.reason()).contains("has policy block").contains("asked for drop-oldest");
-        Stream noPolicy = connection.openStream(metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME,
-                BrokerProtocol.TOPIC, "t", BrokerProtocol.SUBSCRIPTION, "s"));
+        Stream noPolicy = connection.openStream(metadata(
+                BrokerProtocol.ROLE,
+                BrokerProtocol.CONSUME,
+                BrokerProtocol.TOPIC,
+                "t",
+                BrokerProtocol.SUBSCRIPTION,
+                "s"));
         awaitMembers(broker, "t", "s", 2);
-        assertThat(TestClients.subscription(broker, "t", "s").orElseThrow().policy()).isEqualTo(SubscriptionPolicy.BLOCK);
-        assertThat(TestClients.topic(broker, "t").orElseThrow().refusedConsumers()).isEqualTo(1);
+        assertThat(TestClients.subscription(broker, "t", "s").orElseThrow().policy())
+                .isEqualTo(SubscriptionPolicy.BLOCK);
+        assertThat(TestClients.topic(broker, "t").orElseThrow().refusedConsumers())
+                .isEqualTo(1);
         assertThat(first.closeFuture().toCompletableFuture().isDone()).isFalse();
         assertThat(noPolicy.closeFuture().toCompletableFuture().isDone()).isFalse();
     }
 
     @Test
     void unknownMetadataKeysAreIgnored() throws Exception {
-        connection.openStream(metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME, BrokerProtocol.TOPIC, "t",
-                BrokerProtocol.SUBSCRIPTION, "s", "trace-id", "abc123"));
+        connection.openStream(metadata(
+                BrokerProtocol.ROLE,
+                BrokerProtocol.CONSUME,
+                BrokerProtocol.TOPIC,
+                "t",
+                BrokerProtocol.SUBSCRIPTION,
+                "s",
+                "trace-id",
+                "abc123"));
         awaitMembers(broker, "t", "s", 1);
     }
 
@@ -119,7 +137,9 @@ class BrokerWireContractTest {
                 assertThat(m).isNotNull();
                 ByteBuffer b = m.payload();
                 assertThat(m.size()).isEqualTo(payload.length + BrokerProtocol.HEADER_BYTES);
-                assertThat(b.getLong(b.position())).as("big-endian topic sequence, from 0").isEqualTo(expected);
+                assertThat(b.getLong(b.position()))
+                        .as("big-endian topic sequence, from 0")
+                        .isEqualTo(expected);
                 byte[] rest = new byte[payload.length];
                 b.position(b.position() + 8);
                 b.get(rest);
@@ -135,8 +155,7 @@ class BrokerWireContractTest {
      */
     @ParameterizedTest(name = "consumer max_message_bytes {0}")
     @CsvSource({"4096", "262144"})
-    void aConsumerThatCannotTakeTheLargestMessageIsRefusedAndNothingElseIsTouched(int consumerLimit)
-            throws Exception {
+    void aConsumerThatCannotTakeTheLargestMessageIsRefusedAndNothingElseIsTouched(int consumerLimit) throws Exception {
         Stream good = connection.openStream(consume("t", "good", "block"));
         awaitMembers(broker, "t", "good", 1);
         Stream producer = connection.openStream(produce("t").build());
@@ -149,10 +168,14 @@ class BrokerWireContractTest {
         byte[] largest = new byte[broker.config().maxMessageBytes()];
         producer.send(largest, 5, TimeUnit.SECONDS);
         try (Message m = good.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-            assertThat(m).as("the other subscription still receives the largest message").isNotNull();
+            assertThat(m)
+                    .as("the other subscription still receives the largest message")
+                    .isNotNull();
             assertThat(m.size()).isEqualTo(largest.length + BrokerProtocol.HEADER_BYTES);
         }
-        assertThat(producer.closeFuture().toCompletableFuture().isDone()).as("the producer is untouched").isFalse();
+        assertThat(producer.closeFuture().toCompletableFuture().isDone())
+                .as("the producer is untouched")
+                .isFalse();
         assertThat(TestClients.subscription(broker, "t", "small")).isEmpty();
     }
 
@@ -175,9 +198,12 @@ class BrokerWireContractTest {
     void messagesToATopicWithNoSubscriptionAreAcceptedCountedAndNotKept() throws Exception {
         Topic.PublishOutcome outcome = broker.publish("nobody", new byte[100]);
         assertThat(outcome.accepted()).as("what HTTP answers 202 for").isTrue();
-        Await.until("the message to be dispatched", WAIT,
+        Await.until(
+                "the message to be dispatched",
+                WAIT,
                 () -> TestClients.topic(broker, "nobody").orElseThrow().unroutedMessages() == 1);
-        assertThat(TestClients.topic(broker, "nobody").orElseThrow().depthMessages()).isZero();
+        assertThat(TestClients.topic(broker, "nobody").orElseThrow().depthMessages())
+                .isZero();
         assertThat(broker.budget().reservedBytes()).as("nothing held").isZero();
         assertThat(broker.metrics()).contains("creditflow_topic_unrouted_messages_total{topic=\"nobody\"} 1");
     }

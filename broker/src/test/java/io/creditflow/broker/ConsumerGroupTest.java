@@ -1,12 +1,12 @@
 package io.creditflow.broker;
 
-import io.creditflow.testing.Await;
 import static io.creditflow.broker.TestClients.awaitMembers;
 import static io.creditflow.broker.TestClients.consume;
 import static io.creditflow.broker.TestClients.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
+import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.Connection;
 import java.time.Duration;
@@ -29,27 +29,46 @@ class ConsumerGroupTest {
 
     @Test
     void membersShareTheSubscriptionExactlyOnceAndTheSlowOneGetsLess() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).topicBuffer(64 * 1024, 1000)
-                .subscriptionQueue(64 * 1024, 1000).budgetBytes(1024 * 1024).maxMessageBytes(16 * 1024)
-                .producerWindowBytes(32 * 1024).build();
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .topicBuffer(64 * 1024, 1000)
+                .subscriptionQueue(64 * 1024, 1000)
+                .budgetBytes(1024 * 1024)
+                .maxMessageBytes(16 * 1024)
+                .producerWindowBytes(32 * 1024)
+                .build();
         try (Broker broker = Broker.start(config);
-             Client fastClient = TestClients.smallWindowClient();
-             Client slowClient = TestClients.smallWindowClient();
-             Client producers = Client.builder().build()) {
+                Client fastClient = TestClients.smallWindowClient();
+                Client slowClient = TestClients.smallWindowClient();
+                Client producers = Client.builder().build()) {
             Connection fc = fastClient.connect("127.0.0.1", broker.port());
             Connection sc = slowClient.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer fast = new TestClients.Consumer("fast", fc.openStream(consume("t", "group", "block")),
-                         false, Duration.ZERO, Duration.ofSeconds(20)).start();
-                 TestClients.Consumer slow = new TestClients.Consumer("slow", sc.openStream(consume("t", "group", "block")),
-                         false, Duration.ofMillis(5), Duration.ofSeconds(20)).start()) {
+            try (TestClients.Consumer fast = new TestClients.Consumer(
+                                    "fast",
+                                    fc.openStream(consume("t", "group", "block")),
+                                    false,
+                                    Duration.ZERO,
+                                    Duration.ofSeconds(20))
+                            .start();
+                    TestClients.Consumer slow = new TestClients.Consumer(
+                                    "slow",
+                                    sc.openStream(consume("t", "group", "block")),
+                                    false,
+                                    Duration.ofMillis(5),
+                                    Duration.ofSeconds(20))
+                            .start()) {
                 awaitMembers(broker, "t", "group", 2);
                 Connection pc = producers.connect("127.0.0.1", broker.port());
-                try (TestClients.Producer producer = new TestClients.Producer(pc.openStream(produce("t").build()),
-                        PAYLOAD, MESSAGES, Duration.ofSeconds(10)).start()) {
+                try (TestClients.Producer producer = new TestClients.Producer(
+                                pc.openStream(produce("t").build()), PAYLOAD, MESSAGES, Duration.ofSeconds(10))
+                        .start()) {
                     producer.join();
                     assertThat(producer.failure).isNull();
                     assertThat(producer.sent.get()).isEqualTo(MESSAGES);
-                    Await.until("the group to receive all " + MESSAGES + " messages", Duration.ofSeconds(10),
+                    Await.until(
+                            "the group to receive all " + MESSAGES + " messages",
+                            Duration.ofSeconds(10),
                             () -> fast.received.get() + slow.received.get() >= MESSAGES);
                     assertThat(fast.failure).isNull();
                     assertThat(slow.failure).isNull();
@@ -57,8 +76,9 @@ class ConsumerGroupTest {
                     List<Long> all = new ArrayList<>(fast.sequences());
                     all.addAll(slow.sequences());
                     Set<Long> distinct = new HashSet<>(all);
-                    System.out.printf("GROUP: %d messages; fast member got %d, slow member got %d%n", MESSAGES,
-                            fast.received.get(), slow.received.get());
+                    System.out.printf(
+                            "GROUP: %d messages; fast member got %d, slow member got %d%n",
+                            MESSAGES, fast.received.get(), slow.received.get());
                     assertThat(all).hasSize(MESSAGES); // nothing twice
                     assertThat(distinct).hasSize(MESSAGES);
                     for (long seq = 0; seq < MESSAGES; seq++) { // nothing missing
@@ -74,7 +94,9 @@ class ConsumerGroupTest {
                     assertThat(group.deliveredMessages()).isEqualTo(MESSAGES);
                     assertThat(group.droppedMessages()).isZero();
                     // Nothing more arrives afterwards (no duplicate redelivery).
-                    Await.until("the broker to hold nothing", Duration.ofSeconds(5),
+                    Await.until(
+                            "the broker to hold nothing",
+                            Duration.ofSeconds(5),
                             () -> broker.budget().reservedBytes() == 0);
                     assertThat(fast.received.get() + slow.received.get()).isEqualTo(MESSAGES);
                     producer.stream.halfClose();

@@ -34,20 +34,39 @@ class DashboardBrowserTest {
 
     @Test
     void theStalledSubscriptionIsMarkedLive(@TempDir Path profile) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        Assumptions.assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).build();
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toString()).addArguments("--headless",
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,700",
-                "--user-data-dir=" + profile.toAbsolutePath());
-        try (Broker broker = Broker.start(config); Client clients = TestClients.smallWindowClient()) {
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+                .usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toString())
+                .addArguments(
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-dev-shm-usage",
+                        "--window-size=1400,700",
+                        "--user-data-dir=" + profile.toAbsolutePath());
+        try (Broker broker = Broker.start(config);
+                Client clients = TestClients.smallWindowClient()) {
             Connection c = clients.connect("127.0.0.1", broker.port());
             ChromeDriver driver = new ChromeDriver(service, options);
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", c.openStream(consume("t", "slow", "block")),
-                    true, Duration.ofMillis(20), Duration.ofSeconds(60)).start()) {
+            try (TestClients.Consumer slow = new TestClients.Consumer(
+                            "slow",
+                            c.openStream(consume("t", "slow", "block")),
+                            true,
+                            Duration.ofMillis(20),
+                            Duration.ofSeconds(60))
+                    .start()) {
                 awaitMembers(broker, "t", "slow", 1);
                 driver.get("http://127.0.0.1:" + broker.httpPort() + "/");
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15), Duration.ofMillis(100));
@@ -57,8 +76,9 @@ class DashboardBrowserTest {
                 assertThat(sub.getDomAttribute("data-depth")).isEqualTo("0");
                 assertThat(sub.getDomAttribute("class")).isEqualTo("box ok");
                 assertThat(sub.findElement(By.className("reason")).getText()).isEmpty();
-                try (TestClients.Producer p = new TestClients.Producer(c.openStream(TestClients.produce("t").build()),
-                        1000, 1_000_000, Duration.ofSeconds(60)).start()) {
+                try (TestClients.Producer p = new TestClients.Producer(
+                                c.openStream(TestClients.produce("t").build()), 1000, 1_000_000, Duration.ofSeconds(60))
+                        .start()) {
                     // The slow consumer holds the subscription: its queue fills, it waits for credit, it is marked.
                     wait.until(d -> {
                         WebElement s = d.findElement(box);
@@ -71,19 +91,27 @@ class DashboardBrowserTest {
                     assertThat(s.findElement(By.className("reason")).getText()).isEqualTo("no consumer credit");
                     assertThat(s.findElement(By.className("depth")).getText()).matches("[0-9.,]+ (B|KiB|MiB)");
                     assertThat(s.findElement(By.className("rate")).getText()).matches("[1-9][0-9,]* /s");
-                    assertThat(s.findElement(By.className("fill")).getDomAttribute("style")).containsPattern("width: [1-9]");
+                    assertThat(s.findElement(By.className("fill")).getDomAttribute("style"))
+                            .containsPattern("width: [1-9]");
                     // The first second may be partial; then the rate is about the consumer's 50 msg/s.
                     wait.until(d -> Double.parseDouble(d.findElement(box).getDomAttribute("data-rate")) >= 10);
                     String rate = driver.findElement(box).getDomAttribute("data-rate");
-                    assertThat(Double.parseDouble(rate)).as("the slow consumer's rate").isBetween(10.0, 100.0);
+                    assertThat(Double.parseDouble(rate))
+                            .as("the slow consumer's rate")
+                            .isBetween(10.0, 100.0);
                     // Still live: the next seconds bring new figures and the sparklines grow.
                     String status = driver.findElement(By.id("status")).getText();
                     wait.until(d -> !d.findElement(By.id("status")).getText().equals(status));
-                    wait.until(d -> d.findElement(box).findElement(By.cssSelector(".rate-spark polyline"))
-                            .getDomAttribute("points").split(" ").length >= 3);
+                    wait.until(d -> d.findElement(box)
+                                    .findElement(By.cssSelector(".rate-spark polyline"))
+                                    .getDomAttribute("points")
+                                    .split(" ")
+                                    .length
+                            >= 3);
                     // The topic behind it is held by the full BLOCK subscription.
                     WebElement topic = driver.findElement(By.cssSelector("[data-id='topic:t']"));
-                    wait.until(d -> d.findElement(By.cssSelector("[data-id='topic:t']")).getDomAttribute("class")
+                    wait.until(d -> d.findElement(By.cssSelector("[data-id='topic:t']"))
+                            .getDomAttribute("class")
                             .contains("stalled"));
                     assertThat(topic.getDomAttribute("data-stall")).isIn("subscription full", "topic full");
                     Path shot = Path.of("target", "dashboard-slow-consumer.png");

@@ -76,11 +76,18 @@ class DashboardTest {
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).build();
         AtomicLong rows = new AtomicLong();
         DashboardSource pipeline = () -> List.of(
-                DashboardBox.builder("workers", "workers", "sink workers").depth(3, 4, "busy").total(rows.get())
-                        .stalled("database lock").build(),
-                DashboardBox.builder("database", "database", "database").depth(0, 0, "rows").total(rows.get())
-                        .detail("H2").build());
-        try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
+                DashboardBox.builder("workers", "workers", "sink workers")
+                        .depth(3, 4, "busy")
+                        .total(rows.get())
+                        .stalled("database lock")
+                        .build(),
+                DashboardBox.builder("database", "database", "database")
+                        .depth(0, 0, "rows")
+                        .total(rows.get())
+                        .detail("H2")
+                        .build());
+        try (Broker broker = Broker.start(config);
+                Client consumers = TestClients.smallWindowClient()) {
             broker.addDashboardSource(pipeline);
             Connection cc = consumers.connect("127.0.0.1", broker.port());
             cc.openStream(consume("t", "stuck", "block"));
@@ -102,16 +109,21 @@ class DashboardTest {
                 for (int i = 0; i < 5 && !live.contains("\"id\":\"database\""); i++) {
                     live = events.lineStarting("data: ", 50);
                 }
-                assertThat(live).contains("\"id\":\"http\"").contains("\"id\":\"topic:t\"")
-                        .contains("\"id\":\"sub:t/stuck\"").contains("\"id\":\"workers\"")
-                        .contains("\"stall\":\"database lock\"").contains("\"state\":\"stalled\"")
+                assertThat(live)
+                        .contains("\"id\":\"http\"")
+                        .contains("\"id\":\"topic:t\"")
+                        .contains("\"id\":\"sub:t/stuck\"")
+                        .contains("\"id\":\"workers\"")
+                        .contains("\"stall\":\"database lock\"")
+                        .contains("\"state\":\"stalled\"")
                         .doesNotContain("\"hd\":");
                 assertThat(live.indexOf("\"id\":\"sub:t/stuck\"")).isLessThan(live.indexOf("\"id\":\"workers\""));
                 assertThat(broker.snapshot().http().dashboardClients()).isEqualTo(1);
             }
             // The same boxes in /metrics, from the same snapshot.
             String metrics = broker.metrics();
-            assertThat(metrics).contains("creditflow_box_depth{box=\"workers\",unit=\"busy\"} 3")
+            assertThat(metrics)
+                    .contains("creditflow_box_depth{box=\"workers\",unit=\"busy\"} 3")
                     .contains("creditflow_box_bound{box=\"workers\",unit=\"busy\"} 4")
                     .contains("creditflow_box_total{box=\"database\"} 500")
                     .contains("creditflow_box_stalled{box=\"workers\",reason=\"database lock\",state=\"stalled\"} 1");
@@ -125,7 +137,8 @@ class DashboardTest {
             throws Exception {
         java.nio.file.Path auth = dir.resolve("auth");
         java.nio.file.Files.writeString(auth, "token s3cret principal ops\n");
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).authFile(auth).build();
+        BrokerConfig config =
+                BrokerConfig.builder().port(0).httpPort(0).authFile(auth).build();
         try (Broker broker = Broker.start(config)) {
             try (RawHttp none = new RawHttp(broker.httpPort(), "/events")) {
                 assertThat(none.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
@@ -149,8 +162,13 @@ class DashboardTest {
 
     @Test
     void liveConnectionsAreBounded() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).dashboardMaxClients(2).build();
-        try (Broker broker = Broker.start(config); RawHttp b = new RawHttp(broker.httpPort(), "/events")) {
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(0)
+                .dashboardMaxClients(2)
+                .build();
+        try (Broker broker = Broker.start(config);
+                RawHttp b = new RawHttp(broker.httpPort(), "/events")) {
             assertThat(b.statusLine()).isEqualTo("HTTP/1.1 200 OK");
             try (RawHttp a = new RawHttp(broker.httpPort(), "/events")) {
                 assertThat(a.statusLine()).isEqualTo("HTTP/1.1 200 OK");
@@ -159,7 +177,9 @@ class DashboardTest {
                     assertThat(c.lineStarting("retry-after", 20)).isEqualTo("retry-after: 5");
                 }
             }
-            Await.until("the closed connection leaves the dashboard", Duration.ofSeconds(5),
+            Await.until(
+                    "the closed connection leaves the dashboard",
+                    Duration.ofSeconds(5),
                     () -> broker.snapshot().http().dashboardClients() == 1);
             try (RawHttp d = new RawHttp(broker.httpPort(), "/events")) {
                 assertThat(d.statusLine()).isEqualTo("HTTP/1.1 200 OK");
@@ -200,19 +220,39 @@ class DashboardTest {
         return out;
     }
 
-    private static TopicStats topic(String name, long published, long rejects, long topicFullNanos,
-                                    TopicStats.SubscriptionStats... subs) {
-        return new TopicStats(name, 1, 10, 4096, published, published * 100, published, 0, 0, 0, rejects, 0,
-                topicFullNanos, 0, 0, 0, 0, 0, 0, 0, List.of(subs));
+    private static TopicStats topic(
+            String name, long published, long rejects, long topicFullNanos, TopicStats.SubscriptionStats... subs) {
+        return new TopicStats(
+                name,
+                1,
+                10,
+                4096,
+                published,
+                published * 100,
+                published,
+                0,
+                0,
+                0,
+                rejects,
+                0,
+                topicFullNanos,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                List.of(subs));
     }
 
     private static TopicStats.SubscriptionStats sub(String name, long depth, long delivered, long noCreditNanos) {
-        return new TopicStats.SubscriptionStats(name, SubscriptionPolicy.BLOCK, 1, depth, depth * 100, 0, delivered, 0,
-                noCreditNanos, 0);
+        return new TopicStats.SubscriptionStats(
+                name, SubscriptionPolicy.BLOCK, 1, depth, depth * 100, 0, delivered, 0, noCreditNanos, 0);
     }
 
-    private static BrokerSnapshot snapshot(long nanos, List<TopicStats> topics, BrokerSnapshot.Http http,
-                                           List<DashboardBox> extra) {
+    private static BrokerSnapshot snapshot(
+            long nanos, List<TopicStats> topics, BrokerSnapshot.Http http, List<DashboardBox> extra) {
         return new BrokerSnapshot(nanos, 0, 0, 1 << 20, 0, 0, 0, topics, List.of(), List.of(), http, extra, "");
     }
 
@@ -224,8 +264,8 @@ class DashboardTest {
         BrokerSnapshot.Http h1 = new BrokerSnapshot.Http(150, 7, 0, 3, 0, 0);
         BrokerSnapshot s0 = snapshot(0, List.of(topic("t", 1000, 0, 0, sub("slow", 5, 900, 0))), h0, List.of());
         // One second later: the topic was full for 0.8 s, the subscription waited for credit 0.9 s, 503s happened.
-        BrokerSnapshot s1 = snapshot(second, List.of(topic("t", 1200, 0, 800_000_000L,
-                sub("slow", 9, 1000, 900_000_000L))), h1, List.of());
+        BrokerSnapshot s1 = snapshot(
+                second, List.of(topic("t", 1200, 0, 800_000_000L, sub("slow", 9, 1000, 900_000_000L))), h1, List.of());
         Dashboard d = new Dashboard(null, config);
         d.update(s0, 0);
         d.update(s1, 1000);
@@ -246,8 +286,11 @@ class DashboardTest {
         assertThat(sub.box().depth()).isEqualTo(900);
         assertThat(sub.rate()).isEqualTo(100);
         // A second with little stalling: moving again.
-        BrokerSnapshot s2 = snapshot(2 * second, List.of(topic("t", 1400, 0, 900_000_000L,
-                sub("slow", 2, 1200, 1_000_000_000L))), h1, List.of());
+        BrokerSnapshot s2 = snapshot(
+                2 * second,
+                List.of(topic("t", 1400, 0, 900_000_000L, sub("slow", 2, 1200, 1_000_000_000L))),
+                h1,
+                List.of());
         d.update(s2, 2000);
         assertThat(d.rows()).allMatch(r -> r.box().state() == DashboardBox.State.OK);
     }
@@ -259,7 +302,10 @@ class DashboardTest {
         for (int i = 0; i < 400; i++) {
             List<DashboardBox> extra = new ArrayList<>();
             for (int b = 0; b < 5; b++) {
-                extra.add(DashboardBox.builder("b" + b, "x", "box " + b).depth(i, 1000, "rows").total(i * 10L).build());
+                extra.add(DashboardBox.builder("b" + b, "x", "box " + b)
+                        .depth(i, 1000, "rows")
+                        .total(i * 10L)
+                        .build());
             }
             d.update(snapshot(i * 1_000_000_000L, List.of(), null, extra), i * 1000L);
         }
@@ -267,7 +313,8 @@ class DashboardTest {
         assertThat(d.rows().get(0).rate()).isEqualTo(10);
         String history = d.historyEvent();
         assertThat(history).startsWith("event: history\ndata: {\"t\":399000,\"omitted\":2,");
-        String hd = history.substring(history.indexOf("\"hd\":[") + 6, history.indexOf(']', history.indexOf("\"hd\":[")));
+        String hd =
+                history.substring(history.indexOf("\"hd\":[") + 6, history.indexOf(']', history.indexOf("\"hd\":[")));
         String[] depths = hd.split(",");
         assertThat(depths).hasSize(Dashboard.SAMPLES);
         assertThat(depths[0]).isEqualTo("100");
@@ -281,7 +328,14 @@ class DashboardTest {
     @Test
     void titlesCannotBreakOutOfTheirJsonString() {
         Dashboard d = new Dashboard(null, BrokerConfig.builder().build());
-        d.update(snapshot(0, List.of(), null, List.of(DashboardBox.builder("x", "s", "a\"b</script>\n").build())), 0);
+        d.update(
+                snapshot(
+                        0,
+                        List.of(),
+                        null,
+                        List.of(DashboardBox.builder("x", "s", "a\"b</script>\n")
+                                .build())),
+                0);
         assertThat(d.historyEvent()).contains("\"title\":\"a\\\"b\\u003c/script>\\u000a\"");
     }
 
@@ -289,9 +343,14 @@ class DashboardTest {
     void anEmptyReasonLeavesTheBoxMoving() {
         assertThat(DashboardBox.builder("w", "workers", "w").stalled("").build().state())
                 .isEqualTo(DashboardBox.State.OK);
-        assertThat(DashboardBox.builder("w", "workers", "w").rejecting(null).build().state())
+        assertThat(DashboardBox.builder("w", "workers", "w")
+                        .rejecting(null)
+                        .build()
+                        .state())
                 .isEqualTo(DashboardBox.State.OK);
-        DashboardBox b = DashboardBox.builder("w", "workers", "w").stalled("database lock").build();
+        DashboardBox b = DashboardBox.builder("w", "workers", "w")
+                .stalled("database lock")
+                .build();
         assertThat(b.state()).isEqualTo(DashboardBox.State.STALLED);
         assertThat(b.stallReason()).isEqualTo("database lock");
     }

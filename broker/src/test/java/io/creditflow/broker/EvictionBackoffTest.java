@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.creditflow.client.Client;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamRejectedException;
 import java.time.Duration;
@@ -47,14 +47,20 @@ class EvictionBackoffTest {
         assertThat(e.code()).isEqualTo(ErrorCode.SLOW_CONSUMER);
         assertThat(e.getMessage()).endsWith("retry-after-ms=500");
         assertThat(refusal(b, "s", t + S + 1)).as("after 1 s").isNull();
-        assertThat(refusal(b, "other", t + S / 2)).as("other names are not held").isNull();
+        assertThat(refusal(b, "other", t + S / 2))
+                .as("other names are not held")
+                .isNull();
         b.onEvicted("s", t + 2 * S);
-        assertThat(refusal(b, "s", t + 2 * S + 2 * S - 1)).as("second in a row: 2 s").isNotNull();
+        assertThat(refusal(b, "s", t + 2 * S + 2 * S - 1))
+                .as("second in a row: 2 s")
+                .isNotNull();
         assertThat(refusal(b, "s", t + 4 * S + 1)).isNull();
         b.onEvicted("s", t + 5 * S);
         b.onEvicted("s", t + 6 * S);
-        assertThat(refusal(b, "s", t + 6 * S + 4 * S - 1).getMessage()).as("capped at 4 s")
-                .contains("4 evictions in a row").endsWith("retry-after-ms=1");
+        assertThat(refusal(b, "s", t + 6 * S + 4 * S - 1).getMessage())
+                .as("capped at 4 s")
+                .contains("4 evictions in a row")
+                .endsWith("retry-after-ms=1");
         assertThat(refusal(b, "s", t + 10 * S + 1)).isNull();
         assertThat(b.refusedRejoins()).isEqualTo(3);
     }
@@ -68,7 +74,9 @@ class EvictionBackoffTest {
         long later = t + 2 * S + EvictionBackoff.WINDOW_NANOS + 1;
         b.onEvicted("s", later);
         assertThat(refusal(b, "s", later + S - 1)).isNotNull();
-        assertThat(refusal(b, "s", later + S + 1)).as("the run started again: 1 s").isNull();
+        assertThat(refusal(b, "s", later + S + 1))
+                .as("the run started again: 1 s")
+                .isNull();
         b.prune(later + EvictionBackoff.WINDOW_NANOS + 1);
         assertThat(refusal(b, "s", later + EvictionBackoff.WINDOW_NANOS + 1)).isNull();
     }
@@ -79,17 +87,24 @@ class EvictionBackoffTest {
         for (int i = 0; i <= EvictionBackoff.MAX_ENTRIES; i++) {
             b.onEvicted("s" + i, i);
         }
-        assertThat(refusal(b, "s0", EvictionBackoff.MAX_ENTRIES + 1)).as("the oldest was forgotten").isNull();
+        assertThat(refusal(b, "s0", EvictionBackoff.MAX_ENTRIES + 1))
+                .as("the oldest was forgotten")
+                .isNull();
         assertThat(refusal(b, "s1", EvictionBackoff.MAX_ENTRIES + 1)).isNotNull();
     }
 
     @Test
     void aConsumerThatResubscribesAtOnceAfterItsEvictionIsToldToWaitAndCounted() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).subscriptionQueue(300 * 1024, 1000)
-                .topicBuffer(300 * 1024, 1000).maxMessageBytes(1024)
-                .evictionBackoff(Duration.ofMillis(300), Duration.ofSeconds(5)).build();
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .subscriptionQueue(300 * 1024, 1000)
+                .topicBuffer(300 * 1024, 1000)
+                .maxMessageBytes(1024)
+                .evictionBackoff(Duration.ofMillis(300), Duration.ofSeconds(5))
+                .build();
         try (Broker broker = Broker.start(config);
-             Client client = TestClients.smallWindowClient()) {
+                Client client = TestClients.smallWindowClient()) {
             Connection c = client.connect("127.0.0.1", broker.port());
             Stream stuck = c.openStream(consume("t", "d", "disconnect")); // never reads
             awaitMembers(broker, "t", "d", 1);
@@ -111,7 +126,9 @@ class EvictionBackoffTest {
             // After the hold it may join, with a clean slate.
             long retryAfterMs = Long.parseLong(refused.reason().replaceAll(".*retry-after-ms=", ""));
             assertThat(retryAfterMs).isBetween(1L, 300L);
-            Await.until("the advertised hold to pass", Duration.ofSeconds(5),
+            Await.until(
+                    "the advertised hold to pass",
+                    Duration.ofSeconds(5),
                     () -> System.nanoTime() - refusedAt > TimeUnit.MILLISECONDS.toNanos(retryAfterMs));
             Stream later = c.openStream(consume("t", "d", "disconnect"));
             awaitMembers(broker, "t", "d", 1);

@@ -1,11 +1,11 @@
 package io.creditflow.broker;
 
-import io.creditflow.testing.Await;
 import static io.creditflow.broker.TestClients.awaitMembers;
 import static io.creditflow.broker.TestClients.consume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
+import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.Stream;
@@ -30,15 +30,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HttpEdgeTest {
     static final int MAX_MESSAGE = 4096;
     static final int BODY = 1024;
-    static final String DEPTH_LINE = "creditflow_subscription_depth_messages{topic=\"t\",subscription=\"stuck\",policy=\"block\"} ";
+    static final String DEPTH_LINE =
+            "creditflow_subscription_depth_messages{topic=\"t\",subscription=\"stuck\",policy=\"block\"} ";
 
     private final ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "test-http-client");
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).executor(httpThreads).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(httpThreads)
+            .build();
 
     @AfterEach
     void stopHttpClient() throws InterruptedException {
@@ -47,14 +51,21 @@ class HttpEdgeTest {
     }
 
     private HttpResponse<String> post(int port, String topic, byte[] body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/topics/" + topic))
-                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/topics/" + topic))
+                        .timeout(Duration.ofSeconds(5))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static void assertJson(HttpResponse<String> r) {
@@ -63,16 +74,25 @@ class HttpEdgeTest {
     }
 
     private static long metric(String metrics, String linePrefix) {
-        return metrics.lines().filter(l -> l.startsWith(linePrefix)).findFirst()
+        return metrics.lines()
+                .filter(l -> l.startsWith(linePrefix))
+                .findFirst()
                 .map(l -> Long.parseLong(l.substring(linePrefix.length()).trim()))
                 .orElseThrow(() -> new AssertionError("no metric line starting with " + linePrefix));
     }
 
     @Test
     void aFullTopicAnswers503WithRetryAfterAndEnqueuesNothing() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).topicBuffer(8 * 1024, 1000)
-                .subscriptionQueue(8 * 1024, 1000).budgetBytes(1024 * 1024).maxMessageBytes(MAX_MESSAGE).build();
-        try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(0)
+                .topicBuffer(8 * 1024, 1000)
+                .subscriptionQueue(8 * 1024, 1000)
+                .budgetBytes(1024 * 1024)
+                .maxMessageBytes(MAX_MESSAGE)
+                .build();
+        try (Broker broker = Broker.start(config);
+                Client consumers = TestClients.smallWindowClient()) {
             int port = broker.httpPort();
             assertThat(port).isPositive();
             HttpResponse<String> health = get(port, "/health");
@@ -110,7 +130,8 @@ class HttpEdgeTest {
             TopicStats full = TestClients.topic(broker, "t").orElseThrow();
             assertThat(full.publishedMessages()).isEqualTo(accepted);
             for (int i = 0; i < 3; i++) {
-                assertThat(post(port, "t", TestClients.payload(accepted, BODY)).statusCode()).isEqualTo(503);
+                assertThat(post(port, "t", TestClients.payload(accepted, BODY)).statusCode())
+                        .isEqualTo(503);
             }
             TopicStats after = TestClients.topic(broker, "t").orElseThrow();
             assertThat(after.publishedMessages()).isEqualTo(accepted);
@@ -126,26 +147,37 @@ class HttpEdgeTest {
             // /metrics shows the stuck subscription's depth, the same figure as TopicStats (nothing moves).
             HttpResponse<String> metrics = get(port, "/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain");
+            assertThat(metrics.headers().firstValue("content-type").orElseThrow())
+                    .startsWith("text/plain");
             TopicStats now = TestClients.topic(broker, "t").orElseThrow();
             TopicStats.SubscriptionStats sub = now.subscriptions().get(0);
             long depth = metric(metrics.body(), DEPTH_LINE);
-            System.out.printf("HTTP: %d accepted before 503 (Retry-After %s, body %s); subscription depth %d "
-                            + "(metrics %d), topic depth %d, http rejects %d%n", accepted, retryAfter, rejected.body(),
-                    sub.depthMessages(), depth, now.depthMessages(), now.httpRejects());
+            System.out.printf(
+                    "HTTP: %d accepted before 503 (Retry-After %s, body %s); subscription depth %d "
+                            + "(metrics %d), topic depth %d, http rejects %d%n",
+                    accepted,
+                    retryAfter,
+                    rejected.body(),
+                    sub.depthMessages(),
+                    depth,
+                    now.depthMessages(),
+                    now.httpRejects());
             assertThat(depth).isPositive().isEqualTo(sub.depthMessages());
             assertThat(metric(metrics.body(), "creditflow_topic_published_messages_total{topic=\"t\"} "))
                     .isEqualTo(accepted);
             assertThat(metric(metrics.body(), "creditflow_topic_http_rejects_total{topic=\"t\"} "))
                     .isEqualTo(now.httpRejects());
             assertThat(metric(metrics.body(), "creditflow_topic_depth_messages{topic=\"t\"} "))
-                    .isEqualTo(now.depthMessages()).isPositive();
+                    .isEqualTo(now.depthMessages())
+                    .isPositive();
 
             // The subscriber drains: the topic empties and POST is accepted again.
-            try (TestClients.Consumer reader = new TestClients.Consumer("stuck", stuck, true, Duration.ZERO,
-                    Duration.ofSeconds(20)).start()) {
+            try (TestClients.Consumer reader =
+                    new TestClients.Consumer("stuck", stuck, true, Duration.ZERO, Duration.ofSeconds(20)).start()) {
                 long expected = accepted;
-                Await.until("the subscriber to drain " + expected + " messages", Duration.ofSeconds(5),
+                Await.until(
+                        "the subscriber to drain " + expected + " messages",
+                        Duration.ofSeconds(5),
                         () -> reader.received.get() == expected);
                 Await.until("the topic and subscription to be empty", Duration.ofSeconds(5), () -> {
                     TopicStats t = TestClients.topic(broker, "t").orElseThrow();
@@ -154,18 +186,22 @@ class HttpEdgeTest {
                 HttpResponse<String> again = post(port, "t", TestClients.payload(accepted, BODY));
                 assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
                 assertThat(again.body()).contains("\"sequence\":" + accepted);
-                Await.until("the subscriber to receive the new message", Duration.ofSeconds(5),
+                Await.until(
+                        "the subscriber to receive the new message",
+                        Duration.ofSeconds(5),
                         () -> reader.received.get() == expected + 1);
                 assertThat(reader.orderViolation).isNull();
                 assertThat(reader.failure).isNull();
-                assertThat(TestClients.topic(broker, "t").orElseThrow().publishedMessages()).isEqualTo(accepted + 1);
+                assertThat(TestClients.topic(broker, "t").orElseThrow().publishedMessages())
+                        .isEqualTo(accepted + 1);
             }
         }
     }
 
     @Test
     void aNewTopicBeyondTheTopicCapIsRefusedWith403AndExistingTopicsStillTakeMessages() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).maxTopics(2).build();
+        BrokerConfig config =
+                BrokerConfig.builder().port(0).httpPort(0).maxTopics(2).build();
         try (Broker broker = Broker.start(config)) {
             assertThat(post(broker.httpPort(), "a", new byte[10]).statusCode()).isEqualTo(202);
             assertThat(post(broker.httpPort(), "b", new byte[10]).statusCode()).isEqualTo(202);
@@ -186,9 +222,10 @@ class HttpEdgeTest {
             // A consumer keeps the drain going (its stream stays open until it ends it): the edge stays up.
             consumers.connect("127.0.0.1", broker.port()).openStream(consume("old", "s", "block"));
             awaitMembers(broker, "old", "s", 1);
-            assertThat(post(broker.httpPort(), "old", new byte[10]).statusCode()).isEqualTo(202);
+            assertThat(post(broker.httpPort(), "old", new byte[10]).statusCode())
+                    .isEqualTo(202);
             var done = broker.shutdown(Duration.ofSeconds(30));
-            for (String topic : new String[]{"old", "new"}) {
+            for (String topic : new String[] {"old", "new"}) {
                 HttpResponse<String> r = post(broker.httpPort(), topic, new byte[10]);
                 assertThat(r.statusCode()).as(topic).isEqualTo(503);
                 assertThat(r.headers().firstValue("retry-after")).hasValue("1");
@@ -207,11 +244,18 @@ class HttpEdgeTest {
 
     @Test
     void aHeldRequestWhoseClientLeavesIsForgotten() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).topicBuffer(8 * 1024, 1000)
-                .subscriptionQueue(8 * 1024, 1000).budgetBytes(1024 * 1024).maxMessageBytes(MAX_MESSAGE)
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(0)
+                .topicBuffer(8 * 1024, 1000)
+                .subscriptionQueue(8 * 1024, 1000)
+                .budgetBytes(1024 * 1024)
+                .maxMessageBytes(MAX_MESSAGE)
                 .httpPauseInsteadOfReject(true)
-                .httpTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10)).build();
-        try (Broker broker = Broker.start(config); Client consumers = TestClients.smallWindowClient()) {
+                .httpTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(10))
+                .build();
+        try (Broker broker = Broker.start(config);
+                Client consumers = TestClients.smallWindowClient()) {
             consumers.connect("127.0.0.1", broker.port()).openStream(consume("t", "stuck", "block")); // never reads
             awaitMembers(broker, "t", "stuck", 1);
             // Fill the topic, let the consumer's credit (granted asynchronously) take what it can, fill again:
@@ -234,17 +278,23 @@ class HttpEdgeTest {
                 socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 socket.getOutputStream().write(body);
                 socket.getOutputStream().flush();
-                Await.until("the request to be held", Duration.ofSeconds(5), () -> broker.topic("t").roomWaiters() == 1);
+                Await.until(
+                        "the request to be held",
+                        Duration.ofSeconds(5),
+                        () -> broker.topic("t").roomWaiters() == 1);
             }
             // Reading is paused for a held request, so the client's close is seen at the idle timeout.
-            Await.until("the held request to be forgotten once its connection closed", Duration.ofSeconds(10),
+            Await.until(
+                    "the held request to be forgotten once its connection closed",
+                    Duration.ofSeconds(10),
                     () -> broker.topic("t").roomWaiters() == 0);
         }
     }
 
     @Test
     void badRequestsGetTheirStatusesWithAJsonBody() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(0).build())) {
+        try (Broker broker =
+                Broker.start(BrokerConfig.builder().port(0).httpPort(0).build())) {
             int port = broker.httpPort();
             HttpResponse<String> badName = post(port, "a%20b", new byte[1]);
             assertThat(badName.statusCode()).isEqualTo(400);

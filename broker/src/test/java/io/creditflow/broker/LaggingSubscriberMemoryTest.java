@@ -44,6 +44,7 @@ class LaggingSubscriberMemoryTest {
      * while the lag grew. Four 4 MiB chunks are the measurement's resolution.
      */
     private static final long NETTY_POOL_SLACK = 16L << 20;
+
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -51,17 +52,27 @@ class LaggingSubscriberMemoryTest {
 
     @Test
     void aGibibyteOfLagOnDiskGrowsNeitherHeapNorDirectMemoryAndTheFastConsumerGetsEverything() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).dataDir(dataDir).fsync(FsyncMode.NEVER)
-                .logMaxBytes(2L << 30).producerWindowBytes(1 << 20).build();
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .dataDir(dataDir)
+                .fsync(FsyncMode.NEVER)
+                .logMaxBytes(2L << 30)
+                .producerWindowBytes(1 << 20)
+                .build();
         try (Broker broker = Broker.start(config);
-             Client consumers = Client.builder().streamWindowBytes(1 << 20).streamWindowMessages(64).build();
-             Client producers = Client.builder().build()) {
+                Client consumers = Client.builder()
+                        .streamWindowBytes(1 << 20)
+                        .streamWindowMessages(64)
+                        .build();
+                Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer slow = new TestClients.Consumer("slow", cc.openStream(
-                         consume("t", "slow", "earliest")), true, Duration.ZERO, WAIT);
-                 // Not "consecutive": the two producers' counters each start at 0; the sequences must be.
-                 TestClients.Consumer fast = new TestClients.Consumer("fast", cc.openStream(
-                         consume("t", "fast", "earliest")), false, Duration.ZERO, WAIT).start()) {
+            try (TestClients.Consumer slow = new TestClients.Consumer(
+                            "slow", cc.openStream(consume("t", "slow", "earliest")), true, Duration.ZERO, WAIT);
+                    // Not "consecutive": the two producers' counters each start at 0; the sequences must be.
+                    TestClients.Consumer fast = new TestClients.Consumer(
+                                    "fast", cc.openStream(consume("t", "fast", "earliest")), false, Duration.ZERO, WAIT)
+                            .start()) {
                 slow.pause(true);
                 slow.start();
                 awaitMembers(broker, "t", "slow", 1);
@@ -75,31 +86,40 @@ class LaggingSubscriberMemoryTest {
                 long nettyDirectBefore = Memory.nettyDirectBytes();
 
                 produceCount(broker, pc, LAG);
-                Await.until("the fast consumer to get everything", WAIT,
-                        () -> fast.received.get() == WARM_UP + LAG);
+                Await.until("the fast consumer to get everything", WAIT, () -> fast.received.get() == WARM_UP + LAG);
                 long heapGrowth = settledHeap() - heapBefore;
                 long otherDirectGrowth = Memory.otherDirectBytes() - otherDirectBefore;
                 long nettyDirectGrowth = Memory.nettyDirectBytes() - nettyDirectBefore;
-                System.out.printf("1 GiB lag: heap after GC %+d KiB, direct outside Netty %+d KiB, Netty's pool %+d KiB%n",
+                System.out.printf(
+                        "1 GiB lag: heap after GC %+d KiB, direct outside Netty %+d KiB, Netty's pool %+d KiB%n",
                         heapGrowth >> 10, otherDirectGrowth >> 10, nettyDirectGrowth >> 10);
 
                 LogTopicStats ls = logStats(broker, "t");
                 assertThat(ls.sizeBytes()).as("the log on disk").isGreaterThan((WARM_UP + LAG) * PAYLOAD);
-                assertThat(slow.received.get()).as("the lagging consumer takes nothing")
+                assertThat(slow.received.get())
+                        .as("the lagging consumer takes nothing")
                         .isLessThanOrEqualTo((1 << 20) / PAYLOAD);
-                assertThat(cursor(broker, "t", "slow").lag()).as("lag on disk, records")
+                assertThat(cursor(broker, "t", "slow").lag())
+                        .as("lag on disk, records")
                         .isGreaterThanOrEqualTo(WARM_UP + LAG - (1 << 20) / PAYLOAD);
-                assertThat(heapGrowth).as("heap growth after GC with 1 GiB of lag").isLessThanOrEqualTo(HEAP_GROWTH_MAX);
-                long readAhead = LogSubscription.READ_AHEAD_BYTES + config.maxMessageBytes()
+                assertThat(heapGrowth)
+                        .as("heap growth after GC with 1 GiB of lag")
+                        .isLessThanOrEqualTo(HEAP_GROWTH_MAX);
+                long readAhead = LogSubscription.READ_AHEAD_BYTES
+                        + config.maxMessageBytes()
                         + io.creditflow.log.LogRecord.HEADER_BYTES;
-                assertThat(otherDirectGrowth).as("direct growth outside Netty's pool").isLessThanOrEqualTo(readAhead);
+                assertThat(otherDirectGrowth)
+                        .as("direct growth outside Netty's pool")
+                        .isLessThanOrEqualTo(readAhead);
                 // Netty's pool holds whole chunks at the high-water mark of what was in flight, whatever the lag.
                 assertThat(nettyDirectGrowth).as("Netty pool growth").isLessThanOrEqualTo(readAhead + NETTY_POOL_SLACK);
                 assertThat(fast.orderViolation).isNull();
                 assertThat(fast.missing.get()).as("sequence gaps").isZero(); // with the count: each once, in order
                 assertThat(fast.failure).isNull();
                 // Commits follow the credit the consumer returns, on the broker tick: within a window of the end.
-                Await.until("the fast cursor to commit what its consumer consumed", WAIT,
+                Await.until(
+                        "the fast cursor to commit what its consumer consumed",
+                        WAIT,
                         () -> cursor(broker, "t", "fast").lag() <= 64);
             }
         }
@@ -108,8 +128,8 @@ class LaggingSubscriberMemoryTest {
     /** Produces {@code count} messages of {@link #PAYLOAD} bytes and waits until they are in the log. */
     private static void produceCount(Broker broker, Connection pc, long count) throws Exception {
         long before = endOffset(broker, "t");
-        try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("t").build()), PAYLOAD, count,
-                WAIT).start()) {
+        try (TestClients.Producer p =
+                new TestClients.Producer(pc.openStream(produce("t").build()), PAYLOAD, count, WAIT).start()) {
             Await.until(count + " messages sent", WAIT, p::isDone);
             assertThat(p.failure).isNull();
             assertThat(p.sent.get()).isEqualTo(count);

@@ -44,7 +44,9 @@ class LogSubscriptionFrameTest {
     @Test
     void aRecordFramedTwiceOrOutsideAHeapBufferIsCopied() throws Exception {
         try (FileTopicLog log = FileTopicLog.open(dir, LogConfig.builder().build())) {
-            assertThat(log.append(AppendRecord.of(ByteBuffer.wrap(new byte[] {1, 2, 3}), 1000L)).isOk()).isTrue();
+            assertThat(log.append(AppendRecord.of(ByteBuffer.wrap(new byte[] {1, 2, 3}), 1000L))
+                            .isOk())
+                    .isTrue();
             LogRecord r = log.read(0, 1024, 1).records().get(0);
             ByteBuffer first = LogSubscription.frame(r);
             ByteBuffer again = LogSubscription.frame(r);

@@ -38,31 +38,43 @@ class LogTotalTest {
     Path dataDir;
 
     private BrokerConfig.Builder config(DiskPolicy policy) {
-        return BrokerConfig.builder().port(0).httpPort(-1).dataDir(dataDir).maxMessageBytes(1024)
-                .logSegmentBytes(4096).logMaxBytes(64 * 1024).logTotalMaxBytes(TOTAL)
-                .producerWindowBytes(8 * 1024).diskPolicy(policy);
+        return BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .dataDir(dataDir)
+                .maxMessageBytes(1024)
+                .logSegmentBytes(4096)
+                .logMaxBytes(64 * 1024)
+                .logTotalMaxBytes(TOTAL)
+                .producerWindowBytes(8 * 1024)
+                .diskPolicy(policy);
     }
 
     @Test
     void underBlockAFullTotalHoldsTheProducersUntilTheSlowestCursorMovesAndLosesNothing() throws Exception {
         int n = 400; // 142 bytes on disk each: nearly three times the total
         try (Broker broker = Broker.start(config(DiskPolicy.BLOCK).build());
-             Client consumers = TestClients.smallWindowClient();
-             Client producers = Client.builder().build()) {
+                Client consumers = TestClients.smallWindowClient();
+                Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
             try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", true)) {
                 Connection pc = producers.connect("127.0.0.1", broker.port());
                 try (TestClients.Producer p = smallQueueProducer(pc, "a", n)) {
-                    Await.until("the producers to be held by the total", WAIT,
+                    Await.until(
+                            "the producers to be held by the total",
+                            WAIT,
                             () -> logStats(broker, "a").held().equals("total_full"));
                     LogTopicStats held = logStats(broker, "a");
-                    assertThat(held.heldReason()).contains("broker-wide log total full").contains("of " + TOTAL)
+                    assertThat(held.heldReason())
+                            .contains("broker-wide log total full")
+                            .contains("of " + TOTAL)
                             .contains("disk policy block");
                     assertThat(held.totalMaxBytes()).isEqualTo(TOTAL);
                     assertThat(held.totalBytes()).isEqualTo(held.sizeBytes()).isLessThanOrEqualTo(TOTAL);
                     assertThat(held.sizeBytes()).isLessThan(held.maxBytes());
                     assertThat(held.endOffset()).isLessThan(n);
-                    assertThat(broker.metrics()).contains("creditflow_log_total_max_bytes " + TOTAL + "\n")
+                    assertThat(broker.metrics())
+                            .contains("creditflow_log_total_max_bytes " + TOTAL + "\n")
                             .contains("creditflow_log_appends_held{topic=\"a\",reason=\"total_full\"} 1");
 
                     // Another topic shares the total: it gets at most the room a's held batch (up to 256 KiB, a
@@ -88,17 +100,24 @@ class LogTotalTest {
     @Test
     void aTopicHeldByTheTotalReclaimsWhatTheOtherTopicsCursorsHavePassed() throws Exception {
         try (Broker broker = Broker.start(config(DiskPolicy.BLOCK).build());
-             Client consumers = TestClients.smallWindowClient();
-             Client producers = Client.builder().build()) {
+                Client consumers = TestClients.smallWindowClient();
+                Client producers = Client.builder().build()) {
             // "b" fills most of the total and its only subscription reads everything.
             Connection cc = consumers.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer reader = new TestClients.Consumer("reader", cc.openStream(
-                    consume("b", "reader", "earliest")), true, Duration.ZERO, Duration.ofSeconds(30)).start()) {
+            try (TestClients.Consumer reader = new TestClients.Consumer(
+                            "reader",
+                            cc.openStream(consume("b", "reader", "earliest")),
+                            true,
+                            Duration.ZERO,
+                            Duration.ofSeconds(30))
+                    .start()) {
                 awaitMembers(broker, "b", "reader", 1);
                 produceAll(broker, producers, "b", 100);
                 // The client returns credit in steps of a quarter window: the commit gets within a window of the end,
                 // past b's first segment (28 records).
-                Await.until("b's cursor to commit what its consumer consumed", WAIT,
+                Await.until(
+                        "b's cursor to commit what its consumer consumed",
+                        WAIT,
                         () -> reader.received.get() == 100
                                 && cursor(broker, "b", "reader").lag() <= TestClients.CONSUMER_WINDOW_MESSAGES);
             }
@@ -109,16 +128,23 @@ class LogTotalTest {
             try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", true)) {
                 Connection pc = producers.connect("127.0.0.1", broker.port());
                 try (TestClients.Producer p = smallQueueProducer(pc, "a", 400)) {
-                    Await.until("a to be held by the total", WAIT,
+                    Await.until(
+                            "a to be held by the total",
+                            WAIT,
                             () -> logStats(broker, "a").held().equals("total_full"));
                     LogTopicStats a = logStats(broker, "a");
                     LogTopicStats b = logStats(broker, "b");
-                    assertThat(a.sizeBytes()).as("a used room b's passed segments held")
+                    assertThat(a.sizeBytes())
+                            .as("a used room b's passed segments held")
                             .isGreaterThan(TOTAL - bBefore);
                     assertThat(b.startOffset()).isPositive();
-                    assertThat(slow.received.get()).as("a's own data is all unread").isZero();
+                    assertThat(slow.received.get())
+                            .as("a's own data is all unread")
+                            .isZero();
                     assertThat(b.unreadRecordsDropped()).isZero();
-                    assertThat(a.totalBytes()).isEqualTo(a.sizeBytes() + b.sizeBytes()).isLessThanOrEqualTo(TOTAL);
+                    assertThat(a.totalBytes())
+                            .isEqualTo(a.sizeBytes() + b.sizeBytes())
+                            .isLessThanOrEqualTo(TOTAL);
                     p.stop();
                 }
             }
@@ -129,8 +155,8 @@ class LogTotalTest {
     void underDropOldestAFullTotalMakesTheLaggardSkipACountedGap() throws Exception {
         int n = 400;
         try (Broker broker = Broker.start(config(DiskPolicy.DROP_OLDEST).build());
-             Client consumers = TestClients.smallWindowClient();
-             Client producers = Client.builder().build()) {
+                Client consumers = TestClients.smallWindowClient();
+                Client producers = Client.builder().build()) {
             Connection cc = consumers.connect("127.0.0.1", broker.port());
             try (TestClients.Consumer slow = pausedConsumer(broker, cc, "a", "slow", false)) {
                 produceAll(broker, producers, "a", n);
@@ -140,10 +166,14 @@ class LogTotalTest {
                 assertThat(ls.unreadRecordsDropped()).isPositive();
                 assertThat(ls.holdEvents().get("total_full")).isZero();
                 slow.pause(false);
-                Await.until("the slow consumer to reach the end", WAIT,
+                Await.until(
+                        "the slow consumer to reach the end",
+                        WAIT,
                         () -> slow.sequences().contains((long) n - 1));
                 assertThat(slow.orderViolation).isNull();
-                assertThat(slow.missing.get()).isEqualTo(cursor(broker, "a", "slow").skippedRecords()).isPositive();
+                assertThat(slow.missing.get())
+                        .isEqualTo(cursor(broker, "a", "slow").skippedRecords())
+                        .isPositive();
                 assertThat(slow.received.get() + slow.missing.get()).isEqualTo(n);
             }
         }
@@ -153,8 +183,12 @@ class LogTotalTest {
     void theTotalIsValidatedAndOffByDefault() {
         assertThat(BrokerConfig.builder().build().logTotalMaxBytes()).isZero();
         assertThatThrownBy(() -> BrokerConfig.builder().logTotalMaxBytes(-1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: >= 0");
-        assertThatThrownBy(() -> BrokerConfig.builder().logSegmentBytes(4096).logTotalMaxBytes(8192).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected: >= 0");
+        assertThatThrownBy(() -> BrokerConfig.builder()
+                        .logSegmentBytes(4096)
+                        .logTotalMaxBytes(8192)
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("logTotalMaxBytes: 8192 (expected: 0 for no broker-wide total, or >= 3 * "
                         + "logSegmentBytes = 12288");

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
 import io.creditflow.log.FsyncMode;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamOptions;
@@ -40,7 +40,11 @@ class ProducerAcknowledgementTest {
     Path dataDir;
 
     private BrokerConfig.Builder config(String fsync) {
-        return BrokerConfig.builder().port(0).httpPort(-1).maxMessageBytes(16 * 1024).dataDir(dataDir)
+        return BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .maxMessageBytes(16 * 1024)
+                .dataDir(dataDir)
                 .fsync(FsyncMode.parse(fsync));
     }
 
@@ -67,15 +71,20 @@ class ProducerAcknowledgementTest {
             }
         }
         try (Message extra = s.poll(200, TimeUnit.MILLISECONDS)) {
-            assertThat(extra).as("a record beyond the " + expected + " expected").isNull();
+            assertThat(extra)
+                    .as("a record beyond the " + expected + " expected")
+                    .isNull();
         }
         s.cancel("done");
         return counters;
     }
 
     static long durableOffset(Broker broker, String topic) {
-        return broker.logStats().stream().filter(t -> t.name().equals(topic)).mapToLong(LogTopicStats::durableOffset)
-                .findFirst().orElse(0);
+        return broker.logStats().stream()
+                .filter(t -> t.name().equals(topic))
+                .mapToLong(LogTopicStats::durableOffset)
+                .findFirst()
+                .orElse(0);
     }
 
     @ParameterizedTest
@@ -83,20 +92,24 @@ class ProducerAcknowledgementTest {
     void acknowledgementsCoverEveryMessageAndNeverRunAheadOfTheDurableOffset(String fsync) throws Exception {
         int n = 2000;
         try (Broker broker = Broker.start(config(fsync).build());
-             Client client = Client.builder().build()) {
+                Client client = Client.builder().build()) {
             BrokerProducer p = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", null, 0);
             for (long s = 0; s < n; s++) {
                 p.send(payload(s), 10, TimeUnit.SECONDS);
                 long acked = p.acknowledgedSequence();
                 // One producer from sequence 0 on a new topic: sequence s is at offset s.
-                assertThat(durableOffset(broker, "t")).as("durable offset when %d was acknowledged", acked)
+                assertThat(durableOffset(broker, "t"))
+                        .as("durable offset when %d was acknowledged", acked)
                         .isGreaterThan(acked);
             }
-            assertThat(p.awaitAcknowledged(n - 1, 10, TimeUnit.SECONDS)).as("every message acknowledged").isTrue();
+            assertThat(p.awaitAcknowledged(n - 1, 10, TimeUnit.SECONDS))
+                    .as("every message acknowledged")
+                    .isTrue();
             assertThat(logStats(broker, "t").durableOffset()).isEqualTo(n);
             p.close();
             CloseStatus status = p.closeFuture().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertThat(status.isOk()).as("the broker ends the stream after its last acknowledgement: " + status)
+            assertThat(status.isOk())
+                    .as("the broker ends the stream after its last acknowledgement: " + status)
                     .isTrue();
             assertThat(p.acknowledgedSequence()).isEqualTo(n - 1);
         }
@@ -105,22 +118,30 @@ class ProducerAcknowledgementTest {
     @Test
     void aSingleMessageIsAcknowledgedWithoutWaitingForMoreTraffic() throws Exception {
         try (Broker broker = Broker.start(config("batch").build());
-             Client client = Client.builder().build()) {
+                Client client = Client.builder().build()) {
             BrokerProducer p = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", "slow", 7);
             assertThat(p.acknowledgedSequence()).isEqualTo(6);
             assertThat(p.send(payload(7), 10, TimeUnit.SECONDS)).isEqualTo(7);
-            assertThat(p.awaitAcknowledged(7, 10, TimeUnit.SECONDS)).as("one message's acknowledgement").isTrue();
+            assertThat(p.awaitAcknowledged(7, 10, TimeUnit.SECONDS))
+                    .as("one message's acknowledgement")
+                    .isTrue();
             assertThat(p.send(payload(8), 10, TimeUnit.SECONDS)).isEqualTo(8);
-            assertThat(p.awaitAcknowledged(8, 10, TimeUnit.SECONDS)).as("the next one's").isTrue();
+            assertThat(p.awaitAcknowledged(8, 10, TimeUnit.SECONDS))
+                    .as("the next one's")
+                    .isTrue();
             p.close();
-            assertThat(p.closeFuture().toCompletableFuture().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+            assertThat(p.closeFuture()
+                            .toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS)
+                            .isOk())
+                    .isTrue();
         }
     }
 
     @Test
     void retriedSendsAfterAReconnectAreDroppedAsDuplicates() throws Exception {
         try (Broker broker = Broker.start(config("batch").build());
-             Client client = Client.builder().build()) {
+                Client client = Client.builder().build()) {
             Connection first = client.connect("127.0.0.1", broker.port());
             BrokerProducer p = BrokerProducer.open(first, "t", "p1", 0);
             send(p, 0, 99);
@@ -129,24 +150,26 @@ class ProducerAcknowledgementTest {
             // Suppose acknowledgements of 50..99 had been lost: the producer resends from 50, then goes on.
             BrokerProducer again = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", "p1", 50);
             send(again, 50, 149);
-            assertThat(again.awaitAcknowledged(149, 10, TimeUnit.SECONDS)).as("retries are acknowledged too").isTrue();
+            assertThat(again.awaitAcknowledged(149, 10, TimeUnit.SECONDS))
+                    .as("retries are acknowledged too")
+                    .isTrue();
             assertThat(logStats(broker, "t").duplicatesDropped()).isEqualTo(50);
             assertThat(logStats(broker, "t").endOffset()).isEqualTo(150);
-            assertThat(readAll(broker, client, "t", 150)).containsExactlyElementsOf(
-                    LongStream.range(0, 150).boxed().toList());
+            assertThat(readAll(broker, client, "t", 150))
+                    .containsExactlyElementsOf(LongStream.range(0, 150).boxed().toList());
         }
     }
 
     @Test
     void deduplicationSurvivesARestart() throws Exception {
         try (Broker broker = Broker.start(config("batch").build());
-             Client client = Client.builder().build()) {
+                Client client = Client.builder().build()) {
             BrokerProducer p = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", "p1", 0);
             send(p, 0, 99);
             assertThat(p.awaitAcknowledged(99, 10, TimeUnit.SECONDS)).isTrue();
         }
         try (Broker broker = Broker.start(config("batch").build());
-             Client client = Client.builder().build()) {
+                Client client = Client.builder().build()) {
             BrokerProducer p = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", "p1", 60);
             send(p, 60, 199);
             assertThat(p.awaitAcknowledged(199, 10, TimeUnit.SECONDS)).isTrue();
@@ -157,22 +180,30 @@ class ProducerAcknowledgementTest {
                 assertThat(other.send(payload(200 + s), 10, TimeUnit.SECONDS)).isEqualTo(s);
             }
             assertThat(other.awaitAcknowledged(9, 10, TimeUnit.SECONDS)).isTrue();
-            assertThat(readAll(broker, client, "t", 210)).containsExactlyElementsOf(
-                    LongStream.range(0, 210).boxed().toList());
+            assertThat(readAll(broker, client, "t", 210))
+                    .containsExactlyElementsOf(LongStream.range(0, 210).boxed().toList());
         }
     }
 
     @Test
     void anInMemoryTopicAcknowledgesWhatItTook() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(-1).maxMessageBytes(16 * 1024)
-                .build());
-             Client client = Client.builder().build()) {
+        try (Broker broker = Broker.start(BrokerConfig.builder()
+                        .port(0)
+                        .httpPort(-1)
+                        .maxMessageBytes(16 * 1024)
+                        .build());
+                Client client = Client.builder().build()) {
             BrokerProducer p = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), "t", null, 0);
             send(p, 0, 9);
             assertThat(p.awaitAcknowledged(9, 10, TimeUnit.SECONDS)).isTrue();
-            assertThat(TestClients.topic(broker, "t").orElseThrow().publishedMessages()).isEqualTo(10);
+            assertThat(TestClients.topic(broker, "t").orElseThrow().publishedMessages())
+                    .isEqualTo(10);
             p.close();
-            assertThat(p.closeFuture().toCompletableFuture().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+            assertThat(p.closeFuture()
+                            .toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS)
+                            .isOk())
+                    .isTrue();
         }
     }
 
@@ -181,10 +212,13 @@ class ProducerAcknowledgementTest {
     void badProducerMetadataIsRefusedWithInvalidArgument(String entry) throws Exception {
         String[] kv = entry.split("=", -1);
         try (Broker broker = Broker.start(config("batch").build());
-             Client client = Client.builder().build()) {
-            Stream s = client.connect("127.0.0.1", broker.port()).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, "t")
-                    .metadata(kv[0], kv[1]).build());
+                Client client = Client.builder().build()) {
+            Stream s = client.connect("127.0.0.1", broker.port())
+                    .openStream(StreamOptions.builder()
+                            .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE)
+                            .metadata(BrokerProtocol.TOPIC, "t")
+                            .metadata(kv[0], kv[1])
+                            .build());
             CloseStatus status = s.closeFuture().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(status.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
             assertThat(status.reason()).contains(kv[0]);
@@ -196,14 +230,20 @@ class ProducerAcknowledgementTest {
         // A raw client asks for acknowledgements but grants the stream no message credit for them (pull mode, never
         // polls): the broker's acknowledgements wait in its bounded send queue; publishing goes on.
         try (Broker broker = Broker.start(config("never").build());
-             Client client = Client.builder().streamWindowMessages(4).build()) {
-            Stream s = client.connect("127.0.0.1", broker.port()).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, "t")
-                    .metadata(BrokerProtocol.ACKS, BrokerProtocol.ACKS_DURABLE).build());
+                Client client = Client.builder().streamWindowMessages(4).build()) {
+            Stream s = client.connect("127.0.0.1", broker.port())
+                    .openStream(StreamOptions.builder()
+                            .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE)
+                            .metadata(BrokerProtocol.TOPIC, "t")
+                            .metadata(BrokerProtocol.ACKS, BrokerProtocol.ACKS_DURABLE)
+                            .build());
             for (long i = 0; i < 3000; i++) {
                 s.send(payload(i).array(), 10, TimeUnit.SECONDS);
             }
-            Await.until("3,000 records in the log", WAIT, () -> logStats(broker, "t").endOffset() == 3000);
+            Await.until(
+                    "3,000 records in the log",
+                    WAIT,
+                    () -> logStats(broker, "t").endOffset() == 3000);
             s.cancel("done");
         }
     }

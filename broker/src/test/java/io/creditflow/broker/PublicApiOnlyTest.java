@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * the README's "built on the public API only" true. It reads the sources, imports and inline qualified names.
  */
 class PublicApiOnlyTest {
-    private static final Set<String> CORE_API = Set.of("MemoryBudget", "NanoClock", "StallReason", "StreamState",
-            "WindowReason", "Credits");
+    private static final Set<String> CORE_API =
+            Set.of("MemoryBudget", "NanoClock", "StallReason", "StreamState", "WindowReason", "Credits");
     private static final Pattern REFERENCE = Pattern.compile(
             "io\\.creditflow\\.(transport\\.internal|proto\\.codec|proto\\.wire|proto\\.core)\\.([A-Za-z]+)");
 
@@ -59,10 +59,14 @@ class PublicApiOnlyTest {
     void theRuleSeesAnInternalImport() throws IOException {
         Path dir = Files.createTempDirectory("api-rule");
         try {
-            Files.writeString(dir.resolve("A.java"), "import io.creditflow.transport.internal.ConnectionHandler;\n"
-                    + "import io.creditflow.proto.core.MemoryBudget;\nclass A { io.creditflow.proto.wire.Frame f; }\n");
-            assertThat(violations(dir)).containsExactly("A.java: io.creditflow.transport.internal.ConnectionHandler",
-                    "A.java: io.creditflow.proto.wire.Frame");
+            Files.writeString(
+                    dir.resolve("A.java"),
+                    "import io.creditflow.transport.internal.ConnectionHandler;\n"
+                            + "import io.creditflow.proto.core.MemoryBudget;\nclass A { io.creditflow.proto.wire.Frame f; }\n");
+            assertThat(violations(dir))
+                    .containsExactly(
+                            "A.java: io.creditflow.transport.internal.ConnectionHandler",
+                            "A.java: io.creditflow.proto.wire.Frame");
         } finally {
             Files.delete(dir.resolve("A.java"));
             Files.delete(dir);

@@ -34,25 +34,47 @@ class SlowClientsTest {
 
     @Test
     void aConsumerThatStopsReadingItsSocketIsClosedAtTheWriteStallTimeoutAndOthersKeepReceiving() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(-1).writeStallTimeout(Duration.ofSeconds(1))
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .writeStallTimeout(Duration.ofSeconds(1))
                 .build();
-        try (Broker broker = Broker.start(config); Client client = TestClients.smallWindowClient();
-             RawPeer stuck = new RawPeer(broker.port(), 4096)) {
+        try (Broker broker = Broker.start(config);
+                Client client = TestClients.smallWindowClient();
+                RawPeer stuck = new RawPeer(broker.port(), 4096)) {
             stuck.handshake();
-            stuck.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)
-                    .putMetadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).putMetadata(BrokerProtocol.TOPIC, "t")
-                    .putMetadata(BrokerProtocol.SUBSCRIPTION, "stuck")
-                    .putMetadata(BrokerProtocol.POLICY, "block")).build());
+            stuck.send(Frame.newBuilder()
+                    .setOpen(Open.newBuilder()
+                            .setStreamId(1)
+                            .putMetadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                            .putMetadata(BrokerProtocol.TOPIC, "t")
+                            .putMetadata(BrokerProtocol.SUBSCRIPTION, "stuck")
+                            .putMetadata(BrokerProtocol.POLICY, "block"))
+                    .build());
             // Generous credit, then never read again.
-            stuck.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0).setBytes(64 << 20)).build());
-            stuck.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(1).setBytes(64 << 20)
-                    .setMessages(1_000_000)).build());
+            stuck.send(Frame.newBuilder()
+                    .setCredit(Credit.newBuilder().setStreamId(0).setBytes(64 << 20))
+                    .build());
+            stuck.send(Frame.newBuilder()
+                    .setCredit(Credit.newBuilder()
+                            .setStreamId(1)
+                            .setBytes(64 << 20)
+                            .setMessages(1_000_000))
+                    .build());
             Connection conn = client.connect("127.0.0.1", broker.port());
-            try (TestClients.Consumer other = new TestClients.Consumer("other",
-                    conn.openStream(TestClients.consume("t", "other", "drop-oldest")), false, Duration.ZERO,
-                    Duration.ofSeconds(20)).start();
-                 TestClients.Producer producer = new TestClients.Producer(conn.openStream(TestClients.produce("t")
-                         .build()), 4096, 5_000_000, Duration.ofSeconds(20)).start()) {
+            try (TestClients.Consumer other = new TestClients.Consumer(
+                                    "other",
+                                    conn.openStream(TestClients.consume("t", "other", "drop-oldest")),
+                                    false,
+                                    Duration.ZERO,
+                                    Duration.ofSeconds(20))
+                            .start();
+                    TestClients.Producer producer = new TestClients.Producer(
+                                    conn.openStream(TestClients.produce("t").build()),
+                                    4096,
+                                    5_000_000,
+                                    Duration.ofSeconds(20))
+                            .start()) {
                 TestClients.awaitMembers(broker, "t", "stuck", 1);
                 Await.until("traffic", Duration.ofSeconds(5), () -> producer.sent.get() > 100);
                 long maxPending = 0;
@@ -65,11 +87,16 @@ class SlowClientsTest {
                     Thread.sleep(10); // sampling while the stall runs its course
                 }
                 long receivedBefore = other.received.get();
-                Await.until("the other consumer to keep receiving", Duration.ofSeconds(5),
+                Await.until(
+                        "the other consumer to keep receiving",
+                        Duration.ofSeconds(5),
                         () -> other.received.get() > receivedBefore + 100);
-                System.out.printf("zero-window consumer: closed by the write-stall timeout; broker's outbound to it "
-                        + "peaked at %d bytes (high watermark %d + one frame)%n", maxPending, 512 * 1024);
-                assertThat(TestClients.subscription(broker, "t", "stuck")).as("the stuck consumer was dropped")
+                System.out.printf(
+                        "zero-window consumer: closed by the write-stall timeout; broker's outbound to it "
+                                + "peaked at %d bytes (high watermark %d + one frame)%n",
+                        maxPending, 512 * 1024);
+                assertThat(TestClients.subscription(broker, "t", "stuck"))
+                        .as("the stuck consumer was dropped")
                         .isEmpty();
                 assertThat(maxPending).isLessThanOrEqualTo(512 * 1024 + 4096 + 64);
                 assertThat(stuck.closedByPeer()).isTrue();
@@ -79,14 +106,18 @@ class SlowClientsTest {
 
     @Test
     void slowHttpClientsAreClosedAtTheirTimeoutsAndNormalOnesAreServed() throws Exception {
-        BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0)
-                .httpTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(500)).build();
+        BrokerConfig config = BrokerConfig.builder()
+                .port(0)
+                .httpPort(0)
+                .httpTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(500))
+                .build();
         try (Broker broker = Broker.start(config)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             URI health = URI.create("http://127.0.0.1:" + broker.httpPort() + "/health");
             try (Socket slowHeaders = new Socket("127.0.0.1", broker.httpPort());
-                 Socket slowBody = new Socket("127.0.0.1", broker.httpPort());
-                 Socket noReader = new Socket("127.0.0.1", broker.httpPort())) {
+                    Socket slowBody = new Socket("127.0.0.1", broker.httpPort());
+                    Socket noReader = new Socket("127.0.0.1", broker.httpPort())) {
                 slowHeaders.setSoTimeout(5000);
                 slowBody.setSoTimeout(5000);
                 long start = System.nanoTime();
@@ -109,8 +140,8 @@ class SlowClientsTest {
                 writer.setDaemon(true);
                 writer.start();
                 // Meanwhile a normal client is served.
-                HttpResponse<String> ok = http.send(HttpRequest.newBuilder(health).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> ok =
+                        http.send(HttpRequest.newBuilder(health).GET().build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(ok.statusCode()).isEqualTo(200);
                 String headersAnswer = readAll(slowHeaders.getInputStream());
                 String bodyAnswer = readAll(slowBody.getInputStream());
@@ -118,10 +149,12 @@ class SlowClientsTest {
                 assertThat(headersAnswer).startsWith("HTTP/1.1 408");
                 assertThat(bodyAnswer).startsWith("HTTP/1.1 408");
                 assertThat(tookMillis).isLessThan(4000);
-                Await.until("the non-reading client to be closed", Duration.ofSeconds(10), () -> !writer.isAlive()
-                        || isClosed(noReader));
-                HttpResponse<String> stillOk = http.send(HttpRequest.newBuilder(health).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
+                Await.until(
+                        "the non-reading client to be closed",
+                        Duration.ofSeconds(10),
+                        () -> !writer.isAlive() || isClosed(noReader));
+                HttpResponse<String> stillOk =
+                        http.send(HttpRequest.newBuilder(health).GET().build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(stillOk.statusCode()).isEqualTo(200);
             }
             // Oversized headers: 431 with a JSON body.

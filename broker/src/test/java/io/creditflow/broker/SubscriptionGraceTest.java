@@ -47,8 +47,11 @@ class SubscriptionGraceTest {
 
     @Test
     void aConsumerThatReconnectsWithinTheGraceResumesWhereItLeftOff() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(-1)
-                .subscriptionGrace(Duration.ofSeconds(30)).build())) {
+        try (Broker broker = Broker.start(BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .subscriptionGrace(Duration.ofSeconds(30))
+                .build())) {
             try (Client first = Client.builder().build()) {
                 Stream c = first.connect("127.0.0.1", broker.port()).openStream(consume("t", "s", "block"));
                 awaitMembers(broker, "t", "s", 1);
@@ -57,33 +60,46 @@ class SubscriptionGraceTest {
             } // the consumer's process is gone: its connection closes
             awaitMembers(broker, "t", "s", 0);
             publish(broker, 200); // while nobody is attached
-            Await.until("the detached subscription to queue them", WAIT,
-                    () -> TestClients.subscription(broker, "t", "s").orElseThrow().depthMessages() == 200);
+            Await.until(
+                    "the detached subscription to queue them",
+                    WAIT,
+                    () -> TestClients.subscription(broker, "t", "s")
+                                    .orElseThrow()
+                                    .depthMessages()
+                            == 200);
             try (Client second = Client.builder().build()) {
                 Stream c = second.connect("127.0.0.1", broker.port()).openStream(consume("t", "s", "block"));
                 take(c, 200, 50);
-                assertThat(TestClients.topic(broker, "t").orElseThrow().expiredSubscriptions()).isZero();
+                assertThat(TestClients.topic(broker, "t").orElseThrow().expiredSubscriptions())
+                        .isZero();
             }
         }
     }
 
     @Test
     void afterTheGraceTheSubscriptionIsDroppedCountedAndANewcomerStartsAtTheTail() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(-1)
-                .subscriptionGrace(Duration.ofMillis(200)).tickInterval(Duration.ofMillis(20)).build())) {
+        try (Broker broker = Broker.start(BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .subscriptionGrace(Duration.ofMillis(200))
+                .tickInterval(Duration.ofMillis(20))
+                .build())) {
             try (Client first = Client.builder().build()) {
                 first.connect("127.0.0.1", broker.port()).openStream(consume("t", "s", "block"));
                 awaitMembers(broker, "t", "s", 1);
             }
             awaitMembers(broker, "t", "s", 0);
             publish(broker, 10);
-            Await.until("the subscription to expire", WAIT,
+            Await.until(
+                    "the subscription to expire",
+                    WAIT,
                     () -> TestClients.subscription(broker, "t", "s").isEmpty());
             TopicStats t = TestClients.topic(broker, "t").orElseThrow();
             assertThat(t.expiredSubscriptions()).isEqualTo(1);
             assertThat(t.droppedByExpiry()).as("what it still held, counted").isEqualTo(10);
             assertThat(broker.budget().reservedBytes()).as("and released").isZero();
-            assertThat(broker.metrics()).contains("creditflow_topic_expired_subscriptions_total{topic=\"t\"} 1")
+            assertThat(broker.metrics())
+                    .contains("creditflow_topic_expired_subscriptions_total{topic=\"t\"} 1")
                     .contains("creditflow_topic_expired_messages_total{topic=\"t\"} 10");
             try (Client second = Client.builder().build()) {
                 Stream c = second.connect("127.0.0.1", broker.port()).openStream(consume("t", "s", "block"));
@@ -96,13 +112,19 @@ class SubscriptionGraceTest {
 
     @Test
     void withNoGraceASubscriptionGoesWithItsLastConsumer() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(-1)
-                .subscriptionGrace(Duration.ZERO).build())) {
+        try (Broker broker = Broker.start(BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .subscriptionGrace(Duration.ZERO)
+                .build())) {
             try (Client first = Client.builder().build()) {
                 first.connect("127.0.0.1", broker.port()).openStream(consume("t", "s", "block"));
                 awaitMembers(broker, "t", "s", 1);
             }
-            Await.until("the subscription to go", WAIT, () -> TestClients.subscription(broker, "t", "s").isEmpty());
+            Await.until(
+                    "the subscription to go",
+                    WAIT,
+                    () -> TestClients.subscription(broker, "t", "s").isEmpty());
         }
     }
 }

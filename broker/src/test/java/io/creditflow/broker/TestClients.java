@@ -1,7 +1,7 @@
 package io.creditflow.broker;
 
-import io.creditflow.testing.Await;
 import io.creditflow.client.Client;
+import io.creditflow.testing.Await;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.Stream;
@@ -22,25 +22,31 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestClients {
     /** Consumer receive window: small, so a slow consumer hides few messages in its client. */
     static final long CONSUMER_WINDOW_BYTES = 16 * 1024;
+
     static final long CONSUMER_WINDOW_MESSAGES = 64;
 
-    private TestClients() {
-    }
+    private TestClients() {}
 
     /** A client whose streams receive with a small window (what a consumer holds is bounded and small). */
     static Client smallWindowClient() {
-        return Client.builder().streamWindowBytes(CONSUMER_WINDOW_BYTES).streamWindowMessages(CONSUMER_WINDOW_MESSAGES)
+        return Client.builder()
+                .streamWindowBytes(CONSUMER_WINDOW_BYTES)
+                .streamWindowMessages(CONSUMER_WINDOW_MESSAGES)
                 .build();
     }
 
     static StreamOptions consume(String topic, String subscription, String policy) {
-        return StreamOptions.builder().metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
-                .metadata(BrokerProtocol.TOPIC, topic).metadata(BrokerProtocol.SUBSCRIPTION, subscription)
-                .metadata(BrokerProtocol.POLICY, policy).build();
+        return StreamOptions.builder()
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                .metadata(BrokerProtocol.TOPIC, topic)
+                .metadata(BrokerProtocol.SUBSCRIPTION, subscription)
+                .metadata(BrokerProtocol.POLICY, policy)
+                .build();
     }
 
     static StreamOptions.Builder produce(String topic) {
-        return StreamOptions.builder().metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE)
+        return StreamOptions.builder()
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE)
                 .metadata(BrokerProtocol.TOPIC, topic);
     }
 
@@ -64,16 +70,21 @@ final class TestClients {
 
     /** A subscription's stats, if it exists. */
     static Optional<TopicStats.SubscriptionStats> subscription(Broker broker, String topic, String name) {
-        return topic(broker, topic).flatMap(t -> t.subscriptions().stream().filter(s -> s.name().equals(name))
-                .findFirst());
+        return topic(broker, topic)
+                .flatMap(t -> t.subscriptions().stream()
+                        .filter(s -> s.name().equals(name))
+                        .findFirst());
     }
 
     /** Waits until the subscription exists with {@code members} consumers (stream opens are asynchronous). */
     static void awaitMembers(Broker broker, String topic, String subscription, int members)
             throws InterruptedException {
-        Await.until("subscription " + topic + "/" + subscription + " with " + members + " consumer(s)",
-                Duration.ofSeconds(5), () -> subscription(broker, topic, subscription)
-                        .map(s -> s.consumers() == members).orElse(false));
+        Await.until(
+                "subscription " + topic + "/" + subscription + " with " + members + " consumer(s)",
+                Duration.ofSeconds(5),
+                () -> subscription(broker, topic, subscription)
+                        .map(s -> s.consumers() == members)
+                        .orElse(false));
     }
 
     /**
@@ -166,6 +177,7 @@ final class TestClients {
         final AtomicLong received = new AtomicLong();
         /** Sequence numbers missing between received ones (gaps). */
         final AtomicLong missing = new AtomicLong();
+
         private final List<Long> sequences = new ArrayList<>();
         private final Thread thread;
         private final long deadlineNanos;

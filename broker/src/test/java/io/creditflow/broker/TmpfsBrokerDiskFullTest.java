@@ -34,6 +34,7 @@ class TmpfsBrokerDiskFullTest {
     private static final int PAYLOAD = 1000;
     /** About 3.1 MB of records: more than the 2 MiB the filler leaves, less than the 4 MiB without it. */
     private static final int MESSAGES = 3000;
+
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
@@ -43,7 +44,9 @@ class TmpfsBrokerDiskFullTest {
 
     @BeforeEach
     void mountTmpfs() throws Exception {
-        tmpfs = Tmpfs.mountOrSkip(root.resolve("tmpfs"), "4m",
+        tmpfs = Tmpfs.mountOrSkip(
+                root.resolve("tmpfs"),
+                "4m",
                 "the broker's hold on DISK_FULL is covered by the log's DiskErrorTest with an injected channel");
     }
 
@@ -55,9 +58,16 @@ class TmpfsBrokerDiskFullTest {
     }
 
     private BrokerConfig config() {
-        return BrokerConfig.builder().port(0).httpPort(-1).dataDir(tmpfs.path().resolve("data"))
-                .maxMessageBytes(16 * 1024).logSegmentBytes(256 * 1024).logMaxBytes(64L << 20)
-                .fsync(FsyncMode.BATCH).producerWindowBytes(64 * 1024).build();
+        return BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .dataDir(tmpfs.path().resolve("data"))
+                .maxMessageBytes(16 * 1024)
+                .logSegmentBytes(256 * 1024)
+                .logMaxBytes(64L << 20)
+                .fsync(FsyncMode.BATCH)
+                .producerWindowBytes(64 * 1024)
+                .build();
     }
 
     @Test
@@ -66,28 +76,45 @@ class TmpfsBrokerDiskFullTest {
         Files.write(filler, new byte[2 << 20]);
         long heldAt;
         try (Broker broker = Broker.start(config());
-             Client consumers = TestClients.smallWindowClient();
-             Client producers = Client.builder().build()) {
+                Client consumers = TestClients.smallWindowClient();
+                Client producers = Client.builder().build()) {
             Connection pc = producers.connect("127.0.0.1", broker.port());
-            try (TestClients.Producer p = new TestClients.Producer(pc.openStream(produce("t")
-                    .sendQueueBytes(32 * 1024).sendQueueMessages(32).build()), PAYLOAD, MESSAGES,
-                    Duration.ofSeconds(60)).start()) {
-                Await.until("the producers to be held by the full disk", WAIT, () -> broker.logStats().stream()
-                        .anyMatch(t -> t.name().equals("t") && t.held().equals("disk_full")));
+            try (TestClients.Producer p = new TestClients.Producer(
+                            pc.openStream(produce("t")
+                                    .sendQueueBytes(32 * 1024)
+                                    .sendQueueMessages(32)
+                                    .build()),
+                            PAYLOAD,
+                            MESSAGES,
+                            Duration.ofSeconds(60))
+                    .start()) {
+                Await.until(
+                        "the producers to be held by the full disk",
+                        WAIT,
+                        () -> broker.logStats().stream()
+                                .anyMatch(t -> t.name().equals("t") && t.held().equals("disk_full")));
                 LogTopicStats held = logStats(broker, "t");
                 assertThat(held.heldReason()).contains("disk full").contains("No space left on device");
                 assertThat(held.holdEvents().get("disk_full")).isEqualTo(1);
-                assertThat(broker.metrics()).contains("creditflow_log_appends_held{topic=\"t\",reason=\"disk_full\"} 1");
+                assertThat(broker.metrics())
+                        .contains("creditflow_log_appends_held{topic=\"t\",reason=\"disk_full\"} 1");
                 heldAt = held.endOffset();
                 assertThat(heldAt).as("records in the log when the disk filled").isBetween(500L, MESSAGES - 500L);
                 assertThat(p.isDone()).as("the producer is held, not finished").isFalse();
 
                 // Nothing already written is damaged: a consumer from earliest reads every record, intact.
                 Connection cc = consumers.connect("127.0.0.1", broker.port());
-                try (TestClients.Consumer check = new TestClients.Consumer("check", cc.openStream(
-                        consume("t", "check", "earliest")), true, Duration.ZERO, Duration.ofSeconds(60)).start()) {
+                try (TestClients.Consumer check = new TestClients.Consumer(
+                                "check",
+                                cc.openStream(consume("t", "check", "earliest")),
+                                true,
+                                Duration.ZERO,
+                                Duration.ofSeconds(60))
+                        .start()) {
                     awaitMembers(broker, "t", "check", 1);
-                    Await.until("the consumer to read what was written before the disk filled", WAIT,
+                    Await.until(
+                            "the consumer to read what was written before the disk filled",
+                            WAIT,
                             () -> check.received.get() >= heldAt);
                     assertThat(check.orderViolation).isNull();
                     assertThat(check.failure).isNull();

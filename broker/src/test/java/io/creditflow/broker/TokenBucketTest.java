@@ -102,7 +102,8 @@ class TokenBucketTest {
         assertThat(ac.quotaFor("alice")).isEqualTo(new Quota(1048576, 500));
         assertThat(ac.quotaFor("bob")).isEqualTo(new Quota(0, 20));
         assertThat(ac.quotaFor("carol")).isEqualTo(new Quota(4096, 0));
-        assertThat(AccessControl.parse("token a principal alice", "auth").quotaFor("alice")).isNull();
+        assertThat(AccessControl.parse("token a principal alice", "auth").quotaFor("alice"))
+                .isNull();
     }
 
     @Test
@@ -111,14 +112,18 @@ class TokenBucketTest {
                 .hasMessage("auth line 2: expected 'quota <principal|*> [bytes-per-second N] [messages-per-second N]'");
         assertThatThrownBy(() -> AccessControl.parse("token a principal alice\nquota alice msgs 5", "auth"))
                 .hasMessageContaining("auth line 2: 'msgs'");
-        assertThatThrownBy(() -> AccessControl.parse("token a principal alice\nquota alice bytes-per-second 0",
-                "auth")).hasMessage("auth line 2: bytes-per-second '0' (expected: a whole number > 0)");
+        assertThatThrownBy(() -> AccessControl.parse("token a principal alice\nquota alice bytes-per-second 0", "auth"))
+                .hasMessage("auth line 2: bytes-per-second '0' (expected: a whole number > 0)");
         assertThatThrownBy(() -> AccessControl.parse("quota nobody messages-per-second 5", "auth"))
                 .hasMessage("auth line 1: principal 'nobody' has no token line (a typo?)");
-        assertThatThrownBy(() -> AccessControl.parse("token a principal alice\nquota alice messages-per-second 5\n"
-                + "quota alice bytes-per-second 5", "auth")).hasMessage("auth line 3: principal 'alice' already has a "
-                + "quota (line 2)");
-        assertThatThrownBy(() -> AccessControl.parse("token a principal alice\nquota alice messages-per-second 5 "
-                + "messages-per-second 6", "auth")).hasMessageContaining("'messages-per-second' twice");
+        assertThatThrownBy(() -> AccessControl.parse(
+                        "token a principal alice\nquota alice messages-per-second 5\n"
+                                + "quota alice bytes-per-second 5",
+                        "auth"))
+                .hasMessage("auth line 3: principal 'alice' already has a " + "quota (line 2)");
+        assertThatThrownBy(() -> AccessControl.parse(
+                        "token a principal alice\nquota alice messages-per-second 5 " + "messages-per-second 6",
+                        "auth"))
+                .hasMessageContaining("'messages-per-second' twice");
     }
 }

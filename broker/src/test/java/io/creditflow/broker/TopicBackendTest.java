@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.creditflow.client.Client;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.Stream;
 import java.net.URI;
@@ -35,21 +35,19 @@ class TopicBackendTest {
         @Override
         public io.creditflow.transport.StreamListener openProducer(ProducerRequest request) {
             requests.add(request);
-            return new PullListener() {
-            };
+            return new PullListener() {};
         }
 
         @Override
         public io.creditflow.transport.StreamListener openConsumer(ConsumerRequest request) {
             requests.add(request);
-            return new PullListener() {
-            };
+            return new PullListener() {};
         }
 
         @Override
         public CompletionStage<PublishResult> publish(String topic, byte[] payload) {
-            return CompletableFuture.completedFuture(topic.equals("ok") ? PublishResult.accepted(42)
-                    : PublishResult.refused(7, "held: \"test\""));
+            return CompletableFuture.completedFuture(
+                    topic.equals("ok") ? PublishResult.accepted(42) : PublishResult.refused(7, "held: \"test\""));
         }
 
         @Override
@@ -58,8 +56,7 @@ class TopicBackendTest {
         }
 
         @Override
-        public void startDraining() {
-        }
+        public void startDraining() {}
 
         @Override
         public boolean isDrained() {
@@ -74,38 +71,60 @@ class TopicBackendTest {
 
     @Test
     void aBackendAndADataDirAreExclusive() {
-        assertThatThrownBy(() -> BrokerConfig.builder().dataDir(Path.of("x")).topicBackend(c -> new RecordingBackend())
-                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: one of them");
+        assertThatThrownBy(() -> BrokerConfig.builder()
+                        .dataDir(Path.of("x"))
+                        .topicBackend(c -> new RecordingBackend())
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected: one of them");
     }
 
     @Test
     void streamsAndHttpPublishesGoToTheBackend() throws Exception {
         RecordingBackend backend = new RecordingBackend();
-        try (Broker broker = Broker.start(BrokerConfig.builder().port(0).httpPort(0).topicBackend(c -> backend)
-                .build()); Client client = Client.builder().build()) {
+        try (Broker broker = Broker.start(BrokerConfig.builder()
+                        .port(0)
+                        .httpPort(0)
+                        .topicBackend(c -> backend)
+                        .build());
+                Client client = Client.builder().build()) {
             Connection c = client.connect("127.0.0.1", broker.port());
-            Stream p = c.openStream(TestClients.produce("t").metadata(BrokerProtocol.PRODUCER, "p-1")
-                    .metadata(BrokerProtocol.SEQUENCE, "5").metadata(BrokerProtocol.ACKS, "durable").build());
+            Stream p = c.openStream(TestClients.produce("t")
+                    .metadata(BrokerProtocol.PRODUCER, "p-1")
+                    .metadata(BrokerProtocol.SEQUENCE, "5")
+                    .metadata(BrokerProtocol.ACKS, "durable")
+                    .build());
             Stream s = c.openStream(io.creditflow.transport.StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, "t")
-                    .metadata(BrokerProtocol.SUBSCRIPTION, "s").metadata(BrokerProtocol.FROM, "earliest").build());
+                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                    .metadata(BrokerProtocol.TOPIC, "t")
+                    .metadata(BrokerProtocol.SUBSCRIPTION, "s")
+                    .metadata(BrokerProtocol.FROM, "earliest")
+                    .build());
             Stream refused = c.openStream(TestClients.consume("t", "s2", "block"));
             CloseStatus status = refused.closeFuture().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(status.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
             assertThat(status.reason()).contains("policy: block (expected: log");
-            io.creditflow.testing.Await.until("both requests reached the backend", java.time.Duration.ofSeconds(10),
+            io.creditflow.testing.Await.until(
+                    "both requests reached the backend",
+                    java.time.Duration.ofSeconds(10),
                     () -> backend.requests.size() == 2);
-            assertThat(backend.requests).contains(new TopicBackend.ProducerRequest("t", "p-1", 5, true),
-                    new TopicBackend.ConsumerRequest("t", "s", BrokerProtocol.From.parse("earliest")));
+            assertThat(backend.requests)
+                    .contains(
+                            new TopicBackend.ProducerRequest("t", "p-1", 5, true),
+                            new TopicBackend.ConsumerRequest("t", "s", BrokerProtocol.From.parse("earliest")));
 
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + broker.httpPort() + "/topics/ok")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+            HttpResponse<String> ok = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/ok"))
+                            .POST(HttpRequest.BodyPublishers.ofString("x"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ok.statusCode()).isEqualTo(202);
             assertThat(ok.body()).contains("\"sequence\":42");
-            HttpResponse<String> no = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + broker.httpPort() + "/topics/held")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+            HttpResponse<String> no = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/held"))
+                            .POST(HttpRequest.BodyPublishers.ofString("x"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(no.statusCode()).isEqualTo(503);
             assertThat(no.headers().firstValue("Retry-After")).hasValue("7");

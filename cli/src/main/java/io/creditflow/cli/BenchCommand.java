@@ -10,8 +10,10 @@ import picocli.CommandLine.Unmatched;
  * {@code ./creditflow bench}: the scenario harness (creditflow vs gRPC-java vs raw Netty, in separate
  * JVMs). Its options are parsed by the harness itself ({@code ./creditflow bench --help}).
  */
-@Command(name = "bench", description = "Compare creditflow, gRPC-java and raw Netty: throughput, slow and stalled "
-        + "readers, latency, scale, broker (--help for options).")
+@Command(
+        name = "bench",
+        description = "Compare creditflow, gRPC-java and raw Netty: throughput, slow and stalled "
+                + "readers, latency, scale, broker (--help for options).")
 final class BenchCommand implements java.util.concurrent.Callable<Integer> {
     @Unmatched
     List<String> args = new ArrayList<>();

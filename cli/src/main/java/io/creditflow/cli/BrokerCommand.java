@@ -2,13 +2,13 @@ package io.creditflow.cli;
 
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
-import io.creditflow.broker.kafka.KafkaGateway;
-import io.creditflow.broker.kafka.KafkaGatewayConfig;
-import io.creditflow.broker.kafka.KafkaGatewayStats;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.broker.DiskPolicy;
 import io.creditflow.broker.Quota;
 import io.creditflow.broker.TopicStats;
+import io.creditflow.broker.kafka.KafkaGateway;
+import io.creditflow.broker.kafka.KafkaGatewayConfig;
+import io.creditflow.broker.kafka.KafkaGatewayStats;
 import io.creditflow.log.FsyncMode;
 import io.creditflow.transport.TlsOptions;
 import java.io.PrintWriter;
@@ -20,17 +20,19 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Runs the demo broker until Ctrl-C / SIGTERM, then drains within the grace period. Every option is
  * checked, alone and against the others, before the broker starts: a mistake is a usage error (exit
  * code 2) naming the option.
  */
-@Command(name = "broker", mixinStandardHelpOptions = true,
+@Command(
+        name = "broker",
+        mixinStandardHelpOptions = true,
         description = "Run the broker; prints each topic once a second; Ctrl-C drains and stops.")
 final class BrokerCommand implements Callable<Integer> {
     /**
@@ -38,6 +40,7 @@ final class BrokerCommand implements Callable<Integer> {
      * {@code ./creditflow consume} accepts, {@link ConsumeCommand#MAX_MESSAGE_BYTES} (16 MiB).
      */
     static final int MAX_MESSAGE_KIB = ConsumeCommand.MAX_MESSAGE_BYTES / 1024 - 1;
+
     private static final long MAX_MIB = Long.MAX_VALUE >> 20;
     private static final long MAX_KIB = Long.MAX_VALUE >> 10;
 
@@ -56,22 +59,32 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--budget-mib", description = "Broker-wide buffer budget in MiB (default: ${DEFAULT-VALUE}).")
     long budgetMib = 64;
 
-    @Option(names = "--max-message-kib", description = "Largest message a producer may publish, in KiB, 1 to "
-            + MAX_MESSAGE_KIB + "; consumers receive it with an 8-byte sequence header (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-message-kib",
+            description = "Largest message a producer may publish, in KiB, 1 to " + MAX_MESSAGE_KIB
+                    + "; consumers receive it with an 8-byte sequence header (default: ${DEFAULT-VALUE}).")
     int maxMessageKib = 256;
 
-    @Option(names = "--topic-buffer-kib", description = "Topic buffer per topic in KiB, at least --max-message-kib "
-            + "+ 1 (257 by default): one largest message plus its 8-byte header (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic-buffer-kib",
+            description = "Topic buffer per topic in KiB, at least --max-message-kib "
+                    + "+ 1 (257 by default): one largest message plus its 8-byte header (default: ${DEFAULT-VALUE}).")
     long topicBufferKib = 1024;
 
-    @Option(names = "--subscription-queue-kib", description = "Queue per subscription in KiB, at least "
-            + "--max-message-kib + 1 (257 by default): one largest message plus its 8-byte header "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--subscription-queue-kib",
+            description = "Queue per subscription in KiB, at least "
+                    + "--max-message-kib + 1 (257 by default): one largest message plus its 8-byte header "
+                    + "(default: ${DEFAULT-VALUE}).")
     long subscriptionQueueKib = 1024;
 
-    @Option(names = "--disconnect-stall", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class, description = "DISCONNECT: evict consumers that accept nothing "
-            + "this long while messages wait (15, 15s, 500ms, 2m, ...; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--disconnect-stall",
+            paramLabel = "DURATION",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "DISCONNECT: evict consumers that accept nothing "
+                    + "this long while messages wait (15, 15s, 500ms, 2m, ...; default: ${DEFAULT-VALUE}).")
     Duration disconnectStall;
 
     /** The old spelling, in milliseconds: kept for existing scripts. */
@@ -81,7 +94,11 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--http-pause", description = "When a topic is full, pause reading HTTP requests instead of 503.")
     boolean httpPause;
 
-    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(
+            names = "--grace",
+            paramLabel = "DURATION",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
             description = "Shutdown drain period (15, 15s, 500ms, 2m, ...; default: ${DEFAULT-VALUE}).")
     Duration grace;
 
@@ -89,74 +106,122 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--grace-ms", hidden = true, converter = DurationConverter.BareMillis.class)
     Duration graceMillis;
 
-    @Option(names = "--auth-file", paramLabel = "FILE", description = "Tokens, principals and per-topic "
-            + "produce/consume permissions (docs/broker.md); clients then need --token. Default: no auth.")
+    @Option(
+            names = "--auth-file",
+            paramLabel = "FILE",
+            description = "Tokens, principals and per-topic "
+                    + "produce/consume permissions (docs/broker.md); clients then need --token. Default: no auth.")
     Path authFile;
 
-    @Option(names = "--quota-bytes-per-second", paramLabel = "N", converter = ByteSizeConverter.class,
+    @Option(
+            names = "--quota-bytes-per-second",
+            paramLabel = "N",
+            converter = ByteSizeConverter.class,
             description = "Default produce quota per principal, bytes a second (payload plus 8 per message), bytes or "
-            + "with k, m, g: an over-quota producer is slowed through its credit, an HTTP publish gets 429. The auth "
-            + "file's quota lines override it. Default: none.")
+                    + "with k, m, g: an over-quota producer is slowed through its credit, an HTTP publish gets 429. The auth "
+                    + "file's quota lines override it. Default: none.")
     long quotaBytesPerSecond;
 
-    @Option(names = "--quota-messages-per-second", paramLabel = "N",
+    @Option(
+            names = "--quota-messages-per-second",
+            paramLabel = "N",
             description = "Default produce quota per principal, messages a second (see --quota-bytes-per-second). "
-            + "Default: none.")
+                    + "Default: none.")
     long quotaMessagesPerSecond;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "TLS on the creditflow port: PEM certificate "
-            + "chain, leaf first; needs --tls-key. The HTTP edge stays plain HTTP. Default: no TLS.")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "TLS on the creditflow port: PEM certificate "
+                    + "chain, leaf first; needs --tls-key. The HTTP edge stays plain HTTP. Default: no TLS.")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key of --tls-cert "
-            + "(unencrypted: BEGIN PRIVATE KEY).")
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "PEM PKCS#8 private key of --tls-cert " + "(unencrypted: BEGIN PRIVATE KEY).")
     Path tlsKey;
 
-    @Option(names = "--tls-trust", paramLabel = "FILE", description = "PEM CA certificates client certificates "
-            + "must chain to; clients may then present one (verified if sent).")
+    @Option(
+            names = "--tls-trust",
+            paramLabel = "FILE",
+            description = "PEM CA certificates client certificates "
+                    + "must chain to; clients may then present one (verified if sent).")
     Path tlsTrust;
 
-    @Option(names = "--tls-client-auth", description = "Mutual TLS: refuse clients without a certificate that "
-            + "chains to --tls-trust.")
+    @Option(
+            names = "--tls-client-auth",
+            description = "Mutual TLS: refuse clients without a certificate that " + "chains to --tls-trust.")
     boolean tlsClientAuth;
 
-    @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT[,...]", description = "Topics live in Apache Kafka: "
-            + "the broker is a stateless credit gateway in front of this cluster (docs/kafka.md). Not with --data-dir.")
+    @Option(
+            names = "--kafka-bootstrap",
+            paramLabel = "HOST:PORT[,...]",
+            description =
+                    "Topics live in Apache Kafka: "
+                            + "the broker is a stateless credit gateway in front of this cluster (docs/kafka.md). Not with --data-dir.")
     String kafkaBootstrap;
 
-    @Option(names = "--kafka-partitions", paramLabel = "N", defaultValue = "4", description = "Partitions of the "
-            + "topics the gateway creates in Kafka (existing ones keep theirs; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--kafka-partitions",
+            paramLabel = "N",
+            defaultValue = "4",
+            description = "Partitions of the "
+                    + "topics the gateway creates in Kafka (existing ones keep theirs; default: ${DEFAULT-VALUE}).")
     int kafkaPartitions;
 
-    @Option(names = "--kafka-replication", paramLabel = "N", defaultValue = "-1", description = "Replication "
-            + "factor of the topics the gateway creates; -1: the cluster's default (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--kafka-replication",
+            paramLabel = "N",
+            defaultValue = "-1",
+            description =
+                    "Replication "
+                            + "factor of the topics the gateway creates; -1: the cluster's default (default: ${DEFAULT-VALUE}).")
     int kafkaReplication;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Durable topics: every topic is an append-only "
-            + "log in DIR/<topic>, subscriptions are cursors (policy log) that survive restarts. Default: topics in "
-            + "memory.")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Durable topics: every topic is an append-only "
+                    + "log in DIR/<topic>, subscriptions are cursors (policy log) that survive restarts. Default: topics in "
+                    + "memory.")
     Path dataDir;
 
-    @Option(names = "--fsync", paramLabel = "MODE", defaultValue = "batch", converter = FsyncConverter.class,
+    @Option(
+            names = "--fsync",
+            paramLabel = "MODE",
+            defaultValue = "batch",
+            converter = FsyncConverter.class,
             description = "With --data-dir: always, batch (group commit), interval=MS or never; docs/log.md says "
-            + "what each can lose (default: ${DEFAULT-VALUE}).")
+                    + "what each can lose (default: ${DEFAULT-VALUE}).")
     FsyncMode fsync;
 
-    @Option(names = "--log-max-bytes", paramLabel = "N", defaultValue = "1g", converter = ByteSizeConverter.class,
+    @Option(
+            names = "--log-max-bytes",
+            paramLabel = "N",
+            defaultValue = "1g",
+            converter = ByteSizeConverter.class,
             description = "With --data-dir: bound on each topic log on disk, bytes or with k, m, g (512m, 1g; "
-            + "default: ${DEFAULT-VALUE}).")
+                    + "default: ${DEFAULT-VALUE}).")
     long logMaxBytes;
 
-    @Option(names = "--log-total-max-bytes", paramLabel = "N", converter = ByteSizeConverter.class,
+    @Option(
+            names = "--log-total-max-bytes",
+            paramLabel = "N",
+            converter = ByteSizeConverter.class,
             description = "With --data-dir: bound on all topic logs together on disk, bytes or with k, m, g; an "
-            + "append that would go over it is handled by the topic's --disk-policy in its own log. Default: no "
-            + "total (each topic bounded by --log-max-bytes).")
+                    + "append that would go over it is handled by the topic's --disk-policy in its own log. Default: no "
+                    + "total (each topic bounded by --log-max-bytes).")
     long logTotalMaxBytes;
 
-    @Option(names = "--disk-policy", paramLabel = "POLICY", defaultValue = "block",
-            converter = DiskPolicyConverter.class, description = "With --data-dir, when a topic log is full: block "
-            + "(hold producers until the slowest subscription moves) or drop-oldest (laggards skip whole segments, "
-            + "counted; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--disk-policy",
+            paramLabel = "POLICY",
+            defaultValue = "block",
+            converter = DiskPolicyConverter.class,
+            description = "With --data-dir, when a topic log is full: block "
+                    + "(hold producers until the slowest subscription moves) or drop-oldest (laggards skip whole segments, "
+                    + "counted; default: ${DEFAULT-VALUE}).")
     DiskPolicy diskPolicy;
 
     /** {@code --fsync}: {@link FsyncMode#parse}. */
@@ -217,32 +282,51 @@ final class BrokerCommand implements Callable<Integer> {
         Usage.range(spec, "--port", port, 0, 65535, "0 to 65535");
         Usage.range(spec, "--http-port", httpPort, -1, 65535, "-1 to disable, or 0 to 65535");
         Usage.range(spec, "--budget-mib", budgetMib, 1, MAX_MIB, "1 to " + MAX_MIB);
-        Usage.range(spec, "--max-message-kib", maxMessageKib, 1, MAX_MESSAGE_KIB, "1 to " + MAX_MESSAGE_KIB
-                + ": a delivered message, 8 bytes larger, must fit in the 16 MiB a consumer accepts");
+        Usage.range(
+                spec,
+                "--max-message-kib",
+                maxMessageKib,
+                1,
+                MAX_MESSAGE_KIB,
+                "1 to " + MAX_MESSAGE_KIB
+                        + ": a delivered message, 8 bytes larger, must fit in the 16 MiB a consumer accepts");
         Usage.range(spec, "--topic-buffer-kib", topicBufferKib, 1, MAX_KIB, "1 to " + MAX_KIB);
         Usage.range(spec, "--subscription-queue-kib", subscriptionQueueKib, 1, MAX_KIB, "1 to " + MAX_KIB);
         long largest = maxMessageKib * 1024L + BrokerProtocol.HEADER_BYTES;
         String largestText = "one largest message (" + maxMessageKib + " KiB + " + BrokerProtocol.HEADER_BYTES
                 + " bytes of sequence header)";
         if (topicBufferKib * 1024 < largest) {
-            throw Usage.error(spec, "--topic-buffer-kib", topicBufferKib + " KiB is less than " + largestText
-                    + ": a largest message could never be buffered (expected: >= " + (maxMessageKib + 1)
-                    + ", or a smaller --max-message-kib)");
+            throw Usage.error(
+                    spec,
+                    "--topic-buffer-kib",
+                    topicBufferKib + " KiB is less than " + largestText
+                            + ": a largest message could never be buffered (expected: >= " + (maxMessageKib + 1)
+                            + ", or a smaller --max-message-kib)");
         }
         if (subscriptionQueueKib * 1024 < largest) {
-            throw Usage.error(spec, "--subscription-queue-kib", subscriptionQueueKib + " KiB is less than "
-                    + largestText + ": a largest message could never be queued (expected: >= " + (maxMessageKib + 1)
-                    + ", or a smaller --max-message-kib)");
+            throw Usage.error(
+                    spec,
+                    "--subscription-queue-kib",
+                    subscriptionQueueKib + " KiB is less than "
+                            + largestText + ": a largest message could never be queued (expected: >= "
+                            + (maxMessageKib + 1)
+                            + ", or a smaller --max-message-kib)");
         }
         if (budgetMib << 20 < largest) {
-            throw Usage.error(spec, "--budget-mib", budgetMib + " MiB is less than " + largestText
-                    + ": a largest message could never be buffered (expected: more, or a smaller --max-message-kib)");
+            throw Usage.error(
+                    spec,
+                    "--budget-mib",
+                    budgetMib + " MiB is less than " + largestText
+                            + ": a largest message could never be buffered (expected: more, or a smaller --max-message-kib)");
         }
         Duration stall = disconnectStall;
         if (disconnectStallMillis != null) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--disconnect-stall")) {
-                throw Usage.error(spec, "--disconnect-stall-ms", "given with --disconnect-stall (expected: one of "
-                        + "them; --disconnect-stall takes units, as in 5s)");
+                throw Usage.error(
+                        spec,
+                        "--disconnect-stall-ms",
+                        "given with --disconnect-stall (expected: one of "
+                                + "them; --disconnect-stall takes units, as in 5s)");
             }
             stall = disconnectStallMillis;
         }
@@ -252,18 +336,27 @@ final class BrokerCommand implements Callable<Integer> {
         Duration drain = grace;
         if (graceMillis != null) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--grace")) {
-                throw Usage.error(spec, "--grace-ms", "given with --grace (expected: one of them; --grace takes "
-                        + "units, as in 10s)");
+                throw Usage.error(
+                        spec,
+                        "--grace-ms",
+                        "given with --grace (expected: one of them; --grace takes " + "units, as in 10s)");
             }
             drain = graceMillis;
         }
         if (authFile != null) {
             Usage.readableFile(spec, "--auth-file", authFile);
         }
-        BrokerConfig.Builder b = BrokerConfig.builder().host(host).port(port).httpPort(httpPort)
-                .budgetBytes(budgetMib << 20).maxMessageBytes(maxMessageKib * 1024)
-                .topicBuffer(topicBufferKib << 10, 10_000).subscriptionQueue(subscriptionQueueKib << 10, 10_000)
-                .disconnectStall(stall).httpPauseInsteadOfReject(httpPause).shutdownGrace(drain);
+        BrokerConfig.Builder b = BrokerConfig.builder()
+                .host(host)
+                .port(port)
+                .httpPort(httpPort)
+                .budgetBytes(budgetMib << 20)
+                .maxMessageBytes(maxMessageKib * 1024)
+                .topicBuffer(topicBufferKib << 10, 10_000)
+                .subscriptionQueue(subscriptionQueueKib << 10, 10_000)
+                .disconnectStall(stall)
+                .httpPauseInsteadOfReject(httpPause)
+                .shutdownGrace(drain);
         if (authFile != null) {
             b.authFile(authFile);
         }
@@ -279,12 +372,17 @@ final class BrokerCommand implements Callable<Integer> {
         }
         if (kafkaBootstrap != null) {
             if (dataDir != null) {
-                throw Usage.error(spec, "--kafka-bootstrap", "given with --data-dir (expected: one of them: topics "
-                        + "live in Kafka or in the broker's own log)");
+                throw Usage.error(
+                        spec,
+                        "--kafka-bootstrap",
+                        "given with --data-dir (expected: one of them: topics "
+                                + "live in Kafka or in the broker's own log)");
             }
             try {
                 b.topicBackend(KafkaGateway.factory(KafkaGatewayConfig.builder(kafkaBootstrap)
-                        .partitions(kafkaPartitions).replicationFactor(kafkaReplication).build()));
+                        .partitions(kafkaPartitions)
+                        .replicationFactor(kafkaReplication)
+                        .build()));
             } catch (IllegalArgumentException e) {
                 throw Usage.error(spec, "--kafka-bootstrap", e.getMessage());
             }
@@ -319,8 +417,10 @@ final class BrokerCommand implements Callable<Integer> {
             return null;
         }
         if (tlsClientAuth && tlsTrust == null) {
-            throw Usage.error(spec, "--tls-client-auth", "needs --tls-trust FILE (the CAs client certificates must "
-                    + "chain to)");
+            throw Usage.error(
+                    spec,
+                    "--tls-client-auth",
+                    "needs --tls-trust FILE (the CAs client certificates must " + "chain to)");
         }
         TlsOptions.Builder tb = TlsOptions.builder();
         TlsFiles.identity(spec, tb, tlsCert, tlsKey);
@@ -350,64 +450,108 @@ final class BrokerCommand implements Callable<Integer> {
             } catch (Exception e) {
                 // The auth file cannot be read (UncheckedIOException), a port is taken (Netty's IOException,
                 // thrown unchecked), ...: one line, exit 1.
-                err.printf("broker: cannot start on %s, port %d, http port %d: %s%n", host, port, httpPort,
-                        e.getMessage() != null ? e.getMessage() : e.toString());
+                err.printf(
+                        "broker: cannot start on %s, port %d, http port %d: %s%n",
+                        host, port, httpPort, e.getMessage() != null ? e.getMessage() : e.toString());
                 return 1;
             }
-            out.printf("broker listening on %s:%d, http %s; budget %s; auth %s; %s%n", host, broker.port(),
-                    broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(), Fmt.bytes(config.budgetBytes()),
-                    authFile == null ? "off" : authFile, TlsFiles.describe(config.tls()));
+            out.printf(
+                    "broker listening on %s:%d, http %s; budget %s; auth %s; %s%n",
+                    host,
+                    broker.port(),
+                    broker.httpPort() < 0 ? "off" : host + ":" + broker.httpPort(),
+                    Fmt.bytes(config.budgetBytes()),
+                    authFile == null ? "off" : authFile,
+                    TlsFiles.describe(config.tls()));
             if (broker.httpPort() >= 0) {
-                out.printf("dashboard at http://%s:%d/%s%n", host, broker.httpPort(),
-                        config.defaultQuota().isUnlimited() ? "" : "; default produce quota "
-                                + (config.defaultQuota().bytesPerSecond() > 0
-                                ? Fmt.bytes(config.defaultQuota().bytesPerSecond()) + "/s " : "")
-                                + (config.defaultQuota().messagesPerSecond() > 0
-                                ? config.defaultQuota().messagesPerSecond() + " msg/s" : ""));
+                out.printf(
+                        "dashboard at http://%s:%d/%s%n",
+                        host,
+                        broker.httpPort(),
+                        config.defaultQuota().isUnlimited()
+                                ? ""
+                                : "; default produce quota "
+                                        + (config.defaultQuota().bytesPerSecond() > 0
+                                                ? Fmt.bytes(config.defaultQuota()
+                                                                .bytesPerSecond()) + "/s "
+                                                : "")
+                                        + (config.defaultQuota().messagesPerSecond() > 0
+                                                ? config.defaultQuota().messagesPerSecond() + " msg/s"
+                                                : ""));
             }
             if (kafkaBootstrap != null) {
-                out.printf("topics in Apache Kafka at %s (a stateless credit gateway; %d partitions per new topic)%n",
+                out.printf(
+                        "topics in Apache Kafka at %s (a stateless credit gateway; %d partitions per new topic)%n",
                         kafkaBootstrap, kafkaPartitions);
             }
             if (config.dataDir() != null) {
-                out.printf("durable topics in %s; fsync %s; log max %s per topic, %s in total; disk policy %s%n",
-                        config.dataDir(), config.fsync(), Fmt.bytes(config.logMaxBytes()),
+                out.printf(
+                        "durable topics in %s; fsync %s; log max %s per topic, %s in total; disk policy %s%n",
+                        config.dataDir(),
+                        config.fsync(),
+                        Fmt.bytes(config.logMaxBytes()),
                         config.logTotalMaxBytes() > 0 ? Fmt.bytes(config.logTotalMaxBytes()) : "no bound",
                         config.diskPolicy().label());
             }
             out.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                out.printf("shutting down: draining for up to %s%n", DurationConverter.format(drain));
-                out.flush();
-                try {
-                    broker.shutdown(drain).toCompletableFuture().get(drain.toMillis() + 5000, TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    out.println("shutdown: " + e);
-                }
-                out.println(broker.isDrained() ? "drained: nothing left buffered" : "closed with data left");
-                out.flush();
-                stopped.countDown();
-            }, "broker-shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                out.printf("shutting down: draining for up to %s%n", DurationConverter.format(drain));
+                                out.flush();
+                                try {
+                                    broker.shutdown(drain)
+                                            .toCompletableFuture()
+                                            .get(drain.toMillis() + 5000, TimeUnit.MILLISECONDS);
+                                } catch (Exception e) {
+                                    out.println("shutdown: " + e);
+                                }
+                                out.println(
+                                        broker.isDrained()
+                                                ? "drained: nothing left buffered"
+                                                : "closed with data left");
+                                out.flush();
+                                stopped.countDown();
+                            },
+                            "broker-shutdown"));
             for (int t = 1; !stopped.await(1, TimeUnit.SECONDS); t++) {
                 for (TopicStats s : broker.stats()) {
                     StringBuilder subs = new StringBuilder();
                     for (TopicStats.SubscriptionStats sub : s.subscriptions()) {
-                        subs.append(String.format(" | %s(%s) q=%,d drop=%,d", sub.name(), sub.policy().label(),
-                                sub.depthMessages(), sub.droppedMessages()));
+                        subs.append(String.format(
+                                " | %s(%s) q=%,d drop=%,d",
+                                sub.name(), sub.policy().label(), sub.depthMessages(), sub.droppedMessages()));
                     }
-                    out.printf("%4ds %s: published %,d, depth %,d, producers %d%s; buffered %s%n", t, s.name(),
-                            s.publishedMessages(), s.depthMessages(), s.producers(), subs,
+                    out.printf(
+                            "%4ds %s: published %,d, depth %,d, producers %d%s; buffered %s%n",
+                            t,
+                            s.name(),
+                            s.publishedMessages(),
+                            s.depthMessages(),
+                            s.producers(),
+                            subs,
                             Fmt.bytes(broker.budget().reservedBytes()));
                 }
                 if (broker.backend() instanceof KafkaGateway g) {
                     KafkaGatewayStats ks = g.stats();
-                    out.printf("%4ds kafka: acknowledged %,d, in flight %,d (%s), producers %d, held %s%s%n", t,
-                            ks.acknowledgedRecords(), ks.inFlightRecords(), Fmt.bytes(ks.inFlightBytes()),
-                            ks.producers(), ks.held(), ks.holdReason().isEmpty() ? "" : " (" + ks.holdReason() + ")");
+                    out.printf(
+                            "%4ds kafka: acknowledged %,d, in flight %,d (%s), producers %d, held %s%s%n",
+                            t,
+                            ks.acknowledgedRecords(),
+                            ks.inFlightRecords(),
+                            Fmt.bytes(ks.inFlightBytes()),
+                            ks.producers(),
+                            ks.held(),
+                            ks.holdReason().isEmpty() ? "" : " (" + ks.holdReason() + ")");
                     for (KafkaGatewayStats.SubscriptionStats sub : ks.subscriptions()) {
-                        out.printf("      %s/%s: delivered %,d, read-ahead %s, %s, %d partitions here%n", sub.topic(),
-                                sub.name(), sub.delivered(), Fmt.bytes(sub.readAheadBytes()),
-                                sub.paused() ? "paused" : "fetching", sub.assignedPartitions());
+                        out.printf(
+                                "      %s/%s: delivered %,d, read-ahead %s, %s, %d partitions here%n",
+                                sub.topic(),
+                                sub.name(),
+                                sub.delivered(),
+                                Fmt.bytes(sub.readAheadBytes()),
+                                sub.paused() ? "paused" : "fetching",
+                                sub.assignedPartitions());
                     }
                 }
                 out.flush();

@@ -28,25 +28,38 @@ final class BrokerTarget {
     @Option(names = "--topic", description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic = "demo";
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CREDITFLOW_TOKEN}",
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            defaultValue = "${env:CREDITFLOW_TOKEN}",
             description = "Token for a broker with an auth file, sent in the handshake "
                     + "(default: the CREDITFLOW_TOKEN environment variable; none).")
     String token;
 
-    @Option(names = "--tls", description = "Connect with TLS, trusting the JDK's default CAs unless --tls-trust "
-            + "(implied by every --tls-* option). The broker's certificate must name --host.")
+    @Option(
+            names = "--tls",
+            description = "Connect with TLS, trusting the JDK's default CAs unless --tls-trust "
+                    + "(implied by every --tls-* option). The broker's certificate must name --host.")
     boolean tls;
 
-    @Option(names = "--tls-trust", paramLabel = "FILE", description = "PEM CA certificates the broker's "
-            + "certificate must chain to (instead of the JDK's default CAs).")
+    @Option(
+            names = "--tls-trust",
+            paramLabel = "FILE",
+            description = "PEM CA certificates the broker's "
+                    + "certificate must chain to (instead of the JDK's default CAs).")
     Path tlsTrust;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM client certificate chain, leaf first, "
-            + "for a broker that wants one (mutual TLS); needs --tls-key.")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "PEM client certificate chain, leaf first, "
+                    + "for a broker that wants one (mutual TLS); needs --tls-key.")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key of --tls-cert "
-            + "(unencrypted: BEGIN PRIVATE KEY).")
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "PEM PKCS#8 private key of --tls-cert " + "(unencrypted: BEGIN PRIVATE KEY).")
     Path tlsKey;
 
     /** The TLS settings, or null for plain TCP; set by {@link #clientBuilder()}. */
@@ -101,8 +114,11 @@ final class BrokerTarget {
             }
             // A plain client at a TLS port is cut off during the creditflow handshake.
             String hint = tlsOptions == null && why.contains("handshake") ? " (if the broker uses TLS, add --tls)" : "";
-            spec.commandLine().getErr().printf("%s: cannot connect to %s:%d (%s): %s%s%n", command, host, port,
-                    TlsFiles.describe(tlsOptions), why, hint);
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            "%s: cannot connect to %s:%d (%s): %s%s%n",
+                            command, host, port, TlsFiles.describe(tlsOptions), why, hint);
             return null;
         }
     }

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
  * {@code subscribed to ...} once the broker has the subscription (from then on every message published
  * reaches it), then progress once a second, then {@code done: N messages received, ...}.
  */
-@Command(name = "consume", mixinStandardHelpOptions = true,
+@Command(
+        name = "consume",
+        mixinStandardHelpOptions = true,
         description = "Consume a topic through a subscription; prints progress once a second; Ctrl-C stops.")
 final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     /**
@@ -47,20 +49,28 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     BrokerTarget target = new BrokerTarget();
 
-    @Option(names = "--subscription", description = "Subscription; consumers sharing one form a group "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--subscription",
+            description = "Subscription; consumers sharing one form a group " + "(default: ${DEFAULT-VALUE}).")
     String subscription = "cli";
 
-    @Option(names = "--policy", converter = PolicyConverter.class,
-            completionCandidates = PolicyConverter.class, description = "When this subscription falls behind: "
-            + "${COMPLETION-CANDIDATES}; the first consumer of a subscription sets it, a different one is refused "
-            + "(default: the subscription's policy; block for a new subscription; log, the only one, on a broker "
-            + "with --data-dir).")
+    @Option(
+            names = "--policy",
+            converter = PolicyConverter.class,
+            completionCandidates = PolicyConverter.class,
+            description = "When this subscription falls behind: "
+                    + "${COMPLETION-CANDIDATES}; the first consumer of a subscription sets it, a different one is refused "
+                    + "(default: the subscription's policy; block for a new subscription; log, the only one, on a broker "
+                    + "with --data-dir).")
     SubscriptionPolicy policy;
 
-    @Option(names = "--from", paramLabel = "WHERE", converter = FromConverter.class, description = "Durable topics "
-            + "(broker --data-dir): where a new subscription starts: earliest, latest, offset:N or time:EPOCH_MS "
-            + "(default: latest). A subscription with a committed offset resumes there whatever --from says.")
+    @Option(
+            names = "--from",
+            paramLabel = "WHERE",
+            converter = FromConverter.class,
+            description = "Durable topics "
+                    + "(broker --data-dir): where a new subscription starts: earliest, latest, offset:N or time:EPOCH_MS "
+                    + "(default: latest). A subscription with a committed offset resumes there whatever --from says.")
     BrokerProtocol.From from;
 
     /** {@code --from}: {@link BrokerProtocol.From#parse}. */
@@ -70,8 +80,8 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
             try {
                 return BrokerProtocol.From.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value
-                        + "' (expected: earliest, latest, offset:N or time:EPOCH_MS)");
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' (expected: earliest, latest, offset:N or time:EPOCH_MS)");
             }
         }
     }
@@ -79,24 +89,34 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--rate", description = "Messages per second to read (a slow reader); without it, full speed.")
     double rate;
 
-    @Option(names = "--count", paramLabel = "N", description = "Stop after N messages and exit 0 "
-            + "(default: until the stream ends or Ctrl-C).")
+    @Option(
+            names = "--count",
+            paramLabel = "N",
+            description = "Stop after N messages and exit 0 " + "(default: until the stream ends or Ctrl-C).")
     Long count;
 
-    @Option(names = "--idle-exit", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(
+            names = "--idle-exit",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
             description = "Stop after this long without a message (15, 15s, 500ms, 2m, ...); exit 0, or 1 if "
                     + "--count was not reached (default: never).")
     Duration idleExit;
 
-    @Option(names = "--json", description = "At exit, print one JSON line: received, gaps, duplicates, out_of_order, "
-            + "first_sequence, last_sequence (of the producer sequences in the payloads' first 8 bytes, as "
-            + "./creditflow produce writes them), skipped_by_policy, stop, first_message_ms (from connecting) "
-            + "(progress goes to stderr).")
+    @Option(
+            names = "--json",
+            description = "At exit, print one JSON line: received, gaps, duplicates, out_of_order, "
+                    + "first_sequence, last_sequence (of the producer sequences in the payloads' first 8 bytes, as "
+                    + "./creditflow produce writes them), skipped_by_policy, stop, first_message_ms (from connecting) "
+                    + "(progress goes to stderr).")
     boolean json;
 
     /** Why the receive loop ended. */
     private enum Stop {
-        END_OF_STREAM, COUNT, IDLE, INTERRUPTED
+        END_OF_STREAM,
+        COUNT,
+        IDLE,
+        INTERRUPTED
     }
 
     /** What this consumer saw; read by the progress thread while the loop writes it. */
@@ -152,7 +172,8 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CtrlC running = new CtrlC();
-        try (running; Client client = builder.build()) {
+        try (running;
+                Client client = builder.build()) {
             long connectNanos = System.nanoTime();
             Connection connection = target.connect(client, "consume");
             if (connection == null) {
@@ -162,7 +183,8 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
             // section 4: an accepted stream immediately gets its initial Credit); onReady says so.
             CountDownLatch answered = new CountDownLatch(1);
             StreamOptions.Builder options = StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, target.topic)
+                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                    .metadata(BrokerProtocol.TOPIC, target.topic)
                     .metadata(BrokerProtocol.SUBSCRIPTION, subscription);
             if (policy != null) {
                 options.metadata(BrokerProtocol.POLICY, policy.label()); // absent: join whatever the subscription has
@@ -170,8 +192,7 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
             if (from != null) {
                 options.metadata(BrokerProtocol.FROM, from.toString());
             }
-            Stream stream = connection.openStream(options
-                    .listener(new PullListener() {
+            Stream stream = connection.openStream(options.listener(new PullListener() {
                         @Override
                         public void onReady(Stream s) {
                             answered.countDown();
@@ -181,22 +202,34 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
                         public void onClose(Stream s, CloseStatus status) {
                             answered.countDown();
                         }
-                    }).build());
+                    })
+                    .build());
             boolean confirmed = answered.await(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (stream.closeFuture().toCompletableFuture().isDone()) {
-                err.println("consume: stream closed: " + stream.closeFuture().toCompletableFuture().join());
+                err.println("consume: stream closed: "
+                        + stream.closeFuture().toCompletableFuture().join());
                 return 1;
             }
             PrintWriter info = json ? err : out;
-            info.printf("subscribed to topic '%s' as subscription '%s' (policy %s)%s%n", target.topic, subscription,
+            info.printf(
+                    "subscribed to topic '%s' as subscription '%s' (policy %s)%s%n",
+                    target.topic,
+                    subscription,
                     policy == null ? "of the subscription" : policy.label(),
-                    confirmed ? "" : ", not confirmed by the broker within "
-                            + DurationConverter.format(CONFIRM_TIMEOUT));
+                    confirmed
+                            ? ""
+                            : ", not confirmed by the broker within " + DurationConverter.format(CONFIRM_TIMEOUT));
             info.flush();
             Tally tally = new Tally();
-            Progress progress = new Progress(info, () -> String.format("received %,d, gaps %,d (messages skipped "
-                            + "by the policy), last sequence %d, buffered here %s", tally.received.get(),
-                    tally.gaps.get(), tally.lastSequence, Fmt.bytes(stream.stats().receiveBufferedBytes())),
+            Progress progress = new Progress(
+                    info,
+                    () -> String.format(
+                            "received %,d, gaps %,d (messages skipped "
+                                    + "by the policy), last sequence %d, buffered here %s",
+                            tally.received.get(),
+                            tally.gaps.get(),
+                            tally.lastSequence,
+                            Fmt.bytes(stream.stats().receiveBufferedBytes())),
                     tally.received);
             progress.start();
             Stop stop = receive(stream, tally, running);
@@ -206,13 +239,21 @@ final class ConsumeCommand implements java.util.concurrent.Callable<Integer> {
                 m.put("skipped_by_policy", tally.gaps.get());
                 m.put("unsequenced", tally.unsequenced);
                 m.put("stop", stop.name().toLowerCase(java.util.Locale.ROOT));
-                m.put("first_message_ms", tally.firstMessageNanos < 0 ? -1
-                        : TimeUnit.NANOSECONDS.toMillis(tally.firstMessageNanos - connectNanos));
+                m.put(
+                        "first_message_ms",
+                        tally.firstMessageNanos < 0
+                                ? -1
+                                : TimeUnit.NANOSECONDS.toMillis(tally.firstMessageNanos - connectNanos));
                 out.println(Json.write(m));
             } else {
-                out.printf("done: %,d messages received, %,d skipped by the policy%s%n", tally.received.get(),
-                        tally.gaps.get(), stop != Stop.IDLE ? "" : "; nothing for " + DurationConverter.format(idleExit)
-                                + (count == null ? "" : ", before --count " + count));
+                out.printf(
+                        "done: %,d messages received, %,d skipped by the policy%s%n",
+                        tally.received.get(),
+                        tally.gaps.get(),
+                        stop != Stop.IDLE
+                                ? ""
+                                : "; nothing for " + DurationConverter.format(idleExit)
+                                        + (count == null ? "" : ", before --count " + count));
             }
             out.flush();
             return stop == Stop.IDLE && count != null ? 1 : 0;

@@ -14,14 +14,17 @@ final class CtrlC implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
 
     CtrlC() {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.set(false);
-            try {
-                finished.await(3, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "ctrl-c"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            running.set(false);
+                            try {
+                                finished.await(3, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "ctrl-c"));
     }
 
     boolean running() {

@@ -3,8 +3,8 @@ package io.creditflow.cli;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.BrokerProducer;
-import io.creditflow.broker.LogTopicStats;
 import io.creditflow.broker.BrokerProtocol;
+import io.creditflow.broker.LogTopicStats;
 import io.creditflow.broker.SubscriptionPolicy;
 import io.creditflow.broker.TopicStats;
 import io.creditflow.client.Client;
@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
  * once a second shows the pressure travel from the slow consumer back to the producer, and a summary
  * accounts for every message.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Broker + producer + fast and slow consumer; watch the pressure travel, once a second.")
 final class DemoCommand implements Runnable {
     /** The embedded broker's largest message: BrokerConfig's default (a test checks they agree). */
@@ -43,42 +45,59 @@ final class DemoCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--policy", defaultValue = "log", converter = PolicyConverter.class,
+    @Option(
+            names = "--policy",
+            defaultValue = "log",
+            converter = PolicyConverter.class,
             completionCandidates = PolicyConverter.class,
             description = "The slow subscription's policy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the "
                     + "topic is a log on disk, in a new temporary folder deleted at exit; every subscription is a "
                     + "cursor).")
     SubscriptionPolicy policy;
 
-    @Option(names = "--rate", paramLabel = "MSGS_PER_S", description = "The producer's messages per second "
-            + "(default: full speed; with --policy log " + LOG_DEFAULT_RATE + ", so that 30 s stay well under "
-            + "--log-max-mib: at full speed the log would fill it within seconds and then hold the producer).")
+    @Option(
+            names = "--rate",
+            paramLabel = "MSGS_PER_S",
+            description = "The producer's messages per second "
+                    + "(default: full speed; with --policy log " + LOG_DEFAULT_RATE + ", so that 30 s stay well under "
+                    + "--log-max-mib: at full speed the log would fill it within seconds and then hold the producer).")
     Double rate;
 
-    @Option(names = "--log-max-mib", description = "With --policy log: the topic log's bound on disk, MiB; when full "
-            + "the producer is held (disk policy block) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--log-max-mib",
+            description = "With --policy log: the topic log's bound on disk, MiB; when full "
+                    + "the producer is held (disk policy block) (default: ${DEFAULT-VALUE}).")
     long logMaxMib = 1024;
 
-    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
             description = "How long to run before the summary (15, 15s, 1.5s, 2m, ...; default: ${DEFAULT-VALUE}).")
     Duration duration;
 
     @Option(names = "--slow-rate", description = "The slow consumer's messages per second (default: ${DEFAULT-VALUE}).")
     double slowRate = 100;
 
-    @Option(names = "--size", description = "Payload bytes per message, 8 to " + MAX_SIZE
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--size",
+            description = "Payload bytes per message, 8 to " + MAX_SIZE + " (default: ${DEFAULT-VALUE}).")
     int size = 1024;
 
     @Option(names = "--budget-mib", description = "Broker buffer budget in MiB (default: ${DEFAULT-VALUE}).")
     long budgetMib = 64;
 
-    @Option(names = "--kafka", description = "Run the demo over Apache Kafka: a single-node Kafka broker in a child JVM "
-            + "(as kafka-dev, temporary data) and the broker as a credit gateway in front of it (docs/kafka.md); the "
-            + "slow subscription's policy is log.")
+    @Option(
+            names = "--kafka",
+            description = "Run the demo over Apache Kafka: a single-node Kafka broker in a child JVM "
+                    + "(as kafka-dev, temporary data) and the broker as a credit gateway in front of it (docs/kafka.md); the "
+                    + "slow subscription's policy is log.")
     boolean kafka;
 
-    @Option(names = "--json", description = "Print the summary as one JSON object on stdout (the table goes to stderr).")
+    @Option(
+            names = "--json",
+            description = "Print the summary as one JSON object on stdout (the table goes to stderr).")
     boolean json;
 
     private final AtomicBoolean producing = new AtomicBoolean(true);
@@ -98,6 +117,7 @@ final class DemoCommand implements Runnable {
         volatile boolean fullSpeed;
         /** When it had every message produced, after the producer stopped; 0 before. */
         volatile long caughtUpNanos;
+
         volatile Stream stream;
     }
 
@@ -105,8 +125,14 @@ final class DemoCommand implements Runnable {
         if (!(slowRate > 0) || Double.isInfinite(slowRate)) {
             throw Usage.error(spec, "--slow-rate", slowRate + " (expected: > 0 messages per second)");
         }
-        Usage.range(spec, "--size", size, 8, MAX_SIZE, "8 to " + MAX_SIZE + " bytes: the first 8 carry a "
-                + "sequence number; the demo broker takes at most " + MAX_SIZE);
+        Usage.range(
+                spec,
+                "--size",
+                size,
+                8,
+                MAX_SIZE,
+                "8 to " + MAX_SIZE + " bytes: the first 8 carry a " + "sequence number; the demo broker takes at most "
+                        + MAX_SIZE);
         Usage.range(spec, "--budget-mib", budgetMib, 1, Long.MAX_VALUE >> 20, "1 to " + (Long.MAX_VALUE >> 20));
         Usage.range(spec, "--log-max-mib", logMaxMib, 1, Long.MAX_VALUE >> 20, "1 to " + (Long.MAX_VALUE >> 20));
         if (rate != null) {
@@ -126,13 +152,16 @@ final class DemoCommand implements Runnable {
         KafkaDevCommand.KafkaProcess kafkaProcess = null;
         if (kafka) {
             if (!durable) {
-                throw Usage.error(spec, "--kafka", "with --policy " + slowPolicy.label() + " (expected: --policy log: "
-                        + "on Kafka the backlog is Kafka's, subscriptions are consumer groups)");
+                throw Usage.error(
+                        spec,
+                        "--kafka",
+                        "with --policy " + slowPolicy.label() + " (expected: --policy log: "
+                                + "on Kafka the backlog is Kafka's, subscriptions are consumer groups)");
             }
             try {
                 dataDir = java.nio.file.Files.createTempDirectory("creditflow-demo-kafka-");
-                kafkaProcess = KafkaDevCommand.KafkaProcess.start(KafkaDevCommand.kafkaLib(null), dataDir,
-                        freePort(), freePort(), dataDir.resolve("kafka.log"));
+                kafkaProcess = KafkaDevCommand.KafkaProcess.start(
+                        KafkaDevCommand.kafkaLib(null), dataDir, freePort(), freePort(), dataDir.resolve("kafka.log"));
             } catch (Exception e) {
                 if (dataDir != null) {
                     deleteTree(dataDir);
@@ -140,7 +169,8 @@ final class DemoCommand implements Runnable {
                 throw new IllegalStateException("demo: cannot start Kafka: " + e.getMessage(), e);
             }
             cb.topicBackend(io.creditflow.broker.kafka.KafkaGateway.factory(
-                    io.creditflow.broker.kafka.KafkaGatewayConfig.builder(kafkaProcess.bootstrap()).partitions(1)
+                    io.creditflow.broker.kafka.KafkaGatewayConfig.builder(kafkaProcess.bootstrap())
+                            .partitions(1)
                             .build()));
         } else if (durable) {
             try {
@@ -162,13 +192,13 @@ final class DemoCommand implements Runnable {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try (Broker broker = Broker.start(config);
-             Client producerClient = Client.builder().ioThreads(1).build();
-             Client fastClient = Client.builder().ioThreads(1).build();
-             Client slowClient = Client.builder().ioThreads(1).build()) {
-            BrokerProducer producer = BrokerProducer.open(producerClient.connect("127.0.0.1", broker.port()), "demo",
-                    "demo-producer", 0);
-            fast.stream = subscribe(fastClient, broker, "fast", durable ? SubscriptionPolicy.LOG
-                    : SubscriptionPolicy.BLOCK);
+                Client producerClient = Client.builder().ioThreads(1).build();
+                Client fastClient = Client.builder().ioThreads(1).build();
+                Client slowClient = Client.builder().ioThreads(1).build()) {
+            BrokerProducer producer =
+                    BrokerProducer.open(producerClient.connect("127.0.0.1", broker.port()), "demo", "demo-producer", 0);
+            fast.stream =
+                    subscribe(fastClient, broker, "fast", durable ? SubscriptionPolicy.LOG : SubscriptionPolicy.BLOCK);
             slow.stream = subscribe(slowClient, broker, "slow", slowPolicy);
             Thread p = daemon("producer", () -> produce(producer, producerRate));
             Thread f = daemon("fast-consumer", () -> consume(fast, 0));
@@ -177,16 +207,38 @@ final class DemoCommand implements Runnable {
             s.start();
             p.start();
 
-            table.printf("creditflow demo: 1 producer (%s), fast consumer, slow consumer at %.0f msg/s with "
-                    + "policy %s; %d-byte messages; broker budget %s%s%n",
-                    producerRate > 0 ? String.format("%,.0f msg/s", producerRate) : "full speed", slowRate,
-                    slowPolicy.label(), size, Fmt.bytes(config.budgetBytes()), kafka ? "; topics in Apache Kafka at "
-                            + kafkaProcess.bootstrap() + " (a child JVM, data deleted at exit)"
-                            : durable ? "; topic log in " + dataDir
-                            + ", at most " + Fmt.bytes(config.logMaxBytes()) + " (deleted at exit)" : "");
-            table.printf("%4s | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6s %6s%n", "t",
-                    "produce/s", "stalled", "topic q", "topic stalled", "fast/s", "fast q", "slow/s", "slow q",
-                    "slow cred", "dropped", "slow stalled", "buffered", "heapM", "dirM");
+            table.printf(
+                    "creditflow demo: 1 producer (%s), fast consumer, slow consumer at %.0f msg/s with "
+                            + "policy %s; %d-byte messages; broker budget %s%s%n",
+                    producerRate > 0 ? String.format("%,.0f msg/s", producerRate) : "full speed",
+                    slowRate,
+                    slowPolicy.label(),
+                    size,
+                    Fmt.bytes(config.budgetBytes()),
+                    kafka
+                            ? "; topics in Apache Kafka at " + kafkaProcess.bootstrap()
+                                    + " (a child JVM, data deleted at exit)"
+                            : durable
+                                    ? "; topic log in " + dataDir + ", at most " + Fmt.bytes(config.logMaxBytes())
+                                            + " (deleted at exit)"
+                                    : "");
+            table.printf(
+                    "%4s | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6s %6s%n",
+                    "t",
+                    "produce/s",
+                    "stalled",
+                    "topic q",
+                    "topic stalled",
+                    "fast/s",
+                    "fast q",
+                    "slow/s",
+                    "slow q",
+                    "slow cred",
+                    "dropped",
+                    "slow stalled",
+                    "buffered",
+                    "heapM",
+                    "dirM");
             long start = System.nanoTime();
             long[] last = new long[3];
             long[] lastStall = new long[3];
@@ -212,17 +264,25 @@ final class DemoCommand implements Runnable {
                 }
                 heapPeak = Math.max(heapPeak, heap);
                 directPeak = Math.max(directPeak, direct);
-                table.printf("%3ds | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6.0f %6.1f%n", t,
-                        Fmt.rate(now[0] - last[0]), share("no credit", producerStall - lastStall[0]),
+                table.printf(
+                        "%3ds | %9s %-15s | %7s %-21s | %9s %7s | %7s %7s %9s %8s %-24s | %9s %6.0f %6.1f%n",
+                        t,
+                        Fmt.rate(now[0] - last[0]),
+                        share("no credit", producerStall - lastStall[0]),
                         ts == null ? "-" : String.format("%,d", ts.depthMessages()),
-                        share(ts != null && ts.topicFullNanos() > 0 ? "topic full" : "sub full", topicStall - lastStall[1]),
-                        Fmt.rate(now[1] - last[1]), fs == null ? "-" : String.format("%,d", fs.depthMessages()),
-                        Fmt.rate(now[2] - last[2]), ss == null ? (slow.evicted ? "evicted" : "-")
-                                : String.format("%,d", ss.depthMessages()),
+                        share(
+                                ts != null && ts.topicFullNanos() > 0 ? "topic full" : "sub full",
+                                topicStall - lastStall[1]),
+                        Fmt.rate(now[1] - last[1]),
+                        fs == null ? "-" : String.format("%,d", fs.depthMessages()),
+                        Fmt.rate(now[2] - last[2]),
+                        ss == null ? (slow.evicted ? "evicted" : "-") : String.format("%,d", ss.depthMessages()),
                         ss == null ? "-" : Fmt.bytes(ss.consumerCreditBytes()),
                         ss == null ? "-" : String.format("%,d", ss.droppedMessages()),
                         share("no consumer credit", slowStall - lastStall[2]),
-                        Fmt.bytes(broker.budget().reservedBytes()), heap, direct);
+                        Fmt.bytes(broker.budget().reservedBytes()),
+                        heap,
+                        direct);
                 lastStall[0] = producerStall;
                 lastStall[1] = topicStall;
                 lastStall[2] = slowStall;
@@ -278,9 +338,12 @@ final class DemoCommand implements Runnable {
             // Lost: acknowledged (on a log) or sent (in memory) messages that neither consumer got nor a policy
             // dropped and counted.
             long base = durable ? acknowledged : total;
-            long lost = Math.max(0, base - fast.delivered.get()) + fast.gaps.get()
+            long lost = Math.max(0, base - fast.delivered.get())
+                    + fast.gaps.get()
                     + (slow.evicted ? slow.gaps.get() : Math.max(0, base - slow.delivered.get() - dropped));
-            String summary = String.format(Locale.ROOT, "{\"policy\":\"%s\",\"duration_s\":%.1f,\"produced\":%d,"
+            String summary = String.format(
+                    Locale.ROOT,
+                    "{\"policy\":\"%s\",\"duration_s\":%.1f,\"produced\":%d,"
                             + "\"delivered_fast\":%d,\"delivered_slow\":%d,\"dropped\":%d,\"lost\":%d,"
                             + "\"producer_msgs_per_s\":%.1f,\"fast_msgs_per_s\":%.1f,\"slow_msgs_per_s\":%.1f,"
                             + "\"broker_buffered_peak_bytes\":%d,\"broker_budget_bytes\":%d,\"heap_peak_mib\":%.1f,"
@@ -289,22 +352,51 @@ final class DemoCommand implements Runnable {
                             + "\"out_of_order\":%d,\"drain_s\":%.2f,\"message_bytes\":%d,\"slow_rate_target\":%.0f,"
                             + "\"acknowledged\":%d,\"disk_peak_bytes\":%d,\"slow_lag_peak_messages\":%d,"
                             + "\"catch_up_s\":%.2f}",
-                    slowPolicy.label(), runSeconds, total, fast.delivered.get(), slow.delivered.get(), dropped, lost,
-                    producedInRun / runSeconds, fastInRun / runSeconds, slowInRun / runSeconds,
-                    broker.budget().peakReservedBytes(), broker.budget().limitBytes(), heapPeak, liveHeap, directPeak,
-                    slow.evicted, slow.gaps.get(), fast.outOfOrder.get() + slow.outOfOrder.get(), drainSeconds, size,
-                    slowRate, acknowledged, diskPeakBytes, slowLagPeak,
+                    slowPolicy.label(),
+                    runSeconds,
+                    total,
+                    fast.delivered.get(),
+                    slow.delivered.get(),
+                    dropped,
+                    lost,
+                    producedInRun / runSeconds,
+                    fastInRun / runSeconds,
+                    slowInRun / runSeconds,
+                    broker.budget().peakReservedBytes(),
+                    broker.budget().limitBytes(),
+                    heapPeak,
+                    liveHeap,
+                    directPeak,
+                    slow.evicted,
+                    slow.gaps.get(),
+                    fast.outOfOrder.get() + slow.outOfOrder.get(),
+                    drainSeconds,
+                    size,
+                    slowRate,
+                    acknowledged,
+                    diskPeakBytes,
+                    slowLagPeak,
                     slow.caughtUpNanos > 0 ? Math.max(0, slow.caughtUpNanos - speedUpNanos) / 1e9 : -1.0);
             if (json) {
                 System.out.println(summary);
             } else {
-                table.printf("%nsummary (%s): produced %,d in %.1f s (%.0f msg/s while running); fast got %,d "
+                table.printf(
+                        "%nsummary (%s): produced %,d in %.1f s (%.0f msg/s while running); fast got %,d "
                                 + "(%.0f msg/s), slow got %,d (%.0f msg/s), dropped %,d%s, lost %d; broker buffered "
-                                + "peak %s of a %s budget; drained the rest in %.1f s%n", slowPolicy.label(), total,
-                        runSeconds, producedInRun / runSeconds, fast.delivered.get(), fastInRun / runSeconds,
-                        slow.delivered.get(), slowInRun / runSeconds, dropped,
-                        slow.evicted ? " (slow consumer evicted: " + slow.closeReason + ")" : "", lost,
-                        Fmt.bytes(broker.budget().peakReservedBytes()), Fmt.bytes(broker.budget().limitBytes()),
+                                + "peak %s of a %s budget; drained the rest in %.1f s%n",
+                        slowPolicy.label(),
+                        total,
+                        runSeconds,
+                        producedInRun / runSeconds,
+                        fast.delivered.get(),
+                        fastInRun / runSeconds,
+                        slow.delivered.get(),
+                        slowInRun / runSeconds,
+                        dropped,
+                        slow.evicted ? " (slow consumer evicted: " + slow.closeReason + ")" : "",
+                        lost,
+                        Fmt.bytes(broker.budget().peakReservedBytes()),
+                        Fmt.bytes(broker.budget().limitBytes()),
                         drainSeconds);
                 table.println(summary);
             }
@@ -330,8 +422,10 @@ final class DemoCommand implements Runnable {
     private Stream subscribe(Client client, Broker broker, String name, SubscriptionPolicy p)
             throws java.io.IOException, InterruptedException {
         StreamOptions.Builder o = StreamOptions.builder()
-                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, "demo")
-                .metadata(BrokerProtocol.SUBSCRIPTION, name).metadata(BrokerProtocol.POLICY, p.label());
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                .metadata(BrokerProtocol.TOPIC, "demo")
+                .metadata(BrokerProtocol.SUBSCRIPTION, name)
+                .metadata(BrokerProtocol.POLICY, p.label());
         if (kafka) {
             // A new consumer group starts where its from says: the demo's topic is new, so read it all.
             o.metadata(BrokerProtocol.FROM, "earliest");
@@ -385,7 +479,8 @@ final class DemoCommand implements Runnable {
                         party.outOfOrder.incrementAndGet(); // one producer: topic and producer order must agree
                     }
                     party.lastSequence = seq;
-                    if (party.delivered.incrementAndGet() >= produced.get() && !producing.get()
+                    if (party.delivered.incrementAndGet() >= produced.get()
+                            && !producing.get()
                             && party.caughtUpNanos == 0) {
                         party.caughtUpNanos = System.nanoTime();
                     }
@@ -402,6 +497,7 @@ final class DemoCommand implements Runnable {
 
     /** The peaks of the topic log's size on disk and of the slow subscription's lag, sampled. */
     private long diskPeakBytes;
+
     private long slowLagPeak;
 
     private void sampleLog(Broker broker, TopicStats.SubscriptionStats slowStats) {
@@ -423,7 +519,8 @@ final class DemoCommand implements Runnable {
 
     private static void deleteTree(java.nio.file.Path dir) {
         try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         } catch (java.io.IOException e) {
             System.err.println("demo: could not delete " + dir + ": " + e);
         }

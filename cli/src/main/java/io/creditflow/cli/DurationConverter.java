@@ -24,6 +24,7 @@ import picocli.CommandLine.TypeConversionException;
 final class DurationConverter implements ITypeConverter<Duration> {
     /** One number and its unit; the unit alternatives longest first so that "ms" is not read as "m". */
     private static final Pattern COMPONENT = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|μs|ns|h|m|s)");
+
     private static final Pattern BARE = Pattern.compile("\\d+(?:\\.\\d+)?");
     private static final BigInteger MAX_NANOS = BigInteger.valueOf(Long.MAX_VALUE);
 
@@ -50,8 +51,12 @@ final class DurationConverter implements ITypeConverter<Duration> {
 
     /** The units, largest first (a combined value must use them in this order). */
     private enum Unit {
-        H("h", 3_600_000_000_000L), M("m", 60_000_000_000L), S("s", 1_000_000_000L), MS("ms", 1_000_000L),
-        US("us", 1_000L), NS("ns", 1L);
+        H("h", 3_600_000_000_000L),
+        M("m", 60_000_000_000L),
+        S("s", 1_000_000_000L),
+        MS("ms", 1_000_000L),
+        US("us", 1_000L),
+        NS("ns", 1L);
 
         final String label;
         final BigDecimal nanos;
@@ -98,8 +103,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
             }
             Unit unit = Unit.of(m.group(2));
             if (previous != null && unit.ordinal() <= previous.ordinal()) {
-                throw refused(value, "has a unit twice or out of order",
-                        "the largest unit first, each once, as in 1m30s");
+                throw refused(
+                        value, "has a unit twice or out of order", "the largest unit first, each once, as in 1m30s");
             }
             nanos = nanos.add(new BigDecimal(m.group(1)).multiply(unit.nanos));
             previous = unit;
@@ -138,8 +143,11 @@ final class DurationConverter implements ITypeConverter<Duration> {
     }
 
     private TypeConversionException refused(String value, String why) {
-        return refused(value, why, "a duration such as " + (bareUnit == Unit.S ? "15 (seconds)" : "500 (milliseconds)")
-                + ", 1.5s, 500ms, 250us, 2m, 1h, 1m30s or PT15S");
+        return refused(
+                value,
+                why,
+                "a duration such as " + (bareUnit == Unit.S ? "15 (seconds)" : "500 (milliseconds)")
+                        + ", 1.5s, 500ms, 250us, 2m, 1h, 1m30s or PT15S");
     }
 
     private static TypeConversionException refused(String value, String why, String expected) {

@@ -6,8 +6,7 @@ import java.lang.management.ManagementFactory;
 
 /** Number formatting and process memory figures for the command line. */
 final class Fmt {
-    private Fmt() {
-    }
+    private Fmt() {}
 
     static String bytes(long b) {
         if (b < 1024) {
@@ -38,7 +37,9 @@ final class Fmt {
 
     /** Direct memory held by Netty's allocator (the JDK's JMX pools do not see it). */
     static double directMib() {
-        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory()
+        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                        .metric()
+                        .usedDirectMemory()
                 / (1024.0 * 1024);
     }
 }

@@ -22,22 +22,31 @@ import picocli.CommandLine.Spec;
  * {@code ./creditflow} builds), so the Kafka broker jars never join this jar's classpath. Prints the bootstrap
  * address once Kafka serves clients; Ctrl-C stops it cleanly (its stdin closes, it shuts down, about 1 s).
  */
-@Command(name = "kafka-dev", mixinStandardHelpOptions = true,
+@Command(
+        name = "kafka-dev",
+        mixinStandardHelpOptions = true,
         description = "Start a single-node Kafka broker on 127.0.0.1 for trying out broker --kafka-bootstrap.")
 final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Kafka's data (kept across runs; default: a "
-            + "temporary folder deleted at exit).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Kafka's data (kept across runs; default: a " + "temporary folder deleted at exit).")
     Path dataDir;
 
-    @Option(names = "--port", paramLabel = "N", defaultValue = "19092", description = "The broker's port; the "
-            + "controller takes the next one (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            paramLabel = "N",
+            defaultValue = "19092",
+            description = "The broker's port; the " + "controller takes the next one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars (default: bench/target/kafka-lib "
-            + "of this checkout).")
+    @Option(
+            names = "--kafka-lib",
+            paramLabel = "DIR",
+            description = "Kafka's jars (default: bench/target/kafka-lib " + "of this checkout).")
     Path kafkaLib;
 
     @Override
@@ -61,16 +70,20 @@ final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("kafka-dev: stopping Kafka");
-            out.flush();
-            kafka.close();
-            if (temporary) {
-                deleteTree(dir);
-            }
-            stopped.countDown();
-        }, "kafka-dev-stop"));
-        out.printf("kafka-dev: Kafka %s ready; bootstrap 127.0.0.1:%d (data %s, log %s); Ctrl-C stops it%n",
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            out.println("kafka-dev: stopping Kafka");
+                            out.flush();
+                            kafka.close();
+                            if (temporary) {
+                                deleteTree(dir);
+                            }
+                            stopped.countDown();
+                        },
+                        "kafka-dev-stop"));
+        out.printf(
+                "kafka-dev: Kafka %s ready; bootstrap 127.0.0.1:%d (data %s, log %s); Ctrl-C stops it%n",
                 "4.4.0", kafka.port, temporary ? "temporary" : dir, log);
         out.printf("  try: ./creditflow broker --kafka-bootstrap 127.0.0.1:%d%n", port);
         out.flush();
@@ -84,8 +97,15 @@ final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
         if (override != null) {
             return override;
         }
-        Path self = Path.of(KafkaDevCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return self.toAbsolutePath().getParent().resolve("../../bench/target/kafka-lib").normalize();
+        Path self = Path.of(KafkaDevCommand.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        return self.toAbsolutePath()
+                .getParent()
+                .resolve("../../bench/target/kafka-lib")
+                .normalize();
     }
 
     /**
@@ -116,7 +136,11 @@ final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
                 throw new IllegalStateException("no Kafka jars in " + lib + " (build with ./mvnw -B -ntp -pl cli -am "
                         + "package -DskipTests, or pass --kafka-lib)");
             }
-            Path self = Path.of(KafkaDevCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path self = Path.of(KafkaDevCommand.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xms128m");
@@ -128,20 +152,24 @@ final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
             cmd.add(Integer.toString(brokerPort));
             cmd.add(Integer.toString(controllerPort));
             cmd.add("default");
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             CountDownLatch ready = new CountDownLatch(1);
-            Thread pump = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        if (line.startsWith("@READY")) {
-                            ready.countDown();
+            Thread pump = new Thread(
+                    () -> {
+                        try (BufferedReader r =
+                                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line; (line = r.readLine()) != null; ) {
+                                if (line.startsWith("@READY")) {
+                                    ready.countDown();
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the child is gone
                         }
-                    }
-                } catch (IOException e) {
-                    // the child is gone
-                }
-            }, "kafka-child-stdout");
+                    },
+                    "kafka-child-stdout");
             pump.setDaemon(true);
             pump.start();
             for (int i = 0; i < 600 && ready.getCount() > 0 && p.isAlive(); i++) {
@@ -173,7 +201,8 @@ final class KafkaDevCommand implements java.util.concurrent.Callable<Integer> {
 
     static void deleteTree(Path dir) {
         try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         } catch (IOException e) {
             // best effort: a temporary folder
         }

@@ -5,10 +5,10 @@ import io.creditflow.broker.BrokerProducer;
 import io.creditflow.broker.BrokerProtocol;
 import io.creditflow.client.Backoff;
 import io.creditflow.client.Client;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamStats;
@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Publishes to a broker topic, as fast as credit allows or at a fixed rate. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
         description = "Publish messages to a topic; prints progress once a second; Ctrl-C stops.")
 final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     /** The first 8 payload bytes carry the producer's own sequence number. */
@@ -41,8 +43,10 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     BrokerTarget target = new BrokerTarget();
 
-    @Option(names = "--size", description = "Payload bytes per message, " + MIN_SIZE + " or more (the first 8 carry "
-            + "a sequence number), at most the broker's --max-message-kib (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--size",
+            description = "Payload bytes per message, " + MIN_SIZE + " or more (the first 8 carry "
+                    + "a sequence number), at most the broker's --max-message-kib (default: ${DEFAULT-VALUE}).")
     int size = 1024;
 
     @Option(names = "--rate", description = "Messages per second; without it, as fast as credit allows.")
@@ -51,23 +55,34 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--count", description = "Stop after this many messages (default: unlimited).")
     long count = Long.MAX_VALUE;
 
-    @Option(names = "--producer-id", paramLabel = "ID", description = "The producer's id: on a durable topic the "
-            + "broker drops retried duplicates of its messages, across reconnects and restarts; use one id per "
-            + "producer at a time (default: a new random id).")
+    @Option(
+            names = "--producer-id",
+            paramLabel = "ID",
+            description = "The producer's id: on a durable topic the "
+                    + "broker drops retried duplicates of its messages, across reconnects and restarts; use one id per "
+                    + "producer at a time (default: a new random id).")
     String producerId;
 
-    @Option(names = "--first-sequence", paramLabel = "N", description = "Sequence of the first message; each next "
-            + "one gets one more (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--first-sequence",
+            paramLabel = "N",
+            description =
+                    "Sequence of the first message; each next " + "one gets one more (default: ${DEFAULT-VALUE}).")
     long firstSequence;
 
-    @Option(names = "--reconnect-for", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(
+            names = "--reconnect-for",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
             description = "After losing the broker, keep reconnecting this long and resume from the first "
                     + "unacknowledged message; also how long to wait for the last acknowledgement "
                     + "(default: ${DEFAULT-VALUE}; 0s: give up at once).")
     Duration reconnectFor = Duration.ofSeconds(30);
 
-    @Option(names = "--json", description = "At exit, print one JSON line: sent, acknowledged, first_sequence, "
-            + "last_acknowledged_sequence, resent, reconnects, producer_id (progress goes to stderr).")
+    @Option(
+            names = "--json",
+            description = "At exit, print one JSON line: sent, acknowledged, first_sequence, "
+                    + "last_acknowledged_sequence, resent, reconnects, producer_id (progress goes to stderr).")
     boolean json;
 
     private void validate() {
@@ -76,11 +91,15 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
         Usage.range(spec, "--count", count, 0, Long.MAX_VALUE, ">= 0 messages");
         Usage.range(spec, "--first-sequence", firstSequence, 0, Long.MAX_VALUE - 1, ">= 0");
         if (count != Long.MAX_VALUE && firstSequence > Long.MAX_VALUE - 1 - count) {
-            throw Usage.error(spec, "--first-sequence", firstSequence + " (expected: --first-sequence + --count "
-                    + "below 2^63 - 1)");
+            throw Usage.error(
+                    spec,
+                    "--first-sequence",
+                    firstSequence + " (expected: --first-sequence + --count " + "below 2^63 - 1)");
         }
         if (producerId == null) {
-            producerId = "produce-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+            producerId = "produce-"
+                    + Long.toHexString(
+                            java.util.concurrent.ThreadLocalRandom.current().nextLong());
         }
         try {
             BrokerProtocol.producerId(producerId);
@@ -97,6 +116,7 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
         final AtomicLong sent = new AtomicLong();
         /** The next sequence never sent before (resends are below it). */
         volatile long fresh = firstSequence;
+
         volatile long acknowledged = firstSequence - 1;
         volatile BrokerProducer producer;
         long resent;
@@ -121,7 +141,12 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** How one stream ended. */
-    private enum End { DONE, STOPPED, LOST, FAILED }
+    private enum End {
+        DONE,
+        STOPPED,
+        LOST,
+        FAILED
+    }
 
     @Override
     public Integer call() {
@@ -133,24 +158,31 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
         CtrlC running = new CtrlC();
         Tally tally = new Tally();
         long end = count == Long.MAX_VALUE ? Long.MAX_VALUE : firstSequence + count; // exclusive
-        try (running; Client client = builder.build()) {
+        try (running;
+                Client client = builder.build()) {
             Connection connection = target.connect(client, "produce");
             if (connection == null) {
                 return 1;
             }
-            Progress progress = new Progress(progressOut, () -> {
-                BrokerProducer p = tally.producer;
-                StreamStats st = p == null ? null : p.stream().stats();
-                return String.format("sent %,d total, acknowledged to %d, credit %s, queued %s, stalled on credit "
-                                + "%.1f s", tally.sent.get(), tally.acknowledgedNow(),
-                        st == null ? "-" : Fmt.bytes(st.sendCreditBytes()),
-                        st == null ? "-" : Fmt.bytes(st.sendQueuedBytes()),
-                        st == null ? 0 : st.stalledNanos(StallReason.NO_PEER_CREDIT) / 1e9);
-            }, tally.sent);
+            Progress progress = new Progress(
+                    progressOut,
+                    () -> {
+                        BrokerProducer p = tally.producer;
+                        StreamStats st = p == null ? null : p.stream().stats();
+                        return String.format(
+                                "sent %,d total, acknowledged to %d, credit %s, queued %s, stalled on credit "
+                                        + "%.1f s",
+                                tally.sent.get(),
+                                tally.acknowledgedNow(),
+                                st == null ? "-" : Fmt.bytes(st.sendCreditBytes()),
+                                st == null ? "-" : Fmt.bytes(st.sendQueuedBytes()),
+                                st == null ? 0 : st.stalledNanos(StallReason.NO_PEER_CREDIT) / 1e9);
+                    },
+                    tally.sent);
             progress.start();
             End how;
             try {
-                for (;;) {
+                for (; ; ) {
                     how = stream(connection, tally, end, running, err);
                     if (how != End.LOST) {
                         break;
@@ -167,9 +199,13 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
             if (json) {
                 out.println(tally.json());
             } else {
-                out.printf("done: %,d messages sent, acknowledged up to sequence %d%s%n", tally.fresh - firstSequence,
-                        tally.acknowledged, tally.reconnects == 0 ? "" : " (" + tally.reconnects + " reconnects, "
-                                + tally.resent + " resent)");
+                out.printf(
+                        "done: %,d messages sent, acknowledged up to sequence %d%s%n",
+                        tally.fresh - firstSequence,
+                        tally.acknowledged,
+                        tally.reconnects == 0
+                                ? ""
+                                : " (" + tally.reconnects + " reconnects, " + tally.resent + " resent)");
             }
             out.flush();
             return how == End.FAILED ? 1 : 0;
@@ -227,7 +263,10 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
             boolean acked = p.awaitAcknowledged(last, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             tally.acknowledged = Math.max(tally.acknowledged, p.acknowledgedSequence());
             if (acked) {
-                p.closeFuture().toCompletableFuture().completeOnTimeout(CloseStatus.OK, 2, TimeUnit.SECONDS).join();
+                p.closeFuture()
+                        .toCompletableFuture()
+                        .completeOnTimeout(CloseStatus.OK, 2, TimeUnit.SECONDS)
+                        .join();
                 return running.running() ? End.DONE : End.STOPPED;
             }
             CloseStatus status = p.closeStatus();
@@ -248,7 +287,8 @@ final class ProduceCommand implements java.util.concurrent.Callable<Integer> {
 
     /** A stream that ended with {@code status}: the broker went away (LOST, retried) or refused us (FAILED). */
     private End lostOrFailed(CloseStatus status, PrintWriter err) {
-        boolean lost = status.isRetryable() || status.code() == ErrorCode.CANCEL
+        boolean lost = status.isRetryable()
+                || status.code() == ErrorCode.CANCEL
                 || status.code() == ErrorCode.NO_ERROR; // a broker draining for shutdown ends streams cleanly
         if (!lost || reconnectFor.isZero()) {
             err.println("produce: stream closed: " + status);

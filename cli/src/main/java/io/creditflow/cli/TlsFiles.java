@@ -11,8 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * usage error naming the option and the file.
  */
 final class TlsFiles {
-    private TlsFiles() {
-    }
+    private TlsFiles() {}
 
     /**
      * Sets this endpoint's identity from {@code --tls-cert} (the chain, leaf first) and {@code --tls-key}
@@ -23,12 +22,16 @@ final class TlsFiles {
             return;
         }
         if (key == null) {
-            throw Usage.error(spec, "--tls-cert", "given without --tls-key (expected: both, the certificate chain "
-                    + "and its private key)");
+            throw Usage.error(
+                    spec,
+                    "--tls-cert",
+                    "given without --tls-key (expected: both, the certificate chain " + "and its private key)");
         }
         if (cert == null) {
-            throw Usage.error(spec, "--tls-key", "given without --tls-cert (expected: both, the certificate chain "
-                    + "and its private key)");
+            throw Usage.error(
+                    spec,
+                    "--tls-key",
+                    "given without --tls-cert (expected: both, the certificate chain " + "and its private key)");
         }
         Usage.readableFile(spec, "--tls-cert", cert);
         Usage.readableFile(spec, "--tls-key", key);
@@ -37,8 +40,9 @@ final class TlsFiles {
         } catch (UncheckedIOException e) {
             // The message starts with the file it is about (the base64 check alone does not say which).
             String m = e.getMessage();
-            String option = m.startsWith(key.toString()) ? "--tls-key" : m.startsWith(cert.toString()) ? "--tls-cert"
-                    : "--tls-cert/--tls-key (" + cert + ", " + key + ")";
+            String option = m.startsWith(key.toString())
+                    ? "--tls-key"
+                    : m.startsWith(cert.toString()) ? "--tls-cert" : "--tls-cert/--tls-key (" + cert + ", " + key + ")";
             throw Usage.error(spec, option, m);
         } catch (IllegalArgumentException e) {
             throw Usage.error(spec, "--tls-key", key + " does not go with --tls-cert " + cert + ": " + e.getMessage());

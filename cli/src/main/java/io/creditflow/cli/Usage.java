@@ -11,8 +11,7 @@ import picocli.CommandLine.ParameterException;
  * prints it with the command's usage on stderr and exits with code 2, without a stack trace.
  */
 final class Usage {
-    private Usage() {
-    }
+    private Usage() {}
 
     /** {@code option: message}, as a usage error of the command. */
     static ParameterException error(CommandSpec spec, String option, String message) {

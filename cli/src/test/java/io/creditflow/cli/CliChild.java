@@ -29,30 +29,38 @@ final class CliChild {
     final String name;
     /** Every line so far, for assertions and failure messages. */
     final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private final BlockingQueue<String> unread = new LinkedBlockingQueue<>();
 
     private CliChild(Process process, String name) {
         this.process = process;
         this.name = name;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                    unread.add(line);
-                }
-            } catch (IOException e) {
-                // the process was destroyed: its output ends here
-            }
-        }, "child-output-" + name);
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            lines.add(line);
+                            unread.add(line);
+                        }
+                    } catch (IOException e) {
+                        // the process was destroyed: its output ends here
+                    }
+                },
+                "child-output-" + name);
         reader.setDaemon(true);
         reader.start();
     }
 
     /** Starts {@code ./creditflow args...} (small heap, quick start). */
     static CliChild start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(args));
         return new CliChild(new ProcessBuilder(cmd).redirectErrorStream(true).start(), args[0]);
@@ -68,8 +76,8 @@ final class CliChild {
             long left = deadline - System.nanoTime();
             String line = left <= 0 ? null : unread.poll(left, TimeUnit.NANOSECONDS);
             if (line == null) {
-                throw new AssertionError(name + ": no expected line within " + timeout + " (alive: "
-                        + process.isAlive() + "); output: " + tail());
+                throw new AssertionError(name + ": no expected line within " + timeout + " (alive: " + process.isAlive()
+                        + "); output: " + tail());
             }
             if (wanted.test(line)) {
                 if (pattern == null) {
@@ -104,7 +112,9 @@ final class CliChild {
     /** SIGKILL: the process gets no chance to flush or say goodbye. Waits until it is gone. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(name + " gone after SIGKILL").isTrue();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                .as(name + " gone after SIGKILL")
+                .isTrue();
     }
 
     /** The last line that starts with '{' (a command's --json summary), or an AssertionError. */

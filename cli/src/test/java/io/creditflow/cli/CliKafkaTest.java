@@ -52,18 +52,52 @@ class CliKafkaTest {
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
             }
-            CliChild broker = start("broker", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                    "--http-port", "-1", "--kafka-bootstrap", kafka.bootstrap());
+            CliChild broker = start(
+                    "broker",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    Integer.toString(port),
+                    "--http-port",
+                    "-1",
+                    "--kafka-bootstrap",
+                    kafka.bootstrap());
             broker.awaitLine(l -> l.startsWith("broker listening on"), START, LISTENING);
-            CliChild producer = start("produce", "--port", Integer.toString(port), "--topic", "cli", "--count",
-                    Integer.toString(messages), "--size", "200", "--producer-id", "cli-test", "--json");
-            assertThat(producer.awaitExit(RUN)).as("produce exit code; output " + producer.tail()).isZero();
+            CliChild producer = start(
+                    "produce",
+                    "--port",
+                    Integer.toString(port),
+                    "--topic",
+                    "cli",
+                    "--count",
+                    Integer.toString(messages),
+                    "--size",
+                    "200",
+                    "--producer-id",
+                    "cli-test",
+                    "--json");
+            assertThat(producer.awaitExit(RUN))
+                    .as("produce exit code; output " + producer.tail())
+                    .isZero();
             JsonNode sent = JSON.readTree(producer.jsonLine());
             assertThat(sent.get("acknowledged").asLong()).as(sent.toString()).isEqualTo(messages);
 
-            CliChild consumer = start("consume", "--port", Integer.toString(port), "--topic", "cli",
-                    "--subscription", "check", "--from", "earliest", "--idle-exit", "5s", "--json");
-            assertThat(consumer.awaitExit(RUN)).as("consume exit code; output " + consumer.tail()).isZero();
+            CliChild consumer = start(
+                    "consume",
+                    "--port",
+                    Integer.toString(port),
+                    "--topic",
+                    "cli",
+                    "--subscription",
+                    "check",
+                    "--from",
+                    "earliest",
+                    "--idle-exit",
+                    "5s",
+                    "--json");
+            assertThat(consumer.awaitExit(RUN))
+                    .as("consume exit code; output " + consumer.tail())
+                    .isZero();
             JsonNode got = JSON.readTree(consumer.jsonLine());
             assertThat(got.get("received").asLong()).as(got.toString()).isEqualTo(messages);
             assertThat(got.get("gaps").asLong()).as(got.toString()).isZero();

@@ -31,6 +31,7 @@ class CliTlsTest {
 
     @TempDir
     static Path dir;
+
     static TestPki pki;
 
     private final List<CliChild> children = new ArrayList<>();
@@ -47,38 +48,84 @@ class CliTlsTest {
 
     @Test
     void tlsBrokerDeliversToATlsConsumerAndRefusesAPlainClient() throws Exception {
-        CliChild broker = start("broker", "--host", "127.0.0.1", "--port", "0", "--http-port", "-1",
-                "--tls-cert", pki.server().chainPem().toString(), "--tls-key", pki.server().keyPem().toString());
+        CliChild broker = start(
+                "broker",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--http-port",
+                "-1",
+                "--tls-cert",
+                pki.server().chainPem().toString(),
+                "--tls-key",
+                pki.server().keyPem().toString());
         Matcher listening = broker.awaitLine(l -> LISTENING.matcher(l).find(), START, LISTENING);
         assertThat(listening.group(2)).isEqualTo("tls on");
         String port = listening.group(1);
         String ca = pki.ca().chainPem().toString();
 
-        CliChild consumer = start("consume", "--port", port, "--topic", "tls-demo", "--subscription", "s",
-                "--count", String.valueOf(MESSAGES), "--idle-exit", "20s", "--tls-trust", ca);
+        CliChild consumer = start(
+                "consume",
+                "--port",
+                port,
+                "--topic",
+                "tls-demo",
+                "--subscription",
+                "s",
+                "--count",
+                String.valueOf(MESSAGES),
+                "--idle-exit",
+                "20s",
+                "--tls-trust",
+                ca);
         consumer.awaitLine(l -> l.startsWith("subscribed to topic 'tls-demo'"), START, null);
 
-        CliRun producer = CliRun.of("produce", "--port", port, "--topic", "tls-demo", "--size", "100",
-                "--count", String.valueOf(MESSAGES), "--tls-trust", ca);
+        CliRun producer = CliRun.of(
+                "produce",
+                "--port",
+                port,
+                "--topic",
+                "tls-demo",
+                "--size",
+                "100",
+                "--count",
+                String.valueOf(MESSAGES),
+                "--tls-trust",
+                ca);
         assertThat(producer.exitCode()).as("produce: %s", producer).isZero();
         assertThat(producer.out()).contains("done: " + MESSAGES + " messages sent");
 
-        assertThat(consumer.awaitExit(RUN)).as("consumer exit code; output: %s", consumer.lines).isZero();
-        assertThat(consumer.lines).contains("done: " + MESSAGES + " messages received, 0 skipped by the policy")
+        assertThat(consumer.awaitExit(RUN))
+                .as("consumer exit code; output: %s", consumer.lines)
+                .isZero();
+        assertThat(consumer.lines)
+                .contains("done: " + MESSAGES + " messages received, 0 skipped by the policy")
                 .noneMatch(l -> l.contains("not confirmed"));
 
         // A plain client against the TLS port: refused at the handshake, one line on stderr.
         CliRun plain = CliRun.of("produce", "--port", port, "--topic", "tls-demo", "--count", "1");
         assertThat(plain.exitCode()).as("plain client: %s", plain).isEqualTo(1);
-        assertThat(plain.err()).startsWith("produce: cannot connect to 127.0.0.1:" + port + " (tls off): ")
-                .contains("--tls").doesNotContain("\tat ");
+        assertThat(plain.err())
+                .startsWith("produce: cannot connect to 127.0.0.1:" + port + " (tls off): ")
+                .contains("--tls")
+                .doesNotContain("\tat ");
         assertThat(plain.err().lines().count()).isEqualTo(1);
 
         // A TLS client that does not trust the broker's CA: a TLS handshake failure.
-        CliRun untrusting = CliRun.of("consume", "--port", port, "--count", "1", "--tls-trust",
+        CliRun untrusting = CliRun.of(
+                "consume",
+                "--port",
+                port,
+                "--count",
+                "1",
+                "--tls-trust",
                 pki.otherCa().chainPem().toString());
-        assertThat(untrusting.exitCode()).as("untrusting client: %s", untrusting).isEqualTo(1);
-        assertThat(untrusting.err()).startsWith("consume: cannot connect to 127.0.0.1:" + port + " (tls on): ")
+        assertThat(untrusting.exitCode())
+                .as("untrusting client: %s", untrusting)
+                .isEqualTo(1);
+        assertThat(untrusting.err())
+                .startsWith("consume: cannot connect to 127.0.0.1:" + port + " (tls on): ")
                 .contains("TLS handshake failed");
         assertThat(untrusting.err().lines().count()).isEqualTo(1);
     }
@@ -86,31 +133,64 @@ class CliTlsTest {
     @Test
     void mutualTlsBrokerWantsAClientCertificate() throws Exception {
         String ca = pki.ca().chainPem().toString();
-        CliChild broker = start("broker", "--port", "0", "--http-port", "-1",
-                "--tls-cert", pki.server().chainPem().toString(), "--tls-key", pki.server().keyPem().toString(),
-                "--tls-trust", ca, "--tls-client-auth");
+        CliChild broker = start(
+                "broker",
+                "--port",
+                "0",
+                "--http-port",
+                "-1",
+                "--tls-cert",
+                pki.server().chainPem().toString(),
+                "--tls-key",
+                pki.server().keyPem().toString(),
+                "--tls-trust",
+                ca,
+                "--tls-client-auth");
         Matcher listening = broker.awaitLine(l -> LISTENING.matcher(l).find(), START, LISTENING);
         assertThat(listening.group(2)).isEqualTo("tls on (mutual)");
         String port = listening.group(1);
 
         CliRun anonymous = CliRun.of("consume", "--port", port, "--count", "1", "--idle-exit", "5s", "--tls-trust", ca);
-        assertThat(anonymous.exitCode()).as("client without a certificate: %s", anonymous).isEqualTo(1);
-        assertThat(anonymous.err()).startsWith("consume: cannot connect to 127.0.0.1:" + port + " (tls on): ")
+        assertThat(anonymous.exitCode())
+                .as("client without a certificate: %s", anonymous)
+                .isEqualTo(1);
+        assertThat(anonymous.err())
+                .startsWith("consume: cannot connect to 127.0.0.1:" + port + " (tls on): ")
                 .contains("TLS");
         assertThat(anonymous.err().lines().count()).isEqualTo(1);
         assertThat(anonymous.out()).doesNotContain("subscribed");
 
-        String[] identity = {"--tls-trust", ca, "--tls-cert", pki.client().chainPem().toString(),
-            "--tls-key", pki.client().keyPem().toString()};
-        CliChild consumer = start(concat(new String[] {"consume", "--port", port, "--topic", "mtls", "--count",
-            String.valueOf(MESSAGES), "--idle-exit", "20s"}, identity));
+        String[] identity = {
+            "--tls-trust",
+            ca,
+            "--tls-cert",
+            pki.client().chainPem().toString(),
+            "--tls-key",
+            pki.client().keyPem().toString()
+        };
+        CliChild consumer = start(concat(
+                new String[] {
+                    "consume",
+                    "--port",
+                    port,
+                    "--topic",
+                    "mtls",
+                    "--count",
+                    String.valueOf(MESSAGES),
+                    "--idle-exit",
+                    "20s"
+                },
+                identity));
         consumer.awaitLine(l -> l.startsWith("subscribed to topic 'mtls'"), START, null);
 
-        CliRun producer = CliRun.of(concat(new String[] {"produce", "--port", port, "--topic", "mtls", "--count",
-            String.valueOf(MESSAGES)}, identity));
+        CliRun producer = CliRun.of(concat(
+                new String[] {"produce", "--port", port, "--topic", "mtls", "--count", String.valueOf(MESSAGES)},
+                identity));
         assertThat(producer.exitCode()).as("produce: %s", producer).isZero();
 
-        assertThat(consumer.awaitExit(RUN)).as("consumer exit code; output: %s", consumer.lines).isZero();
+        assertThat(consumer.awaitExit(RUN))
+                .as("consumer exit code; output: %s", consumer.lines)
+                .isZero();
         assertThat(consumer.lines).contains("done: " + MESSAGES + " messages received, 0 skipped by the policy");
     }
 

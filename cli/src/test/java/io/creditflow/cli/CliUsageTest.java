@@ -28,6 +28,7 @@ import picocli.CommandLine;
 class CliUsageTest {
     @TempDir
     static Path dir;
+
     static Path garbage;
     static Path missing;
 
@@ -42,44 +43,92 @@ class CliUsageTest {
         String m = missing.toString();
         return Stream.of(
                 // pipeline: checked before anything starts
-                args("--log-max-mib: 1 (expected: at least four times what the workers' windows hold", "pipeline",
-                        "--log-max-mib", "1", "--segment-kib", "128", "--batch", "1000"),
-                args("--slow-at: 90.0 (expected: 0 to --duration)", "pipeline", "--duration", "60s", "--slow-at",
+                args(
+                        "--log-max-mib: 1 (expected: at least four times what the workers' windows hold",
+                        "pipeline",
+                        "--log-max-mib",
+                        "1",
+                        "--segment-kib",
+                        "128",
+                        "--batch",
+                        "1000"),
+                args(
+                        "--slow-at: 90.0 (expected: 0 to --duration)",
+                        "pipeline",
+                        "--duration",
+                        "60s",
+                        "--slow-at",
                         "90s"),
-                args("--jdbc-url: unsupported JDBC URL 'jdbc:mysql://x' (expected: jdbc:h2:... or", "pipeline",
-                        "--jdbc-url", "jdbc:mysql://x"),
+                args(
+                        "--jdbc-url: unsupported JDBC URL 'jdbc:mysql://x' (expected: jdbc:h2:... or",
+                        "pipeline",
+                        "--jdbc-url",
+                        "jdbc:mysql://x"),
                 // broker: sizes and their relation to the largest message
-                args("--topic-buffer-kib: 64 KiB is less than one largest message (256 KiB + 8 bytes of sequence "
-                        + "header): a largest message could never be buffered (expected: >= 257", "broker",
+                args(
+                        "--topic-buffer-kib: 64 KiB is less than one largest message (256 KiB + 8 bytes of sequence "
+                                + "header): a largest message could never be buffered (expected: >= 257",
+                        "broker",
                         "--topic-buffer-kib=64"),
-                args("--topic-buffer-kib: 256 KiB is less than one largest message", "broker",
+                args(
+                        "--topic-buffer-kib: 256 KiB is less than one largest message",
+                        "broker",
                         "--topic-buffer-kib=256"),
-                args("--subscription-queue-kib: 100 KiB is less than one largest message (256 KiB + 8 bytes",
-                        "broker", "--subscription-queue-kib", "100"),
-                args("--topic-buffer-kib: 64 KiB is less than one largest message (64 KiB + 8 bytes", "broker",
-                        "--max-message-kib", "64", "--topic-buffer-kib", "64"),
+                args(
+                        "--subscription-queue-kib: 100 KiB is less than one largest message (256 KiB + 8 bytes",
+                        "broker",
+                        "--subscription-queue-kib",
+                        "100"),
+                args(
+                        "--topic-buffer-kib: 64 KiB is less than one largest message (64 KiB + 8 bytes",
+                        "broker",
+                        "--max-message-kib",
+                        "64",
+                        "--topic-buffer-kib",
+                        "64"),
                 args("--max-message-kib: 0 (expected: 1 to 16383", "broker", "--max-message-kib", "0"),
                 args("--max-message-kib: 16384 (expected: 1 to 16383", "broker", "--max-message-kib", "16384"),
                 args("--budget-mib: 0 (expected: 1 to", "broker", "--budget-mib", "0"),
-                args("--budget-mib: 1 MiB is less than one largest message (2048 KiB + 8 bytes", "broker",
-                        "--budget-mib", "1", "--max-message-kib", "2048", "--topic-buffer-kib", "4096",
-                        "--subscription-queue-kib", "4096"),
+                args(
+                        "--budget-mib: 1 MiB is less than one largest message (2048 KiB + 8 bytes",
+                        "broker",
+                        "--budget-mib",
+                        "1",
+                        "--max-message-kib",
+                        "2048",
+                        "--topic-buffer-kib",
+                        "4096",
+                        "--subscription-queue-kib",
+                        "4096"),
                 args("--topic-buffer-kib: -1 (expected: 1 to", "broker", "--topic-buffer-kib", "-1"),
                 args("--port: 70000 (expected: 0 to 65535)", "broker", "--port", "70000"),
                 args("--quota-messages-per-second: -1 (expected: > 0)", "broker", "--quota-messages-per-second", "-1"),
                 args("--http-port: -2 (expected: -1 to disable, or 0 to 65535)", "broker", "--http-port", "-2"),
                 args("Invalid value for option '--port': 'seven' is not an int", "broker", "--port", "seven"),
                 // broker: durations
-                args("Invalid value for option '--disconnect-stall': '15x' is not a duration (expected: a duration "
-                        + "such as 15 (seconds), 1.5s, 500ms", "broker", "--disconnect-stall", "15x"),
+                args(
+                        "Invalid value for option '--disconnect-stall': '15x' is not a duration (expected: a duration "
+                                + "such as 15 (seconds), 1.5s, 500ms",
+                        "broker",
+                        "--disconnect-stall",
+                        "15x"),
                 args("--disconnect-stall: 0s (expected: > 0)", "broker", "--disconnect-stall", "0"),
                 args("--disconnect-stall: 0s (expected: > 0)", "broker", "--disconnect-stall-ms", "0"),
-                args("Invalid value for option '--grace-ms': '-1' is negative (expected: a duration such as 500 "
-                        + "(milliseconds)", "broker", "--grace-ms", "-1"),
+                args(
+                        "Invalid value for option '--grace-ms': '-1' is negative (expected: a duration such as 500 "
+                                + "(milliseconds)",
+                        "broker",
+                        "--grace-ms",
+                        "-1"),
                 args("Invalid value for option '--grace': '-1s' is negative", "broker", "--grace", "-1s"),
                 args("--grace-ms: given with --grace", "broker", "--grace", "1s", "--grace-ms", "500"),
-                args("--disconnect-stall-ms: given with --disconnect-stall", "broker", "--disconnect-stall", "1s",
-                        "--disconnect-stall-ms", "500"),
+                args(
+                        "--disconnect-stall-ms: given with --disconnect-stall",
+                        "broker",
+                        "--disconnect-stall",
+                        "1s",
+                        "--disconnect-stall-ms",
+                        "500"),
                 // broker: files and TLS
                 args("--auth-file: " + m + ": no such file", "broker", "--auth-file", m),
                 args("--auth-file: " + dir + ": not a regular file", "broker", "--auth-file", dir.toString()),
@@ -87,35 +136,79 @@ class CliUsageTest {
                 args("--tls-key: given without --tls-cert", "broker", "--tls-key", g),
                 args("--tls-trust: needs --tls-cert and --tls-key", "broker", "--tls-trust", g),
                 args("--tls-client-auth: needs --tls-cert, --tls-key and --tls-trust", "broker", "--tls-client-auth"),
-                args("--tls-client-auth: needs --tls-trust FILE", "broker", "--tls-cert", g, "--tls-key", g,
+                args(
+                        "--tls-client-auth: needs --tls-trust FILE",
+                        "broker",
+                        "--tls-cert",
+                        g,
+                        "--tls-key",
+                        g,
                         "--tls-client-auth"),
                 args("--tls-cert: " + m + ": no such file", "broker", "--tls-cert", m, "--tls-key", g),
                 args("--tls-key: " + m + ": no such file", "broker", "--tls-cert", g, "--tls-key", m),
-                args("--tls-key: " + g + ": expected exactly one '-----BEGIN PRIVATE KEY-----'", "broker",
-                        "--tls-cert", g, "--tls-key", g),
+                args(
+                        "--tls-key: " + g + ": expected exactly one '-----BEGIN PRIVATE KEY-----'",
+                        "broker",
+                        "--tls-cert",
+                        g,
+                        "--tls-key",
+                        g),
                 // consume
-                args("Invalid value for option '--policy': 'fast' (expected: block, drop-oldest, drop-newest, "
-                        + "disconnect, log)", "consume", "--policy", "fast"),
-                args("Invalid value for option '--from': 'yesterday' (expected: earliest, latest, offset:N or "
-                        + "time:EPOCH_MS)", "consume", "--from", "yesterday"),
-                args("Invalid value for option '--fsync': 'sometimes' (expected: always, batch, interval=MS or "
-                        + "never)", "broker", "--fsync", "sometimes"),
-                args("Invalid value for option '--disk-policy': 'pray' (expected: block or drop-oldest)", "broker",
-                        "--disk-policy", "pray"),
-                args("Invalid value for option '--log-max-bytes': '0' (expected: a positive number of bytes",
-                        "broker", "--log-max-bytes", "0"),
-                args("Invalid value for option '--log-total-max-bytes': '-1' (expected: a positive number of bytes",
-                        "broker", "--log-total-max-bytes", "-1"),
-                args("broker: logTotalMaxBytes: 8192 (expected: 0 for no broker-wide total, or >= 3 * logSegmentBytes = "
-                        + "12288", "broker", "--log-total-max-bytes", "8k", "--log-max-bytes", "1m"),
+                args(
+                        "Invalid value for option '--policy': 'fast' (expected: block, drop-oldest, drop-newest, "
+                                + "disconnect, log)",
+                        "consume",
+                        "--policy",
+                        "fast"),
+                args(
+                        "Invalid value for option '--from': 'yesterday' (expected: earliest, latest, offset:N or "
+                                + "time:EPOCH_MS)",
+                        "consume",
+                        "--from",
+                        "yesterday"),
+                args(
+                        "Invalid value for option '--fsync': 'sometimes' (expected: always, batch, interval=MS or "
+                                + "never)",
+                        "broker",
+                        "--fsync",
+                        "sometimes"),
+                args(
+                        "Invalid value for option '--disk-policy': 'pray' (expected: block or drop-oldest)",
+                        "broker",
+                        "--disk-policy",
+                        "pray"),
+                args(
+                        "Invalid value for option '--log-max-bytes': '0' (expected: a positive number of bytes",
+                        "broker",
+                        "--log-max-bytes",
+                        "0"),
+                args(
+                        "Invalid value for option '--log-total-max-bytes': '-1' (expected: a positive number of bytes",
+                        "broker",
+                        "--log-total-max-bytes",
+                        "-1"),
+                args(
+                        "broker: logTotalMaxBytes: 8192 (expected: 0 for no broker-wide total, or >= 3 * logSegmentBytes = "
+                                + "12288",
+                        "broker",
+                        "--log-total-max-bytes",
+                        "8k",
+                        "--log-max-bytes",
+                        "1m"),
                 args("--count: 0 (expected: >= 1 messages)", "consume", "--count", "0"),
                 args("--idle-exit: 0s (expected: > 0)", "consume", "--idle-exit", "0"),
-                args("Invalid value for option '--idle-exit': 'soon' is not a duration", "consume", "--idle-exit",
+                args(
+                        "Invalid value for option '--idle-exit': 'soon' is not a duration",
+                        "consume",
+                        "--idle-exit",
                         "soon"),
                 args("--rate: -1.0 (expected: >= 0 messages per second", "consume", "--rate", "-1"),
                 args("--rate: NaN (expected: >= 0 messages per second", "consume", "--rate", "NaN"),
                 args("--subscription: '' (expected: a name)", "consume", "--subscription", ""),
-                args("--topic: 'a topic' (expected: 1-128 characters of letters, digits", "consume", "--topic",
+                args(
+                        "--topic: 'a topic' (expected: 1-128 characters of letters, digits",
+                        "consume",
+                        "--topic",
                         "a topic"),
                 args("--port: 0 (expected: 1 to 65535)", "consume", "--port", "0"),
                 args("--tls-cert: given without --tls-key", "consume", "--tls-cert", g),
@@ -136,12 +229,25 @@ class CliUsageTest {
                 args("Invalid value for option '--stall-for': '-2s' is negative", "stall", "--stall-for", "-2s"),
                 args("--window: 0 (expected: 1 to 16384 KiB)", "stall", "--window", "0"),
                 // Kafka
-                args("--kafka-bootstrap: given with --data-dir", "broker", "--kafka-bootstrap", "127.0.0.1:9092",
-                        "--data-dir", "x"),
-                args("--kafka-bootstrap: bootstrapServers: 'nohost' (expected: HOST:PORT[,HOST:PORT...])", "broker",
-                        "--kafka-bootstrap", "nohost"),
-                args("--kafka-bootstrap: partitions: 0 (expected: 1 to 65535", "broker", "--kafka-bootstrap",
-                        "127.0.0.1:9092", "--kafka-partitions", "0"),
+                args(
+                        "--kafka-bootstrap: given with --data-dir",
+                        "broker",
+                        "--kafka-bootstrap",
+                        "127.0.0.1:9092",
+                        "--data-dir",
+                        "x"),
+                args(
+                        "--kafka-bootstrap: bootstrapServers: 'nohost' (expected: HOST:PORT[,HOST:PORT...])",
+                        "broker",
+                        "--kafka-bootstrap",
+                        "nohost"),
+                args(
+                        "--kafka-bootstrap: partitions: 0 (expected: 1 to 65535",
+                        "broker",
+                        "--kafka-bootstrap",
+                        "127.0.0.1:9092",
+                        "--kafka-partitions",
+                        "0"),
                 args("--kafka: with --policy block (expected: --policy log", "demo", "--kafka", "--policy", "block"),
                 args("--port: 0 (expected: 1 to 65534", "kafka-dev", "--port", "0"));
     }
@@ -167,15 +273,21 @@ class CliUsageTest {
         CliRun r = CliRun.of("broker", "--help");
         assertThat(r.exitCode()).isZero();
         String help = r.out().replaceAll("\\s+", " ");
-        assertThat(help).contains("--topic-buffer-kib=<topicBufferKib> Topic buffer per topic in KiB, at least "
-                + "--max-message-kib + 1 (257 by default): one largest message plus its 8-byte header (default: 1024)");
-        assertThat(help).contains("--subscription-queue-kib=<subscriptionQueueKib> Queue per subscription in KiB, at "
-                + "least --max-message-kib + 1 (257 by default)");
+        assertThat(help)
+                .contains(
+                        "--topic-buffer-kib=<topicBufferKib> Topic buffer per topic in KiB, at least "
+                                + "--max-message-kib + 1 (257 by default): one largest message plus its 8-byte header (default: 1024)");
+        assertThat(help)
+                .contains("--subscription-queue-kib=<subscriptionQueueKib> Queue per subscription in KiB, at "
+                        + "least --max-message-kib + 1 (257 by default)");
         assertThat(help).contains("--max-message-kib=<maxMessageKib>").contains("(default: 256)");
         assertThat(help).contains("--disconnect-stall=DURATION").contains("default: 5s)");
         assertThat(help).contains("--grace=DURATION").contains("default: 10s)");
         assertThat(help).contains("The HTTP edge stays plain HTTP");
-        assertThat(help).contains("--tls-cert=FILE").contains("--tls-key=FILE").contains("--tls-trust=FILE")
+        assertThat(help)
+                .contains("--tls-cert=FILE")
+                .contains("--tls-key=FILE")
+                .contains("--tls-trust=FILE")
                 .contains("--tls-client-auth");
         assertThat(help).as("the old millisecond spellings are hidden").doesNotContain("-ms");
     }
@@ -186,7 +298,9 @@ class CliUsageTest {
         String stall = CliRun.of("stall", "--help").out().replaceAll("\\s+", " ");
         assertThat(stall).contains("default: 20s)").contains("(default: 5s)").contains("(default: 8s)");
         String consume = CliRun.of("consume", "--help").out().replaceAll("\\s+", " ");
-        assertThat(consume).contains("--idle-exit=DURATION").contains("--count=N")
+        assertThat(consume)
+                .contains("--idle-exit=DURATION")
+                .contains("--count=N")
                 .contains("block, drop-oldest, drop-newest, disconnect");
     }
 
@@ -226,10 +340,19 @@ class CliUsageTest {
         assertThat(defaults.fsync()).isEqualTo(io.creditflow.log.FsyncMode.BATCH);
         assertThat(defaults.logMaxBytes()).isEqualTo(1L << 30);
         assertThat(defaults.diskPolicy()).isEqualTo(io.creditflow.broker.DiskPolicy.BLOCK);
-        assertThat(defaults.logTotalMaxBytes()).as("no broker-wide total unless set").isZero();
+        assertThat(defaults.logTotalMaxBytes())
+                .as("no broker-wide total unless set")
+                .isZero();
 
-        BrokerConfig c = brokerConfig("--data-dir", "data", "--fsync", "interval=50", "--log-max-bytes", "512m",
-                "--disk-policy", "drop-oldest");
+        BrokerConfig c = brokerConfig(
+                "--data-dir",
+                "data",
+                "--fsync",
+                "interval=50",
+                "--log-max-bytes",
+                "512m",
+                "--disk-policy",
+                "drop-oldest");
         assertThat(c.dataDir().isAbsolute()).isTrue();
         assertThat(c.dataDir().getFileName().toString()).isEqualTo("data");
         assertThat(c.fsync()).isEqualTo(io.creditflow.log.FsyncMode.interval(50));
@@ -245,8 +368,15 @@ class CliUsageTest {
 
     @Test
     void brokerBuffersMayBeExactlyOneLargestMessageAndItsHeader() {
-        BrokerConfig c = brokerConfig("--max-message-kib", "64", "--topic-buffer-kib", "65",
-                "--subscription-queue-kib", "65", "--budget-mib", "1");
+        BrokerConfig c = brokerConfig(
+                "--max-message-kib",
+                "64",
+                "--topic-buffer-kib",
+                "65",
+                "--subscription-queue-kib",
+                "65",
+                "--budget-mib",
+                "1");
         assertThat(c.maxMessageBytes()).isEqualTo(64 * 1024);
         assertThat(c.topicBufferBytes()).isEqualTo(65 * 1024);
         assertThat(c.subscriptionQueueBytes()).isEqualTo(65 * 1024);
@@ -254,6 +384,7 @@ class CliUsageTest {
 
     @Test
     void theDemoSizeLimitIsTheBrokerDefault() {
-        assertThat(DemoCommand.MAX_SIZE).isEqualTo(BrokerConfig.builder().build().maxMessageBytes());
+        assertThat(DemoCommand.MAX_SIZE)
+                .isEqualTo(BrokerConfig.builder().build().maxMessageBytes());
     }
 }

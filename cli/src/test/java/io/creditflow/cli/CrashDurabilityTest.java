@@ -52,8 +52,18 @@ class CrashDurabilityTest {
     }
 
     private CliChild broker(int port, String fsync) throws IOException, InterruptedException {
-        CliChild b = start("broker", "--host", "127.0.0.1", "--port", Integer.toString(port), "--http-port", "-1",
-                "--data-dir", dir.resolve("data").toString(), "--fsync", fsync);
+        CliChild b = start(
+                "broker",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--http-port",
+                "-1",
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--fsync",
+                fsync);
         Matcher m = b.awaitLine(l -> l.startsWith("broker listening on"), START, LISTENING);
         assertThat(Integer.parseInt(m.group(1))).isEqualTo(port);
         return b;
@@ -74,29 +84,58 @@ class CrashDurabilityTest {
         int port = freePort();
         Random random = new Random(seed);
         CliChild broker = broker(port, fsync);
-        CliChild producer = start("produce", "--port", Integer.toString(port), "--topic", "crash", "--count",
-                Integer.toString(messages), "--size", "200", "--rate", "4000", "--producer-id", "crash-test",
-                "--reconnect-for", "60s", "--json");
+        CliChild producer = start(
+                "produce",
+                "--port",
+                Integer.toString(port),
+                "--topic",
+                "crash",
+                "--count",
+                Integer.toString(messages),
+                "--size",
+                "200",
+                "--rate",
+                "4000",
+                "--producer-id",
+                "crash-test",
+                "--reconnect-for",
+                "60s",
+                "--json");
         producer.awaitLine(l -> l.contains("msg/s"), START, null); // connected and sending: now the kills
         for (int kill = 0; kill < kills; kill++) {
             if (kill > 0) {
                 producer.awaitLine(l -> l.startsWith("produce: reconnected"), START, null);
             }
             Thread.sleep(100 + random.nextInt(600)); // a random moment while it sends (not synchronisation)
-            assertThat(producer.process.isAlive()).as("the producer is still sending at kill " + kill
-                    + "; output " + producer.tail()).isTrue();
+            assertThat(producer.process.isAlive())
+                    .as("the producer is still sending at kill " + kill + "; output " + producer.tail())
+                    .isTrue();
             broker.kill9();
             broker = broker(port, fsync);
         }
-        assertThat(producer.awaitExit(RUN)).as("produce exit code; output " + producer.tail()).isZero();
+        assertThat(producer.awaitExit(RUN))
+                .as("produce exit code; output " + producer.tail())
+                .isZero();
         JsonNode sent = JSON.readTree(producer.jsonLine());
         assertThat(sent.get("acknowledged").asLong()).as(sent.toString()).isEqualTo(messages);
         assertThat(sent.get("last_acknowledged_sequence").asLong()).isEqualTo(messages - 1);
-        assertThat(sent.get("reconnects").asInt()).as("the producer lived through every kill: " + sent)
+        assertThat(sent.get("reconnects").asInt())
+                .as("the producer lived through every kill: " + sent)
                 .isEqualTo(kills);
 
-        CliChild consumer = start("consume", "--port", Integer.toString(port), "--topic", "crash", "--subscription",
-                "check", "--from", "earliest", "--idle-exit", "2s", "--json");
+        CliChild consumer = start(
+                "consume",
+                "--port",
+                Integer.toString(port),
+                "--topic",
+                "crash",
+                "--subscription",
+                "check",
+                "--from",
+                "earliest",
+                "--idle-exit",
+                "2s",
+                "--json");
         assertThat(consumer.awaitExit(RUN)).as("consume exit code").isZero();
         JsonNode got = JSON.readTree(consumer.jsonLine());
         System.out.println("fsync " + fsync + ": produce " + sent + "; consume " + got);
@@ -113,14 +152,34 @@ class CrashDurabilityTest {
         int messages = 20_000;
         int port = freePort();
         broker(port, "batch");
-        CliRun produced = CliRun.of("produce", "--port", Integer.toString(port), "--topic", "resume", "--count",
-                Integer.toString(messages), "--size", "100", "--json");
+        CliRun produced = CliRun.of(
+                "produce",
+                "--port",
+                Integer.toString(port),
+                "--topic",
+                "resume",
+                "--count",
+                Integer.toString(messages),
+                "--size",
+                "100",
+                "--json");
         assertThat(produced.exitCode()).as(produced.err()).isZero();
-        assertThat(JSON.readTree(produced.out().strip()).get("acknowledged").asLong()).isEqualTo(messages);
+        assertThat(JSON.readTree(produced.out().strip()).get("acknowledged").asLong())
+                .isEqualTo(messages);
 
         int rate = 1000;
-        CliChild first = start("consume", "--port", Integer.toString(port), "--topic", "resume", "--subscription",
-                "durable", "--from", "earliest", "--rate", Integer.toString(rate));
+        CliChild first = start(
+                "consume",
+                "--port",
+                Integer.toString(port),
+                "--topic",
+                "resume",
+                "--subscription",
+                "durable",
+                "--from",
+                "earliest",
+                "--rate",
+                Integer.toString(rate));
         // Progress lines come once a second; kill right after the third one, mid-stream.
         first.awaitLine(l -> l.contains("received "), START, null);
         first.awaitLine(l -> l.contains("received "), START, null);
@@ -129,8 +188,17 @@ class CrashDurabilityTest {
         long consumedAtLeast = Long.parseLong(progress.group(2)); // offsets = producer sequences here
         assertThat(consumedAtLeast).as("the first consumer was mid-stream").isBetween(1L, messages - 2L);
 
-        CliChild second = start("consume", "--port", Integer.toString(port), "--topic", "resume", "--subscription",
-                "durable", "--idle-exit", "2s", "--json");
+        CliChild second = start(
+                "consume",
+                "--port",
+                Integer.toString(port),
+                "--topic",
+                "resume",
+                "--subscription",
+                "durable",
+                "--idle-exit",
+                "2s",
+                "--json");
         assertThat(second.awaitExit(RUN)).isZero();
         JsonNode got = JSON.readTree(second.jsonLine());
         long resumedAt = got.get("first_sequence").asLong();
@@ -138,14 +206,17 @@ class CrashDurabilityTest {
         // Nothing lost: it resumes at or before what the first one consumed (plus what it could consume at its rate
         // between its progress line and the kill, 250 ms here at most), and reads to the end without a gap.
         assertThat(resumedAt).as(got.toString()).isLessThanOrEqualTo(consumedAtLeast + 1 + rate / 4);
-        assertThat(resumedAt).as("it resumed at its committed offset, not from the start").isPositive();
+        assertThat(resumedAt)
+                .as("it resumed at its committed offset, not from the start")
+                .isPositive();
         assertThat(got.get("last_sequence").asLong()).isEqualTo(messages - 1);
         assertThat(got.get("gaps").asLong()).isZero();
         assertThat(got.get("duplicates").asLong()).isZero();
         // Duplicates across the two: at most what the first had been delivered but not consumed, its window
         // (the client's default 4,096 messages), and the commit trails consumption by about a quarter of it.
         assertThat(consumedAtLeast + 1 - resumedAt).as("redelivered").isLessThanOrEqualTo(4096);
-        assertThat(got.get("first_message_ms").asLong()).as("first message after reconnecting, ms")
+        assertThat(got.get("first_message_ms").asLong())
+                .as("first message after reconnecting, ms")
                 .isLessThanOrEqualTo(1000);
     }
 }

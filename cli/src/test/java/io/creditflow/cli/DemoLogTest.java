@@ -25,11 +25,16 @@ class DemoLogTest {
     @Test
     void theSlowConsumerLagsOnDiskCatchesUpAndNothingAcknowledgedIsLost() throws Exception {
         demo = CliChild.start("demo", "--duration", "3s", "--rate", "5000", "--json");
-        assertThat(demo.awaitExit(Duration.ofSeconds(90))).as(demo.tail().toString()).isZero();
+        assertThat(demo.awaitExit(Duration.ofSeconds(90)))
+                .as(demo.tail().toString())
+                .isZero();
         JsonNode s = new ObjectMapper().readTree(demo.jsonLine());
         assertThat(s.get("policy").asText()).isEqualTo("log");
         long acknowledged = s.get("acknowledged").asLong();
-        assertThat(acknowledged).as(s.toString()).isPositive().isEqualTo(s.get("produced").asLong());
+        assertThat(acknowledged)
+                .as(s.toString())
+                .isPositive()
+                .isEqualTo(s.get("produced").asLong());
         assertThat(s.get("lost").asLong()).as(s.toString()).isZero();
         assertThat(s.get("dropped").asLong()).isZero();
         assertThat(s.get("delivered_fast").asLong()).isEqualTo(acknowledged);

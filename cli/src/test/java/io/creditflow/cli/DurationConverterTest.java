@@ -74,10 +74,14 @@ class DurationConverterTest {
                 Arguments.of("1.5.5s", "'1.5.5s' is not a duration"),
                 Arguments.of("1e3s", "'1e3s' is not a duration"),
                 Arguments.of("five", "'five' is not a duration"),
-                Arguments.of("30s1m", "'30s1m' has a unit twice or out of order (expected: the largest unit first, "
-                        + "each once, as in 1m30s)"),
-                Arguments.of("1m1m", "'1m1m' has a unit twice or out of order (expected: the largest unit first, "
-                        + "each once, as in 1m30s)"),
+                Arguments.of(
+                        "30s1m",
+                        "'30s1m' has a unit twice or out of order (expected: the largest unit first, "
+                                + "each once, as in 1m30s)"),
+                Arguments.of(
+                        "1m1m",
+                        "'1m1m' has a unit twice or out of order (expected: the largest unit first, "
+                                + "each once, as in 1m30s)"),
                 Arguments.of("0.5ns", "'0.5ns' is finer than a nanosecond"),
                 Arguments.of("2562048h", "'2562048h' is too long (expected: at most 292 years)"),
                 Arguments.of("PT-5S", "'PT-5S' is negative"),
@@ -88,14 +92,19 @@ class DurationConverterTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refused")
     void refusesWithAMessageThatSaysWhyAndWhatIsAccepted(String text, String message) {
-        assertThatThrownBy(() -> seconds.convert(text)).isInstanceOf(TypeConversionException.class)
-                .hasMessage(message.contains("(expected: ") ? message : message
-                        + " (expected: a duration such as 15 (seconds), 1.5s, 500ms, 250us, 2m, 1h, 1m30s or PT15S)");
+        assertThatThrownBy(() -> seconds.convert(text))
+                .isInstanceOf(TypeConversionException.class)
+                .hasMessage(
+                        message.contains("(expected: ")
+                                ? message
+                                : message
+                                        + " (expected: a duration such as 15 (seconds), 1.5s, 500ms, 250us, 2m, 1h, 1m30s or PT15S)");
     }
 
     @Test
     void bareMillisSaysABareNumberIsMilliseconds() {
-        assertThatThrownBy(() -> millis.convert("-1")).isInstanceOf(TypeConversionException.class)
+        assertThatThrownBy(() -> millis.convert("-1"))
+                .isInstanceOf(TypeConversionException.class)
                 .hasMessage("'-1' is negative (expected: a duration such as 500 (milliseconds), 1.5s, 500ms, 250us, "
                         + "2m, 1h, 1m30s or PT15S)");
     }

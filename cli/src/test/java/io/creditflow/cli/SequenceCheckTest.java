@@ -22,8 +22,13 @@ class SequenceCheckTest {
     @Test
     void aCleanRunHasNoGapsDuplicatesOrReordering() {
         SequenceCheck c = of(5, 6, 7, 8);
-        assertThat(c.fields()).containsEntry("received", 4L).containsEntry("gaps", 0L).containsEntry("duplicates", 0L)
-                .containsEntry("out_of_order", 0L).containsEntry("first_sequence", 5L).containsEntry("last_sequence", 8L);
+        assertThat(c.fields())
+                .containsEntry("received", 4L)
+                .containsEntry("gaps", 0L)
+                .containsEntry("duplicates", 0L)
+                .containsEntry("out_of_order", 0L)
+                .containsEntry("first_sequence", 5L)
+                .containsEntry("last_sequence", 8L);
     }
 
     @Test
@@ -39,8 +44,11 @@ class SequenceCheckTest {
     @Test
     void nothingReceivedReportsMinusOne() {
         SequenceCheck c = new SequenceCheck();
-        assertThat(c.fields()).containsEntry("received", 0L).containsEntry("gaps", 0L)
-                .containsEntry("first_sequence", -1L).containsEntry("last_sequence", -1L);
+        assertThat(c.fields())
+                .containsEntry("received", 0L)
+                .containsEntry("gaps", 0L)
+                .containsEntry("first_sequence", -1L)
+                .containsEntry("last_sequence", -1L);
     }
 
     @ParameterizedTest

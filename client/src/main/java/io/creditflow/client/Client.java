@@ -50,6 +50,7 @@ public final class Client implements AutoCloseable {
     private final Duration connectTimeout;
     /** Built once for all connections; null without TLS. */
     private final SslContext sslContext;
+
     private final Set<DefaultConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -59,8 +60,8 @@ public final class Client implements AutoCloseable {
         this.sslContext = settings.tls() == null ? null : TlsContexts.forClient(settings.tls());
         this.ownsGroup = settings.eventLoopGroup() == null;
         this.group = ownsGroup
-                ? Transports.newGroup(settings.transport(), settings.ioThreads() > 0 ? settings.ioThreads() : 1,
-                        "creditflow-client")
+                ? Transports.newGroup(
+                        settings.transport(), settings.ioThreads() > 0 ? settings.ioThreads() : 1, "creditflow-client")
                 : settings.eventLoopGroup();
     }
 
@@ -78,8 +79,11 @@ public final class Client implements AutoCloseable {
             return CompletableFuture.failedStage(new IllegalStateException("client closed"));
         }
         ConnectionHandler handler = new ConnectionHandler(settings, true);
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(Transports.socketChannel(settings.transport()))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(Transports.socketChannel(settings.transport()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -122,8 +126,8 @@ public final class Client implements AutoCloseable {
             return connectAsync(host, port).toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SSLException tls) {
-                SSLHandshakeException x = new SSLHandshakeException("connect to " + host + ":" + port + " failed: "
-                        + tls.getMessage());
+                SSLHandshakeException x =
+                        new SSLHandshakeException("connect to " + host + ":" + port + " failed: " + tls.getMessage());
                 x.initCause(tls);
                 throw x;
             }
@@ -138,11 +142,14 @@ public final class Client implements AutoCloseable {
      * until the returned object is closed. {@code onConnected} runs for each new connection (open your
      * streams there); {@code onDisconnected} for each loss, with why.
      */
-    public ReconnectingConnection connectWithRetry(String host, int port, Backoff backoff,
-                                                   java.util.function.Consumer<Connection> onConnected,
-                                                   java.util.function.Consumer<io.creditflow.transport.CloseStatus> onDisconnected) {
-        ReconnectingConnection r = new ReconnectingConnection(this, host, port, backoff, group.next(), onConnected,
-                onDisconnected);
+    public ReconnectingConnection connectWithRetry(
+            String host,
+            int port,
+            Backoff backoff,
+            java.util.function.Consumer<Connection> onConnected,
+            java.util.function.Consumer<io.creditflow.transport.CloseStatus> onDisconnected) {
+        ReconnectingConnection r =
+                new ReconnectingConnection(this, host, port, backoff, group.next(), onConnected, onDisconnected);
         r.start();
         return r;
     }

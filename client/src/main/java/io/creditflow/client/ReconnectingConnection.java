@@ -1,8 +1,8 @@
 package io.creditflow.client;
 
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamClosedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,8 +42,14 @@ public final class ReconnectingConnection implements AutoCloseable {
     private volatile boolean closed;
     private volatile CloseStatus failure;
 
-    ReconnectingConnection(Client client, String host, int port, Backoff backoff, ScheduledExecutorService timer,
-                           Consumer<Connection> onConnected, Consumer<CloseStatus> onDisconnected) {
+    ReconnectingConnection(
+            Client client,
+            String host,
+            int port,
+            Backoff backoff,
+            ScheduledExecutorService timer,
+            Consumer<Connection> onConnected,
+            Consumer<CloseStatus> onDisconnected) {
         this.client = client;
         this.host = host;
         this.port = port;
@@ -103,16 +109,17 @@ public final class ReconnectingConnection implements AutoCloseable {
 
     /** The close status of a failed connect that retrying cannot fix, or null if a retry may succeed. */
     static CloseStatus permanentRefusal(Throwable e) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                ? e.getCause() : e;
+        Throwable cause =
+                e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof StreamClosedException closed) {
             ErrorCode code = closed.status().code();
             return code == ErrorCode.AUTHENTICATION_FAILED || code == ErrorCode.UNSUPPORTED_VERSION
-                    ? closed.status() : null;
+                    ? closed.status()
+                    : null;
         }
         if (cause instanceof javax.net.ssl.SSLException tls) {
-            return new CloseStatus(ErrorCode.AUTHENTICATION_FAILED, "TLS handshake failed: " + tls.getMessage(),
-                    false, 0);
+            return new CloseStatus(
+                    ErrorCode.AUTHENTICATION_FAILED, "TLS handshake failed: " + tls.getMessage(), false, 0);
         }
         return null;
     }
@@ -120,8 +127,8 @@ public final class ReconnectingConnection implements AutoCloseable {
     private void giveUp(CloseStatus refusal) {
         failure = refusal;
         closed = true;
-        next.completeExceptionally(new StreamClosedException("gave up connecting to " + host + ":" + port
-                + ": " + refusal, refusal));
+        next.completeExceptionally(
+                new StreamClosedException("gave up connecting to " + host + ":" + port + ": " + refusal, refusal));
         onDisconnected.accept(refusal);
     }
 

@@ -42,8 +42,16 @@ public final class AppendResult {
     private final String reason;
     private final long[] duplicateMask;
 
-    AppendResult(Status status, long firstOffset, int appendedRecords, int duplicateRecords, long endOffset,
-            long bytesWritten, long requiredBytes, String reason, long[] duplicateMask) {
+    AppendResult(
+            Status status,
+            long firstOffset,
+            int appendedRecords,
+            int duplicateRecords,
+            long endOffset,
+            long bytesWritten,
+            long requiredBytes,
+            String reason,
+            long[] duplicateMask) {
         this.status = status;
         this.firstOffset = firstOffset;
         this.appendedRecords = appendedRecords;
@@ -138,8 +146,8 @@ public final class AppendResult {
 
     private void checkIndex(int index) {
         if (index < 0 || index >= appendedRecords + duplicateRecords && status == Status.OK) {
-            throw new IndexOutOfBoundsException("index: " + index + " (expected: 0 to "
-                    + (appendedRecords + duplicateRecords - 1) + ")");
+            throw new IndexOutOfBoundsException(
+                    "index: " + index + " (expected: 0 to " + (appendedRecords + duplicateRecords - 1) + ")");
         }
     }
 
@@ -150,7 +158,7 @@ public final class AppendResult {
             return "OK offsets " + firstOffset + ".." + lastOffset() + ", " + duplicateRecords + " duplicates, end "
                     + endOffset;
         }
-        return status + (reason == null ? "" : ": " + reason) + (requiredBytes > 0 ? ", requires " + requiredBytes
-                + " bytes" : "") + ", end " + endOffset;
+        return status + (reason == null ? "" : ": " + reason)
+                + (requiredBytes > 0 ? ", requires " + requiredBytes + " bytes" : "") + ", end " + endOffset;
     }
 }

@@ -16,14 +16,13 @@ import java.nio.file.StandardOpenOption;
 final class AtomicFiles {
     static final String TEMP_SUFFIX = ".tmp";
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Replaces {@code target} with {@code content}; with {@code sync}, durably (two fsyncs). */
     static void write(ChannelFactory channels, Path target, ByteBuffer content, boolean sync) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        try (FileChannel ch = channels.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = channels.open(
+                temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = content.duplicate();
             long at = 0;
             while (b.hasRemaining()) {

@@ -26,8 +26,8 @@ public final class CorruptRecordException extends IOException {
      * @param detail what did not match
      */
     public CorruptRecordException(Path segment, long offset, long position, long resumeOffset, String detail) {
-        super("corrupt record in segment " + segment + " at offset " + offset + " (byte " + position + "): "
-                + detail + "; the next readable offset is " + resumeOffset);
+        super("corrupt record in segment " + segment + " at offset " + offset + " (byte " + position + "): " + detail
+                + "; the next readable offset is " + resumeOffset);
         this.segment = segment;
         this.offset = offset;
         this.position = position;

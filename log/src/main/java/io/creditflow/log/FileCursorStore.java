@@ -73,8 +73,7 @@ final class FileCursorStore implements CursorStore {
      *
      * @param sync whether flushes fsync (every fsync mode but {@code never})
      */
-    static FileCursorStore open(Path dir, ChannelFactory channels, boolean sync, int maxCursors)
-            throws IOException {
+    static FileCursorStore open(Path dir, ChannelFactory channels, boolean sync, int maxCursors) throws IOException {
         return new FileCursorStore(dir, channels, sync, maxCursors);
     }
 

@@ -59,6 +59,7 @@ public final class FileTopicLog implements TopicLog {
     private final RecoveryReport recoveryReport;
     /** The bound this log shares with others, or null. */
     private final DiskTotal total;
+
     private final LogReader reader = new LogReader();
     private final CopyOnWriteArrayList<DurabilityListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -76,6 +77,7 @@ public final class FileTopicLog implements TopicLog {
     private volatile boolean closed;
     /** Segment files were created or deleted without an fsync of the directory ({@code never} mode). */
     private volatile boolean directoryDirty;
+
     private final Thread flusher;
 
     // Writer state, guarded by writeLock.
@@ -106,8 +108,15 @@ public final class FileTopicLog implements TopicLog {
     private final AtomicLong fsyncNanosTotal = new AtomicLong();
     private final AtomicLong fsyncNanosMax = new AtomicLong();
 
-    private FileTopicLog(Path dir, LogConfig config, FileChannel lockChannel, FileLock lock,
-            RecoveryCheckpoint checkpoint, FileCursorStore cursors, LogRecovery.Result recovered, DiskTotal total) {
+    private FileTopicLog(
+            Path dir,
+            LogConfig config,
+            FileChannel lockChannel,
+            FileLock lock,
+            RecoveryCheckpoint checkpoint,
+            FileCursorStore cursors,
+            LogRecovery.Result recovered,
+            DiskTotal total) {
         this.dir = dir;
         this.total = total;
         this.config = config;
@@ -164,8 +173,8 @@ public final class FileTopicLog implements TopicLog {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(config, "config");
         Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        FileChannel lockChannel =
+                FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
@@ -183,8 +192,8 @@ public final class FileTopicLog implements TopicLog {
         RecoveryCheckpoint checkpoint = null;
         try {
             checkpoint = RecoveryCheckpoint.open(directory, config.channelFactory());
-            FileCursorStore cursors = FileCursorStore.open(directory, config.channelFactory(), true,
-                    config.maxCursors());
+            FileCursorStore cursors =
+                    FileCursorStore.open(directory, config.channelFactory(), true, config.maxCursors());
             LogRecovery.Result recovered = new LogRecovery(directory, config).run(checkpoint, cursors.loadProblem());
             return new FileTopicLog(directory, config, lockChannel, lock, checkpoint, cursors, recovered, total);
         } catch (IOException | RuntimeException e) {
@@ -282,19 +291,29 @@ public final class FileTopicLog implements TopicLog {
         }
         if (bytes > config.segmentBytes()) {
             tooLargeRejections++;
-            return AppendResult.refused(AppendResult.Status.TOO_LARGE, endOffset, bytes, "batch of " + bytes
-                    + " bytes is larger than a segment (" + config.segmentBytes() + " bytes)");
+            return AppendResult.refused(
+                    AppendResult.Status.TOO_LARGE,
+                    endOffset,
+                    bytes,
+                    "batch of " + bytes + " bytes is larger than a segment (" + config.segmentBytes() + " bytes)");
         }
         long need = bytes + Math.min(count, bytes / config.indexIntervalBytes() + 1) * Segment.ENTRY_BYTES;
         if (sizeBytes + need > config.maxBytes()) {
             logFullRejections++;
-            return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the log holds " + sizeBytes
-                    + " of " + config.maxBytes() + " bytes; the batch needs " + need);
+            return AppendResult.refused(
+                    AppendResult.Status.LOG_FULL,
+                    endOffset,
+                    need,
+                    "the log holds " + sizeBytes + " of " + config.maxBytes() + " bytes; the batch needs " + need);
         }
         if (total != null && !total.tryReserve(need)) {
             logFullRejections++;
-            return AppendResult.refused(AppendResult.Status.LOG_FULL, endOffset, need, "the logs sharing a total hold "
-                    + total.usedBytes() + " of " + total.maxBytes() + " bytes; the batch needs " + need);
+            return AppendResult.refused(
+                    AppendResult.Status.LOG_FULL,
+                    endOffset,
+                    need,
+                    "the logs sharing a total hold " + total.usedBytes() + " of " + total.maxBytes()
+                            + " bytes; the batch needs " + need);
         }
 
         long sizeBefore = sizeBytes;
@@ -322,12 +341,14 @@ public final class FileTopicLog implements TopicLog {
 
     private boolean rollByAge(Segment active) {
         long segmentMillis = config.segmentMillis();
-        return segmentMillis > 0 && active.firstTimestamp != Long.MIN_VALUE
+        return segmentMillis > 0
+                && active.firstTimestamp != Long.MIN_VALUE
                 && config.clock().epochMillis() - active.firstTimestamp >= segmentMillis;
     }
 
-    private AppendResult write(Segment seg, List<AppendRecord> records, long[] mask, int count, int duplicates,
-            long bytes) throws IOException {
+    private AppendResult write(
+            Segment seg, List<AppendRecord> records, long[] mask, int count, int duplicates, long bytes)
+            throws IOException {
         int startPos = seg.size;
         int startEntries = seg.indexEntries;
         long firstOffset = tail.endOffset();
@@ -434,8 +455,11 @@ public final class FileTopicLog implements TopicLog {
             pendingTruncate = seg;
             pendingTruncateSize = size;
             pendingTruncateEntries = entries;
-            LOG.log(Level.WARNING, "could not cut a failed append off {0}; the next append retries: {1}",
-                    seg.logPath, e.getMessage());
+            LOG.log(
+                    Level.WARNING,
+                    "could not cut a failed append off {0}; the next append retries: {1}",
+                    seg.logPath,
+                    e.getMessage());
         }
     }
 
@@ -467,8 +491,11 @@ public final class FileTopicLog implements TopicLog {
     static boolean isDiskFull(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage();
-            if (m != null && (m.contains("No space left") || m.contains("ENOSPC") || m.contains("quota exceeded")
-                    || m.contains("EDQUOT"))) {
+            if (m != null
+                    && (m.contains("No space left")
+                            || m.contains("ENOSPC")
+                            || m.contains("quota exceeded")
+                            || m.contains("EDQUOT"))) {
                 return true;
             }
         }
@@ -744,8 +771,10 @@ public final class FileTopicLog implements TopicLog {
                     destination.position(mark);
                 }
                 if (attempt + 1 >= READ_ATTEMPTS) {
-                    throw new IOException("log " + dir + ": segments deleted during " + READ_ATTEMPTS
-                            + " attempts to read offset " + offset, e);
+                    throw new IOException(
+                            "log " + dir + ": segments deleted during " + READ_ATTEMPTS + " attempts to read offset "
+                                    + offset,
+                            e);
                 }
             }
         }
@@ -888,9 +917,15 @@ public final class FileTopicLog implements TopicLog {
                 segmentsDeleted += count;
                 recordsDeleted += records;
                 unreadRecordsDropped += unread;
-                LOG.log(unread > 0 ? Level.WARNING : Level.DEBUG,
+                LOG.log(
+                        unread > 0 ? Level.WARNING : Level.DEBUG,
                         "deleted {0} segment(s) of {1}: {2} records, {3} bytes, {4} of them unread; start offset {5}",
-                        count, dir, records, bytes, unread, segments[0].baseOffset);
+                        count,
+                        dir,
+                        records,
+                        bytes,
+                        unread,
+                        segments[0].baseOffset);
             }
             return new RetentionResult(count, records, bytes, unread, segments[0].baseOffset, satisfied);
         }
@@ -913,11 +948,31 @@ public final class FileTopicLog implements TopicLog {
     @Override
     public LogStats stats() {
         LogTail t = tail;
-        return new LogStats(sizeBytes, config.maxBytes(), segments.length, startOffset(), t.endOffset(),
-                durableOffset, appendedRecords, appendedBytes, duplicatesDropped, logFullRejections,
-                tooLargeRejections, diskFullEvents, ioErrors.get(), fsyncs.get(), fsyncNanosTotal.get(),
-                fsyncNanosMax.get(), recoveryReport.truncatedBytes(), segmentsDeleted, recordsDeleted,
-                unreadRecordsDropped, reader.corruptRecordsDetected(), producerCount, producersEvicted, cursors.size());
+        return new LogStats(
+                sizeBytes,
+                config.maxBytes(),
+                segments.length,
+                startOffset(),
+                t.endOffset(),
+                durableOffset,
+                appendedRecords,
+                appendedBytes,
+                duplicatesDropped,
+                logFullRejections,
+                tooLargeRejections,
+                diskFullEvents,
+                ioErrors.get(),
+                fsyncs.get(),
+                fsyncNanosTotal.get(),
+                fsyncNanosMax.get(),
+                recoveryReport.truncatedBytes(),
+                segmentsDeleted,
+                recordsDeleted,
+                unreadRecordsDropped,
+                reader.corruptRecordsDetected(),
+                producerCount,
+                producersEvicted,
+                cursors.size());
     }
 
     @Override

@@ -162,8 +162,7 @@ public final class LogConfig {
         private LogClock clock = LogClock.SYSTEM;
         private ChannelFactory channelFactory = ChannelFactory.DEFAULT;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** See {@link LogConfig#segmentBytes()}; 256 B to 1 GiB. */
         public Builder segmentBytes(int segmentBytes) {
@@ -265,8 +264,8 @@ public final class LogConfig {
          */
         public LogConfig build() {
             if (maxBytes < 3L * segmentBytes) {
-                throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= 3 * segmentBytes = "
-                        + 3L * segmentBytes + ")");
+                throw new IllegalArgumentException(
+                        "maxBytes: " + maxBytes + " (expected: >= 3 * segmentBytes = " + 3L * segmentBytes + ")");
             }
             return new LogConfig(this);
         }

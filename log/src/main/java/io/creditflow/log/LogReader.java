@@ -105,8 +105,11 @@ final class LogReader {
                 int length = dest.getInt(at + RecordFormat.LENGTH);
                 ByteBuffer payload = dest.duplicate();
                 payload.limit(at + RecordFormat.HEADER + length).position(at + RecordFormat.HEADER);
-                out.add(new LogRecord(offset, dest.getLong(at + RecordFormat.TIMESTAMP),
-                        dest.getLong(at + RecordFormat.PRODUCER_ID), dest.getLong(at + RecordFormat.SEQUENCE),
+                out.add(new LogRecord(
+                        offset,
+                        dest.getLong(at + RecordFormat.TIMESTAMP),
+                        dest.getLong(at + RecordFormat.PRODUCER_ID),
+                        dest.getLong(at + RecordFormat.SEQUENCE),
                         payload.slice()));
                 p += RecordFormat.HEADER + length;
                 offset++;
@@ -164,8 +167,9 @@ final class LogReader {
         return pos;
     }
 
-    private CorruptRecordException corrupt(Segment seg, long offset, long position, String problem, Segment[] segs,
-            int i, LogTail t) throws IOException {
+    private CorruptRecordException corrupt(
+            Segment seg, long offset, long position, String problem, Segment[] segs, int i, LogTail t)
+            throws IOException {
         corruptRecordsDetected.incrementAndGet();
         long resume = t.segmentEnd(seg);
         // The first index entry after the bad record is a record boundary we can trust again.

@@ -38,8 +38,7 @@ final class LogRecovery {
      * @param producers the deduplication table
      * @param report what recovery found
      */
-    record Result(List<Segment> segments, ProducerTable producers, RecoveryReport report) {
-    }
+    record Result(List<Segment> segments, ProducerTable producers, RecoveryReport report) {}
 
     private final Path dir;
     private final LogConfig config;
@@ -204,8 +203,13 @@ final class LogRecovery {
             // Fsynced data that no longer checks out: media corruption. Keep the bytes (reads refuse them
             // and name the record); the segment ends where the next one begins.
             corrupt.add(new RecoveryReport.CorruptRecord(s.logPath, end.nextOffset(), end.position(), end.problem()));
-            LOG.log(Level.WARNING, "corrupt record in sealed segment {0} at offset {1} (byte {2}): {3}", s.logPath,
-                    end.nextOffset(), end.position(), end.problem());
+            LOG.log(
+                    Level.WARNING,
+                    "corrupt record in sealed segment {0} at offset {1} (byte {2}): {3}",
+                    s.logPath,
+                    end.nextOffset(),
+                    end.position(),
+                    end.problem());
             corruptTail.add(s);
         }
     }
@@ -217,7 +221,8 @@ final class LogRecovery {
     private int trustedEntries(Segment s, long logSize) throws IOException {
         long indexSize = s.index.size();
         long timeSize = s.timeIndex.size();
-        if (indexSize % Segment.INDEX_ENTRY_BYTES != 0 || timeSize % Segment.TIME_ENTRY_BYTES != 0
+        if (indexSize % Segment.INDEX_ENTRY_BYTES != 0
+                || timeSize % Segment.TIME_ENTRY_BYTES != 0
                 || indexSize / Segment.INDEX_ENTRY_BYTES != timeSize / Segment.TIME_ENTRY_BYTES) {
             return -1;
         }
@@ -255,8 +260,13 @@ final class LogRecovery {
         s.nextOffset = end.nextOffset();
         if (end.problem() != null) {
             corrupt.add(new RecoveryReport.CorruptRecord(s.logPath, end.nextOffset(), end.position(), end.problem()));
-            LOG.log(Level.WARNING, "corrupt record in sealed segment {0} at offset {1} (byte {2}): {3}", s.logPath,
-                    end.nextOffset(), end.position(), end.problem());
+            LOG.log(
+                    Level.WARNING,
+                    "corrupt record in sealed segment {0} at offset {1} (byte {2}): {3}",
+                    s.logPath,
+                    end.nextOffset(),
+                    end.position(),
+                    end.problem());
             corruptTail.add(s);
         }
     }
@@ -287,11 +297,17 @@ final class LogRecovery {
         truncatedBytes += cut;
         filesChanged = true;
         boolean below = end.position() < limit;
-        truncations.add(new RecoveryReport.Truncation(s.logPath, end.position(), end.nextOffset(), cut, end.problem(),
-                below));
-        LOG.log(below ? Level.ERROR : Level.WARNING,
-                "truncated {0} at byte {1} (offset {2}): {3}; {4} bytes removed{5}", s.logPath, end.position(),
-                end.nextOffset(), end.problem(), cut, below ? " from data the checkpoint said was fsynced" : "");
+        truncations.add(
+                new RecoveryReport.Truncation(s.logPath, end.position(), end.nextOffset(), cut, end.problem(), below));
+        LOG.log(
+                below ? Level.ERROR : Level.WARNING,
+                "truncated {0} at byte {1} (offset {2}): {3}; {4} bytes removed{5}",
+                s.logPath,
+                end.position(),
+                end.nextOffset(),
+                end.problem(),
+                cut,
+                below ? " from data the checkpoint said was fsynced" : "");
         return true;
     }
 
@@ -301,8 +317,8 @@ final class LogRecovery {
      * last fsync may be zeros or stale after a power loss; they are cut.
      */
     private int validEntriesBefore(Segment s, long limit) throws IOException {
-        int count = (int) Math.min(s.index.size() / Segment.INDEX_ENTRY_BYTES,
-                s.timeIndex.size() / Segment.TIME_ENTRY_BYTES);
+        int count = (int)
+                Math.min(s.index.size() / Segment.INDEX_ENTRY_BYTES, s.timeIndex.size() / Segment.TIME_ENTRY_BYTES);
         ByteBuffer idx = ByteBuffer.allocate(4096 * Segment.INDEX_ENTRY_BYTES);
         ByteBuffer time = ByteBuffer.allocate(4096 * Segment.TIME_ENTRY_BYTES);
         int prevRel = 0;
@@ -385,8 +401,14 @@ final class LogRecovery {
         return end;
     }
 
-    private Result finish(List<Segment> segments, RecoveryCheckpoint checkpoint, RecoveryCheckpoint.Point cp,
-            int firstUnsynced, TreeMap<Long, Path> snapshots, String cursorsProblem, long startNanos)
+    private Result finish(
+            List<Segment> segments,
+            RecoveryCheckpoint checkpoint,
+            RecoveryCheckpoint.Point cp,
+            int firstUnsynced,
+            TreeMap<Long, Path> snapshots,
+            String cursorsProblem,
+            long startNanos)
             throws IOException {
         Segment active = segments.get(segments.size() - 1);
         if (active.size > 0) {
@@ -440,9 +462,23 @@ final class LogRecovery {
         }
         checkpoint.reset(new RecoveryCheckpoint.Point(active.baseOffset, active.size, end));
 
-        RecoveryReport report = new RecoveryReport(dir, cp != null, segments.size(), scanned,
-                truncations, truncatedBytes, deletedAfterTruncation, emptyRemoved, indexesRebuilt, gaps, corrupt,
-                snapshotOffset, replayed, producers.size(), cursorsProblem, System.nanoTime() - startNanos);
+        RecoveryReport report = new RecoveryReport(
+                dir,
+                cp != null,
+                segments.size(),
+                scanned,
+                truncations,
+                truncatedBytes,
+                deletedAfterTruncation,
+                emptyRemoved,
+                indexesRebuilt,
+                gaps,
+                corrupt,
+                snapshotOffset,
+                replayed,
+                producers.size(),
+                cursorsProblem,
+                System.nanoTime() - startNanos);
         LOG.log(report.lostData() ? Level.WARNING : Level.INFO, "{0}", report);
         return new Result(segments, producers, report);
     }

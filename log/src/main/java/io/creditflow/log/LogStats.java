@@ -33,10 +33,28 @@ package io.creditflow.log;
  * @param producersEvicted producers forgotten because the table was full
  * @param cursors named cursors in the cursor store
  */
-public record LogStats(long sizeBytes, long maxBytes, int segments, long startOffset, long endOffset,
-        long durableOffset, long appendedRecords, long appendedBytes, long duplicatesDropped, long logFullRejections,
-        long tooLargeRejections, long diskFullEvents, long ioErrors, long fsyncs, long fsyncNanosTotal,
-        long fsyncNanosMax, long recoveryTruncatedBytes, long segmentsDeleted, long recordsDeleted,
-        long unreadRecordsDropped, long corruptRecordsDetected, int producers, long producersEvicted,
-        int cursors) {
-}
+public record LogStats(
+        long sizeBytes,
+        long maxBytes,
+        int segments,
+        long startOffset,
+        long endOffset,
+        long durableOffset,
+        long appendedRecords,
+        long appendedBytes,
+        long duplicatesDropped,
+        long logFullRejections,
+        long tooLargeRejections,
+        long diskFullEvents,
+        long ioErrors,
+        long fsyncs,
+        long fsyncNanosTotal,
+        long fsyncNanosMax,
+        long recoveryTruncatedBytes,
+        long segmentsDeleted,
+        long recordsDeleted,
+        long unreadRecordsDropped,
+        long corruptRecordsDetected,
+        int producers,
+        long producersEvicted,
+        int cursors) {}

@@ -80,7 +80,12 @@ final class ProducerTable {
     /** The snapshot of the table as of {@code offset}. */
     ByteBuffer encode(long offset) {
         ByteBuffer b = ByteBuffer.allocate(24 + entries.size() * ENTRY_BYTES);
-        b.putInt(MAGIC).put((byte) 1).put((byte) 0).putShort((short) 0).putLong(offset).putInt(entries.size());
+        b.putInt(MAGIC)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putLong(offset)
+                .putInt(entries.size());
         for (Map.Entry<Long, long[]> e : entries.entrySet()) {
             b.putLong(e.getKey()).putLong(e.getValue()[0]).putLong(e.getValue()[1]);
         }

@@ -19,12 +19,11 @@ final class RecordFormat {
     static final int HEADER = LogRecord.HEADER_BYTES;
     static final byte MAGIC_V1 = 1;
 
-    private RecordFormat() {
-    }
+    private RecordFormat() {}
 
     /** Writes a header (CRC left 0) at absolute index {@code at} of {@code buf}. */
-    static void putHeader(ByteBuffer buf, int at, int length, long offset, long timestamp, long producerId,
-            long sequence) {
+    static void putHeader(
+            ByteBuffer buf, int at, int length, long offset, long timestamp, long producerId, long sequence) {
         buf.putInt(at + CRC, 0);
         buf.putInt(at + LENGTH, length);
         buf.put(at + MAGIC, MAGIC_V1);

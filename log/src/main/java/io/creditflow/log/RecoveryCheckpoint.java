@@ -42,8 +42,7 @@ final class RecoveryCheckpoint {
      * @param position the byte position in it
      * @param nextOffset the offset of the record at that position
      */
-    record Point(long segmentBase, long position, long nextOffset) {
-    }
+    record Point(long segmentBase, long position, long nextOffset) {}
 
     private final LogFile file;
     private final ByteBuffer slot = ByteBuffer.allocate(SLOT_BYTES);
@@ -59,8 +58,12 @@ final class RecoveryCheckpoint {
 
     /** Opens (creating) the checkpoint file of {@code dir}. */
     static RecoveryCheckpoint open(Path dir, ChannelFactory channels) throws IOException {
-        LogFile file = new LogFile(dir.resolve(FILE_NAME), channels, StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        LogFile file = new LogFile(
+                dir.resolve(FILE_NAME),
+                channels,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         long bestSequence = 0;
         Point best = null;
         ByteBuffer b = ByteBuffer.allocate(SLOT_BYTES);
@@ -99,8 +102,14 @@ final class RecoveryCheckpoint {
         }
         sequence++;
         slot.clear();
-        slot.putInt(MAGIC).put((byte) 1).put((byte) 0).putShort((short) 0).putLong(sequence)
-                .putLong(point.segmentBase()).putLong(point.position()).putLong(point.nextOffset());
+        slot.putInt(MAGIC)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putLong(sequence)
+                .putLong(point.segmentBase())
+                .putLong(point.position())
+                .putLong(point.nextOffset());
         crc.reset();
         RecordFormat.update(crc, slot, 0, 40);
         slot.putInt((int) crc.getValue());

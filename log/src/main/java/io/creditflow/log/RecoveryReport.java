@@ -30,11 +30,23 @@ import java.util.List;
  *     file is kept as {@code cursors.corrupt}), or {@code null}
  * @param durationNanos how long recovery took
  */
-public record RecoveryReport(Path directory, boolean checkpointFound, int segments, long scannedBytes,
-        List<Truncation> truncations, long truncatedBytes, List<Path> segmentsDeletedAfterTruncation,
-        List<Path> emptySegmentsRemoved, List<Path> indexesRebuilt, List<Gap> gaps,
-        List<CorruptRecord> corruptRecords, long producerSnapshotOffset, long producerRecordsReplayed,
-        int producers, String cursorsProblem, long durationNanos) {
+public record RecoveryReport(
+        Path directory,
+        boolean checkpointFound,
+        int segments,
+        long scannedBytes,
+        List<Truncation> truncations,
+        long truncatedBytes,
+        List<Path> segmentsDeletedAfterTruncation,
+        List<Path> emptySegmentsRemoved,
+        List<Path> indexesRebuilt,
+        List<Gap> gaps,
+        List<CorruptRecord> corruptRecords,
+        long producerSnapshotOffset,
+        long producerRecordsReplayed,
+        int producers,
+        String cursorsProblem,
+        long durationNanos) {
 
     /** Copies the lists. */
     public RecoveryReport {
@@ -48,16 +60,25 @@ public record RecoveryReport(Path directory, boolean checkpointFound, int segmen
 
     /** Whether recovery lost or skipped data: a truncation, a deleted segment, a gap or a corrupt record. */
     public boolean lostData() {
-        return !truncations.isEmpty() || !segmentsDeletedAfterTruncation.isEmpty() || !gaps.isEmpty()
-                || !corruptRecords.isEmpty() || cursorsProblem != null;
+        return !truncations.isEmpty()
+                || !segmentsDeletedAfterTruncation.isEmpty()
+                || !gaps.isEmpty()
+                || !corruptRecords.isEmpty()
+                || cursorsProblem != null;
     }
 
     /** A one-line summary for a log line. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("recovered ").append(directory).append(": ").append(segments)
-                .append(" segments, scanned ").append(scannedBytes).append(" B in ")
-                .append(durationNanos / 1_000_000).append(" ms");
+        StringBuilder sb = new StringBuilder("recovered ")
+                .append(directory)
+                .append(": ")
+                .append(segments)
+                .append(" segments, scanned ")
+                .append(scannedBytes)
+                .append(" B in ")
+                .append(durationNanos / 1_000_000)
+                .append(" ms");
         if (!checkpointFound) {
             sb.append(", no recovery checkpoint");
         }
@@ -82,8 +103,13 @@ public record RecoveryReport(Path directory, boolean checkpointFound, int segmen
         if (cursorsProblem != null) {
             sb.append(", cursors reset: ").append(cursorsProblem);
         }
-        sb.append(", producers ").append(producers).append(" (snapshot ").append(producerSnapshotOffset)
-                .append(", replayed ").append(producerRecordsReplayed).append(')');
+        sb.append(", producers ")
+                .append(producers)
+                .append(" (snapshot ")
+                .append(producerSnapshotOffset)
+                .append(", replayed ")
+                .append(producerRecordsReplayed)
+                .append(')');
         return sb.toString();
     }
 
@@ -98,8 +124,8 @@ public record RecoveryReport(Path directory, boolean checkpointFound, int segmen
      * @param belowCheckpoint whether the bad record lay in data the recovery checkpoint said was fsynced
      *     (media corruption rather than a crash)
      */
-    public record Truncation(Path segment, long position, long offset, long bytes, String reason,
-            boolean belowCheckpoint) {
+    public record Truncation(
+            Path segment, long position, long offset, long bytes, String reason, boolean belowCheckpoint) {
         /** A summary such as {@code 00000000000000000000.log@4096 offset 97: torn record, 17 B}. */
         @Override
         public String toString() {

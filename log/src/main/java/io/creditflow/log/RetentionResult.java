@@ -13,6 +13,10 @@ package io.creditflow.log;
  * @param satisfied for {@code reclaim} and {@code dropOldest}: whether the requested bytes now fit under
  *     the bound; for retention always {@code true}
  */
-public record RetentionResult(int segmentsDeleted, long recordsDeleted, long bytesDeleted,
-        long unreadRecordsDropped, long startOffset, boolean satisfied) {
-}
+public record RetentionResult(
+        int segmentsDeleted,
+        long recordsDeleted,
+        long bytesDeleted,
+        long unreadRecordsDropped,
+        long startOffset,
+        boolean satisfied) {}

@@ -51,6 +51,7 @@ final class Segment {
     volatile long maxTimestamp = Long.MIN_VALUE;
     /** Bytes of the log file known to be fsynced. */
     volatile int syncedSize;
+
     volatile boolean deleted;
 
     // Writer only (under the log's writer lock):
@@ -64,14 +65,18 @@ final class Segment {
         this.logPath = dir.resolve(fileName(baseOffset, LOG));
         this.indexPath = dir.resolve(fileName(baseOffset, INDEX));
         this.timeIndexPath = dir.resolve(fileName(baseOffset, TIME_INDEX));
-        this.log = new LogFile(logPath, channels, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        this.log = new LogFile(
+                logPath, channels, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         LogFile idx = null;
         LogFile time = null;
         try {
-            idx = new LogFile(indexPath, channels, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            time = new LogFile(timeIndexPath, channels, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            idx = new LogFile(
+                    indexPath, channels, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            time = new LogFile(
+                    timeIndexPath,
+                    channels,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException | RuntimeException e) {
             closeQuietly(log);

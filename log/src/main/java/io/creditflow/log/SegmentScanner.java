@@ -26,8 +26,7 @@ final class SegmentScanner {
      * @param nextOffset the offset the next record would have
      * @param problem what was wrong with the bytes at {@code position}, or {@code null} at a clean end
      */
-    record End(long position, long nextOffset, String problem) {
-    }
+    record End(long position, long nextOffset, String problem) {}
 
     private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
     private final CRC32C crc = new CRC32C();

@@ -66,7 +66,8 @@ class AppendReadTest {
         Random random = new Random(seed);
         List<byte[]> expected = new ArrayList<>();
         LogConfig config = small().segmentBytes(1024 + random.nextInt(8192))
-                .indexIntervalBytes(1 + random.nextInt(512)).build();
+                .indexIntervalBytes(1 + random.nextInt(512))
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             for (int batch = 0; batch < 120; batch++) {
                 int n = 1 + random.nextInt(8);
@@ -96,7 +97,8 @@ class AppendReadTest {
                 }
                 assertThat(r.nextOffset()).isEqualTo(from + r.records().size());
                 if (r.isEmpty() && from < expected.size()) {
-                    assertThat(r.nextRecordBytes()).isEqualTo(LogRecord.HEADER_BYTES + expected.get((int) from).length)
+                    assertThat(r.nextRecordBytes())
+                            .isEqualTo(LogRecord.HEADER_BYTES + expected.get((int) from).length)
                             .isGreaterThan(maxBytes);
                 }
             }
@@ -135,7 +137,8 @@ class AppendReadTest {
     void argumentsAreChecked() throws Exception {
         try (FileTopicLog log = FileTopicLog.open(dir, small().build())) {
             appendRange(log, 0, 3, 10);
-            assertThatThrownBy(() -> log.read(4, 100, 1)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> log.read(4, 100, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("offset: 4 (expected: <= endOffset 3)");
             assertThatThrownBy(() -> log.read(0, 0, 1)).hasMessage("maxBytes: 0 (expected: > 0)");
             assertThatThrownBy(() -> log.read(0, 10, 0)).hasMessage("maxRecords: 0 (expected: > 0)");
@@ -171,7 +174,9 @@ class AppendReadTest {
             }
             for (Path p : log.segmentFiles()) {
                 long base = Long.parseLong(p.getFileName().toString().substring(0, 20));
-                assertThat(base % 7).as("segment %s starts at a batch boundary", p.getFileName()).isZero();
+                assertThat(base % 7)
+                        .as("segment %s starts at a batch boundary", p.getFileName())
+                        .isZero();
             }
         }
     }

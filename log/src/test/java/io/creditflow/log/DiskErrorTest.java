@@ -36,8 +36,12 @@ class DiskErrorTest {
     @ParameterizedTest(name = "disk full after {0} bytes of the batch")
     @ValueSource(ints = {0, 1, 41, 42, 43, RECORD, RECORD + 10, 4 * RECORD - 1})
     void aFullDiskLeavesWrittenDataIntactAndAppendsResumeWhenSpaceReturns(int budget) throws Exception {
-        LogConfig config = small().segmentBytes(1 << 20).maxBytes(16 << 20).indexIntervalBytes(64)
-                .channelFactory(channels).fsync(FsyncMode.ALWAYS).build();
+        LogConfig config = small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .indexIntervalBytes(64)
+                .channelFactory(channels)
+                .fsync(FsyncMode.ALWAYS)
+                .build();
         Path segment;
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             appendRange(log, 0, 20, SIZE);
@@ -61,8 +65,12 @@ class DiskErrorTest {
             assertThat(retry.isOk()).isTrue();
             assertThat(retry.firstOffset()).isEqualTo(20);
         }
-        try (FileTopicLog log = FileTopicLog.open(dir, small().segmentBytes(1 << 20).maxBytes(16 << 20)
-                .indexIntervalBytes(64).build())) {
+        try (FileTopicLog log = FileTopicLog.open(
+                dir,
+                small().segmentBytes(1 << 20)
+                        .maxBytes(16 << 20)
+                        .indexIntervalBytes(64)
+                        .build())) {
             assertThat(log.recoveryReport().truncations()).isEmpty();
             assertThat(log.endOffset()).isEqualTo(24);
             assertRecords(readAll(log, 0, 1000), 0, SIZE);
@@ -75,8 +83,11 @@ class DiskErrorTest {
     @Test
     void aFullDiskWhileWritingTheIndexIsUndoneToo() throws Exception {
         channels.failSuffix = ".timeindex";
-        LogConfig config = small().segmentBytes(1 << 20).maxBytes(16 << 20).indexIntervalBytes(64)
-                .channelFactory(channels).build();
+        LogConfig config = small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .indexIntervalBytes(64)
+                .channelFactory(channels)
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             appendRange(log, 0, 20, SIZE);
             long sizeBefore = Files.size(log.segmentFiles().get(0));
@@ -93,7 +104,10 @@ class DiskErrorTest {
 
     @Test
     void aFailedCleanUpIsRetriedBeforeTheNextAppendWrites() throws Exception {
-        LogConfig config = small().segmentBytes(1 << 20).maxBytes(16 << 20).channelFactory(channels).build();
+        LogConfig config = small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .channelFactory(channels)
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             appendRange(log, 0, 10, SIZE);
             Path segment = log.segmentFiles().get(0);
@@ -112,7 +126,8 @@ class DiskErrorTest {
             assertThat(log.append(batch(10, 1)).isOk()).isTrue();
             assertThat(Files.size(segment)).isEqualTo(sizeBefore + RECORD);
         }
-        try (FileTopicLog log = FileTopicLog.open(dir, small().segmentBytes(1 << 20).maxBytes(16 << 20).build())) {
+        try (FileTopicLog log = FileTopicLog.open(
+                dir, small().segmentBytes(1 << 20).maxBytes(16 << 20).build())) {
             assertThat(log.recoveryReport().truncations()).isEmpty();
             assertThat(log.endOffset()).isEqualTo(11);
         }
@@ -120,8 +135,11 @@ class DiskErrorTest {
 
     @Test
     void aFailedFsyncInAlwaysModeAppendsNothing() throws Exception {
-        LogConfig config = small().segmentBytes(1 << 20).maxBytes(16 << 20).fsync(FsyncMode.ALWAYS)
-                .channelFactory(channels).build();
+        LogConfig config = small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .fsync(FsyncMode.ALWAYS)
+                .channelFactory(channels)
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             appendRange(log, 0, 5, SIZE);
             long sizeBefore = Files.size(log.segmentFiles().get(0));
@@ -140,8 +158,11 @@ class DiskErrorTest {
 
     @Test
     void aFailedFsyncInBatchModeHoldsTheDurableOffsetUntilARetrySucceeds() throws Exception {
-        LogConfig config = small().segmentBytes(1 << 20).maxBytes(16 << 20).fsync(FsyncMode.BATCH)
-                .channelFactory(channels).build();
+        LogConfig config = small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .fsync(FsyncMode.BATCH)
+                .channelFactory(channels)
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             java.util.concurrent.CountDownLatch durable = new java.util.concurrent.CountDownLatch(1);
             log.addDurabilityListener(d -> {

@@ -30,7 +30,7 @@ class DiskTotalTest {
     void logsSharingATotalStayUnderItTogether() throws Exception {
         DiskTotal total = new DiskTotal(TOTAL);
         try (FileTopicLog a = FileTopicLog.open(dir.resolve("a"), small().build(), total);
-             FileTopicLog b = FileTopicLog.open(dir.resolve("b"), small().build(), total)) {
+                FileTopicLog b = FileTopicLog.open(dir.resolve("b"), small().build(), total)) {
             for (int i = 0; i < 50; i++) {
                 assertThat(b.append(record(i, 58, 1000)).isOk()).isTrue();
             }
@@ -38,8 +38,10 @@ class DiskTotalTest {
             assertThat(refused.status()).isEqualTo(AppendResult.Status.LOG_FULL);
             assertThat(refused.reason()).contains("sharing a total").contains("of " + TOTAL + " bytes");
             assertThat(a.sizeBytes()).isLessThan(a.maxBytes());
-            assertThat(total.usedBytes()).isEqualTo(a.sizeBytes() + b.sizeBytes())
-                    .isLessThanOrEqualTo(TOTAL).isGreaterThan(TOTAL - refused.requiredBytes());
+            assertThat(total.usedBytes())
+                    .isEqualTo(a.sizeBytes() + b.sizeBytes())
+                    .isLessThanOrEqualTo(TOTAL)
+                    .isGreaterThan(TOTAL - refused.requiredBytes());
             // The other log is refused too: the total is shared.
             assertThat(b.append(record(50, 58, 1000)).status()).isEqualTo(AppendResult.Status.LOG_FULL);
             assertThat(b.stats().logFullRejections()).isEqualTo(1);
@@ -53,14 +55,18 @@ class DiskTotalTest {
             assertThat(some.segmentsDeleted()).isEqualTo(1); // one whole segment is enough for one record
             assertThat(some.unreadRecordsDropped()).isZero();
             assertThat(a.append(record(a.endOffset(), 58, 1000)).isOk()).isTrue();
-            assertThat(total.usedBytes()).isEqualTo(a.sizeBytes() + b.sizeBytes()).isLessThanOrEqualTo(TOTAL);
+            assertThat(total.usedBytes())
+                    .isEqualTo(a.sizeBytes() + b.sizeBytes())
+                    .isLessThanOrEqualTo(TOTAL);
 
             // drop-oldest on b deletes b's own oldest data, unread or not.
             AppendResult refusedB = fill(b);
             assertThat(refusedB.status()).isEqualTo(AppendResult.Status.LOG_FULL);
             RetentionResult dropped = b.dropOldest(refusedB.requiredBytes(), 0);
             assertThat(dropped.satisfied()).isTrue();
-            assertThat(dropped.unreadRecordsDropped()).isEqualTo(dropped.recordsDeleted()).isPositive();
+            assertThat(dropped.unreadRecordsDropped())
+                    .isEqualTo(dropped.recordsDeleted())
+                    .isPositive();
             assertThat(b.startOffset()).isPositive();
             assertThat(a.startOffset()).isEqualTo(some.startOffset()); // a lost nothing more
         }
@@ -85,7 +91,8 @@ class DiskTotalTest {
     void aFailedAppendGivesItsReservationBack() throws Exception {
         TestChannels channels = new TestChannels();
         DiskTotal total = new DiskTotal(TOTAL);
-        try (FileTopicLog a = FileTopicLog.open(dir.resolve("a"), small().channelFactory(channels).build(), total)) {
+        try (FileTopicLog a = FileTopicLog.open(
+                dir.resolve("a"), small().channelFactory(channels).build(), total)) {
             LogTesting.appendRange(a, 0, 10, 58);
             long used = total.usedBytes();
             channels.writeBudget.set(30); // the next record's first 30 bytes are written, then ENOSPC
@@ -99,7 +106,8 @@ class DiskTotalTest {
 
     @Test
     void theBoundMustBePositive() {
-        assertThatThrownBy(() -> new DiskTotal(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new DiskTotal(0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("expected: > 0");
         assertThat(DiskTotal.unbounded().isBounded()).isFalse();
         assertThat(new DiskTotal(1).isBounded()).isTrue();

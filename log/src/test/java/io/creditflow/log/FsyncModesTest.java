@@ -22,7 +22,11 @@ class FsyncModesTest {
     private final TestChannels channels = new TestChannels();
 
     private LogConfig config(FsyncMode mode) {
-        return small().segmentBytes(1 << 20).maxBytes(16 << 20).fsync(mode).channelFactory(channels).build();
+        return small().segmentBytes(1 << 20)
+                .maxBytes(16 << 20)
+                .fsync(mode)
+                .channelFactory(channels)
+                .build();
     }
 
     /** A listener that records every offset and lets a test wait for one. */
@@ -51,8 +55,14 @@ class FsyncModesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"always,ALWAYS,0", "batch,BATCH,0", "never,NEVER,0", "interval=250,INTERVAL,250",
-            "INTERVAL=7,INTERVAL,7", " Batch ,BATCH,0"})
+    @CsvSource({
+        "always,ALWAYS,0",
+        "batch,BATCH,0",
+        "never,NEVER,0",
+        "interval=250,INTERVAL,250",
+        "INTERVAL=7,INTERVAL,7",
+        " Batch ,BATCH,0"
+    })
     void modesParse(String text, FsyncMode.Kind kind, long interval) {
         FsyncMode mode = FsyncMode.parse(text);
         assertThat(mode.kind()).isEqualTo(kind);

@@ -46,15 +46,16 @@ class IdempotenceTest {
             // Sequences need only increase; records without a producer are never deduplicated.
             assertThat(log.append(rec(7, 10)).appendedRecords()).isEqualTo(1);
             assertThat(log.append(List.of(AppendRecord.of(payload(0, 1), 0), AppendRecord.of(payload(0, 1), 0)))
-                    .appendedRecords()).isEqualTo(2);
+                            .appendedRecords())
+                    .isEqualTo(2);
         }
     }
 
     @Test
     void duplicatesInsideOneBatchAndAcrossProducersAreSortedOut() throws Exception {
         try (FileTopicLog log = FileTopicLog.open(dir, small().build())) {
-            AppendResult r = log.append(List.of(rec(1, 5), rec(2, 5), rec(1, 5), rec(2, 6), rec(1, 4), rec(3, 0),
-                    rec(2, 6), rec(1, 6)));
+            AppendResult r = log.append(
+                    List.of(rec(1, 5), rec(2, 5), rec(1, 5), rec(2, 6), rec(1, 4), rec(3, 0), rec(2, 6), rec(1, 6)));
             assertThat(r.appendedRecords()).isEqualTo(5);
             assertThat(r.duplicateRecords()).isEqualTo(3);
             long[] offsets = new long[8];
@@ -70,7 +71,8 @@ class IdempotenceTest {
 
     @Test
     void aRefusedAppendLeavesTheProducerStateUnchanged() throws Exception {
-        try (FileTopicLog log = FileTopicLog.open(dir, small().segmentBytes(1024).maxBytes(3072).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().segmentBytes(1024).maxBytes(3072).build())) {
             int seq = 0;
             for (int guard = 0; guard < 1000; guard++) {
                 AppendResult r = log.append(rec(9, seq));
@@ -141,7 +143,8 @@ class IdempotenceTest {
     @Test
     void aSnapshotAheadOfATruncatedLogIsNotTrusted() throws Exception {
         // Records 0..49 checkpointed; 50..59 unflushed when the process dies, and the tail is torn at 55.
-        try (FileTopicLog log = FileTopicLog.open(dir, small().segmentBytes(100_000).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().segmentBytes(100_000).build())) {
             for (long s = 0; s < 50; s++) {
                 log.append(rec(5, s));
             }
@@ -153,7 +156,8 @@ class IdempotenceTest {
         log.crashForTest();
         Path segment = dir.resolve(IndexSeekTest.name(0, ".log"));
         RecoveryTest.flip(segment, 55L * (LogRecord.HEADER_BYTES + 16) + 3);
-        try (FileTopicLog reopened = FileTopicLog.open(dir, small().segmentBytes(100_000).build())) {
+        try (FileTopicLog reopened =
+                FileTopicLog.open(dir, small().segmentBytes(100_000).build())) {
             assertThat(reopened.endOffset()).isEqualTo(55);
             // Sequence 55 was lost with the tail: the producer's retry must be appended, not dropped.
             AppendResult r = reopened.append(List.of(rec(5, 54), rec(5, 55), rec(5, 56)));

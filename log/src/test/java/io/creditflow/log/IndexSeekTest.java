@@ -39,7 +39,9 @@ class IndexSeekTest {
             long ts = base + i * 10L + random.nextInt(400) - 200;
             sizes.add(size);
             timestamps.add(ts);
-            assertThat(log.append(AppendRecord.of(LogTesting.payload(i, size), ts)).isOk()).isTrue();
+            assertThat(log.append(AppendRecord.of(LogTesting.payload(i, size), ts))
+                            .isOk())
+                    .isTrue();
         }
     }
 

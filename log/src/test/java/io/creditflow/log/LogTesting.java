@@ -11,13 +11,17 @@ import java.util.Random;
 
 /** Helpers shared by the log tests. */
 final class LogTesting {
-    private LogTesting() {
-    }
+    private LogTesting() {}
 
     /** A small configuration: 4 KiB segments, an index entry every 256 bytes, no age limits. */
     static LogConfig.Builder small() {
-        return LogConfig.builder().segmentBytes(4096).indexIntervalBytes(256).maxBytes(1L << 30)
-                .retentionMillis(-1).segmentMillis(-1).fsync(FsyncMode.NEVER);
+        return LogConfig.builder()
+                .segmentBytes(4096)
+                .indexIntervalBytes(256)
+                .maxBytes(1L << 30)
+                .retentionMillis(-1)
+                .segmentMillis(-1)
+                .fsync(FsyncMode.NEVER);
     }
 
     /** The payload of record {@code i}: its number as text, padded to {@code size} bytes. */
@@ -50,7 +54,9 @@ final class LogTesting {
         for (int guard = 0; offset < log.endOffset(); guard++) {
             assertThat(guard).as("reads").isLessThan(1_000_000);
             ReadResult r = log.read(offset, maxBytes, Integer.MAX_VALUE);
-            assertThat(r.isEmpty()).as("read at %d returned nothing: %s", offset, r).isFalse();
+            assertThat(r.isEmpty())
+                    .as("read at %d returned nothing: %s", offset, r)
+                    .isFalse();
             out.addAll(r.records());
             offset = r.nextOffset();
         }

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RecoveryTest {
     /** Payload bytes of the records in the tail tests: each record is 42 + 20 = 62 bytes. */
     private static final int SIZE = 20;
+
     private static final int RECORD = LogRecord.HEADER_BYTES + SIZE;
     private static final int GOOD = 29;
 
@@ -36,7 +37,8 @@ class RecoveryTest {
      */
     private Path crashedWithOneUnflushedRecord(String name) throws IOException {
         Path dir = root.resolve(name);
-        try (FileTopicLog log = FileTopicLog.open(dir, small().fsync(FsyncMode.BATCH).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().fsync(FsyncMode.BATCH).build())) {
             appendRange(log, 0, GOOD, SIZE);
         }
         FileTopicLog log = FileTopicLog.open(dir, small().build());
@@ -49,7 +51,11 @@ class RecoveryTest {
         Path last = null;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.log")) {
             for (Path p : files) {
-                if (last == null || p.getFileName().toString().compareTo(last.getFileName().toString()) > 0) {
+                if (last == null
+                        || p.getFileName()
+                                        .toString()
+                                        .compareTo(last.getFileName().toString())
+                                > 0) {
                     last = p;
                 }
             }
@@ -92,7 +98,8 @@ class RecoveryTest {
             // Only the tail after the checkpoint (and the last index interval before it) was checked.
             assertThat(report.scannedBytes()).isLessThanOrEqualTo(RECORD + 256 + RECORD);
             // The log takes appends again right where the good records end.
-            assertThat(log.append(LogTesting.record(GOOD, SIZE, 0)).firstOffset()).isEqualTo(GOOD);
+            assertThat(log.append(LogTesting.record(GOOD, SIZE, 0)).firstOffset())
+                    .isEqualTo(GOOD);
         }
     }
 
@@ -153,12 +160,14 @@ class RecoveryTest {
             ReadResult before = log.read(base, 10_000, 100);
             assertThat(before.records()).hasSize(2);
             assertThat(before.nextOffset()).isEqualTo(base + 2);
-            CorruptRecordException e = catchThrowableOfType(CorruptRecordException.class,
-                    () -> log.read(base + 2, 10_000, 100));
+            CorruptRecordException e =
+                    catchThrowableOfType(CorruptRecordException.class, () -> log.read(base + 2, 10_000, 100));
             assertThat(e.segment()).isEqualTo(second);
             assertThat(e.offset()).isEqualTo(base + 2);
             assertThat(e.position()).isEqualTo(2L * (LogRecord.HEADER_BYTES + 40));
-            assertThat(e.getMessage()).contains(second.getFileName().toString()).contains("offset " + (base + 2))
+            assertThat(e.getMessage())
+                    .contains(second.getFileName().toString())
+                    .contains("offset " + (base + 2))
                     .contains("CRC32C mismatch");
             assertThat(e.resumeOffset()).isGreaterThan(base + 2);
             // Offsets after the bad record are readable, and from the resume offset on.
@@ -183,7 +192,9 @@ class RecoveryTest {
         try (FileTopicLog log = FileTopicLog.open(dir, small().build())) {
             RecoveryReport report = log.recoveryReport();
             assertThat(log.endOffset()).isEqualTo(base + 4);
-            assertThat(report.truncations()).singleElement().satisfies(t -> assertThat(t.offset()).isEqualTo(base + 4));
+            assertThat(report.truncations())
+                    .singleElement()
+                    .satisfies(t -> assertThat(t.offset()).isEqualTo(base + 4));
             assertThat(report.segmentsDeletedAfterTruncation())
                     .containsExactlyElementsOf(files.subList(2, files.size()));
             assertRecords(readAll(log, 0, 1000), 0, 40);
@@ -257,7 +268,8 @@ class RecoveryTest {
     @Test
     void recoveryChecksOnlyTheUnflushedTailNotTheWholeLog() throws Exception {
         Path dir = root.resolve("proportional");
-        try (FileTopicLog log = FileTopicLog.open(dir, small().fsync(FsyncMode.BATCH).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().fsync(FsyncMode.BATCH).build())) {
             appendRange(log, 0, 5000, 100);
         }
         FileTopicLog log = FileTopicLog.open(dir, small().build());
@@ -296,7 +308,8 @@ class RecoveryTest {
     @Test
     void aTornCheckpointSlotFallsBackToTheOtherSlot() throws Exception {
         Path dir = root.resolve("slots");
-        try (FileTopicLog log = FileTopicLog.open(dir, small().fsync(FsyncMode.ALWAYS).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().fsync(FsyncMode.ALWAYS).build())) {
             appendRange(log, 0, 50, 40);
         }
         // Damage both slots one after the other: with one torn the other still vouches; with both, a full check.
@@ -322,7 +335,8 @@ class RecoveryTest {
         }
         Path copy = dir.resolve(IndexSeekTest.name(3, ".log"));
         Files.copy(dir.resolve(IndexSeekTest.name(0, ".log")), copy);
-        assertThatThrownBy(() -> FileTopicLog.open(dir, small().build())).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> FileTopicLog.open(dir, small().build()))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("segments overlap");
     }
 

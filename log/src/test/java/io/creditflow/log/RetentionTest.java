@@ -31,7 +31,8 @@ class RetentionTest {
 
     @Test
     void retentionByBytesDeletesWholeOldestSegmentsOnly() throws Exception {
-        try (FileTopicLog log = FileTopicLog.open(dir, small().retentionBytes(10_000).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().retentionBytes(10_000).build())) {
             appendRange(log, 0, 400, 58); // 40,000 bytes of records in segments of 40 records
             List<Path> before = log.segmentFiles();
             RetentionResult r = log.applyRetention(Long.MAX_VALUE);
@@ -51,7 +52,8 @@ class RetentionTest {
     @Test
     void retentionByAgeUsesTheNewestRecordOfEachSegment() throws Exception {
         ManualClock clock = new ManualClock(1_000_000);
-        try (FileTopicLog log = FileTopicLog.open(dir, small().clock(clock).retentionMillis(60_000).build())) {
+        try (FileTopicLog log = FileTopicLog.open(
+                dir, small().clock(clock).retentionMillis(60_000).build())) {
             for (int i = 0; i < 200; i++) {
                 log.append(AppendRecord.of(LogTesting.payload(i, 58), clock.epochMillis()));
                 clock.advance(1000);
@@ -84,7 +86,8 @@ class RetentionTest {
 
     @Test
     void anAppendBeyondMaxBytesIsRefusedWithWhatItNeeds() throws Exception {
-        try (FileTopicLog log = FileTopicLog.open(dir, small().maxBytes(3 * 4096).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().maxBytes(3 * 4096).build())) {
             int appended = 0;
             AppendResult r = null;
             for (int guard = 0; guard < 1000; guard++) {
@@ -119,7 +122,8 @@ class RetentionTest {
 
     @Test
     void dropOldestSkipsLaggardsWholeSegmentsAndCountsThem() throws Exception {
-        try (FileTopicLog log = FileTopicLog.open(dir, small().maxBytes(3 * 4096).build())) {
+        try (FileTopicLog log =
+                FileTopicLog.open(dir, small().maxBytes(3 * 4096).build())) {
             long slowCursor = 5;
             long i = 0;
             long dropped = 0;
@@ -139,7 +143,9 @@ class RetentionTest {
             assertThat(i).isEqualTo(500);
             // The slow cursor sees the gap as a count of skipped records, then whole records again.
             ReadResult r = log.read(slowCursor, 1000, 5);
-            assertThat(r.skippedRecords()).isEqualTo(log.startOffset() - slowCursor).isEqualTo(dropped);
+            assertThat(r.skippedRecords())
+                    .isEqualTo(log.startOffset() - slowCursor)
+                    .isEqualTo(dropped);
             assertRecords(r.records(), log.startOffset(), 58);
             assertThat(log.stats().unreadRecordsDropped()).isEqualTo(dropped);
             assertThat(log.startOffset() % 40).isZero();
@@ -148,15 +154,17 @@ class RetentionTest {
 
     @Test
     void configBelowThreeSegmentsIsRefused() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small().maxBytes(8192).build())
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> small().maxBytes(8192).build())
                 .hasMessage("maxBytes: 8192 (expected: >= 3 * segmentBytes = 12288)");
     }
 
     @Test
     void theActiveSegmentRollsByAgeSoOldDataCanExpire() throws Exception {
         ManualClock clock = new ManualClock(0);
-        try (FileTopicLog log = FileTopicLog.open(dir, small().clock(clock).segmentMillis(1000)
-                .retentionMillis(5000).build())) {
+        try (FileTopicLog log = FileTopicLog.open(
+                dir,
+                small().clock(clock).segmentMillis(1000).retentionMillis(5000).build())) {
             log.append(AppendRecord.of(LogTesting.payload(0, 10), clock.epochMillis()));
             clock.advance(999);
             log.append(AppendRecord.of(LogTesting.payload(1, 10), clock.epochMillis()));

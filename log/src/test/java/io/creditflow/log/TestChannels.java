@@ -33,6 +33,7 @@ final class TestChannels implements ChannelFactory {
     final AtomicInteger failingTruncates = new AtomicInteger();
     /** How many force calls on segment files fail before they work again. */
     final AtomicInteger failingForces = new AtomicInteger();
+
     private final AtomicReference<Gate> forceGate = new AtomicReference<>();
 
     /** Holds force() on segment files: {@code entered} counts down when one waits, {@code release} frees it. */

@@ -26,12 +26,15 @@ public final class Tmpfs implements AutoCloseable {
      * skips the calling test, saying why and which test covers the case without a mount.
      */
     public static Tmpfs mountOrSkip(Path dir, String size, String coveredElsewhere) throws Exception {
-        Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux"),
+        Assumptions.assumeTrue(
+                System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux"),
                 "the real ENOSPC test needs Linux tmpfs; skipped (" + coveredElsewhere + ")");
         Files.createDirectories(dir);
         String result = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
-        Assumptions.assumeTrue(result == null, () -> "mount -t tmpfs not permitted here (" + result
-                + "); skipped the real ENOSPC test (" + coveredElsewhere + ")");
+        Assumptions.assumeTrue(
+                result == null,
+                () -> "mount -t tmpfs not permitted here (" + result + "); skipped the real ENOSPC test ("
+                        + coveredElsewhere + ")");
         Tmpfs t = new Tmpfs(dir);
         t.mounted = true;
         return t;

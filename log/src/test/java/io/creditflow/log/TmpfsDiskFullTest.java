@@ -43,7 +43,10 @@ class TmpfsDiskFullTest {
         Path filler = mount.resolve("filler");
         Files.write(filler, new byte[256 * 1024]);
         Path dir = mount.resolve("topic");
-        LogConfig config = LogTesting.small().segmentBytes(64 * 1024).fsync(FsyncMode.BATCH).build();
+        LogConfig config = LogTesting.small()
+                .segmentBytes(64 * 1024)
+                .fsync(FsyncMode.BATCH)
+                .build();
         long appended = 0;
         AppendResult full = null;
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
@@ -67,7 +70,9 @@ class TmpfsDiskFullTest {
             Files.delete(filler);
             for (int i = 0; i < 50; i++) {
                 AppendResult r = log.append(List.of(LogTesting.record(appended, SIZE, 0)));
-                assertThat(r.status()).as("append %d after space returned", appended).isEqualTo(AppendResult.Status.OK);
+                assertThat(r.status())
+                        .as("append %d after space returned", appended)
+                        .isEqualTo(AppendResult.Status.OK);
                 appended++;
             }
         }

@@ -34,8 +34,7 @@ import java.util.function.ToDoubleFunction;
  * removes them earlier. Thread-safe; the meters read racy snapshots (see {@link StreamStats}).
  */
 public final class CreditflowMetrics {
-    private CreditflowMetrics() {
-    }
+    private CreditflowMetrics() {}
 
     /** The meters of one bound object; closing removes them from the registry. Idempotent. */
     public static final class Binding implements AutoCloseable {
@@ -96,7 +95,12 @@ public final class CreditflowMetrics {
         counter(b, p + "sent", connection, "bytes", c -> c.stats().sentBytes(), tags);
         counter(b, p + "received", connection, "bytes", c -> c.stats().receivedBytes(), tags);
         for (StallReason r : StallReason.values()) {
-            counter(b, p + "stalled", connection, "seconds", c -> seconds(c.stats().stalledNanos(r)),
+            counter(
+                    b,
+                    p + "stalled",
+                    connection,
+                    "seconds",
+                    c -> seconds(c.stats().stalledNanos(r)),
                     Tags.of(tags).and("reason", r.name().toLowerCase(Locale.ROOT)));
         }
         connection.closeFuture().whenComplete((status, e) -> b.close());
@@ -122,7 +126,12 @@ public final class CreditflowMetrics {
         counter(b, p + "received", stream, "bytes", s -> s.stats().receivedBytes(), t);
         counter(b, p + "received.messages", stream, null, s -> s.stats().receivedMessages(), t);
         for (StallReason r : StallReason.values()) {
-            counter(b, p + "stalled", stream, "seconds", s -> seconds(s.stats().stalledNanos(r)),
+            counter(
+                    b,
+                    p + "stalled",
+                    stream,
+                    "seconds",
+                    s -> seconds(s.stats().stalledNanos(r)),
                     t.and("reason", r.name().toLowerCase(Locale.ROOT)));
         }
         stream.closeFuture().whenComplete((status, e) -> b.close());
@@ -133,13 +142,17 @@ public final class CreditflowMetrics {
         return nanos / (double) TimeUnit.SECONDS.toNanos(1);
     }
 
-    private static <T> void gauge(Binding b, String name, T obj, String unit, ToDoubleFunction<T> f,
-                                  Iterable<Tag> tags) {
-        b.add(Gauge.builder(name, obj, f).baseUnit(unit).tags(tags).strongReference(true).register(b.registry));
+    private static <T> void gauge(
+            Binding b, String name, T obj, String unit, ToDoubleFunction<T> f, Iterable<Tag> tags) {
+        b.add(Gauge.builder(name, obj, f)
+                .baseUnit(unit)
+                .tags(tags)
+                .strongReference(true)
+                .register(b.registry));
     }
 
-    private static <T> void counter(Binding b, String name, T obj, String unit, ToDoubleFunction<T> f,
-                                    Iterable<Tag> tags) {
+    private static <T> void counter(
+            Binding b, String name, T obj, String unit, ToDoubleFunction<T> f, Iterable<Tag> tags) {
         b.add(FunctionCounter.builder(name, obj, f).baseUnit(unit).tags(tags).register(b.registry));
     }
 }

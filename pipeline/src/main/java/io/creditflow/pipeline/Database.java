@@ -21,7 +21,8 @@ import java.util.List;
  */
 final class Database {
     enum Dialect {
-        H2, POSTGRESQL
+        H2,
+        POSTGRESQL
     }
 
     /** Writers' rows in {@code sink_progress}: sink workers 0..N-1, naive writers from here. */
@@ -31,8 +32,7 @@ final class Database {
     /** How long a statement waits for a lock before the database gives up (H2's default is 1 s). */
     static final int LOCK_TIMEOUT_MS = 600_000;
 
-    private Database() {
-    }
+    private Database() {}
 
     static Dialect dialect(String url) {
         if (url.startsWith("jdbc:h2:")) {
@@ -41,8 +41,8 @@ final class Database {
         if (url.startsWith("jdbc:postgresql:")) {
             return Dialect.POSTGRESQL;
         }
-        throw new IllegalArgumentException("unsupported JDBC URL '" + url
-                + "' (expected: jdbc:h2:... or jdbc:postgresql://...)");
+        throw new IllegalArgumentException(
+                "unsupported JDBC URL '" + url + "' (expected: jdbc:h2:... or jdbc:postgresql://...)");
     }
 
     /** A connection with autocommit off; on H2 with a lock timeout long enough to wait out the slow afternoon. */
@@ -61,7 +61,8 @@ final class Database {
     static void createSchema(String url) throws SQLException {
         Dialect d = dialect(url);
         String bytes = d == Dialect.H2 ? "VARBINARY" : "BYTEA";
-        try (Connection c = connect(url); Statement s = c.createStatement()) {
+        try (Connection c = connect(url);
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS events");
             s.execute("DROP TABLE IF EXISTS events_naive");
             s.execute("DROP TABLE IF EXISTS sink_progress");
@@ -84,17 +85,18 @@ final class Database {
 
     /** The sink's insert: a row that is already there (a redelivery) is skipped, not an error. */
     static String idempotentInsert(Dialect d) {
-        return d == Dialect.POSTGRESQL ? "INSERT INTO events (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
+        return d == Dialect.POSTGRESQL
+                ? "INSERT INTO events (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
                 : "MERGE INTO events t USING (VALUES (CAST(? AS BIGINT), CAST(? AS VARBINARY))) s (id, body) "
-                + "ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, body) VALUES (s.id, s.body)";
+                        + "ON t.id = s.id WHEN NOT MATCHED THEN INSERT (id, body) VALUES (s.id, s.body)";
     }
 
     /**
      * One sink transaction: the rows by JDBC batch, then the writer's tally row, then commit. Returns how many
      * rows were new (the rest were redeliveries already written). Rolls back and rethrows on failure.
      */
-    static int writeBatch(Connection c, PreparedStatement insert, PreparedStatement tally, int sink,
-                          List<Event> events) throws SQLException {
+    static int writeBatch(Connection c, PreparedStatement insert, PreparedStatement tally, int sink, List<Event> events)
+            throws SQLException {
         try {
             for (Event e : events) {
                 insert.setLong(1, e.id());
@@ -126,8 +128,7 @@ final class Database {
     }
 
     /** An event as the sink writes it: the id from the body's first 8 bytes, and the body. */
-    record Event(long id, byte[] body) {
-    }
+    record Event(long id, byte[] body) {}
 
     /**
      * The slow afternoon: another connection takes a lock every sink transaction needs and keeps its transaction
@@ -173,7 +174,8 @@ final class Database {
         String sql = d == Dialect.POSTGRESQL
                 ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                 : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             int n = r.next() ? r.getInt(1) : -1;
             c.commit();
             return n;
@@ -184,7 +186,8 @@ final class Database {
 
     /** Rows in {@code table} now; -1 if the database cannot say. */
     static long count(Connection c, String table) {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
             long n = r.next() ? r.getLong(1) : -1;
             c.commit();
             return n;
@@ -194,15 +197,15 @@ final class Database {
     }
 
     /** What the table holds at the end, checked with SQL. */
-    record Check(long rows, long duplicates, BitSet ids) {
-    }
+    record Check(long rows, long duplicates, BitSet ids) {}
 
     /**
      * Rows, duplicate rows ({@code COUNT(*) - COUNT(DISTINCT id)}) and the set of ids in {@code table}. Ids are the
      * load generator's, from 0 up to {@code maxId}; a row outside that range is an error.
      */
     static Check check(String url, String table, long maxId) throws SQLException {
-        try (Connection c = connect(url); Statement s = c.createStatement()) {
+        try (Connection c = connect(url);
+                Statement s = c.createStatement()) {
             long rows;
             long duplicates;
             try (ResultSet r = s.executeQuery("SELECT COUNT(*), COUNT(*) - COUNT(DISTINCT id) FROM " + table)) {

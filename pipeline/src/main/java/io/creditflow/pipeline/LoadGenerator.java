@@ -47,6 +47,7 @@ final class LoadGenerator {
     private final AtomicLong lastRetryAfter = new AtomicLong();
     /** System.nanoTime of the first and the last 503; 0 before the first. */
     private final AtomicLong firstRejectNanos = new AtomicLong();
+
     private volatile long lastRejectNanos;
     private final BitSet acceptedIds = new BitSet();
     private volatile boolean running = true;
@@ -56,8 +57,10 @@ final class LoadGenerator {
         this.size = size;
         this.perClientRate = rate / clients;
         this.maxBackoffNanos = maxBackoff.toNanos();
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         this.warmedUp = new java.util.concurrent.CountDownLatch(clients);
         for (int i = 0; i < clients; i++) {
             Thread t = new Thread(this::client, "load-client-" + i);
@@ -81,7 +84,11 @@ final class LoadGenerator {
 
     private void warmUp() {
         try {
-            http.send(HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build(),
+            http.send(
+                    HttpRequest.newBuilder(uri.resolve("/health"))
+                            .timeout(Duration.ofSeconds(5))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
         } catch (IOException e) {
             errors.incrementAndGet();
@@ -184,9 +191,11 @@ final class LoadGenerator {
     private void send(long id) {
         byte[] body = new byte[size];
         ByteBuffer.wrap(body).putLong(id);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         boolean first = true;
         while (running) {
             if (!first) {
@@ -223,7 +232,8 @@ final class LoadGenerator {
                 return;
             }
             // The client's backoff: Retry-After (capped), jittered so that refused clients do not return together.
-            long deadline = System.nanoTime() + (long) (waitNanos * (0.5 + ThreadLocalRandom.current().nextDouble()));
+            long deadline = System.nanoTime()
+                    + (long) (waitNanos * (0.5 + ThreadLocalRandom.current().nextDouble()));
             for (long left; running && (left = deadline - System.nanoTime()) > 0; ) {
                 LockSupport.parkNanos(left);
             }

@@ -35,8 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NaiveSink {
     static final int NAIVE_WINDOW_MESSAGES = 512;
 
-    private NaiveSink() {
-    }
+    private NaiveSink() {}
 
     public static void main(String[] args) throws Exception {
         String host = args[0];
@@ -54,28 +53,40 @@ public final class NaiveSink {
             t.setDaemon(true);
             t.start();
         }
-        Thread status = new Thread(() -> {
-            while (true) {
-                System.out.println("status queued=" + queue.size() + " written=" + written.get() + " heap_mib="
-                        + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024));
-                System.out.flush();
-                try {
-                    TimeUnit.MILLISECONDS.sleep(200);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "naive-status");
+        Thread status = new Thread(
+                () -> {
+                    while (true) {
+                        System.out.println("status queued=" + queue.size() + " written=" + written.get() + " heap_mib="
+                                + ManagementFactory.getMemoryMXBean()
+                                                .getHeapMemoryUsage()
+                                                .getUsed()
+                                        / (1024 * 1024));
+                        System.out.flush();
+                        try {
+                            TimeUnit.MILLISECONDS.sleep(200);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "naive-status");
         status.setDaemon(true);
         status.start();
         // A small message window only makes its grants frequent (the reader closes every message at once, so
         // credit is never what holds it back); with the default 4,096 the broker would learn of consumption only
         // every 2,048 records, and a small log quota could fill before the cursor moved.
-        try (Client client = Client.builder().ioThreads(1).streamWindowMessages(NAIVE_WINDOW_MESSAGES).build()) {
-            Stream stream = client.connect(host, port).openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, topic)
-                    .metadata(BrokerProtocol.SUBSCRIPTION, subscription).metadata(BrokerProtocol.POLICY, "log")
-                    .metadata(BrokerProtocol.FROM, "earliest").build());
+        try (Client client = Client.builder()
+                .ioThreads(1)
+                .streamWindowMessages(NAIVE_WINDOW_MESSAGES)
+                .build()) {
+            Stream stream = client.connect(host, port)
+                    .openStream(StreamOptions.builder()
+                            .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                            .metadata(BrokerProtocol.TOPIC, topic)
+                            .metadata(BrokerProtocol.SUBSCRIPTION, subscription)
+                            .metadata(BrokerProtocol.POLICY, "log")
+                            .metadata(BrokerProtocol.FROM, "earliest")
+                            .build());
             while (true) {
                 try (Message m = stream.poll(1, TimeUnit.SECONDS)) { // closed (acknowledged) before it is written
                     if (m == null) {
@@ -90,13 +101,13 @@ public final class NaiveSink {
         }
     }
 
-    private static void write(String url, int sink, int batch, LinkedBlockingQueue<Database.Event> queue,
-                              AtomicLong written) {
+    private static void write(
+            String url, int sink, int batch, LinkedBlockingQueue<Database.Event> queue, AtomicLong written) {
         List<Database.Event> events = new ArrayList<>(batch);
         while (true) {
             try (Connection c = Database.connect(url);
-                 PreparedStatement insert = c.prepareStatement("INSERT INTO events_naive (id, body) VALUES (?, ?)");
-                 PreparedStatement tally = c.prepareStatement(Database.tallyUpdate())) {
+                    PreparedStatement insert = c.prepareStatement("INSERT INTO events_naive (id, body) VALUES (?, ?)");
+                    PreparedStatement tally = c.prepareStatement(Database.tallyUpdate())) {
                 while (true) {
                     if (events.isEmpty()) {
                         events.add(queue.take());

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
-import io.creditflow.broker.LogTopicStats;
 import io.creditflow.broker.DashboardSource;
+import io.creditflow.broker.LogTopicStats;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.IOException;
@@ -95,8 +95,8 @@ public final class Pipeline {
         java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>(a.keySet());
         keys.addAll(b.keySet());
         for (String k : keys) {
-            sb.append(String.format(Locale.ROOT, "%-28s %22s %22s%n", k, a.getOrDefault(k, "-"),
-                    b.getOrDefault(k, "-")));
+            sb.append(
+                    String.format(Locale.ROOT, "%-28s %22s %22s%n", k, a.getOrDefault(k, "-"), b.getOrDefault(k, "-")));
         }
         return sb.toString();
     }
@@ -112,16 +112,23 @@ public final class Pipeline {
                     // The child JVM must reach the database too: H2's TCP server on loopback, serving the file.
                     System.setProperty("h2.bindAddress", "127.0.0.1");
                     int port = freePort();
-                    h2 = org.h2.tools.Server.createTcpServer("-tcpPort", String.valueOf(port), "-baseDir",
-                            db.toString(), "-ifNotExists").start();
+                    h2 = org.h2.tools.Server.createTcpServer(
+                                    "-tcpPort", String.valueOf(port), "-baseDir", db.toString(), "-ifNotExists")
+                            .start();
                     url = "jdbc:h2:tcp://127.0.0.1:" + port + "/pipeline";
                 } else {
                     url = "jdbc:h2:file:" + db.resolve("pipeline");
                 }
             }
             Database.createSchema(url);
-            BrokerConfig config = BrokerConfig.builder().host("127.0.0.1").port(0).httpPort(0)
-                    .maxMessageBytes(PipelineSettings.MAX_SIZE).dataDir(dir.resolve("log")).logMaxBytes(s.logMaxMib << 20).logSegmentBytes(s.segmentKib * 1024)
+            BrokerConfig config = BrokerConfig.builder()
+                    .host("127.0.0.1")
+                    .port(0)
+                    .httpPort(0)
+                    .maxMessageBytes(PipelineSettings.MAX_SIZE)
+                    .dataDir(dir.resolve("log"))
+                    .logMaxBytes(s.logMaxMib << 20)
+                    .logSegmentBytes(s.segmentKib * 1024)
                     .build();
             try (Broker broker = Broker.start(config)) {
                 return runWith(broker, url);
@@ -143,8 +150,8 @@ public final class Pipeline {
         Database.Lock lock = null;
         try (Connection monitor = Database.connect(url)) {
             if (s.naive) {
-                supervisor = new Supervisor(s.naiveHeapMib, "127.0.0.1", broker.port(), TOPIC, SUBSCRIPTION, url,
-                        s.workers, s.batch);
+                supervisor = new Supervisor(
+                        s.naiveHeapMib, "127.0.0.1", broker.port(), TOPIC, SUBSCRIPTION, url, s.workers, s.batch);
                 supervisor.start();
             } else {
                 workers = new SinkWorkers("127.0.0.1", broker.port(), TOPIC, SUBSCRIPTION, s.workers, s.batch, url);
@@ -154,17 +161,45 @@ public final class Pipeline {
                 workers.start();
             }
             awaitSubscribed(broker, s.naive ? 1 : s.workers);
-            gen = new LoadGenerator(URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/" + TOPIC),
-                    s.clients, s.rate, s.size, Duration.ofMillis((long) (s.maxBackoffS * 1000)));
-            out.printf(Locale.ROOT, "creditflow pipeline (%s): %,.0f events/s of %d bytes from %d HTTP clients -> "
+            gen = new LoadGenerator(
+                    URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/" + TOPIC),
+                    s.clients,
+                    s.rate,
+                    s.size,
+                    Duration.ofMillis((long) (s.maxBackoffS * 1000)));
+            out.printf(
+                    Locale.ROOT,
+                    "creditflow pipeline (%s): %,.0f events/s of %d bytes from %d HTTP clients -> "
                             + "edge :%d -> topic log (quota %d MiB) -> %s -> %s; database lock from %.0f s for %.0f s%n",
-                    s.naive ? "naive: unbounded queue in a " + s.naiveHeapMib + " MiB child JVM, supervised"
-                            : "bounded", s.rate, s.size, s.clients, broker.httpPort(), s.logMaxMib,
+                    s.naive
+                            ? "naive: unbounded queue in a " + s.naiveHeapMib + " MiB child JVM, supervised"
+                            : "bounded",
+                    s.rate,
+                    s.size,
+                    s.clients,
+                    broker.httpPort(),
+                    s.logMaxMib,
                     s.naive ? s.workers + " writers" : s.workers + " workers x batch " + s.batch,
-                    dialect == Database.Dialect.H2 ? "H2" : "PostgreSQL", s.slowAtS, s.slowForS);
-            out.printf("%4s | %8s %6s %7s %3s | %-13s %6s | %7s %4s | %9s %8s %9s %-8s | %6s %5s%n", "t",
-                    "accept/s", "503/s", "retried", "RA", s.naive ? "queue (child)" : "workers blkd", "held",
-                    "rows/s", "dbw", "credit", "lag", "log disk", "log held", "heapM", "dirM");
+                    dialect == Database.Dialect.H2 ? "H2" : "PostgreSQL",
+                    s.slowAtS,
+                    s.slowForS);
+            out.printf(
+                    "%4s | %8s %6s %7s %3s | %-13s %6s | %7s %4s | %9s %8s %9s %-8s | %6s %5s%n",
+                    "t",
+                    "accept/s",
+                    "503/s",
+                    "retried",
+                    "RA",
+                    s.naive ? "queue (child)" : "workers blkd",
+                    "held",
+                    "rows/s",
+                    "dbw",
+                    "credit",
+                    "lag",
+                    "log disk",
+                    "log held",
+                    "heapM",
+                    "dirM");
 
             gen.start();
             long start = System.nanoTime();
@@ -226,9 +261,10 @@ public final class Pipeline {
             while (System.nanoTime() < drainDeadline) {
                 LogTopicStats.CursorStats c = cursor(broker);
                 sample(broker, c);
-                boolean idle = backlog(broker) == 0 && (workers != null
-                        ? workers.inFlight() == 0 && workers.bufferedBytes() == 0
-                        : supervisor.childAlive() && supervisor.queued() == 0);
+                boolean idle = backlog(broker) == 0
+                        && (workers != null
+                                ? workers.inFlight() == 0 && workers.bufferedBytes() == 0
+                                : supervisor.childAlive() && supervisor.queued() == 0);
                 long now = System.nanoTime();
                 if (!idle) {
                     idleSince = 0;
@@ -313,7 +349,9 @@ public final class Pipeline {
                 m.put("workers", s.workers);
                 m.put("blocked_workers_peak", blockedPeak);
                 m.put("db_stall_worker_s", round(dbStallS));
-                m.put("credit_min_during_slow_messages", creditMinDuringSlow == Long.MAX_VALUE ? -1 : creditMinDuringSlow);
+                m.put(
+                        "credit_min_during_slow_messages",
+                        creditMinDuringSlow == Long.MAX_VALUE ? -1 : creditMinDuringSlow);
                 m.put("redeliveries_skipped", redeliveries);
                 m.put("db_errors", dbErrors);
             }
@@ -337,8 +375,17 @@ public final class Pipeline {
         }
     }
 
-    private void row(int t, Broker broker, LoadGenerator gen, SinkWorkers workers, Supervisor supervisor,
-                     Connection monitor, Database.Dialect dialect, long[] now, long[] last, boolean slow) {
+    private void row(
+            int t,
+            Broker broker,
+            LoadGenerator gen,
+            SinkWorkers workers,
+            Supervisor supervisor,
+            Connection monitor,
+            Database.Dialect dialect,
+            long[] now,
+            long[] last,
+            boolean slow) {
         LogTopicStats.CursorStats c = cursor(broker);
         sample(broker, c);
         LogTopicStats log = log(broker);
@@ -364,14 +411,29 @@ public final class Pipeline {
             heldCol = supervisor.childHeapMib() + "M";
             rowsPerS = now[2] < 0 || last[2] < 0 ? -1 : now[2] - last[2];
         }
-        out.printf(Locale.ROOT, "%3ds | %,8d %,6d %,7d %3s | %-13s %6s | %7s %4s | %9s %,8d %9s %-8s | %6.0f %5.1f%s%n",
-                t, now[0] - last[0], now[1] - last[1], gen.retried(),
-                now[1] > last[1] ? String.valueOf(gen.lastRetryAfter()) : "-", pool, heldCol,
-                rowsPerS < 0 ? "-" : String.format("%,.0f", rowsPerS), waiters < 0 ? "?" : String.valueOf(waiters),
-                credit < 0 ? "-" : credit == Long.MAX_VALUE ? "unlimited" : String.format("%,d", credit), c == null ? 0 : c.lag(), log == null ? "-" : bytes(log.sizeBytes()),
-                log == null ? "-" : log.held(), heapMib(), directMib(),
-                supervisor == null ? "" : String.format("  deaths %d (oom %d)", supervisor.oomDeaths()
-                        + supervisor.otherDeaths(), supervisor.oomDeaths()));
+        out.printf(
+                Locale.ROOT,
+                "%3ds | %,8d %,6d %,7d %3s | %-13s %6s | %7s %4s | %9s %,8d %9s %-8s | %6.0f %5.1f%s%n",
+                t,
+                now[0] - last[0],
+                now[1] - last[1],
+                gen.retried(),
+                now[1] > last[1] ? String.valueOf(gen.lastRetryAfter()) : "-",
+                pool,
+                heldCol,
+                rowsPerS < 0 ? "-" : String.format("%,.0f", rowsPerS),
+                waiters < 0 ? "?" : String.valueOf(waiters),
+                credit < 0 ? "-" : credit == Long.MAX_VALUE ? "unlimited" : String.format("%,d", credit),
+                c == null ? 0 : c.lag(),
+                log == null ? "-" : bytes(log.sizeBytes()),
+                log == null ? "-" : log.held(),
+                heapMib(),
+                directMib(),
+                supervisor == null
+                        ? ""
+                        : String.format(
+                                "  deaths %d (oom %d)",
+                                supervisor.oomDeaths() + supervisor.otherDeaths(), supervisor.oomDeaths()));
     }
 
     private void sample(Broker broker, LogTopicStats.CursorStats c) {
@@ -432,7 +494,9 @@ public final class Pipeline {
 
     /** Direct memory held by Netty's allocator (the JDK's JMX pools do not see it). */
     static double directMib() {
-        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory()
+        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                        .metric()
+                        .usedDirectMemory()
                 / (1024.0 * 1024);
     }
 

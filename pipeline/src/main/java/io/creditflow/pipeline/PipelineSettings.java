@@ -15,9 +15,11 @@ public final class PipelineSettings {
     public double slowForS = 30;
     /** Events per second offered by the load generator (open loop). */
     public double rate = 2000;
+
     public int clients = 32;
     /** Bytes per event (8 of id, then padding). */
     public int size = 1024;
+
     public int workers = 4;
     public int batch = 100;
     /** The topic log's quota on disk, MiB. */
@@ -28,6 +30,7 @@ public final class PipelineSettings {
     public double maxBackoffS = 5;
     /** Null: embedded H2 in a file in the run's temporary folder. */
     public String jdbcUrl;
+
     public boolean naive;
     /** The naive child's heap, MiB. */
     public int naiveHeapMib = 32;
@@ -43,21 +46,37 @@ public final class PipelineSettings {
         check(rate * durationS <= MAX_EVENTS, "--rate x --duration", rate * durationS, "<= " + MAX_EVENTS + " events");
         check(clients >= 1 && clients <= 256, "--clients", clients, "1 to 256");
         check(size >= 8 && size <= MAX_SIZE, "--size", size, "8 to " + MAX_SIZE + " bytes (the first 8 are the id)");
-        check(workers >= 1 && workers <= Database.PROGRESS_ROWS, "--workers", workers, "1 to " + Database.PROGRESS_ROWS);
+        check(
+                workers >= 1 && workers <= Database.PROGRESS_ROWS,
+                "--workers",
+                workers,
+                "1 to " + Database.PROGRESS_ROWS);
         check(batch >= 1 && batch <= 10_000, "--batch", batch, "1 to 10000");
-        check(segmentKib >= MAX_SIZE / 1024 + 1 && segmentKib <= 1 << 20, "--segment-kib", segmentKib,
+        check(
+                segmentKib >= MAX_SIZE / 1024 + 1 && segmentKib <= 1 << 20,
+                "--segment-kib",
+                segmentKib,
                 (MAX_SIZE / 1024 + 1) + " to 1048576 (a segment holds the largest event)");
         check(logMaxMib >= 1 && logMaxMib <= 1 << 20, "--log-max-mib", logMaxMib, "1 to 1048576");
-        check(logMaxMib * 1024 >= 3L * segmentKib, "--log-max-mib", logMaxMib,
+        check(
+                logMaxMib * 1024 >= 3L * segmentKib,
+                "--log-max-mib",
+                logMaxMib,
                 "at least three segments of --segment-kib " + segmentKib);
         // What the sink may hold consumed but not yet committed: the workers' windows (two batches each), or the
         // naive reader's message window.
         long windows = (naive ? NaiveSink.NAIVE_WINDOW_MESSAGES : (long) workers * 2 * batch) * (size + 42L);
-        check(windows <= (logMaxMib << 20) / 4, "--log-max-mib", logMaxMib, "at least four times what the "
-                + (naive ? "naive reader's window holds (" + NaiveSink.NAIVE_WINDOW_MESSAGES + " x (--size + 42)"
-                : "workers' windows hold (--workers x 2 x --batch x (--size + 42)") + " = " + windows + " bytes): the "
-                + "cursor commits what the sink consumed only as its credit returns, and the quota must have room "
-                + "beyond that");
+        check(
+                windows <= (logMaxMib << 20) / 4,
+                "--log-max-mib",
+                logMaxMib,
+                "at least four times what the "
+                        + (naive
+                                ? "naive reader's window holds (" + NaiveSink.NAIVE_WINDOW_MESSAGES + " x (--size + 42)"
+                                : "workers' windows hold (--workers x 2 x --batch x (--size + 42)")
+                        + " = " + windows + " bytes): the "
+                        + "cursor commits what the sink consumed only as its credit returns, and the quota must have room "
+                        + "beyond that");
         check(maxBackoffS >= 1 && maxBackoffS <= 600, "--max-backoff", maxBackoffS, "1 to 600 seconds");
         check(naiveHeapMib >= 16 && naiveHeapMib <= 4096, "--naive-heap-mib", naiveHeapMib, "16 to 4096");
         check(drainTimeoutS > 0 && drainTimeoutS <= 3600, "drain timeout", drainTimeoutS, "0 < seconds <= 3600");

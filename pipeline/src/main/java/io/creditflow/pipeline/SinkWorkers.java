@@ -50,6 +50,7 @@ final class SinkWorkers {
     private final AtomicLongArray inDbSince;
     /** Per worker: messages it holds (polled, not yet closed). */
     private final AtomicLongArray held;
+
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong redeliveriesSkipped = new AtomicLong();
     private final AtomicLong dbErrors = new AtomicLong();
@@ -67,13 +68,17 @@ final class SinkWorkers {
         // message credit (from which the broker learns what was consumed, and commits) goes back after each batch
         // (grants come once half the window is consumed). The default 4,096 would leave up to 2,048 records per
         // worker consumed but uncommitted: with a small log quota, enough to hold the log full after a recovery.
-        this.client = Client.builder().ioThreads(1).streamWindowMessages(2L * batch).build();
+        this.client =
+                Client.builder().ioThreads(1).streamWindowMessages(2L * batch).build();
         Connection connection = client.connect(host, port);
         for (int i = 0; i < workers; i++) {
             streams.add(connection.openStream(StreamOptions.builder()
-                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, topic)
+                    .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                    .metadata(BrokerProtocol.TOPIC, topic)
                     .metadata(BrokerProtocol.SUBSCRIPTION, subscription)
-                    .metadata(BrokerProtocol.POLICY, "log").metadata(BrokerProtocol.FROM, "earliest").build()));
+                    .metadata(BrokerProtocol.POLICY, "log")
+                    .metadata(BrokerProtocol.FROM, "earliest")
+                    .build()));
             int w = i;
             Thread t = new Thread(() -> work(w), "sink-worker-" + i);
             t.setDaemon(true);
@@ -156,7 +161,8 @@ final class SinkWorkers {
      */
     DashboardBox workersBox() {
         DashboardBox.Builder b = DashboardBox.builder("workers", "workers", "sink workers")
-                .depth(inFlight(), (long) workers() * batch, "messages").total(rowsWritten())
+                .depth(inFlight(), (long) workers() * batch, "messages")
+                .total(rowsWritten())
                 .detail(String.format("%d workers, %d blocked, %d in flight", workers(), blocked(), inFlight()));
         return (blocked() > 0 ? b.stalled("database") : b).build();
     }
@@ -164,9 +170,10 @@ final class SinkWorkers {
     /** The database as a box: depth the workers waiting in it (bound: all of them), stalled on a lock wait. */
     DashboardBox databaseBox() {
         DashboardBox.Builder b = DashboardBox.builder("database", "database", "database")
-                .depth(blocked(), workers(), "workers waiting").total(rowsWritten())
-                .detail(String.format("%,d rows, stalled %.1f s, %d errors", rowsWritten(), dbStallNanos() / 1e9,
-                        dbErrors()));
+                .depth(blocked(), workers(), "workers waiting")
+                .total(rowsWritten())
+                .detail(String.format(
+                        "%,d rows, stalled %.1f s, %d errors", rowsWritten(), dbStallNanos() / 1e9, dbErrors()));
         return (blocked() > 0 ? b.stalled("lock wait") : b).build();
     }
 

@@ -32,13 +32,32 @@ final class Supervisor {
     private volatile boolean running = true;
     private volatile Process child;
 
-    Supervisor(int heapMib, String host, int port, String topic, String subscription, String jdbcUrl, int writers,
-               int batch) {
-        command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heapMib + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=disabled",
-                "-cp", System.getProperty("java.class.path"), NaiveSink.class.getName(), host, String.valueOf(port),
-                topic, subscription, jdbcUrl, String.valueOf(writers), String.valueOf(batch)));
+    Supervisor(
+            int heapMib,
+            String host,
+            int port,
+            String topic,
+            String subscription,
+            String jdbcUrl,
+            int writers,
+            int batch) {
+        command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heapMib + "m",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dio.netty.leakDetection.level=disabled",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NaiveSink.class.getName(),
+                host,
+                String.valueOf(port),
+                topic,
+                subscription,
+                jdbcUrl,
+                String.valueOf(writers),
+                String.valueOf(batch)));
         thread = new Thread(this::supervise, "naive-supervisor");
         thread.setDaemon(true);
     }
@@ -86,7 +105,8 @@ final class Supervisor {
                 }
                 first = false;
                 queued = 0;
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Process p =
+                        new ProcessBuilder(command).redirectErrorStream(true).start();
                 child = p;
                 boolean[] sawOom = {false};
                 Thread reader = new Thread(() -> read(p, sawOom), "naive-child-output");
@@ -130,8 +150,7 @@ final class Supervisor {
                                 childHeapMib = v;
                                 childHeapPeakMib = Math.max(childHeapPeakMib, v);
                             }
-                            default -> {
-                            }
+                            default -> {}
                         }
                     }
                 } else if (line.contains("java.lang.OutOfMemoryError")) {

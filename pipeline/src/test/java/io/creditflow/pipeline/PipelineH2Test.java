@@ -42,7 +42,9 @@ class PipelineH2Test {
         // the chain: workers blocked -> credit withheld -> lag on disk up to the quota -> 503 -> clients back off
         assertThat(m.get("blocked_workers_peak")).as(why).isEqualTo(4);
         assertThat(m.get("credit_min_during_slow_messages")).as(why).isEqualTo(0L);
-        assertThat((long) m.get("disk_peak_bytes")).as(why).isGreaterThan((long) m.get("log_max_bytes") * 3 / 4)
+        assertThat((long) m.get("disk_peak_bytes"))
+                .as(why)
+                .isGreaterThan((long) m.get("log_max_bytes") * 3 / 4)
                 .isLessThanOrEqualTo((long) m.get("log_max_bytes"));
         assertThat(m.get("rejected_503_before_slow")).as(why).isEqualTo(0L);
         assertThat((long) m.get("rejected_503")).as(why).isPositive();

@@ -36,8 +36,10 @@ final class PrivatePostgres implements AutoCloseable {
         Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (var versions = Files.list(debian)) {
-                Path best = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-                        .max(Comparator.comparing(Path::toString)).orElse(null);
+                Path best = versions.map(v -> v.resolve("bin"))
+                        .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                        .max(Comparator.comparing(Path::toString))
+                        .orElse(null);
                 if (best != null) {
                     return best;
                 }
@@ -64,11 +66,33 @@ final class PrivatePostgres implements AutoCloseable {
         if (root) {
             pg.run(List.of("chown", "postgres", dir.toString()), false);
         }
-        pg.run(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-A", "trust",
-                "-U", "creditflow", "-E", "UTF8", "--no-sync"), true);
-        pg.run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
-                dir.resolve("server.log").toString(), "-w", "-t", "30", "-o", "-p " + port + " -k " + dir
-                        + " -c listen_addresses=127.0.0.1 -c fsync=off", "start"), true);
+        pg.run(
+                List.of(
+                        bin.resolve("initdb").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-A",
+                        "trust",
+                        "-U",
+                        "creditflow",
+                        "-E",
+                        "UTF8",
+                        "--no-sync"),
+                true);
+        pg.run(
+                List.of(
+                        bin.resolve("pg_ctl").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-l",
+                        dir.resolve("server.log").toString(),
+                        "-w",
+                        "-t",
+                        "30",
+                        "-o",
+                        "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
+                        "start"),
+                true);
         return pg;
     }
 
@@ -93,8 +117,16 @@ final class PrivatePostgres implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate",
-                    "-w", "stop"), true);
+            run(
+                    List.of(
+                            bin.resolve("pg_ctl").toString(),
+                            "-D",
+                            dir.resolve("data").toString(),
+                            "-m",
+                            "immediate",
+                            "-w",
+                            "stop"),
+                    true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

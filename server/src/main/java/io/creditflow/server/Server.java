@@ -57,6 +57,7 @@ public final class Server implements AutoCloseable {
     private final int maxConnections;
     /** Built once for all connections; null without TLS. */
     private final SslContext sslContext;
+
     private final int maxConnectionsPerAddress;
     private final AtomicInteger accepted = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
@@ -91,7 +92,8 @@ public final class Server implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
-        ServerBootstrap bootstrap = new ServerBootstrap().group(bossGroup, workerGroup)
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
                 .channel(Transports.serverChannel(settings.transport()))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -192,7 +194,8 @@ public final class Server implements AutoCloseable {
         for (DefaultConnection c : connections) {
             closing.add(c.shutdown(grace).toCompletableFuture());
         }
-        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).thenRun(this::releaseGroups);
+        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                .thenRun(this::releaseGroups);
     }
 
     private void releaseGroups() {
@@ -217,7 +220,11 @@ public final class Server implements AutoCloseable {
             c.close();
         }
         for (DefaultConnection c : connections) {
-            c.closeFuture().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            c.closeFuture()
+                    .toCompletableFuture()
+                    .orTimeout(5, TimeUnit.SECONDS)
+                    .exceptionally(e -> null)
+                    .join();
         }
         released = true;
         if (ownsGroups) {

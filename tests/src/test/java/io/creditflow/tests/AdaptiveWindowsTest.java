@@ -111,8 +111,7 @@ class AdaptiveWindowsTest {
         return s.receiveCreditBytes() + s.receiveBufferedBytes();
     }
 
-    record Throughput(double mibPerSecond, StreamStats receiver) {
-    }
+    record Throughput(double mibPerSecond, StreamStats receiver) {}
 
     /** One stream of 64 KiB messages through a 25 ms + 25 ms proxy; MiB/s received from 1 s to 3 s. */
     static Throughput throughputAt50msRtt(boolean adaptive) throws Exception {
@@ -147,24 +146,32 @@ class AdaptiveWindowsTest {
     void acrossA50msRoundTripAdaptiveWindowsCarryAtLeastFiveTimesTheFixedWindow() throws Exception {
         Throughput fixed = throughputAt50msRtt(false);
         Throughput adaptive = throughputAt50msRtt(true);
-        System.out.printf("50 ms RTT, one stream: fixed 1 MiB window %.1f MiB/s, adaptive %.1f MiB/s (x%.1f); "
-                        + "adaptive target %d B (%s), rtt %.1f ms%n", fixed.mibPerSecond, adaptive.mibPerSecond,
-                adaptive.mibPerSecond / fixed.mibPerSecond, adaptive.receiver.receiveWindowTargetBytes(),
-                adaptive.receiver.receiveWindowReason(), adaptive.receiver.rttNanos() / 1e6);
+        System.out.printf(
+                "50 ms RTT, one stream: fixed 1 MiB window %.1f MiB/s, adaptive %.1f MiB/s (x%.1f); "
+                        + "adaptive target %d B (%s), rtt %.1f ms%n",
+                fixed.mibPerSecond,
+                adaptive.mibPerSecond,
+                adaptive.mibPerSecond / fixed.mibPerSecond,
+                adaptive.receiver.receiveWindowTargetBytes(),
+                adaptive.receiver.receiveWindowReason(),
+                adaptive.receiver.rttNanos() / 1e6);
         assertThat(fixed.receiver.receiveWindowReason()).isEqualTo(WindowReason.FIXED);
         assertThat(adaptive.mibPerSecond).isGreaterThanOrEqualTo(5 * fixed.mibPerSecond);
-        assertThat(adaptive.receiver.rttNanos()).as("grant-to-data RTT").isBetween(
-                TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(150));
-        assertThat(adaptive.receiver.receiveWindowTargetBytes()).as("within the ceiling and the budget share")
-                .isGreaterThan(MIB).isLessThanOrEqualTo(16 * MIB);
+        assertThat(adaptive.receiver.rttNanos())
+                .as("grant-to-data RTT")
+                .isBetween(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(150));
+        assertThat(adaptive.receiver.receiveWindowTargetBytes())
+                .as("within the ceiling and the budget share")
+                .isGreaterThan(MIB)
+                .isLessThanOrEqualTo(16 * MIB);
     }
 
     @Test
     void aSlowConsumerHoldsItsDrainTimesTheTargetDelayAndRegrowsWhenItSpeedsUp() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         AtomicBoolean stop = new AtomicBoolean();
-        try (Loopback fixed = Loopback.pull(s -> s.adaptiveWindows(false), c -> { });
-             Loopback adaptive = Loopback.pull(s -> { }, c -> { })) {
+        try (Loopback fixed = Loopback.pull(s -> s.adaptiveWindows(false), c -> {});
+                Loopback adaptive = Loopback.pull(s -> {}, c -> {})) {
             Stream fixedOut = fixed.connection.openStream(StreamOptions.defaults());
             Stream fixedIn = fixed.nextAccepted();
             Stream out = adaptive.connection.openStream(StreamOptions.defaults());
@@ -178,7 +185,9 @@ class AdaptiveWindowsTest {
             pool.execute(consumer(in, rate, bytes, stop));
             Await.until("the first window drained", Duration.ofSeconds(10), () -> held(in.stats()) < 128 * KIB);
             rate.set(100); // 100 messages of 1 KiB a second
-            Await.until("the target follows 100 KiB/s", Duration.ofSeconds(15),
+            Await.until(
+                    "the target follows 100 KiB/s",
+                    Duration.ofSeconds(15),
                     () -> in.stats().receiveWindowTargetBytes() <= 8 * KIB && held(in.stats()) <= 8 * KIB);
             long peak = 0;
             for (int i = 0; i < 50; i++) { // one second of samples
@@ -187,9 +196,14 @@ class AdaptiveWindowsTest {
             }
             StreamStats slow = in.stats();
             long fixedHeld = held(fixedIn.stats());
-            System.out.printf("consumer at 100 msg/s of 1 KiB: adaptive holds at most %d B (target %d B, %s, "
-                            + "drain %d B/s), the fixed window holds %d B%n", peak, slow.receiveWindowTargetBytes(),
-                    slow.receiveWindowReason(), slow.drainBytesPerSecond(), fixedHeld);
+            System.out.printf(
+                    "consumer at 100 msg/s of 1 KiB: adaptive holds at most %d B (target %d B, %s, "
+                            + "drain %d B/s), the fixed window holds %d B%n",
+                    peak,
+                    slow.receiveWindowTargetBytes(),
+                    slow.receiveWindowReason(),
+                    slow.drainBytesPerSecond(),
+                    fixedHeld);
             // drain x target delay = 100 KiB/s x 50 ms = 5 KiB, plus one grant batch of a few KiB
             assertThat(peak).isLessThanOrEqualTo(5 * KIB + 4 * KIB);
             assertThat(slow.drainBytesPerSecond()).isBetween(70 * KIB, 130 * KIB);
@@ -197,9 +211,12 @@ class AdaptiveWindowsTest {
 
             rate.set(0); // the consumer speeds up
             long t0 = System.nanoTime();
-            Await.until("the window regrows", Duration.ofSeconds(5),
+            Await.until(
+                    "the window regrows",
+                    Duration.ofSeconds(5),
                     () -> in.stats().receiveWindowTargetBytes() >= 256 * KIB);
-            System.out.printf("the consumer sped up: target back to %d B in %.0f ms%n",
+            System.out.printf(
+                    "the consumer sped up: target back to %d B in %.0f ms%n",
                     in.stats().receiveWindowTargetBytes(), (System.nanoTime() - t0) / 1e6);
         } finally {
             stop.set(true);
@@ -240,11 +257,23 @@ class AdaptiveWindowsTest {
             }
             assertThat(p.server.memoryBudget().peakReservedBytes()).isLessThanOrEqualTo(budget);
             StreamStats slow = receivers.get(0).stats();
-            System.out.printf("16 streams at 200 ms RTT: slow target %d B (%s), fast targets %d..%d B, "
-                            + "budget peak %d of %d B%n", slow.receiveWindowTargetBytes(), slow.receiveWindowReason(),
-                    receivers.stream().skip(1).mapToLong(s -> s.stats().receiveWindowTargetBytes()).min().orElse(0),
-                    receivers.stream().skip(1).mapToLong(s -> s.stats().receiveWindowTargetBytes()).max().orElse(0),
-                    p.server.memoryBudget().peakReservedBytes(), budget);
+            System.out.printf(
+                    "16 streams at 200 ms RTT: slow target %d B (%s), fast targets %d..%d B, "
+                            + "budget peak %d of %d B%n",
+                    slow.receiveWindowTargetBytes(),
+                    slow.receiveWindowReason(),
+                    receivers.stream()
+                            .skip(1)
+                            .mapToLong(s -> s.stats().receiveWindowTargetBytes())
+                            .min()
+                            .orElse(0),
+                    receivers.stream()
+                            .skip(1)
+                            .mapToLong(s -> s.stats().receiveWindowTargetBytes())
+                            .max()
+                            .orElse(0),
+                    p.server.memoryBudget().peakReservedBytes(),
+                    budget);
         } finally {
             stop.set(true);
             pool.shutdownNow();
@@ -254,19 +283,25 @@ class AdaptiveWindowsTest {
 
     @Test
     void theWindowModeIsChosenPerEndpointAndPerStreamAndTheBoundsAreValidated() throws Exception {
-        try (Loopback lb = Loopback.pull(s -> s.adaptiveWindows(false)
-                .acceptedStreamOptions(StreamOptions.builder().windowMode(WindowMode.ADAPTIVE).build()),
+        try (Loopback lb = Loopback.pull(
+                s -> s.adaptiveWindows(false)
+                        .acceptedStreamOptions(StreamOptions.builder()
+                                .windowMode(WindowMode.ADAPTIVE)
+                                .build()),
                 c -> c.adaptiveWindowBounds(8 * KIB, 4 * MIB))) {
-            Stream fixedHere = lb.connection.openStream(StreamOptions.builder().adaptiveWindow(false).build());
+            Stream fixedHere = lb.connection.openStream(
+                    StreamOptions.builder().adaptiveWindow(false).build());
             Stream adaptiveThere = lb.nextAccepted();
             Stream adaptiveHere = lb.connection.openStream(StreamOptions.defaults());
             assertThat(lb.nextAccepted()).isNotNull();
             assertThat(fixedHere.stats().receiveWindowReason()).isEqualTo(WindowReason.FIXED);
             assertThat(fixedHere.stats().receiveWindowTargetBytes()).isEqualTo(MIB);
-            assertThat(adaptiveHere.stats().receiveWindowReason()).as("the client's default").isEqualTo(
-                    WindowReason.INITIAL);
-            assertThat(adaptiveThere.stats().receiveWindowReason()).as("the server's accepted-stream options win "
-                    + "over its endpoint default").isEqualTo(WindowReason.INITIAL);
+            assertThat(adaptiveHere.stats().receiveWindowReason())
+                    .as("the client's default")
+                    .isEqualTo(WindowReason.INITIAL);
+            assertThat(adaptiveThere.stats().receiveWindowReason())
+                    .as("the server's accepted-stream options win " + "over its endpoint default")
+                    .isEqualTo(WindowReason.INITIAL);
         }
         assertThatThrownBy(() -> Server.builder().adaptiveWindowBounds(0, MIB))
                 .hasMessage("windowFloorBytes: 0 (expected: > 0)");

@@ -1,8 +1,5 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.RawPeer;
-import io.creditflow.testing.Await;
-import io.creditflow.testing.Memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
@@ -10,6 +7,9 @@ import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Handshake;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
+import io.creditflow.testing.Memory;
+import io.creditflow.testing.RawPeer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -38,8 +38,13 @@ class ConnectionFloodTest {
         s.connect(new InetSocketAddress("127.0.0.1", port));
         s.setSoTimeout(5000);
         try {
-            Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                    .setSettings(RawPeer.defaultSettings())).build().writeDelimitedTo(s.getOutputStream());
+            Frame.newBuilder()
+                    .setHandshake(Handshake.newBuilder()
+                            .setMagic("creditflow")
+                            .setProtocolVersion(1)
+                            .setSettings(RawPeer.defaultSettings()))
+                    .build()
+                    .writeDelimitedTo(s.getOutputStream());
         } catch (IOException refusedAlready) {
             // the server may have closed it already
         }
@@ -47,8 +52,7 @@ class ConnectionFloodTest {
     }
 
     /** What one flooding socket saw: the server's handshake then the reason it was closed, or nothing. */
-    record Fate(boolean admitted, ErrorCode closedWith) {
-    }
+    record Fate(boolean admitted, ErrorCode closedWith) {}
 
     static Fate fate(Socket s) throws IOException {
         InputStream in = s.getInputStream();
@@ -73,10 +77,14 @@ class ConnectionFloodTest {
 
     @Test
     void connectionsBeyondTheCapsAreRefusedAtAcceptAndIdleOnesTimeOut() throws Exception {
-        try (Server server = Server.builder().connectionCaps(MAX_CONNECTIONS, PER_ADDRESS)
-                .handshakeTimeout(Duration.ofSeconds(5)).timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), IDLE)
-                .streamHandler(Steady.serverHandler(null)).build().start();
-             Steady steady = new Steady("127.0.0.1", server.port())) {
+        try (Server server = Server.builder()
+                        .connectionCaps(MAX_CONNECTIONS, PER_ADDRESS)
+                        .handshakeTimeout(Duration.ofSeconds(5))
+                        .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), IDLE)
+                        .streamHandler(Steady.serverHandler(null))
+                        .build()
+                        .start();
+                Steady steady = new Steady("127.0.0.1", server.port())) {
             long before = Steady.awaitDelivered(Steady.DELIVERED.get(), 20, Duration.ofSeconds(10));
             long heapBefore = Memory.heapAfterGcBytes();
             long directBefore = Memory.nettyDirectBytes();
@@ -88,9 +96,13 @@ class ConnectionFloodTest {
                 for (int i = 0; i < 100; i++) {
                     sockets.add(flood("127.0.0.2", server.port()));
                 }
-                Await.until("the per-address refusals", Duration.ofSeconds(5),
+                Await.until(
+                        "the per-address refusals",
+                        Duration.ofSeconds(5),
                         () -> server.refusedConnections() - refusedBefore >= 80);
-                assertThat(server.connections()).as("the steady client and 20 flooders").hasSize(1 + PER_ADDRESS);
+                assertThat(server.connections())
+                        .as("the steady client and 20 flooders")
+                        .hasSize(1 + PER_ADDRESS);
                 // Phase 2: three more addresses, 20 each (within the per-address cap): the global cap of 60
                 // admits 60 - 21 = 39 of them.
                 for (String a : List.of("127.0.0.3", "127.0.0.4", "127.0.0.5")) {
@@ -98,10 +110,13 @@ class ConnectionFloodTest {
                         sockets.add(flood(a, server.port()));
                     }
                 }
-                Await.until("the global-cap refusals", Duration.ofSeconds(5),
+                Await.until(
+                        "the global-cap refusals",
+                        Duration.ofSeconds(5),
                         () -> server.refusedConnections() - refusedBefore >= 80 + 21);
                 long floodMillis = (System.nanoTime() - t0) / 1_000_000;
-                assertThat(floodMillis).as("the flood is over before the first idle timeout")
+                assertThat(floodMillis)
+                        .as("the flood is over before the first idle timeout")
                         .isLessThan(IDLE.toMillis());
                 assertThat(server.connections()).hasSize(MAX_CONNECTIONS);
                 long duringFrom = Steady.DELIVERED.get();
@@ -114,31 +129,46 @@ class ConnectionFloodTest {
                     Fate f = fate(s);
                     if (f.admitted()) {
                         admitted++;
-                        assertThat(f.closedWith()).as("an admitted flooder is closed idle").isEqualTo(ErrorCode.IDLE_TIMEOUT);
+                        assertThat(f.closedWith())
+                                .as("an admitted flooder is closed idle")
+                                .isEqualTo(ErrorCode.IDLE_TIMEOUT);
                     } else {
                         refused++;
-                        assertThat(f.closedWith()).as("refused at accept: no GoAway, no handshake").isNull();
+                        assertThat(f.closedWith())
+                                .as("refused at accept: no GoAway, no handshake")
+                                .isNull();
                     }
                 }
                 assertThat(admitted).isEqualTo(PER_ADDRESS + (MAX_CONNECTIONS - 1 - PER_ADDRESS));
                 assertThat(refused).isEqualTo(80 + 21);
                 assertThat(server.refusedConnections() - refusedBefore).isEqualTo(refused);
-                Await.until("only the steady client left", Duration.ofSeconds(5), () -> server.connections().size() == 1);
+                Await.until(
+                        "only the steady client left",
+                        Duration.ofSeconds(5),
+                        () -> server.connections().size() == 1);
                 Steady.awaitDelivered(Steady.DELIVERED.get(), 20, Duration.ofSeconds(5));
                 assertThat(steady.connection.isActive()).isTrue();
                 // The caps are given back: a new client from a refused address connects again.
                 try (Client again = Client.builder().build()) {
-                    assertThat(again.connect("127.0.0.1", server.port()).isActive()).isTrue();
+                    assertThat(again.connect("127.0.0.1", server.port()).isActive())
+                            .isTrue();
                 }
                 long heapGrowth = Memory.heapAfterGcBytes() - heapBefore;
                 long directGrowth = Memory.nettyDirectBytes() - directBefore;
                 assertThat(directGrowth).as("direct memory").isLessThan(8L << 20);
                 assertThat(heapGrowth).as("heap").isLessThan(64L << 20);
-                System.out.printf("[connection flood] %d sockets in %d ms: %d admitted (closed idle after %d ms), %d "
+                System.out.printf(
+                        "[connection flood] %d sockets in %d ms: %d admitted (closed idle after %d ms), %d "
                                 + "refused at accept; the steady client delivered %d messages between the flood's start "
                                 + "and the server at its cap, and kept going; heap growth %d KiB, direct growth %d KiB%n",
-                        sockets.size(), floodMillis, admitted, IDLE.toMillis(), refused, deliveredAtTheCap,
-                        heapGrowth / 1024, directGrowth / 1024);
+                        sockets.size(),
+                        floodMillis,
+                        admitted,
+                        IDLE.toMillis(),
+                        refused,
+                        deliveredAtTheCap,
+                        heapGrowth / 1024,
+                        directGrowth / 1024);
             } finally {
                 for (Socket s : sockets) {
                     s.close();

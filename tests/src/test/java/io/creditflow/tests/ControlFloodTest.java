@@ -1,8 +1,5 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.RawPeer;
-import io.creditflow.testing.Await;
-import io.creditflow.testing.Memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.wire.ErrorCode;
@@ -13,6 +10,9 @@ import io.creditflow.proto.wire.Ping;
 import io.creditflow.proto.wire.Reset;
 import io.creditflow.proto.wire.Revoke;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
+import io.creditflow.testing.Memory;
+import io.creditflow.testing.RawPeer;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
 import java.io.ByteArrayOutputStream;
@@ -42,10 +42,16 @@ class ControlFloodTest {
     static final int BATCH = 20;
 
     static Server server() throws InterruptedException {
-        return Server.builder().maxQueuedControlFrames(MAX_QUEUED_CONTROL).socketBufferBytes(8 * 1024, 8 * 1024)
-                .writeBufferWatermarks(WRITE_HIGH / 2, WRITE_HIGH).pingPolicy(Duration.ofNanos(1), Integer.MAX_VALUE)
-                .resetBudgets(1_000_000, 1_000_000, Duration.ofSeconds(10)).maxConcurrentStreams(4)
-                .streamHandler(Steady.serverHandler(null)).build().start();
+        return Server.builder()
+                .maxQueuedControlFrames(MAX_QUEUED_CONTROL)
+                .socketBufferBytes(8 * 1024, 8 * 1024)
+                .writeBufferWatermarks(WRITE_HIGH / 2, WRITE_HIGH)
+                .pingPolicy(Duration.ofNanos(1), Integer.MAX_VALUE)
+                .resetBudgets(1_000_000, 1_000_000, Duration.ofSeconds(10))
+                .maxConcurrentStreams(4)
+                .streamHandler(Steady.serverHandler(null))
+                .build()
+                .start();
     }
 
     static byte[] frames(int count, IntFunction<Frame> frame) {
@@ -66,8 +72,13 @@ class ControlFloodTest {
         s.setReceiveBufferSize(4096);
         s.connect(new InetSocketAddress("127.0.0.1", port));
         s.setSoTimeout(5000);
-        Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                .setSettings(RawPeer.defaultSettings())).build().writeDelimitedTo(s.getOutputStream());
+        Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic("creditflow")
+                        .setProtocolVersion(1)
+                        .setSettings(RawPeer.defaultSettings()))
+                .build()
+                .writeDelimitedTo(s.getOutputStream());
         Frame theirs = Frame.parseDelimitedFrom(s.getInputStream());
         assertThat(theirs.hasHandshake()).isTrue();
         return s;
@@ -90,18 +101,30 @@ class ControlFloodTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"ping", "revoke", "refused-open", "open-reset"})
     void aFloodFromAPeerThatDoesNotReadIsCutOffWithEnhanceYourCalm(String kind) throws Exception {
-        try (Server server = server(); Steady steady = new Steady("127.0.0.1", server.port());
-             Socket s = attacker(server.port())) {
+        try (Server server = server();
+                Steady steady = new Steady("127.0.0.1", server.port());
+                Socket s = attacker(server.port())) {
             Connection victim = serverSideOf(server, s);
             long before = Steady.awaitDelivered(Steady.DELIVERED.get(), 20, Duration.ofSeconds(10));
             OutputStream out = s.getOutputStream();
             int firstFlood = 1;
             if (kind.equals("revoke")) {
-                out.write(frames(1, i -> Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build()));
-                out.write(frames(1, i -> Frame.newBuilder().setReset(Reset.newBuilder().setStreamId(1)
-                        .setCode(ErrorCode.CANCEL)).build()));
+                out.write(frames(
+                        1,
+                        i -> Frame.newBuilder()
+                                .setOpen(Open.newBuilder().setStreamId(1))
+                                .build()));
+                out.write(frames(
+                        1,
+                        i -> Frame.newBuilder()
+                                .setReset(Reset.newBuilder().setStreamId(1).setCode(ErrorCode.CANCEL))
+                                .build()));
             } else if (kind.equals("refused-open")) {
-                out.write(frames(4, i -> Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1 + 2 * i)).build()));
+                out.write(frames(
+                        4,
+                        i -> Frame.newBuilder()
+                                .setOpen(Open.newBuilder().setStreamId(1 + 2 * i))
+                                .build()));
                 firstFlood = 9;
             }
             int[] nextId = {firstFlood};
@@ -115,15 +138,36 @@ class ControlFloodTest {
                 // Small batches, paced: each is read and answered on its own, so the replies pile up in the
                 // kernel buffers first (the peer really does not read), and only then in the server's memory.
                 byte[] batch = switch (kind) {
-                    case "ping" -> frames(BATCH, i -> Frame.newBuilder().setPing(Ping.newBuilder().setPayload(i)).build());
-                    case "revoke" -> frames(BATCH, i -> Frame.newBuilder().setRevoke(Revoke.newBuilder().setStreamId(1))
-                            .build());
-                    case "refused-open" -> frames(BATCH, i -> Frame.newBuilder().setOpen(Open.newBuilder()
-                            .setStreamId(nextId[0] += 2)).build());
-                    default -> frames(BATCH, i -> i % 2 == 0
-                            ? Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(nextId[0] += 2)).build()
-                            : Frame.newBuilder().setReset(Reset.newBuilder().setStreamId(nextId[0])
-                                    .setCode(ErrorCode.CANCEL)).build());
+                    case "ping" ->
+                        frames(
+                                BATCH,
+                                i -> Frame.newBuilder()
+                                        .setPing(Ping.newBuilder().setPayload(i))
+                                        .build());
+                    case "revoke" ->
+                        frames(
+                                BATCH,
+                                i -> Frame.newBuilder()
+                                        .setRevoke(Revoke.newBuilder().setStreamId(1))
+                                        .build());
+                    case "refused-open" ->
+                        frames(
+                                BATCH,
+                                i -> Frame.newBuilder()
+                                        .setOpen(Open.newBuilder().setStreamId(nextId[0] += 2))
+                                        .build());
+                    default ->
+                        frames(
+                                BATCH,
+                                i -> i % 2 == 0
+                                        ? Frame.newBuilder()
+                                                .setOpen(Open.newBuilder().setStreamId(nextId[0] += 2))
+                                                .build()
+                                        : Frame.newBuilder()
+                                                .setReset(Reset.newBuilder()
+                                                        .setStreamId(nextId[0])
+                                                        .setCode(ErrorCode.CANCEL))
+                                                .build());
                 };
                 try {
                     out.write(batch);
@@ -145,28 +189,45 @@ class ControlFloodTest {
             // Bounded: the channel's outbound buffer never holds more than the write high watermark plus the
             // replies allowed to queue past it (each under 96 bytes, plus Netty's 96 bytes of accounting per
             // entry), and direct memory grows by a small constant.
-            assertThat(pendingPeak).as("outbound pending bytes")
+            assertThat(pendingPeak)
+                    .as("outbound pending bytes")
                     .isLessThanOrEqualTo(WRITE_HIGH + 192L * (MAX_QUEUED_CONTROL + 1));
             assertThat(directPeak - directBefore).as("direct memory growth").isLessThan(4L << 20);
             // Others unaffected: the steady client kept delivering during the attack, and still does.
             long during = Steady.DELIVERED.get() - before;
             Steady.awaitDelivered(Steady.DELIVERED.get(), 20, Duration.ofSeconds(10));
             assertThat(steady.connection.isActive()).isTrue();
-            Await.until("the attacker's connection to be released", Duration.ofSeconds(5),
+            Await.until(
+                    "the attacker's connection to be released",
+                    Duration.ofSeconds(5),
                     () -> server.connections().size() == 1);
-            System.out.printf("[control flood] %s: %d frames sent in %d ms, closed %s; outbound pending peak %d "
+            System.out.printf(
+                    "[control flood] %s: %d frames sent in %d ms, closed %s; outbound pending peak %d "
                             + "bytes; direct memory growth %d bytes; steady client delivered %d during the attack%s%n",
-                    kind, sentFrames, tookMillis, status.code(), pendingPeak, directPeak - directBefore, during,
+                    kind,
+                    sentFrames,
+                    tookMillis,
+                    status.code(),
+                    pendingPeak,
+                    directPeak - directBefore,
+                    during,
                     writeFailed ? "; the attacker's writes then failed" : "");
         }
     }
 
     @Test
     void aRepeatedHandshakeFloodEndsAtTheSecondHandshake() throws Exception {
-        try (Server server = server(); Socket s = attacker(server.port())) {
+        try (Server server = server();
+                Socket s = attacker(server.port())) {
             Connection victim = serverSideOf(server, s);
-            byte[] flood = frames(1000, i -> Frame.newBuilder().setHandshake(Handshake.newBuilder()
-                    .setMagic("creditflow").setProtocolVersion(1).setSettings(RawPeer.defaultSettings())).build());
+            byte[] flood = frames(
+                    1000,
+                    i -> Frame.newBuilder()
+                            .setHandshake(Handshake.newBuilder()
+                                    .setMagic("creditflow")
+                                    .setProtocolVersion(1)
+                                    .setSettings(RawPeer.defaultSettings()))
+                            .build());
             try {
                 s.getOutputStream().write(flood);
             } catch (IOException closedUnderUs) {
@@ -180,14 +241,26 @@ class ControlFloodTest {
 
     @Test
     void theSameFloodFromAPeerThatReadsItsSocketIsNotCutOff() throws Exception {
-        try (Server server = server(); Socket s = attacker(server.port())) {
+        try (Server server = server();
+                Socket s = attacker(server.port())) {
             Connection c = serverSideOf(server, s);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            out.write(frames(1, i -> Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build()));
-            out.write(frames(1, i -> Frame.newBuilder().setReset(Reset.newBuilder().setStreamId(1)
-                    .setCode(ErrorCode.CANCEL)).build()));
-            byte[] batch = frames(BATCH, i -> Frame.newBuilder().setRevoke(Revoke.newBuilder().setStreamId(1)).build());
+            out.write(frames(
+                    1,
+                    i -> Frame.newBuilder()
+                            .setOpen(Open.newBuilder().setStreamId(1))
+                            .build()));
+            out.write(frames(
+                    1,
+                    i -> Frame.newBuilder()
+                            .setReset(Reset.newBuilder().setStreamId(1).setCode(ErrorCode.CANCEL))
+                            .build()));
+            byte[] batch = frames(
+                    BATCH,
+                    i -> Frame.newBuilder()
+                            .setRevoke(Revoke.newBuilder().setStreamId(1))
+                            .build());
             int acks = 0;
             for (int round = 0; round < 10_000 / BATCH; round++) {
                 out.write(batch);
@@ -202,7 +275,9 @@ class ControlFloodTest {
                 }
             }
             assertThat(acks).isEqualTo(10_000);
-            assertThat(c.isActive()).as("a peer that reads its answers is not cut off").isTrue();
+            assertThat(c.isActive())
+                    .as("a peer that reads its answers is not cut off")
+                    .isTrue();
         }
     }
 }

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.creditflow.client.Backoff;
 import io.creditflow.client.Client;
 import io.creditflow.client.ReconnectingConnection;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.server.Server;
 import io.creditflow.testing.Await;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.Stream;
@@ -56,7 +56,8 @@ class FaultInjectionTest {
         assertThat(buf.getInt(8)).as("length field of message %d", seq).isEqualTo(b.length);
         CRC32 crc = new CRC32();
         crc.update(b, 20, b.length - 20);
-        assertThat(buf.getLong(12)).as("checksum of message %d: never a partial or corrupt frame", seq)
+        assertThat(buf.getLong(12))
+                .as("checksum of message %d: never a partial or corrupt frame", seq)
                 .isEqualTo(crc.getValue());
         return seq;
     }
@@ -64,10 +65,15 @@ class FaultInjectionTest {
     @Test
     void segmentationIntoOneToSevenByteWritesChangesNoDecodedFrame() throws Exception {
         LinkedBlockingQueue<Stream> accepted = new LinkedBlockingQueue<>();
-        try (Server server = Server.builder().streamHandler(s -> {
-            accepted.add(s);
-            return StreamListener.PULL;
-        }).build().start(); FaultProxy proxy = new FaultProxy(server.port()); Client client = Client.builder().build()) {
+        try (Server server = Server.builder()
+                        .streamHandler(s -> {
+                            accepted.add(s);
+                            return StreamListener.PULL;
+                        })
+                        .build()
+                        .start();
+                FaultProxy proxy = new FaultProxy(server.port());
+                Client client = Client.builder().build()) {
             proxy.segment(7);
             Stream out = client.connect("127.0.0.1", proxy.port()).openStream(StreamOptions.defaults());
             Stream in = accepted.poll(10, TimeUnit.SECONDS);
@@ -95,14 +101,21 @@ class FaultInjectionTest {
     @Test
     void latencyAndABandwidthLimitSlowThingsDownButBackPressureAndOrderHold() throws Exception {
         LinkedBlockingQueue<Stream> accepted = new LinkedBlockingQueue<>();
-        try (Server server = Server.builder().streamWindowBytes(64 * 1024).streamHandler(s -> {
-            accepted.add(s);
-            return StreamListener.PULL;
-        }).build().start(); FaultProxy proxy = new FaultProxy(server.port()); Client client = Client.builder().build()) {
+        try (Server server = Server.builder()
+                        .streamWindowBytes(64 * 1024)
+                        .streamHandler(s -> {
+                            accepted.add(s);
+                            return StreamListener.PULL;
+                        })
+                        .build()
+                        .start();
+                FaultProxy proxy = new FaultProxy(server.port());
+                Client client = Client.builder().build()) {
             proxy.latency(20);
             proxy.bandwidth(2 * 1024 * 1024);
-            Stream out = client.connect("127.0.0.1", proxy.port()).openStream(StreamOptions.builder()
-                    .sendQueueBytes(16 * 1024).build());
+            Stream out = client.connect("127.0.0.1", proxy.port())
+                    .openStream(
+                            StreamOptions.builder().sendQueueBytes(16 * 1024).build());
             Stream in = accepted.poll(10, TimeUnit.SECONDS);
             long sent = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -114,7 +127,9 @@ class FaultInjectionTest {
                 }
             }
             assertThat(r).as("the reader has not read: credit ran out").isEqualTo(OfferResult.QUEUE_FULL);
-            assertThat(sent * 1024).as("no more than window + queue accepted").isLessThanOrEqualTo(64 * 1024 + 16 * 1024 + 2048);
+            assertThat(sent * 1024)
+                    .as("no more than window + queue accepted")
+                    .isLessThanOrEqualTo(64 * 1024 + 16 * 1024 + 2048);
             for (long i = 0; i < sent; i++) {
                 try (Message m = in.poll(10, TimeUnit.SECONDS)) {
                     assertThat(verify(m)).isEqualTo(i);
@@ -126,22 +141,30 @@ class FaultInjectionTest {
     @Test
     void aResetMidFrameSurfacesWithinOneSecondAndTheClientReconnects() throws Exception {
         List<Long> received = new CopyOnWriteArrayList<>();
-        try (Server server = Server.builder().streamHandler(s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                stream.request(Long.MAX_VALUE);
-            }
+        try (Server server = Server.builder()
+                        .streamHandler(s -> new StreamListener() {
+                            @Override
+                            public void onOpen(Stream stream) {
+                                stream.request(Long.MAX_VALUE);
+                            }
 
-            @Override
-            public void onMessage(Stream stream, Message m) {
-                received.add(verify(m));
-            }
-        }).build().start(); FaultProxy proxy = new FaultProxy(server.port());
-             Client client = Client.builder().build()) {
+                            @Override
+                            public void onMessage(Stream stream, Message m) {
+                                received.add(verify(m));
+                            }
+                        })
+                        .build()
+                        .start();
+                FaultProxy proxy = new FaultProxy(server.port());
+                Client client = Client.builder().build()) {
             LinkedBlockingQueue<Connection> connections = new LinkedBlockingQueue<>();
             LinkedBlockingQueue<CloseStatus> losses = new LinkedBlockingQueue<>();
-            ReconnectingConnection rc = client.connectWithRetry("127.0.0.1", proxy.port(),
-                    new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)), connections::add, losses::add);
+            ReconnectingConnection rc = client.connectWithRetry(
+                    "127.0.0.1",
+                    proxy.port(),
+                    new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)),
+                    connections::add,
+                    losses::add);
             Connection first = connections.poll(10, TimeUnit.SECONDS);
             Stream out = first.openStream(StreamOptions.defaults());
             AtomicLong sent = new AtomicLong();
@@ -162,7 +185,8 @@ class FaultInjectionTest {
             long surfacedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resetAt);
             producer.get(10, TimeUnit.SECONDS);
             CloseStatus streamStatus = out.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            System.out.printf("reset mid-frame: surfaced after %d ms (%s); stream: %s; %d sent, %d received whole%n",
+            System.out.printf(
+                    "reset mid-frame: surfaced after %d ms (%s); stream: %s; %d sent, %d received whole%n",
                     surfacedMillis, lost, streamStatus, sent.get(), received.size());
             assertThat(lost).isNotNull();
             assertThat(surfacedMillis).isLessThan(1000);
@@ -184,14 +208,23 @@ class FaultInjectionTest {
 
     @Test
     void aBlackHoleIsDetectedByKeepaliveAndTheClientReconnectsOnceItClears() throws Exception {
-        try (Server server = Server.builder().streamHandler(s -> StreamListener.PULL).build().start();
-             FaultProxy proxy = new FaultProxy(server.port());
-             Client client = Client.builder().keepalive(Duration.ofMillis(200), Duration.ofMillis(300))
-                     .handshakeTimeout(Duration.ofMillis(500)).build()) {
+        try (Server server = Server.builder()
+                        .streamHandler(s -> StreamListener.PULL)
+                        .build()
+                        .start();
+                FaultProxy proxy = new FaultProxy(server.port());
+                Client client = Client.builder()
+                        .keepalive(Duration.ofMillis(200), Duration.ofMillis(300))
+                        .handshakeTimeout(Duration.ofMillis(500))
+                        .build()) {
             LinkedBlockingQueue<Connection> connections = new LinkedBlockingQueue<>();
             LinkedBlockingQueue<CloseStatus> losses = new LinkedBlockingQueue<>();
-            ReconnectingConnection rc = client.connectWithRetry("127.0.0.1", proxy.port(),
-                    new Backoff(Duration.ofMillis(50), Duration.ofMillis(300)), connections::add, losses::add);
+            ReconnectingConnection rc = client.connectWithRetry(
+                    "127.0.0.1",
+                    proxy.port(),
+                    new Backoff(Duration.ofMillis(50), Duration.ofMillis(300)),
+                    connections::add,
+                    losses::add);
             assertThat(connections.poll(10, TimeUnit.SECONDS)).isNotNull();
             long start = System.nanoTime();
             proxy.blackHole(true);
@@ -200,8 +233,12 @@ class FaultInjectionTest {
             System.out.printf("black hole: detected after %d ms: %s%n", detectedMillis, lost);
             assertThat(lost).isNotNull();
             assertThat(lost.code()).isEqualTo(ErrorCode.IDLE_TIMEOUT);
-            assertThat(detectedMillis).as("within keepalive interval + timeout + a tick or two").isLessThan(1500);
-            assertThat(connections.poll(1, TimeUnit.SECONDS)).as("no handshake through a black hole").isNull();
+            assertThat(detectedMillis)
+                    .as("within keepalive interval + timeout + a tick or two")
+                    .isLessThan(1500);
+            assertThat(connections.poll(1, TimeUnit.SECONDS))
+                    .as("no handshake through a black hole")
+                    .isNull();
             proxy.blackHole(false);
             Connection again = connections.poll(10, TimeUnit.SECONDS);
             assertThat(again).as("reconnected once the path cleared").isNotNull();

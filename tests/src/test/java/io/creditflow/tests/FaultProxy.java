@@ -40,7 +40,9 @@ final class FaultProxy implements AutoCloseable {
 
     FaultProxy(int targetPort) throws InterruptedException {
         this.targetPort = targetPort;
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -48,7 +50,9 @@ final class FaultProxy implements AutoCloseable {
                         accepted.incrementAndGet();
                         channels.add(inbound);
                         inbound.closeFuture().addListener(f -> channels.remove(inbound));
-                        new Bootstrap().group(inbound.eventLoop()).channel(NioSocketChannel.class)
+                        new Bootstrap()
+                                .group(inbound.eventLoop())
+                                .channel(NioSocketChannel.class)
                                 .option(ChannelOption.TCP_NODELAY, true)
                                 .handler(new ChannelInitializer<Channel>() {
                                     @Override
@@ -59,7 +63,8 @@ final class FaultProxy implements AutoCloseable {
                                         inbound.pipeline().addLast(new Relay(outbound));
                                     }
                                 })
-                                .connect("127.0.0.1", targetPort).addListener((ChannelFutureListener) f -> {
+                                .connect("127.0.0.1", targetPort)
+                                .addListener((ChannelFutureListener) f -> {
                                     if (f.isSuccess()) {
                                         inbound.config().setAutoRead(true);
                                     } else {
@@ -68,7 +73,9 @@ final class FaultProxy implements AutoCloseable {
                                 });
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -161,7 +168,7 @@ final class FaultProxy implements AutoCloseable {
                 delay += nextFreeNanos - now;
             }
             if (delay > 0 || !delayed.isEmpty()) {
-                delayed.addLast(new Object[]{System.nanoTime() + delay, buf});
+                delayed.addLast(new Object[] {System.nanoTime() + delay, buf});
                 ctx.executor().schedule(this::drainDue, delay, TimeUnit.NANOSECONDS);
             } else {
                 write(buf);
@@ -179,7 +186,8 @@ final class FaultProxy implements AutoCloseable {
                 return;
             }
             while (buf.isReadable()) {
-                int n = Math.min(buf.readableBytes(), 1 + ThreadLocalRandom.current().nextInt(max));
+                int n = Math.min(
+                        buf.readableBytes(), 1 + ThreadLocalRandom.current().nextInt(max));
                 to.writeAndFlush(buf.readRetainedSlice(n));
             }
             buf.release();

@@ -4,8 +4,7 @@ import java.io.File;
 
 /** Open file descriptors of this process (Linux: /proc/self/fd), or -1 where that is not available. */
 final class Fds {
-    private Fds() {
-    }
+    private Fds() {}
 
     static int open() {
         String[] fds = new File("/proc/self/fd").list();

@@ -33,24 +33,28 @@ import org.junit.jupiter.api.Test;
 class GoAwayDrainTest {
     /** An echo server: every message is processed, recorded, and confirmed back on the same stream. */
     static Server echoServer(int port, Set<Long> processed) throws InterruptedException {
-        return Server.builder().port(port).streamHandler(s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                stream.request(Long.MAX_VALUE);
-            }
+        return Server.builder()
+                .port(port)
+                .streamHandler(s -> new StreamListener() {
+                    @Override
+                    public void onOpen(Stream stream) {
+                        stream.request(Long.MAX_VALUE);
+                    }
 
-            @Override
-            public void onMessage(Stream stream, Message m) {
-                long seq = m.payload().getLong();
-                processed.add(seq);
-                stream.offer(ByteBuffer.allocate(8).putLong(0, seq)); // confirm (credit permitting)
-            }
+                    @Override
+                    public void onMessage(Stream stream, Message m) {
+                        long seq = m.payload().getLong();
+                        processed.add(seq);
+                        stream.offer(ByteBuffer.allocate(8).putLong(0, seq)); // confirm (credit permitting)
+                    }
 
-            @Override
-            public void onHalfClose(Stream stream) {
-                stream.halfClose();
-            }
-        }).build().start();
+                    @Override
+                    public void onHalfClose(Stream stream) {
+                        stream.halfClose();
+                    }
+                })
+                .build()
+                .start();
     }
 
     @Test
@@ -68,46 +72,54 @@ class GoAwayDrainTest {
         try (Client client = Client.builder().build()) {
             for (int c = 0; c < 3; c++) {
                 LinkedBlockingQueue<Connection> live = new LinkedBlockingQueue<>();
-                ReconnectingConnection rc = client.connectWithRetry("127.0.0.1", port,
-                        new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)), live::add, status -> { });
+                ReconnectingConnection rc = client.connectWithRetry(
+                        "127.0.0.1",
+                        port,
+                        new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)),
+                        live::add,
+                        status -> {});
                 sessions.add(rc);
-                Thread t = new Thread(() -> {
-                    while (running.get()) {
-                        Connection conn;
-                        Stream s;
-                        try {
-                            conn = rc.awaitConnected(10, TimeUnit.SECONDS);
-                            s = conn.openStream(StreamOptions.defaults());
-                        } catch (StreamClosedException e) {
-                            assertThat(e.isRetryable()).as("a refused open is retryable").isTrue();
-                            refusals.incrementAndGet();
-                            sleepQuietly(10);
-                            continue;
-                        } catch (Exception e) {
-                            continue;
-                        }
-                        try {
-                            // One request-confirm round per stream: short streams, many opens during the drain.
-                            for (int i = 0; i < 20 && running.get(); i++) {
-                                long seq = nextSeq.getAndIncrement();
-                                s.send(ByteBuffer.allocate(8).putLong(0, seq), 5, TimeUnit.SECONDS);
-                                try (Message m = s.poll(5, TimeUnit.SECONDS)) {
-                                    if (m == null) {
-                                        break;
+                Thread t = new Thread(
+                        () -> {
+                            while (running.get()) {
+                                Connection conn;
+                                Stream s;
+                                try {
+                                    conn = rc.awaitConnected(10, TimeUnit.SECONDS);
+                                    s = conn.openStream(StreamOptions.defaults());
+                                } catch (StreamClosedException e) {
+                                    assertThat(e.isRetryable())
+                                            .as("a refused open is retryable")
+                                            .isTrue();
+                                    refusals.incrementAndGet();
+                                    sleepQuietly(10);
+                                    continue;
+                                } catch (Exception e) {
+                                    continue;
+                                }
+                                try {
+                                    // One request-confirm round per stream: short streams, many opens during the drain.
+                                    for (int i = 0; i < 20 && running.get(); i++) {
+                                        long seq = nextSeq.getAndIncrement();
+                                        s.send(ByteBuffer.allocate(8).putLong(0, seq), 5, TimeUnit.SECONDS);
+                                        try (Message m = s.poll(5, TimeUnit.SECONDS)) {
+                                            if (m == null) {
+                                                break;
+                                            }
+                                            if (!confirmed.add(m.payload().getLong())) {
+                                                duplicateConfirmations.incrementAndGet();
+                                            }
+                                        }
                                     }
-                                    if (!confirmed.add(m.payload().getLong())) {
-                                        duplicateConfirmations.incrementAndGet();
-                                    }
+                                    s.halfClose();
+                                } catch (StreamClosedException e) {
+                                    // the connection went away under this stream: try the next one
+                                } catch (Exception e) {
+                                    return;
                                 }
                             }
-                            s.halfClose();
-                        } catch (StreamClosedException e) {
-                            // the connection went away under this stream: try the next one
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                }, "client-" + c);
+                        },
+                        "client-" + c);
                 workers.add(t);
                 t.start();
             }
@@ -119,19 +131,31 @@ class GoAwayDrainTest {
             // A replacement server on the same port: clients reconnect by themselves.
             try (Server second = echoServer(port, processed)) {
                 assertThat(second.port()).isEqualTo(port);
-                Await.until("clients back on the new server", Duration.ofSeconds(10),
+                Await.until(
+                        "clients back on the new server",
+                        Duration.ofSeconds(10),
                         () -> confirmed.size() > confirmedAtDrain + 200);
                 running.set(false);
                 for (Thread t : workers) {
                     t.join(10_000);
                 }
-                System.out.printf("goaway drain: shutdown took %d ms (grace 5000); %d confirmed, %d processed, "
-                                + "%d refused opens retried, %d reconnects%n", drainMillis, confirmed.size(),
-                        processed.size(), refusals.get(), sessions.stream().mapToLong(ReconnectingConnection::reconnects).sum());
+                System.out.printf(
+                        "goaway drain: shutdown took %d ms (grace 5000); %d confirmed, %d processed, "
+                                + "%d refused opens retried, %d reconnects%n",
+                        drainMillis,
+                        confirmed.size(),
+                        processed.size(),
+                        refusals.get(),
+                        sessions.stream()
+                                .mapToLong(ReconnectingConnection::reconnects)
+                                .sum());
                 assertThat(drainMillis).as("within the grace period").isLessThan(5000 + 1000);
                 assertThat(processed).as("nothing confirmed is lost").containsAll(confirmed);
                 assertThat(duplicateConfirmations).hasValue(0);
-                assertThat(sessions.stream().mapToLong(ReconnectingConnection::reconnects).sum()).isPositive();
+                assertThat(sessions.stream()
+                                .mapToLong(ReconnectingConnection::reconnects)
+                                .sum())
+                        .isPositive();
                 sessions.forEach(ReconnectingConnection::close);
             }
         } finally {

@@ -1,14 +1,14 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.RawPeer;
-import io.creditflow.testing.Await;
-import io.creditflow.testing.Memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Handshake;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
+import io.creditflow.testing.Memory;
+import io.creditflow.testing.RawPeer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
@@ -35,21 +35,30 @@ class LyingLengthPrefixTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"2 GiB", "max_frame_bytes + 1", "6-byte varint"})
     void aLyingPrefixIsRefusedAndTheConnectionClosedWithin100Ms(String kind) throws Exception {
-        try (Server server = Server.builder().build().start(); RawPeer peer = new RawPeer(server.port())) {
-            peer.send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow")
-                    .setProtocolVersion(1).setSettings(RawPeer.defaultSettings())).build());
+        try (Server server = Server.builder().build().start();
+                RawPeer peer = new RawPeer(server.port())) {
+            peer.send(Frame.newBuilder()
+                    .setHandshake(Handshake.newBuilder()
+                            .setMagic("creditflow")
+                            .setProtocolVersion(1)
+                            .setSettings(RawPeer.defaultSettings()))
+                    .build());
             Frame theirs = peer.read();
             assertThat(theirs.hasHandshake()).isTrue();
-            long maxFrame = Integer.toUnsignedLong(theirs.getHandshake().getSettings().getMaxFrameBytes());
+            long maxFrame =
+                    Integer.toUnsignedLong(theirs.getHandshake().getSettings().getMaxFrameBytes());
             byte[] prefix = switch (kind) {
-                case "2 GiB" -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
+                case "2 GiB" -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
                 case "max_frame_bytes + 1" -> varint(maxFrame + 1);
-                default -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
+                default -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
             };
             ErrorCode expected = kind.startsWith("6") ? ErrorCode.PROTOCOL_ERROR : ErrorCode.FRAME_SIZE_ERROR;
             // The server answered our handshake: its connection is registered and its buffers allocated.
-            Await.until("the server to register the connection", Duration.ofSeconds(5),
-                    () -> server.connections().size() == 1 && server.connections().iterator().next().isActive());
+            Await.until(
+                    "the server to register the connection",
+                    Duration.ofSeconds(5),
+                    () -> server.connections().size() == 1
+                            && server.connections().iterator().next().isActive());
             long directBefore = Memory.nettyDirectBytes();
 
             long t0 = System.nanoTime();
@@ -62,7 +71,8 @@ class LyingLengthPrefixTest {
             assertThat(goAway).isNotNull();
             assertThat(goAway.getGoAway().getCode()).isEqualTo(expected);
             assertThat(eof).as("the server closed the connection").isTrue();
-            assertThat(Duration.ofNanos(closedNanos)).as("from the prefix to the close")
+            assertThat(Duration.ofNanos(closedNanos))
+                    .as("from the prefix to the close")
                     .isLessThan(Duration.ofMillis(100));
             long directDelta = Memory.nettyDirectBytes() - directBefore;
             assertThat(directDelta).as("direct memory delta").isLessThan(256 * 1024);
@@ -79,11 +89,17 @@ class LyingLengthPrefixTest {
             } catch (IOException expectedFailure) {
                 // "Connection reset" / "Broken pipe": nobody is reading
             }
-            assertThat(written).as("bytes of the body accepted before the writes failed").isLessThan(16L << 20);
-            Await.until("the server to drop the connection", Duration.ofSeconds(5), () -> server.connections().isEmpty());
-            System.out.printf("[lying prefix] %s: GoAway %s after %.2f ms, closed after %.2f ms, direct memory delta "
-                            + "%d bytes, body bytes accepted before the writes failed %d%n", kind, expected,
-                    goAwayNanos / 1e6, closedNanos / 1e6, directDelta, written);
+            assertThat(written)
+                    .as("bytes of the body accepted before the writes failed")
+                    .isLessThan(16L << 20);
+            Await.until(
+                    "the server to drop the connection",
+                    Duration.ofSeconds(5),
+                    () -> server.connections().isEmpty());
+            System.out.printf(
+                    "[lying prefix] %s: GoAway %s after %.2f ms, closed after %.2f ms, direct memory delta "
+                            + "%d bytes, body bytes accepted before the writes failed %d%n",
+                    kind, expected, goAwayNanos / 1e6, closedNanos / 1e6, directDelta, written);
         }
     }
 }

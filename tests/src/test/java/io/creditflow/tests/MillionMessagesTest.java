@@ -19,23 +19,27 @@ class MillionMessagesTest {
 
     @Test
     void everyMessageArrivesOnceAndInOrderDespitePauses() throws Exception {
-        try (Loopback lb = Loopback.pull(s -> s.streamWindowBytes(64 * 1024).streamWindowMessages(256), c -> { })) {
-            Stream out = lb.connection.openStream(StreamOptions.builder().metadata("topic", "million").build());
+        try (Loopback lb = Loopback.pull(s -> s.streamWindowBytes(64 * 1024).streamWindowMessages(256), c -> {})) {
+            Stream out = lb.connection.openStream(
+                    StreamOptions.builder().metadata("topic", "million").build());
             Stream in = lb.nextAccepted();
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread producer = new Thread(() -> {
-                try {
-                    Random sizes = new Random(42);
-                    for (int i = 0; i < MESSAGES; i++) {
-                        byte[] b = new byte[8 + (sizes.nextBoolean() ? sizes.nextInt(120) : sizes.nextInt(1200))];
-                        ByteBuffer.wrap(b).putInt(i).putInt(b.length);
-                        out.send(b, 30, TimeUnit.SECONDS);
-                    }
-                    out.halfClose();
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            }, "producer");
+            Thread producer = new Thread(
+                    () -> {
+                        try {
+                            Random sizes = new Random(42);
+                            for (int i = 0; i < MESSAGES; i++) {
+                                byte[] b =
+                                        new byte[8 + (sizes.nextBoolean() ? sizes.nextInt(120) : sizes.nextInt(1200))];
+                                ByteBuffer.wrap(b).putInt(i).putInt(b.length);
+                                out.send(b, 30, TimeUnit.SECONDS);
+                            }
+                            out.halfClose();
+                        } catch (Throwable t) {
+                            failure.set(t);
+                        }
+                    },
+                    "producer");
             long t0 = System.nanoTime();
             producer.start();
             Random pauses = new Random(7);
@@ -58,12 +62,15 @@ class MillionMessagesTest {
             }
             producer.join(30_000);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("1M messages: %d received in order in %.2f s (%.0f msg/s), %d consumer pauses%n",
+            System.out.printf(
+                    "1M messages: %d received in order in %.2f s (%.0f msg/s), %d consumer pauses%n",
                     received, seconds, received / seconds, pausesTaken);
             assertThat(failure.get()).isNull();
             assertThat(received).isEqualTo(MESSAGES);
             assertThat(in.isReceiveFinished()).isTrue();
-            assertThat(in.poll(0, TimeUnit.SECONDS)).as("nothing after the end: exactly once").isNull();
+            assertThat(in.poll(0, TimeUnit.SECONDS))
+                    .as("nothing after the end: exactly once")
+                    .isNull();
             assertThat(out.stats().sentMessages()).isEqualTo(MESSAGES);
             assertThat(out.stats().droppedMessages()).isZero();
         }

@@ -1,9 +1,9 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.creditflow.testing.Await;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.MessageDroppedException;
 import io.creditflow.transport.OfferResult;
@@ -29,12 +29,15 @@ class OverflowPolicyTest {
     static final int MESSAGE = 100;
 
     Loopback loopback() throws Exception {
-        return Loopback.pull(s -> s.streamWindowMessages(4).streamWindowBytes(64 * 1024), c -> { });
+        return Loopback.pull(s -> s.streamWindowMessages(4).streamWindowBytes(64 * 1024), c -> {});
     }
 
     Stream open(Loopback lb, OverflowPolicy policy) {
-        return lb.connection.openStream(StreamOptions.builder().overflowPolicy(policy).sendQueueMessages(4)
-                .maxPendingSends(3).build());
+        return lb.connection.openStream(StreamOptions.builder()
+                .overflowPolicy(policy)
+                .sendQueueMessages(4)
+                .maxPendingSends(3)
+                .build());
     }
 
     /** Sends sequence numbers until the window (4) and the queue (4) are full. */
@@ -43,7 +46,8 @@ class OverflowPolicyTest {
         for (int i = 0; i < 4; i++) {
             assertThat(out.offer(msg(sent++))).isEqualTo(OfferResult.ACCEPTED);
         }
-        Await.until("the window to fill", Duration.ofSeconds(5), () -> in.stats().receiveBufferedMessages() == 4);
+        Await.until(
+                "the window to fill", Duration.ofSeconds(5), () -> in.stats().receiveBufferedMessages() == 4);
         for (int i = 0; i < 4; i++) {
             assertThat(out.offer(msg(sent++))).isEqualTo(OfferResult.ACCEPTED);
             int expectedQueued = i + 1;
@@ -87,8 +91,11 @@ class OverflowPolicyTest {
             assertThat(pending).noneMatch(CompletableFuture::isDone);
             assertThat(out.stats().pendingSends()).isEqualTo(3);
             CompletableFuture<Void> fourth = out.send(msg(sent + 3)).toCompletableFuture();
-            assertThatThrownBy(fourth::get).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfSatisfying(SendRejectedException.class,
+            assertThatThrownBy(fourth::get)
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            SendRejectedException.class,
                             e -> assertThat(e.isRetryable()).isTrue());
             // The reader resumes: the pending sends complete and everything arrives in order, nothing lost.
             List<Integer> seen = drain(in, sent + 3);

@@ -1,9 +1,9 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.core.StallReason;
+import io.creditflow.testing.Await;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
@@ -33,7 +33,7 @@ class PushAndFlowTest {
         List<Integer> got = new CopyOnWriteArrayList<>();
         AtomicReference<Stream> serverSide = new AtomicReference<>();
         CountDownLatch halfClosed = new CountDownLatch(1);
-        try (Loopback lb = new Loopback(s -> { }, c -> { }, stream -> new StreamListener() {
+        try (Loopback lb = new Loopback(s -> {}, c -> {}, stream -> new StreamListener() {
             @Override
             public void onOpen(Stream s) {
                 serverSide.set(s);
@@ -54,7 +54,9 @@ class PushAndFlowTest {
                 out.offer(ByteBuffer.allocate(4).putInt(0, i));
             }
             Stream in = lb.nextAccepted();
-            Await.until("the sender to stall without demand", Duration.ofSeconds(5),
+            Await.until(
+                    "the sender to stall without demand",
+                    Duration.ofSeconds(5),
                     () -> out.stats().stalledNanos(StallReason.NO_PEER_CREDIT) > 0);
             assertThat(got).as("nothing requested, nothing delivered").isEmpty();
             in.request(10);
@@ -75,7 +77,7 @@ class PushAndFlowTest {
     @Test
     void flowSubscriberDemandIsWhatGrantsCredit() throws Exception {
         StreamPublisher publisher = new StreamPublisher();
-        try (Loopback lb = new Loopback(s -> { }, c -> { }, stream -> publisher)) {
+        try (Loopback lb = new Loopback(s -> {}, c -> {}, stream -> publisher)) {
             Stream out = lb.connection.openStream(StreamOptions.defaults());
             lb.nextAccepted();
             // Upstream: a JDK publisher feeding the stream through StreamSubscriber.
@@ -116,7 +118,9 @@ class PushAndFlowTest {
                 }
                 source.close();
             });
-            Await.until("the chain to back up", Duration.ofSeconds(5),
+            Await.until(
+                    "the chain to back up",
+                    Duration.ofSeconds(5),
                     () -> out.stats().stalledNanos(StallReason.NO_PEER_CREDIT) > 0);
             assertThat(got).as("no demand yet").isEmpty();
             assertThat(feeding).as("the upstream publisher is held back").isNotDone();
@@ -135,7 +139,7 @@ class PushAndFlowTest {
         AtomicReference<Throwable> sendFailure = new AtomicReference<>();
         AtomicReference<Throwable> pollFailure = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
-        try (Loopback lb = new Loopback(s -> { }, c -> { }, stream -> {
+        try (Loopback lb = new Loopback(s -> {}, c -> {}, stream -> {
             long t0 = System.nanoTime();
             try {
                 stream.send(new byte[1], 10, TimeUnit.SECONDS);
@@ -159,49 +163,63 @@ class PushAndFlowTest {
         })) {
             lb.connection.openStream(StreamOptions.defaults());
             assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(sendFailure.get()).isInstanceOf(IllegalStateException.class)
+            assertThat(sendFailure.get())
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("event loop");
-            assertThat(pollFailure.get()).isInstanceOf(IllegalStateException.class)
+            assertThat(pollFailure.get())
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("event loop");
         }
     }
 
     @Test
     void cancelResetsBothSidesAndCountsUnsentMessages() throws Exception {
-        try (Loopback lb = Loopback.pull(s -> s.streamWindowMessages(2), c -> { })) {
+        try (Loopback lb = Loopback.pull(s -> s.streamWindowMessages(2), c -> {})) {
             Stream out = lb.connection.openStream(StreamOptions.defaults());
             Stream in = lb.nextAccepted();
             for (int i = 0; i < 10; i++) {
                 out.offer(new byte[8]);
             }
-            Await.until("the window to fill", Duration.ofSeconds(5), () -> in.stats().receiveBufferedMessages() == 2);
+            Await.until(
+                    "the window to fill",
+                    Duration.ofSeconds(5),
+                    () -> in.stats().receiveBufferedMessages() == 2);
             out.cancel("changed my mind");
             CloseStatus local = out.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             CloseStatus remote = in.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(local.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
-            assertThat(local.unsentMessages()).as("queued, never written: the sender is told").isEqualTo(8);
+            assertThat(local.unsentMessages())
+                    .as("queued, never written: the sender is told")
+                    .isEqualTo(8);
             assertThat(remote.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
             assertThat(remote.remote()).isTrue();
             assertThat(remote.reason()).isEqualTo("changed my mind");
-            Await.until("the server to release the stream's memory", Duration.ofSeconds(5),
+            Await.until(
+                    "the server to release the stream's memory",
+                    Duration.ofSeconds(5),
                     () -> lb.server.memoryBudget().reservedBytes() == 0);
         }
     }
 
     @Test
     void goAwayDrainsOpenStreamsAndRefusesNewOnes() throws Exception {
-        try (Loopback lb = Loopback.pull(s -> { }, c -> { })) {
+        try (Loopback lb = Loopback.pull(s -> {}, c -> {})) {
             Stream out = lb.connection.openStream(StreamOptions.defaults());
             Stream in = lb.nextAccepted();
-            out.send(new byte[]{1}, 5, TimeUnit.SECONDS);
-            CompletableFuture<CloseStatus> serverClosed = lb.server.connections().iterator().next()
-                    .shutdown(Duration.ofSeconds(10)).toCompletableFuture();
+            out.send(new byte[] {1}, 5, TimeUnit.SECONDS);
+            CompletableFuture<CloseStatus> serverClosed = lb.server
+                    .connections()
+                    .iterator()
+                    .next()
+                    .shutdown(Duration.ofSeconds(10))
+                    .toCompletableFuture();
             Await.until("the client to see GOAWAY", Duration.ofSeconds(5), () -> !lb.connection.isActive());
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> lb.connection.openStream(StreamOptions.defaults()))
-                    .isInstanceOfSatisfying(io.creditflow.transport.StreamClosedException.class,
+                    .isInstanceOfSatisfying(
+                            io.creditflow.transport.StreamClosedException.class,
                             e -> assertThat(e.isRetryable()).isTrue());
             // The open stream still completes both ways.
-            out.send(new byte[]{2}, 5, TimeUnit.SECONDS);
+            out.send(new byte[] {2}, 5, TimeUnit.SECONDS);
             out.halfClose();
             AtomicInteger n = new AtomicInteger();
             for (int i = 0; i < 3; i++) {
@@ -214,7 +232,11 @@ class PushAndFlowTest {
             }
             assertThat(n).hasValue(2);
             in.halfClose();
-            assertThat(out.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS).isOk()).isTrue();
+            assertThat(out.closeFuture()
+                            .toCompletableFuture()
+                            .get(5, TimeUnit.SECONDS)
+                            .isOk())
+                    .isTrue();
             CloseStatus status = serverClosed.get(5, TimeUnit.SECONDS);
             assertThat(status.code()).isEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             lb.connection.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);

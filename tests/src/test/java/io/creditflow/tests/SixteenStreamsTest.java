@@ -27,12 +27,14 @@ class SixteenStreamsTest {
     @Test
     void aStalledStreamDoesNotHoldBackTheOthers() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2 * STREAMS);
-        try (Loopback lb = Loopback.pull(s -> s.streamWindowBytes(WINDOW).maxMessageBytes((int) WINDOW)
-                .connectionWindowBytes(8 * WINDOW), c -> { })) {
+        try (Loopback lb = Loopback.pull(
+                s -> s.streamWindowBytes(WINDOW).maxMessageBytes((int) WINDOW).connectionWindowBytes(8 * WINDOW),
+                c -> {})) {
             List<Stream> senders = new ArrayList<>();
             List<Stream> receivers = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
-                senders.add(lb.connection.openStream(StreamOptions.builder().metadata("n", "" + i).build()));
+                senders.add(lb.connection.openStream(
+                        StreamOptions.builder().metadata("n", "" + i).build()));
                 receivers.add(lb.nextAccepted());
             }
             AtomicLong delivered = new AtomicLong();
@@ -56,14 +58,20 @@ class SixteenStreamsTest {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Stream stalledIn = receivers.get(7);
             Stream stalledOut = senders.get(7);
-            System.out.printf("16 streams, one stalled: the other 15 delivered %d messages in %.2f s (%.0f msg/s); "
+            System.out.printf(
+                    "16 streams, one stalled: the other 15 delivered %d messages in %.2f s (%.0f msg/s); "
                             + "stalled stream buffered %d B (window %d), its sender stalled on credit %d ms%n",
-                    delivered.get(), seconds, delivered.get() / seconds, stalledIn.stats().receiveBufferedBytes(),
-                    WINDOW, TimeUnit.NANOSECONDS.toMillis(stalledOut.stats().stalledNanos(StallReason.NO_PEER_CREDIT)));
+                    delivered.get(),
+                    seconds,
+                    delivered.get() / seconds,
+                    stalledIn.stats().receiveBufferedBytes(),
+                    WINDOW,
+                    TimeUnit.NANOSECONDS.toMillis(stalledOut.stats().stalledNanos(StallReason.NO_PEER_CREDIT)));
             assertThat(delivered.get()).isEqualTo((long) (STREAMS - 1) * PER_STREAM);
             assertThat(stalledIn.stats().receiveBufferedBytes()).isLessThanOrEqualTo(WINDOW);
             assertThat(done.get(14)).isNotDone();
-            assertThat(stalledOut.stats().stalledNanos(StallReason.NO_PEER_CREDIT)).isPositive();
+            assertThat(stalledOut.stats().stalledNanos(StallReason.NO_PEER_CREDIT))
+                    .isPositive();
         } finally {
             pool.shutdownNow();
         }

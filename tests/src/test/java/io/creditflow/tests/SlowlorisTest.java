@@ -1,8 +1,5 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.RawPeer;
-import io.creditflow.testing.Await;
-import io.creditflow.testing.Memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
@@ -10,6 +7,9 @@ import io.creditflow.proto.wire.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Handshake;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
+import io.creditflow.testing.Memory;
+import io.creditflow.testing.RawPeer;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.StreamOptions;
 import java.io.ByteArrayInputStream;
@@ -68,8 +68,13 @@ class SlowlorisTest {
 
     static byte[] handshake() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                .setSettings(RawPeer.defaultSettings())).build().writeDelimitedTo(out);
+        Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic("creditflow")
+                        .setProtocolVersion(1)
+                        .setSettings(RawPeer.defaultSettings()))
+                .build()
+                .writeDelimitedTo(out);
         return out.toByteArray();
     }
 
@@ -77,13 +82,19 @@ class SlowlorisTest {
     void slowSocketsAreClosedAtTheirTimeoutsWhileALegitimateClientConnectsPromptly() throws Exception {
         int fdsBefore;
         long directBefore;
-        try (Server server = Server.builder().handshakeTimeout(HANDSHAKE_TIMEOUT)
+        try (Server server = Server.builder()
+                .handshakeTimeout(HANDSHAKE_TIMEOUT)
                 .timeouts(PARTIAL_FRAME_TIMEOUT, Duration.ofSeconds(30), Duration.ofSeconds(60))
-                .streamHandler(Steady.serverHandler(null)).build().start()) {
+                .streamHandler(Steady.serverHandler(null))
+                .build()
+                .start()) {
             try (Client warm = Client.builder().build()) {
                 warm.connect("127.0.0.1", server.port()).close(); // load classes before counting
             }
-            Await.until("the warm-up connection to go", Duration.ofSeconds(5), () -> server.connections().isEmpty());
+            Await.until(
+                    "the warm-up connection to go",
+                    Duration.ofSeconds(5),
+                    () -> server.connections().isEmpty());
             fdsBefore = Fds.open();
             directBefore = Memory.nettyDirectBytes();
             byte[] handshake = handshake();
@@ -120,7 +131,9 @@ class SlowlorisTest {
                             .send(new byte[10], 5, TimeUnit.SECONDS);
                     Steady.awaitDelivered(delivered, 1, Duration.ofSeconds(5));
                 }
-                assertThat(connectTime).as("legitimate handshake during the attack").isLessThan(Duration.ofSeconds(1));
+                assertThat(connectTime)
+                        .as("legitimate handshake during the attack")
+                        .isLessThan(Duration.ofSeconds(1));
 
                 // Dribble one byte per socket every 50 ms until the server has closed every one of them.
                 int open = lorises.size();
@@ -161,7 +174,9 @@ class SlowlorisTest {
                     }
                     selector.selectedKeys().clear();
                 }
-                assertThat(open).as("sockets the server has not closed after 10 s").isZero();
+                assertThat(open)
+                        .as("sockets the server has not closed after 10 s")
+                        .isZero();
                 long maxHandshakeClose = 0;
                 long maxPartialClose = 0;
                 long minClose = Long.MAX_VALUE;
@@ -180,20 +195,29 @@ class SlowlorisTest {
                 assertThat(Duration.ofNanos(minClose)).isGreaterThanOrEqualTo(HANDSHAKE_TIMEOUT.minusMillis(5));
                 assertThat(Duration.ofNanos(maxHandshakeClose)).isLessThan(HANDSHAKE_TIMEOUT.plusMillis(1500));
                 assertThat(Duration.ofNanos(maxPartialClose)).isLessThan(PARTIAL_FRAME_TIMEOUT.plusMillis(1500));
-                Await.until("the server to release every connection", Duration.ofSeconds(5),
+                Await.until(
+                        "the server to release every connection",
+                        Duration.ofSeconds(5),
                         () -> server.connections().isEmpty());
-                System.out.printf("[slowloris] %d sockets: handshake dribblers closed after <= %d ms, mid-frame "
+                System.out.printf(
+                        "[slowloris] %d sockets: handshake dribblers closed after <= %d ms, mid-frame "
                                 + "stallers after <= %d ms (timeouts %d ms); legitimate handshake took %d ms; all "
-                                + "closed %d ms after the attack started%n", lorises.size(), maxHandshakeClose / 1_000_000,
-                        maxPartialClose / 1_000_000, HANDSHAKE_TIMEOUT.toMillis(), connectTime.toMillis(),
+                                + "closed %d ms after the attack started%n",
+                        lorises.size(),
+                        maxHandshakeClose / 1_000_000,
+                        maxPartialClose / 1_000_000,
+                        HANDSHAKE_TIMEOUT.toMillis(),
+                        connectTime.toMillis(),
                         (System.nanoTime() - attackStart) / 1_000_000);
             }
             // The selector and every attacking socket are closed; the server is still running.
             int fdsAfter = Fds.open();
-            assertThat(fdsAfter).as("file descriptors back to the baseline (%d)", fdsBefore)
+            assertThat(fdsAfter)
+                    .as("file descriptors back to the baseline (%d)", fdsBefore)
                     .isLessThanOrEqualTo(fdsBefore + 2);
             assertThat(Memory.nettyDirectBytes() - directBefore).isLessThan(4L << 20);
-            System.out.printf("[slowloris] file descriptors with the server running: %d before the attack, %d after%n",
+            System.out.printf(
+                    "[slowloris] file descriptors with the server running: %d before the attack, %d after%n",
                     fdsBefore, fdsAfter);
         }
     }

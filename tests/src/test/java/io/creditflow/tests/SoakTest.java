@@ -56,35 +56,43 @@ class SoakTest {
         AtomicLong attackersCutOff = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         try (Server server = Server.builder()
-                .maxQueuedControlFrames(500)
-                .resetBudgets(200, 200, Duration.ofSeconds(1))
-                .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30))
-                .streamHandler(s -> new StreamListener() {
-                    long count;
+                        .maxQueuedControlFrames(500)
+                        .resetBudgets(200, 200, Duration.ofSeconds(1))
+                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30))
+                        .streamHandler(s -> new StreamListener() {
+                            long count;
 
-                    @Override
-                    public void onOpen(Stream stream) {
-                        stream.request(Long.MAX_VALUE);
-                    }
+                            @Override
+                            public void onOpen(Stream stream) {
+                                stream.request(Long.MAX_VALUE);
+                            }
 
-                    @Override
-                    public void onMessage(Stream stream, Message m) {
-                        count++;
-                    }
+                            @Override
+                            public void onMessage(Stream stream, Message m) {
+                                count++;
+                            }
 
-                    @Override
-                    public void onHalfClose(Stream stream) {
-                        stream.offer(ByteBuffer.allocate(8).putLong(0, count)); // the batch's receipt
-                        stream.halfClose();
-                    }
-                }).build().start();
-             FaultProxy proxy = new FaultProxy(server.port());
-             Client client = Client.builder().keepalive(Duration.ofMillis(500), Duration.ofMillis(500)).build()) {
+                            @Override
+                            public void onHalfClose(Stream stream) {
+                                stream.offer(ByteBuffer.allocate(8).putLong(0, count)); // the batch's receipt
+                                stream.halfClose();
+                            }
+                        })
+                        .build()
+                        .start();
+                FaultProxy proxy = new FaultProxy(server.port());
+                Client client = Client.builder()
+                        .keepalive(Duration.ofMillis(500), Duration.ofMillis(500))
+                        .build()) {
             // Well-behaved producers, through the fault proxy, reconnecting as needed.
             for (int p = 0; p < 4; p++) {
                 LinkedBlockingQueue<Connection> live = new LinkedBlockingQueue<>();
-                ReconnectingConnection rc = client.connectWithRetry("127.0.0.1", proxy.port(),
-                        new Backoff(Duration.ofMillis(20), Duration.ofMillis(500)), live::add, s -> { });
+                ReconnectingConnection rc = client.connectWithRetry(
+                        "127.0.0.1",
+                        proxy.port(),
+                        new Backoff(Duration.ofMillis(20), Duration.ofMillis(500)),
+                        live::add,
+                        s -> {});
                 threads.add(start("producer-" + p, () -> {
                     try {
                         while (running.get()) {
@@ -124,33 +132,67 @@ class SoakTest {
                 }
             }));
             // Attackers, straight to the server: each is cut off, then comes back.
-            threads.add(start("ping-flood", () -> attackLoop(running, attackersCutOff,
-                    peer -> {
-                        for (int i = 0; i < 200_000; i++) {
-                            peer.send(Frame.newBuilder().setPing(Ping.newBuilder().setPayload(i)).build());
-                        }
-                    }, server.port())));
-            threads.add(start("rapid-reset", () -> attackLoop(running, attackersCutOff,
-                    peer -> {
-                        for (int id = 1; id < 200_000; id += 2) {
-                            peer.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(id)).build());
-                            peer.send(Frame.newBuilder().setReset(Reset.newBuilder().setStreamId(id)
-                                    .setCode(ErrorCode.CANCEL)).build());
-                        }
-                    }, server.port())));
-            threads.add(start("slow-reader", () -> attackLoop(running, attackersCutOff,
-                    peer -> {
-                        // Opens a stream the server answers on, grants credit, then never reads.
-                        peer.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0).setBytes(1 << 30)).build());
-                        for (int id = 1; id < 2_000; id += 2) {
-                            peer.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(id)).build());
-                            peer.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(id)
-                                    .setBytes(1 << 20).setMessages(1000)).build());
-                            peer.send(Frame.newBuilder().setHalfClose(io.creditflow.proto.wire.HalfClose.newBuilder()
-                                    .setStreamId(id)).build());
-                        }
-                        peer.closedByPeer();
-                    }, server.port())));
+            threads.add(start(
+                    "ping-flood",
+                    () -> attackLoop(
+                            running,
+                            attackersCutOff,
+                            peer -> {
+                                for (int i = 0; i < 200_000; i++) {
+                                    peer.send(Frame.newBuilder()
+                                            .setPing(Ping.newBuilder().setPayload(i))
+                                            .build());
+                                }
+                            },
+                            server.port())));
+            threads.add(start(
+                    "rapid-reset",
+                    () -> attackLoop(
+                            running,
+                            attackersCutOff,
+                            peer -> {
+                                for (int id = 1; id < 200_000; id += 2) {
+                                    peer.send(Frame.newBuilder()
+                                            .setOpen(Open.newBuilder().setStreamId(id))
+                                            .build());
+                                    peer.send(Frame.newBuilder()
+                                            .setReset(Reset.newBuilder()
+                                                    .setStreamId(id)
+                                                    .setCode(ErrorCode.CANCEL))
+                                            .build());
+                                }
+                            },
+                            server.port())));
+            threads.add(start(
+                    "slow-reader",
+                    () -> attackLoop(
+                            running,
+                            attackersCutOff,
+                            peer -> {
+                                // Opens a stream the server answers on, grants credit, then never reads.
+                                peer.send(Frame.newBuilder()
+                                        .setCredit(Credit.newBuilder()
+                                                .setStreamId(0)
+                                                .setBytes(1 << 30))
+                                        .build());
+                                for (int id = 1; id < 2_000; id += 2) {
+                                    peer.send(Frame.newBuilder()
+                                            .setOpen(Open.newBuilder().setStreamId(id))
+                                            .build());
+                                    peer.send(Frame.newBuilder()
+                                            .setCredit(Credit.newBuilder()
+                                                    .setStreamId(id)
+                                                    .setBytes(1 << 20)
+                                                    .setMessages(1000))
+                                            .build());
+                                    peer.send(Frame.newBuilder()
+                                            .setHalfClose(io.creditflow.proto.wire.HalfClose.newBuilder()
+                                                    .setStreamId(id))
+                                            .build());
+                                }
+                                peer.closedByPeer();
+                            },
+                            server.port())));
 
             // Baselines after a warm-up, then samples until the end.
             sleep(Math.min(10_000, seconds * 1000 / 6));
@@ -173,10 +215,22 @@ class SoakTest {
             long heap1 = heapAfterGc();
             long direct1 = direct();
             long fds1 = fds();
-            System.out.printf("soak %d s: batches confirmed %d, failed by faults %d, mismatches %d, attackers cut "
+            System.out.printf(
+                    "soak %d s: batches confirmed %d, failed by faults %d, mismatches %d, attackers cut "
                             + "off %d; heap after GC %d -> %d KiB (max %d), direct %d -> %d KiB (max %d), fds %d -> %d%n",
-                    seconds, batchesConfirmed.get(), batchesFailed.get(), mismatches.get(), attackersCutOff.get(),
-                    heap0 >> 10, heap1 >> 10, maxHeap >> 10, direct0 >> 10, direct1 >> 10, maxDirect >> 10, fds0, fds1);
+                    seconds,
+                    batchesConfirmed.get(),
+                    batchesFailed.get(),
+                    mismatches.get(),
+                    attackersCutOff.get(),
+                    heap0 >> 10,
+                    heap1 >> 10,
+                    maxHeap >> 10,
+                    direct0 >> 10,
+                    direct1 >> 10,
+                    maxDirect >> 10,
+                    fds0,
+                    fds1);
             assertThat(mismatches).as("every confirmed batch arrived exactly").hasValue(0);
             assertThat(batchesConfirmed.get()).isPositive();
             assertThat(attackersCutOff.get()).isPositive();
@@ -252,7 +306,9 @@ class SoakTest {
     }
 
     private static long direct() {
-        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                .metric()
+                .usedDirectMemory();
     }
 
     private static long fds() {

@@ -30,12 +30,17 @@ class StalledReaderTest {
     @Test
     void bufferedBytesStayWithinTheWindowWhileTheSenderIsHeldBack() throws Exception {
         try (Loopback lb = Loopback.pull(
-                s -> s.streamWindowBytes(WINDOW).connectionWindowBytes(4 * WINDOW).maxMessageBytes(WINDOW)
-                        .writeBufferWatermarks(HIGH_WATERMARK / 2, HIGH_WATERMARK).socketBufferBytes(64 * 1024, 64 * 1024),
+                s -> s.streamWindowBytes(WINDOW)
+                        .connectionWindowBytes(4 * WINDOW)
+                        .maxMessageBytes(WINDOW)
+                        .writeBufferWatermarks(HIGH_WATERMARK / 2, HIGH_WATERMARK)
+                        .socketBufferBytes(64 * 1024, 64 * 1024),
                 c -> c.writeBufferWatermarks(HIGH_WATERMARK / 2, HIGH_WATERMARK)
                         .socketBufferBytes(64 * 1024, 64 * 1024))) {
-            Stream sender = lb.connection.openStream(StreamOptions.builder().metadata("topic", "stall")
-                    .sendQueueBytes(QUEUE).build());
+            Stream sender = lb.connection.openStream(StreamOptions.builder()
+                    .metadata("topic", "stall")
+                    .sendQueueBytes(QUEUE)
+                    .build());
             Stream receiver = lb.nextAccepted();
             long heapBefore = Memory.heapAfterGcBytes();
             long directBefore = Memory.nettyDirectBytes();
@@ -96,12 +101,21 @@ class StalledReaderTest {
 
             StreamStats ss = sender.stats();
             StreamStats rs = receiver.stats();
-            System.out.printf("stalled reader %d ms: receiver buffered max %d B (window %d), sender queued max %d B "
+            System.out.printf(
+                    "stalled reader %d ms: receiver buffered max %d B (window %d), sender queued max %d B "
                             + "(queue %d), outbound max %d B (high watermark %d), direct %+d B over the stall "
                             + "(growth from 1 s to end %+d B), heap %+d B; sender stalled on credit %d ms, "
                             + "receiver not reading %d ms%n",
-                    stallMillis, maxReceiverBuffered, WINDOW, maxSenderQueued, QUEUE, maxOutbound, HIGH_WATERMARK,
-                    maxDirect - directBefore, directAtEnd - directAt1s, heapAfter - heapBefore,
+                    stallMillis,
+                    maxReceiverBuffered,
+                    WINDOW,
+                    maxSenderQueued,
+                    QUEUE,
+                    maxOutbound,
+                    HIGH_WATERMARK,
+                    maxDirect - directBefore,
+                    directAtEnd - directAt1s,
+                    heapAfter - heapBefore,
                     TimeUnit.NANOSECONDS.toMillis(ss.stalledNanos(StallReason.NO_PEER_CREDIT)),
                     TimeUnit.NANOSECONDS.toMillis(rs.stalledNanos(StallReason.APPLICATION_NOT_READING)));
 

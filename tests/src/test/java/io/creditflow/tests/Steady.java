@@ -1,7 +1,7 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.Await;
 import io.creditflow.client.Client;
+import io.creditflow.testing.Await;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.Stream;
@@ -56,30 +56,35 @@ final class Steady implements AutoCloseable {
     Steady(String host, int port) throws Exception {
         client = Client.builder().build();
         connection = client.connect(host, port);
-        stream = connection.openStream(StreamOptions.builder().metadata("steady", "1").build());
-        producer = new Thread(() -> {
-            byte[] payload = new byte[64];
-            try {
-                while (!stop) {
-                    stream.send(payload, 5, TimeUnit.SECONDS);
-                    sent.incrementAndGet();
-                    Thread.sleep(1);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Throwable t) {
-                if (!stop) {
-                    failure.set(t);
-                }
-            }
-        }, "steady-producer");
+        stream = connection.openStream(
+                StreamOptions.builder().metadata("steady", "1").build());
+        producer = new Thread(
+                () -> {
+                    byte[] payload = new byte[64];
+                    try {
+                        while (!stop) {
+                            stream.send(payload, 5, TimeUnit.SECONDS);
+                            sent.incrementAndGet();
+                            Thread.sleep(1);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Throwable t) {
+                        if (!stop) {
+                            failure.set(t);
+                        }
+                    }
+                },
+                "steady-producer");
         producer.setDaemon(true);
         producer.start();
     }
 
     /** Waits until the server has delivered {@code n} more messages than {@code from}; returns the new count. */
     static long awaitDelivered(long from, long n, Duration timeout) throws InterruptedException {
-        Await.until((n) + " more steady messages delivered (from " + from + ")", timeout,
+        Await.until(
+                (n) + " more steady messages delivered (from " + from + ")",
+                timeout,
                 () -> DELIVERED.get() >= from + n);
         return DELIVERED.get();
     }

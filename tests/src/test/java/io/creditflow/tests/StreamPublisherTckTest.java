@@ -30,7 +30,7 @@ public class StreamPublisherTckTest extends FlowPublisherVerification<byte[]> {
 
     @BeforeClass
     public void start() throws Exception {
-        loopback = new Loopback(s -> { }, c -> { }, stream -> {
+        loopback = new Loopback(s -> {}, c -> {}, stream -> {
             StreamPublisher p = new StreamPublisher();
             publishers.add(p);
             return p;
@@ -57,8 +57,10 @@ public class StreamPublisherTckTest extends FlowPublisherVerification<byte[]> {
 
     @Override
     public Flow.Publisher<byte[]> createFlowPublisher(long elements) {
-        Stream out = loopback.connection.openStream(StreamOptions.builder().sendQueueMessages(MAX_ELEMENTS)
-                .maxPendingSends(MAX_ELEMENTS).build());
+        Stream out = loopback.connection.openStream(StreamOptions.builder()
+                .sendQueueMessages(MAX_ELEMENTS)
+                .maxPendingSends(MAX_ELEMENTS)
+                .build());
         for (long i = 0; i < elements; i++) {
             out.send(ByteBuffer.allocate(8).putLong(0, i)); // async: goes out as the subscriber's demand allows
         }

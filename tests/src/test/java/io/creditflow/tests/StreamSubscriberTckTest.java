@@ -24,7 +24,7 @@ public class StreamSubscriberTckTest extends FlowSubscriberBlackboxVerification<
 
     @BeforeClass
     public void start() throws Exception {
-        loopback = new Loopback(s -> { }, c -> { }, stream -> new StreamListener() {
+        loopback = new Loopback(s -> {}, c -> {}, stream -> new StreamListener() {
             @Override
             public void onOpen(Stream s) {
                 s.request(Long.MAX_VALUE);

@@ -1,15 +1,15 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamListener;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -29,30 +29,48 @@ class StuckCloseTest {
     @Test
     void aConnectionErrorBehindDataThePeerNeverReadsStillClosesTheConnection() throws Exception {
         Duration writeStall = Duration.ofMillis(500);
-        try (Server server = Server.builder().socketBufferBytes(8 * 1024, 8 * 1024)
-                .writeBufferWatermarks(32 * 1024, 64 * 1024).timeouts(Duration.ofSeconds(10), writeStall,
-                        Duration.ofMinutes(5)).streamHandler(stream -> {
+        try (Server server = Server.builder()
+                        .socketBufferBytes(8 * 1024, 8 * 1024)
+                        .writeBufferWatermarks(32 * 1024, 64 * 1024)
+                        .timeouts(Duration.ofSeconds(10), writeStall, Duration.ofMinutes(5))
+                        .streamHandler(stream -> {
                             for (int i = 0; i < 64; i++) { // 1 MiB for a peer that will read none of it
                                 stream.offer(new byte[16 * 1024]);
                             }
                             return StreamListener.PULL;
-                        }).build().start();
-             Socket s = ControlFloodTest.attacker(server.port())) {
+                        })
+                        .build()
+                        .start();
+                Socket s = ControlFloodTest.attacker(server.port())) {
             Connection victim = ControlFloodTest.serverSideOf(server, s);
             OutputStream out = s.getOutputStream();
             Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build().writeDelimitedTo(out);
-            Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(1).setBytes(1 << 20).setMessages(64)).build()
+            Frame.newBuilder()
+                    .setCredit(
+                            Credit.newBuilder().setStreamId(1).setBytes(1 << 20).setMessages(64))
+                    .build()
                     .writeDelimitedTo(out);
-            Await.until("the server's writes to back up", Duration.ofSeconds(5), () -> !victim.stats().writable());
+            Await.until(
+                    "the server's writes to back up",
+                    Duration.ofSeconds(5),
+                    () -> !victim.stats().writable());
             long t0 = System.nanoTime();
-            Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(1)).build().writeDelimitedTo(out); // zero: an error
+            Frame.newBuilder()
+                    .setCredit(Credit.newBuilder().setStreamId(1))
+                    .build()
+                    .writeDelimitedTo(out); // zero: an error
             CloseStatus status = victim.closeFuture().toCompletableFuture().get(5, TimeUnit.SECONDS);
             long closedMillis = (System.nanoTime() - t0) / 1_000_000;
             assertThat(status.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR);
             assertThat(closedMillis).as("closed without the peer reading").isLessThan(writeStall.toMillis() + 1500);
-            Await.until("the connection to be released", Duration.ofSeconds(5), () -> server.connections().isEmpty());
-            System.out.printf("[stuck close] a connection error behind unread data closed the connection after %d ms "
-                    + "(write-stall timeout %d ms)%n", closedMillis, writeStall.toMillis());
+            Await.until(
+                    "the connection to be released",
+                    Duration.ofSeconds(5),
+                    () -> server.connections().isEmpty());
+            System.out.printf(
+                    "[stuck close] a connection error behind unread data closed the connection after %d ms "
+                            + "(write-stall timeout %d ms)%n",
+                    closedMillis, writeStall.toMillis());
         }
     }
 }

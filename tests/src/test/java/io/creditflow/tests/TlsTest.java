@@ -1,11 +1,11 @@
 package io.creditflow.tests;
 
-import io.creditflow.testing.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.creditflow.client.Client;
 import io.creditflow.server.Server;
+import io.creditflow.testing.Await;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.testing.TestPki;
 import io.creditflow.transport.Connection;
@@ -46,6 +46,7 @@ class TlsTest {
 
     @TempDir
     static Path dir;
+
     static TestPki pki;
 
     @BeforeAll
@@ -54,7 +55,9 @@ class TlsTest {
     }
 
     static TlsOptions serverTls() {
-        return TlsOptions.builder().keyAndCertificateChain(pki.server().keyPem(), pki.server().chainPem()).build();
+        return TlsOptions.builder()
+                .keyAndCertificateChain(pki.server().keyPem(), pki.server().chainPem())
+                .build();
     }
 
     static TlsOptions clientTrustingOurCa() {
@@ -64,13 +67,18 @@ class TlsTest {
     @Test
     void messagesFlowOverTlsAndAStalledReaderStillHoldsTheSenderBack() throws Exception {
         try (Loopback lb = Loopback.pull(
-                s -> s.tls(serverTls()).streamWindowBytes(WINDOW).adaptiveWindows(false).connectionWindowBytes(4 * WINDOW)
+                s -> s.tls(serverTls())
+                        .streamWindowBytes(WINDOW)
+                        .adaptiveWindows(false)
+                        .connectionWindowBytes(4 * WINDOW)
                         .maxMessageBytes(WINDOW)
-                        .authenticator((credential, remote) -> new String(credential, StandardCharsets.UTF_8)
-                                .equals("token-alice") ? "alice" : null),
+                        .authenticator((credential, remote) ->
+                                new String(credential, StandardCharsets.UTF_8).equals("token-alice") ? "alice" : null),
                 c -> c.tls(clientTrustingOurCa()).credential("token-alice".getBytes(StandardCharsets.UTF_8)))) {
-            Stream sender = lb.connection.openStream(StreamOptions.builder().metadata("topic", "tls")
-                    .sendQueueBytes(16 * 1024).build());
+            Stream sender = lb.connection.openStream(StreamOptions.builder()
+                    .metadata("topic", "tls")
+                    .sendQueueBytes(16 * 1024)
+                    .build());
             Stream receiver = lb.nextAccepted();
             assertThat(receiver.connection().principal()).isEqualTo("alice"); // the credential travelled inside TLS
 
@@ -129,31 +137,52 @@ class TlsTest {
     void mutualTlsAdmitsAClientWithATrustedCertificateAndRefusesOneWithout() throws Exception {
         AtomicInteger handled = new AtomicInteger();
         LinkedBlockingQueue<Stream> accepted = new LinkedBlockingQueue<>();
-        TlsOptions mtls = TlsOptions.builder().keyAndCertificateChain(pki.server().key(), pki.server().chain())
-                .trustedCertificates(pki.ca().certificate()).requireClientAuth(true).build();
-        try (Server server = Server.builder().tls(mtls).streamHandler(s -> {
-            handled.incrementAndGet();
-            accepted.add(s);
-            return StreamListener.PULL;
-        }).build().start()) {
-            try (Client withCert = Client.builder().tls(TlsOptions.builder().trustedCertificates(pki.ca().certificate())
-                    .keyAndCertificateChain(pki.client().keyPem(), pki.client().chainPem()).build()).build()) {
+        TlsOptions mtls = TlsOptions.builder()
+                .keyAndCertificateChain(pki.server().key(), pki.server().chain())
+                .trustedCertificates(pki.ca().certificate())
+                .requireClientAuth(true)
+                .build();
+        try (Server server = Server.builder()
+                .tls(mtls)
+                .streamHandler(s -> {
+                    handled.incrementAndGet();
+                    accepted.add(s);
+                    return StreamListener.PULL;
+                })
+                .build()
+                .start()) {
+            try (Client withCert = Client.builder()
+                    .tls(TlsOptions.builder()
+                            .trustedCertificates(pki.ca().certificate())
+                            .keyAndCertificateChain(
+                                    pki.client().keyPem(), pki.client().chainPem())
+                            .build())
+                    .build()) {
                 Connection c = withCert.connect("127.0.0.1", server.port());
-                c.openStream(StreamOptions.defaults()).send("hello".getBytes(StandardCharsets.UTF_8), 5, TimeUnit.SECONDS);
+                c.openStream(StreamOptions.defaults())
+                        .send("hello".getBytes(StandardCharsets.UTF_8), 5, TimeUnit.SECONDS);
                 Stream s = accepted.poll(5, TimeUnit.SECONDS);
                 assertThat(s).isNotNull();
                 try (Message m = s.poll(5, TimeUnit.SECONDS)) {
                     assertThat(m).isNotNull();
-                    assertThat(StandardCharsets.UTF_8.decode(m.payload()).toString()).isEqualTo("hello");
+                    assertThat(StandardCharsets.UTF_8.decode(m.payload()).toString())
+                            .isEqualTo("hello");
                 }
             }
-            Await.until("the first connection to close", Duration.ofSeconds(5), () -> server.connections().isEmpty());
+            Await.until(
+                    "the first connection to close",
+                    Duration.ofSeconds(5),
+                    () -> server.connections().isEmpty());
 
-            try (Client withoutCert = Client.builder().tls(clientTrustingOurCa()).build()) {
+            try (Client withoutCert =
+                    Client.builder().tls(clientTrustingOurCa()).build()) {
                 assertThatThrownBy(() -> withoutCert.connect("127.0.0.1", server.port()))
-                        .isInstanceOf(SSLException.class).hasMessageContaining("TLS");
+                        .isInstanceOf(SSLException.class)
+                        .hasMessageContaining("TLS");
             }
-            Await.until("the server to drop the refused connection", Duration.ofSeconds(5),
+            Await.until(
+                    "the server to drop the refused connection",
+                    Duration.ofSeconds(5),
                     () -> server.connections().isEmpty());
             assertThat(handled).hasValue(1);
         }
@@ -162,19 +191,30 @@ class TlsTest {
     @Test
     void aClientThatDoesNotTrustTheServerFailsToConnectNamingTls() throws Exception {
         AtomicInteger handled = new AtomicInteger();
-        try (Server server = Server.builder().tls(serverTls()).streamHandler(s -> {
-            handled.incrementAndGet();
-            return StreamListener.PULL;
-        }).build().start();
-             Client client = Client.builder().tls(TlsOptions.builder()
-                     .trustedCertificates(pki.otherCa().certificate()).build()).build()) {
+        try (Server server = Server.builder()
+                        .tls(serverTls())
+                        .streamHandler(s -> {
+                            handled.incrementAndGet();
+                            return StreamListener.PULL;
+                        })
+                        .build()
+                        .start();
+                Client client = Client.builder()
+                        .tls(TlsOptions.builder()
+                                .trustedCertificates(pki.otherCa().certificate())
+                                .build())
+                        .build()) {
             assertThatThrownBy(() -> client.connect("127.0.0.1", server.port()))
                     .isInstanceOf(SSLException.class)
                     .hasMessageContaining("127.0.0.1:" + server.port())
                     .hasMessageContaining("TLS handshake failed");
-            Await.until("the server to close the connection", Duration.ofSeconds(5),
+            Await.until(
+                    "the server to close the connection",
+                    Duration.ofSeconds(5),
                     () -> server.connections().isEmpty());
-            Await.until("the client to release the connection", Duration.ofSeconds(5),
+            Await.until(
+                    "the client to release the connection",
+                    Duration.ofSeconds(5),
                     () -> client.connections().isEmpty());
             assertThat(handled).hasValue(0);
         }
@@ -183,15 +223,25 @@ class TlsTest {
     @Test
     void hostNameVerificationIsOnUnlessTurnedOff() throws Exception {
         // A certificate from the trusted CA, but issued to client.invalid, not 127.0.0.1.
-        TlsOptions otherName = TlsOptions.builder().keyAndCertificateChain(pki.client().key(), pki.client().chain())
+        TlsOptions otherName = TlsOptions.builder()
+                .keyAndCertificateChain(pki.client().key(), pki.client().chain())
                 .build();
-        try (Server server = Server.builder().tls(otherName).streamHandler(s -> StreamListener.PULL).build().start()) {
+        try (Server server = Server.builder()
+                .tls(otherName)
+                .streamHandler(s -> StreamListener.PULL)
+                .build()
+                .start()) {
             try (Client verifying = Client.builder().tls(clientTrustingOurCa()).build()) {
                 assertThatThrownBy(() -> verifying.connect("127.0.0.1", server.port()))
-                        .isInstanceOf(SSLException.class).hasMessageContaining("TLS handshake failed");
+                        .isInstanceOf(SSLException.class)
+                        .hasMessageContaining("TLS handshake failed");
             }
-            try (Client lax = Client.builder().tls(TlsOptions.builder().trustedCertificates(pki.ca().certificate())
-                    .hostnameVerification(false).build()).build()) {
+            try (Client lax = Client.builder()
+                    .tls(TlsOptions.builder()
+                            .trustedCertificates(pki.ca().certificate())
+                            .hostnameVerification(false)
+                            .build())
+                    .build()) {
                 assertThat(lax.connect("127.0.0.1", server.port()).isActive()).isTrue();
             }
         }
@@ -200,24 +250,38 @@ class TlsTest {
     @Test
     void plainAndTlsEndpointsDoNotTalkToEachOther() throws Exception {
         try (Server tlsServer = Server.builder().tls(serverTls()).build().start();
-             Client plain = Client.builder().handshakeTimeout(Duration.ofSeconds(2)).build()) {
-            assertThatThrownBy(() -> plain.connect("127.0.0.1", tlsServer.port())).isInstanceOf(IOException.class);
-            Await.until("the TLS server to drop the plain client", Duration.ofSeconds(5),
+                Client plain =
+                        Client.builder().handshakeTimeout(Duration.ofSeconds(2)).build()) {
+            assertThatThrownBy(() -> plain.connect("127.0.0.1", tlsServer.port()))
+                    .isInstanceOf(IOException.class);
+            Await.until(
+                    "the TLS server to drop the plain client",
+                    Duration.ofSeconds(5),
                     () -> tlsServer.connections().isEmpty());
         }
         try (Server plainServer = Server.builder().build().start();
-             Client tls = Client.builder().tls(clientTrustingOurCa()).handshakeTimeout(Duration.ofSeconds(2)).build()) {
+                Client tls = Client.builder()
+                        .tls(clientTrustingOurCa())
+                        .handshakeTimeout(Duration.ofSeconds(2))
+                        .build()) {
             assertThatThrownBy(() -> tls.connect("127.0.0.1", plainServer.port()))
-                    .isInstanceOf(SSLException.class).hasMessageContaining("TLS handshake failed");
-            Await.until("the plain server to drop the TLS client", Duration.ofSeconds(5),
+                    .isInstanceOf(SSLException.class)
+                    .hasMessageContaining("TLS handshake failed");
+            Await.until(
+                    "the plain server to drop the TLS client",
+                    Duration.ofSeconds(5),
                     () -> plainServer.connections().isEmpty());
         }
     }
 
     @Test
     void theHandshakeTimeoutCoversTheTlsHandshake() throws Exception {
-        try (Server server = Server.builder().tls(serverTls()).handshakeTimeout(Duration.ofMillis(300)).build().start();
-             Socket silent = new Socket()) {
+        try (Server server = Server.builder()
+                        .tls(serverTls())
+                        .handshakeTimeout(Duration.ofMillis(300))
+                        .build()
+                        .start();
+                Socket silent = new Socket()) {
             silent.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
             silent.setSoTimeout(5000);
             long t0 = System.nanoTime();
@@ -229,7 +293,9 @@ class TlsTest {
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(millis).isBetween(200L, 4000L);
-            Await.until("the server to release the connection", Duration.ofSeconds(5),
+            Await.until(
+                    "the server to release the connection",
+                    Duration.ofSeconds(5),
                     () -> server.connections().isEmpty());
         }
     }
@@ -238,14 +304,19 @@ class TlsTest {
     void aClientWhoseTlsHandshakeGetsNoAnswerGivesUpWithinTheHandshakeTimeout() throws Exception {
         // The kernel accepts the TCP connection into the backlog; nobody ever answers the ClientHello.
         try (ServerSocket mute = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
-             Client client = Client.builder().tls(clientTrustingOurCa()).handshakeTimeout(Duration.ofMillis(300))
-                     .build()) {
+                Client client = Client.builder()
+                        .tls(clientTrustingOurCa())
+                        .handshakeTimeout(Duration.ofMillis(300))
+                        .build()) {
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> client.connect("127.0.0.1", mute.getLocalPort()))
-                    .isInstanceOf(IOException.class).hasMessageContaining("HANDSHAKE_TIMEOUT")
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("HANDSHAKE_TIMEOUT")
                     .hasMessageContaining("TLS handshake not complete within 300 ms");
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(250L, 4000L);
-            Await.until("the client to release the connection", Duration.ofSeconds(5),
+            Await.until(
+                    "the client to release the connection",
+                    Duration.ofSeconds(5),
                     () -> client.connections().isEmpty());
         }
     }

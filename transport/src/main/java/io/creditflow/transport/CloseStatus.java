@@ -1,6 +1,5 @@
 package io.creditflow.transport;
 
-
 /**
  * Why a stream or connection ended. {@link ErrorCode#NO_ERROR} is a clean end (both sides half-closed,
  * or a graceful shutdown). Immutable.
@@ -25,7 +24,8 @@ public record CloseStatus(ErrorCode code, String reason, boolean remote, long un
 
     /** True if retrying on a new stream or connection may succeed (refused, shut down, or overloaded). */
     public boolean isRetryable() {
-        return code == ErrorCode.REFUSED_STREAM || code == ErrorCode.ENHANCE_YOUR_CALM
+        return code == ErrorCode.REFUSED_STREAM
+                || code == ErrorCode.ENHANCE_YOUR_CALM
                 || (code == ErrorCode.NO_ERROR && unsentMessages > 0);
     }
 
@@ -35,7 +35,9 @@ public record CloseStatus(ErrorCode code, String reason, boolean remote, long un
 
     @Override
     public String toString() {
-        return code + (reason.isEmpty() ? "" : " (" + reason + ")") + (remote ? " from peer" : "")
+        return code
+                + (reason.isEmpty() ? "" : " (" + reason + ")")
+                + (remote ? " from peer" : "")
                 + (unsentMessages > 0 ? ", " + unsentMessages + " queued messages not sent" : "");
     }
 }

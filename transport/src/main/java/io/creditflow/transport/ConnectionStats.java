@@ -26,10 +26,19 @@ import io.creditflow.proto.core.StallReason;
  *        writability, APPLICATION_NOT_READING while autoRead was paused, BUDGET_EXHAUSTED while any
  *        stream was starved
  */
-public record ConnectionStats(int openStreams, long sendCreditBytes, long receiveCreditBytes, long receiveHoldBytes,
-                              long unconsumedInboundBytes, long outboundPendingBytes, boolean writable,
-                              boolean autoReadPaused, int starvedStreams, long sentBytes, long receivedBytes,
-                              long[] stalledNanos) {
+public record ConnectionStats(
+        int openStreams,
+        long sendCreditBytes,
+        long receiveCreditBytes,
+        long receiveHoldBytes,
+        long unconsumedInboundBytes,
+        long outboundPendingBytes,
+        boolean writable,
+        boolean autoReadPaused,
+        int starvedStreams,
+        long sentBytes,
+        long receivedBytes,
+        long[] stalledNanos) {
 
     public long stalledNanos(StallReason reason) {
         return stalledNanos[reason.ordinal()];

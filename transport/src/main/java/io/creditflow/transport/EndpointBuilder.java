@@ -28,10 +28,12 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
     /** Streams the peer may open at once: HTTP/2's recommended minimum is 100; 1024 is ample. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
+
     public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
     public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
     /** Process-wide receive budget per Client/Server object. */
     public static final long DEFAULT_MEMORY_BUDGET_BYTES = 256L * 1024 * 1024;
+
     public static final long DEFAULT_MIN_GRANT_BYTES = 16 * 1024;
     public static final Duration DEFAULT_REVOKE_IDLE = Duration.ofMillis(250);
     public static final int DEFAULT_WRITE_LOW_WATERMARK_BYTES = 256 * 1024;
@@ -44,6 +46,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public static final int DEFAULT_MAX_RESETS_RECEIVED = 1_000;
     /** Resets this side sends per window before the peer is cut off (MadeYouReset). */
     public static final int DEFAULT_MAX_RESETS_SENT = 1_000;
+
     public static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(10);
     /** Pings closer together than this earn a strike; our own keepalive never pings this often. */
     public static final Duration DEFAULT_MIN_PING_INTERVAL = Duration.ofSeconds(1);
@@ -184,8 +187,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public B maxMessageBytes(int bytes) {
         requirePositive("maxMessageBytes", bytes);
         if (bytes > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT) {
-            throw new IllegalArgumentException("maxMessageBytes: " + bytes + " (expected: <= "
-                    + EndpointSettings.MAX_MESSAGE_BYTES_LIMIT + ")");
+            throw new IllegalArgumentException(
+                    "maxMessageBytes: " + bytes + " (expected: <= " + EndpointSettings.MAX_MESSAGE_BYTES_LIMIT + ")");
         }
         this.maxMessageBytes = bytes;
         return self();
@@ -273,8 +276,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     public B readWatermarks(long lowBytes, long highBytes) {
         requirePositive("readLowWatermarkBytes", lowBytes);
         if (highBytes < lowBytes) {
-            throw new IllegalArgumentException("readHighWatermarkBytes: " + highBytes
-                    + " (expected: >= low watermark " + lowBytes + ")");
+            throw new IllegalArgumentException(
+                    "readHighWatermarkBytes: " + highBytes + " (expected: >= low watermark " + lowBytes + ")");
         }
         this.readLowWatermarkBytes = lowBytes;
         this.readHighWatermarkBytes = highBytes;
@@ -284,8 +287,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     /** SO_SNDBUF and SO_RCVBUF; 0 leaves the kernel's default (autotuning, up to about 4 MiB each). */
     public B socketBufferBytes(int sendBytes, int receiveBytes) {
         if (sendBytes < 0 || receiveBytes < 0) {
-            throw new IllegalArgumentException("socketBufferBytes: " + sendBytes + ", " + receiveBytes
-                    + " (expected: >= 0)");
+            throw new IllegalArgumentException(
+                    "socketBufferBytes: " + sendBytes + ", " + receiveBytes + " (expected: >= 0)");
         }
         this.socketSendBufferBytes = sendBytes;
         this.socketReceiveBufferBytes = receiveBytes;
@@ -443,16 +446,47 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         MemoryBudget budget = memoryBudget != null ? memoryBudget : MemoryBudget.ofBytes(memoryBudgetBytes);
         long readHigh = readHighWatermarkBytes > 0 ? readHighWatermarkBytes : 2 * connectionWindowBytes;
         long readLow = readLowWatermarkBytes > 0 ? readLowWatermarkBytes : connectionWindowBytes;
-        return new EndpointSettings(streamHandler, budget, connectionWindowBytes, streamWindowBytes,
-                streamWindowMessages, maxMessageBytes, maxConcurrentStreams, maxMetadataBytes, maxMetadataEntries,
-                minGrantBytes, revokeIdle.toNanos(), writeLowWatermarkBytes, writeHighWatermarkBytes, readLow,
-                readHigh, socketSendBufferBytes, socketReceiveBufferBytes, acceptedStreamOptions,
-                handshakeTimeout.toNanos(), ioThreads, transport, eventLoopGroup, clock,
-                new EndpointSettings.Limits(maxQueuedControlFrames, maxResetsReceived, maxResetsSent, resetWindow.toNanos(),
-                        minPingInterval.toNanos(), maxPingStrikes, maxConsecutiveEmptyFrames,
-                        partialFrameTimeout.toNanos(), writeStallTimeout.toNanos(), idleTimeout.toNanos(),
-                        keepaliveInterval.toNanos(), keepaliveTimeout.toNanos()),
-                authenticator, credential, tls, adaptiveWindows,
+        return new EndpointSettings(
+                streamHandler,
+                budget,
+                connectionWindowBytes,
+                streamWindowBytes,
+                streamWindowMessages,
+                maxMessageBytes,
+                maxConcurrentStreams,
+                maxMetadataBytes,
+                maxMetadataEntries,
+                minGrantBytes,
+                revokeIdle.toNanos(),
+                writeLowWatermarkBytes,
+                writeHighWatermarkBytes,
+                readLow,
+                readHigh,
+                socketSendBufferBytes,
+                socketReceiveBufferBytes,
+                acceptedStreamOptions,
+                handshakeTimeout.toNanos(),
+                ioThreads,
+                transport,
+                eventLoopGroup,
+                clock,
+                new EndpointSettings.Limits(
+                        maxQueuedControlFrames,
+                        maxResetsReceived,
+                        maxResetsSent,
+                        resetWindow.toNanos(),
+                        minPingInterval.toNanos(),
+                        maxPingStrikes,
+                        maxConsecutiveEmptyFrames,
+                        partialFrameTimeout.toNanos(),
+                        writeStallTimeout.toNanos(),
+                        idleTimeout.toNanos(),
+                        keepaliveInterval.toNanos(),
+                        keepaliveTimeout.toNanos()),
+                authenticator,
+                credential,
+                tls,
+                adaptiveWindows,
                 new AdaptiveWindow.Settings(windowFloorBytes, windowCeilingBytes, windowTargetDelay.toNanos()));
     }
 

@@ -9,7 +9,8 @@ public final class MessageTooLargeException extends CreditflowException {
     private static final long serialVersionUID = 1L;
 
     public MessageTooLargeException(int messageBytes, int maxMessageBytes) {
-        super("message of " + messageBytes + " bytes exceeds the peer's max_message_bytes of " + maxMessageBytes,
+        super(
+                "message of " + messageBytes + " bytes exceeds the peer's max_message_bytes of " + maxMessageBytes,
                 false);
     }
 }

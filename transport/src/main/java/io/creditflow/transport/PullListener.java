@@ -16,6 +16,5 @@ public interface PullListener extends StreamListener {
      * announce the messages already waiting). Called once per read batch, when the connection has
      * processed every frame the batch brought, so one drain takes them all.
      */
-    default void onReadable(Stream stream) {
-    }
+    default void onReadable(Stream stream) {}
 }

@@ -87,8 +87,7 @@ public final class StreamOptions {
         private int maxPendingSends = DEFAULT_MAX_PENDING_SENDS;
         private WindowMode windowMode = WindowMode.ENDPOINT_DEFAULT;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Adds one metadata entry sent with the Open frame (for example {@code "topic"}). */
         public Builder metadata(String key, String value) {

@@ -1,6 +1,5 @@
 package io.creditflow.transport;
 
-
 /**
  * Thrown by a {@link StreamHandler} to refuse a stream with a specific code and reason (for example
  * {@code PERMISSION_DENIED}): the stream is reset at once, before any credit is granted, and the

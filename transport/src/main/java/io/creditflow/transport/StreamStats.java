@@ -32,12 +32,27 @@ import io.creditflow.proto.core.WindowReason;
  * @param rttNanos the round trip measured by an adaptive receive window (grant-to-data timing), or 0
  * @param drainBytesPerSecond the application's drain rate measured by an adaptive receive window, or 0
  */
-public record StreamStats(int streamId, StreamState state, long sendCreditBytes, long sendCreditMessages,
-                          long sendQueuedBytes, long sendQueuedMessages, long pendingSends, long droppedMessages,
-                          long sentBytes, long sentMessages, long receiveCreditBytes, long receiveBufferedBytes,
-                          long receiveBufferedMessages, long receivedBytes, long receivedMessages,
-                          long[] stalledNanos, long receiveWindowTargetBytes, WindowReason receiveWindowReason,
-                          long rttNanos, long drainBytesPerSecond) {
+public record StreamStats(
+        int streamId,
+        StreamState state,
+        long sendCreditBytes,
+        long sendCreditMessages,
+        long sendQueuedBytes,
+        long sendQueuedMessages,
+        long pendingSends,
+        long droppedMessages,
+        long sentBytes,
+        long sentMessages,
+        long receiveCreditBytes,
+        long receiveBufferedBytes,
+        long receiveBufferedMessages,
+        long receivedBytes,
+        long receivedMessages,
+        long[] stalledNanos,
+        long receiveWindowTargetBytes,
+        WindowReason receiveWindowReason,
+        long rttNanos,
+        long drainBytesPerSecond) {
 
     /** Time spent stalled for {@code reason}, including a stall in progress. */
     public long stalledNanos(StallReason reason) {

@@ -81,8 +81,10 @@ public final class TlsOptions {
 
     @Override
     public String toString() {
-        return "TlsOptions(certificate=" + (certificateChain.isEmpty() ? "none"
-                : certificateChain.get(0).getSubjectX500Principal().getName())
+        return "TlsOptions(certificate="
+                + (certificateChain.isEmpty()
+                        ? "none"
+                        : certificateChain.get(0).getSubjectX500Principal().getName())
                 + ", trusted=" + trustedCertificates.size() + " CA(s), requireClientAuth=" + requireClientAuth
                 + ", hostnameVerification=" + hostnameVerification + ')';
     }
@@ -95,8 +97,7 @@ public final class TlsOptions {
         private boolean requireClientAuth;
         private boolean hostnameVerification = true;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * This endpoint's identity: its private key and its certificate chain (leaf first, then any
@@ -148,7 +149,9 @@ public final class TlsOptions {
          * default CAs; a server without them does not ask for client certificates.
          */
         public Builder trustedCertificates(X509Certificate... caCertificates) {
-            if (caCertificates == null || caCertificates.length == 0 || Arrays.asList(caCertificates).contains(null)) {
+            if (caCertificates == null
+                    || caCertificates.length == 0
+                    || Arrays.asList(caCertificates).contains(null)) {
                 throw new IllegalArgumentException("trustedCertificates: " + Arrays.toString(caCertificates)
                         + " (expected: at least one certificate, no nulls)");
             }
@@ -162,7 +165,8 @@ public final class TlsOptions {
                 throw new NullPointerException("caCertificatesPem");
             }
             try {
-                return trustedCertificates(Pem.readCertificates(caCertificatesPem).toArray(X509Certificate[]::new));
+                return trustedCertificates(
+                        Pem.readCertificates(caCertificatesPem).toArray(X509Certificate[]::new));
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
@@ -213,8 +217,9 @@ public final class TlsOptions {
                 matches = false;
             }
             if (!matches) {
-                throw new IllegalArgumentException("private key (" + key.getAlgorithm()
-                        + ") does not match the certificate of " + leaf.getSubjectX500Principal().getName());
+                throw new IllegalArgumentException(
+                        "private key (" + key.getAlgorithm() + ") does not match the certificate of "
+                                + leaf.getSubjectX500Principal().getName());
             }
         }
     }

@@ -5,8 +5,7 @@ import java.util.function.BooleanSupplier;
 
 /** Bounded waiting for a condition that another thread makes true. */
 public final class Await {
-    private Await() {
-    }
+    private Await() {}
 
     /** Polls {@code condition} every 5 ms until it holds; fails after {@code timeout}. */
     public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

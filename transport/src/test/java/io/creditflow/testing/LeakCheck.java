@@ -24,8 +24,8 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
             @Override
             @SuppressWarnings("deprecation") // the abstract method Netty still requires
-            public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
-                                                                        long maxActive) {
+            public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+                    Class<T> resource, int samplingInterval, long maxActive) {
                 return newResourceLeakDetector(resource, samplingInterval);
             }
 

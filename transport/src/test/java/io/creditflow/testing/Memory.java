@@ -11,12 +11,13 @@ import java.lang.management.ManagementFactory;
  * JDK's own direct buffers ({@code ByteBuffer.allocateDirect}, the NIO temporary buffers) are the "direct" pool.
  */
 public final class Memory {
-    private Memory() {
-    }
+    private Memory() {}
 
     /** Direct memory held by Netty's default allocator (what pooled buffers cost, chunk-granular). */
     public static long nettyDirectBytes() {
-        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                .metric()
+                .usedDirectMemory();
     }
 
     /**

@@ -40,15 +40,25 @@ public final class RawPeer implements AutoCloseable {
     }
 
     public static Settings defaultSettings() {
-        return Settings.newBuilder().setMaxFrameBytes(1 << 20).setMaxMessageBytes(1 << 19)
-                .setMaxConcurrentStreams(100).setInitialConnectionWindowBytes(1 << 24)
-                .setInitialStreamWindowBytes(1 << 20).setInitialStreamWindowMessages(1024)
-                .setMaxMetadataBytes(1024).setMaxMetadataEntries(16).build();
+        return Settings.newBuilder()
+                .setMaxFrameBytes(1 << 20)
+                .setMaxMessageBytes(1 << 19)
+                .setMaxConcurrentStreams(100)
+                .setInitialConnectionWindowBytes(1 << 24)
+                .setInitialStreamWindowBytes(1 << 20)
+                .setInitialStreamWindowMessages(1024)
+                .setMaxMetadataBytes(1024)
+                .setMaxMetadataEntries(16)
+                .build();
     }
 
     public RawPeer handshake() throws IOException {
-        send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                .setSettings(defaultSettings())).build());
+        send(Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic("creditflow")
+                        .setProtocolVersion(1)
+                        .setSettings(defaultSettings()))
+                .build());
         Frame theirs = read();
         if (theirs == null || !theirs.hasHandshake()) {
             throw new IOException("expected a handshake, got " + theirs);
@@ -62,8 +72,9 @@ public final class RawPeer implements AutoCloseable {
     }
 
     public void sendData(int streamId, byte[] payload) throws IOException {
-        send(Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
-                .setPayload(ByteString.copyFrom(payload))).build());
+        send(Frame.newBuilder()
+                .setData(Data.newBuilder().setStreamId(streamId).setPayload(ByteString.copyFrom(payload)))
+                .build());
     }
 
     public void sendRaw(byte[] bytes) throws IOException {

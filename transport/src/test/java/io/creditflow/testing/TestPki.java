@@ -55,16 +55,23 @@ public final class TestPki {
     /** Makes the CAs and certificates in {@code dir} (which must exist and be empty of these names). */
     public static TestPki generate(Path dir) throws IOException, InterruptedException {
         // One keystore per key, so that independent keytool runs can go in parallel.
-        run(dir, genkeypair(dir, "ca", "CN=creditflow test CA", "-ext", "bc:c"),
+        run(
+                dir,
+                genkeypair(dir, "ca", "CN=creditflow test CA", "-ext", "bc:c"),
                 genkeypair(dir, "other-ca", "CN=creditflow other test CA", "-ext", "bc:c"),
                 genkeypair(dir, "server", "CN=localhost"),
                 genkeypair(dir, "client", "CN=client.invalid"));
         run(dir, certreq(dir, "server"), certreq(dir, "client"));
-        run(dir, gencert(dir, "server", "SAN=dns:localhost,ip:127.0.0.1", "EKU=serverAuth"),
+        run(
+                dir,
+                gencert(dir, "server", "SAN=dns:localhost,ip:127.0.0.1", "EKU=serverAuth"),
                 gencert(dir, "client", "SAN=dns:client.invalid", "EKU=clientAuth,serverAuth"));
         try {
             Identity ca = selfSigned(dir, "ca");
-            return new TestPki(ca, selfSigned(dir, "other-ca"), signed(dir, "server", ca.certificate()),
+            return new TestPki(
+                    ca,
+                    selfSigned(dir, "other-ca"),
+                    signed(dir, "server", ca.certificate()),
                     signed(dir, "client", ca.certificate()));
         } catch (GeneralSecurityException e) {
             throw new IOException("reading the generated keys: " + e, e);
@@ -92,23 +99,58 @@ public final class TestPki {
     }
 
     private static List<String> genkeypair(Path dir, String alias, String dname, String... more) {
-        List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", alias, "-dname", dname,
-                "-keystore", store(dir, alias).toString(), "-keyalg", "EC", "-groupname", "secp256r1",
-                "-startdate", "-1d", "-validity", "3", "-storetype", "PKCS12", "-keypass", PASSWORD));
+        List<String> args = new ArrayList<>(List.of(
+                "-genkeypair",
+                "-alias",
+                alias,
+                "-dname",
+                dname,
+                "-keystore",
+                store(dir, alias).toString(),
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-startdate",
+                "-1d",
+                "-validity",
+                "3",
+                "-storetype",
+                "PKCS12",
+                "-keypass",
+                PASSWORD));
         args.addAll(List.of(more));
         return args;
     }
 
     private static List<String> certreq(Path dir, String alias) {
-        return List.of("-certreq", "-alias", alias, "-keystore", store(dir, alias).toString(),
-                "-file", dir.resolve(alias + ".csr").toString());
+        return List.of(
+                "-certreq",
+                "-alias",
+                alias,
+                "-keystore",
+                store(dir, alias).toString(),
+                "-file",
+                dir.resolve(alias + ".csr").toString());
     }
 
     /** The CA signs the alias's request. */
     private static List<String> gencert(Path dir, String alias, String... extensions) {
-        List<String> args = new ArrayList<>(List.of("-gencert", "-alias", "ca", "-keystore",
-                store(dir, "ca").toString(), "-infile", dir.resolve(alias + ".csr").toString(),
-                "-outfile", dir.resolve(alias + ".crt").toString(), "-rfc", "-startdate", "-1d", "-validity", "3"));
+        List<String> args = new ArrayList<>(List.of(
+                "-gencert",
+                "-alias",
+                "ca",
+                "-keystore",
+                store(dir, "ca").toString(),
+                "-infile",
+                dir.resolve(alias + ".csr").toString(),
+                "-outfile",
+                dir.resolve(alias + ".crt").toString(),
+                "-rfc",
+                "-startdate",
+                "-1d",
+                "-validity",
+                "3"));
         for (String e : extensions) {
             args.add("-ext");
             args.add(e);
@@ -118,16 +160,18 @@ public final class TestPki {
 
     private static Identity selfSigned(Path dir, String alias) throws IOException, GeneralSecurityException {
         KeyStore ks = load(store(dir, alias));
-        return identity(dir, alias, (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray()),
-                new X509Certificate[] {(X509Certificate) ks.getCertificate(alias)});
+        return identity(dir, alias, (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray()), new X509Certificate[] {
+            (X509Certificate) ks.getCertificate(alias)
+        });
     }
 
     private static Identity signed(Path dir, String alias, X509Certificate caCert)
             throws IOException, GeneralSecurityException {
         KeyStore ks = load(store(dir, alias));
         List<X509Certificate> leaf = Pem.readCertificates(dir.resolve(alias + ".crt"));
-        return identity(dir, alias, (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray()),
-                new X509Certificate[] {leaf.get(0), caCert});
+        return identity(dir, alias, (PrivateKey) ks.getKey(alias, PASSWORD.toCharArray()), new X509Certificate[] {
+            leaf.get(0), caCert
+        });
     }
 
     private static Identity identity(Path dir, String name, PrivateKey key, X509Certificate[] chain)
@@ -164,17 +208,23 @@ public final class TestPki {
         List<Path> logs = new ArrayList<>();
         try {
             for (List<String> args : runs) {
-                List<String> cmd = new ArrayList<>(List.of(keytool.toString(),
-                        "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", // a short-lived JVM
+                List<String> cmd = new ArrayList<>(List.of(
+                        keytool.toString(),
+                        "-J-XX:TieredStopAtLevel=1",
+                        "-J-XX:+UseSerialGC", // a short-lived JVM
                         // Throwaway keystores: skip the 10,000-round password hashing that protects real ones.
-                        "-J-Dkeystore.pkcs12.keyPbeIterationCount=1", "-J-Dkeystore.pkcs12.certPbeIterationCount=1",
+                        "-J-Dkeystore.pkcs12.keyPbeIterationCount=1",
+                        "-J-Dkeystore.pkcs12.certPbeIterationCount=1",
                         "-J-Dkeystore.pkcs12.macIterationCount=1"));
                 cmd.addAll(args);
                 cmd.addAll(List.of("-storepass", PASSWORD, "-noprompt"));
                 Path log = dir.resolve("keytool-" + args.get(0).substring(1) + "-" + args.get(2) + ".log");
                 logs.add(log);
-                processes.add(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                        .redirectOutput(log.toFile()).start());
+                processes.add(new ProcessBuilder(cmd)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start());
             }
             for (int i = 0; i < processes.size(); i++) {
                 Process p = processes.get(i);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsOptionsTest {
     @TempDir
     static Path dir;
+
     static TestPki pki;
 
     @BeforeAll
@@ -38,8 +39,11 @@ class TlsOptionsTest {
     @Test
     void pemFilesReadTheSameKeyAndChainAsTheObjects() {
         TestPki.Identity server = pki.server();
-        TlsOptions fromFiles = TlsOptions.builder().keyAndCertificateChain(server.keyPem(), server.chainPem())
-                .trustedCertificates(pki.ca().chainPem()).requireClientAuth(true).build();
+        TlsOptions fromFiles = TlsOptions.builder()
+                .keyAndCertificateChain(server.keyPem(), server.chainPem())
+                .trustedCertificates(pki.ca().chainPem())
+                .requireClientAuth(true)
+                .build();
         assertThat(fromFiles.privateKey().getEncoded()).isEqualTo(server.key().getEncoded());
         assertThat(fromFiles.certificateChain()).containsExactly(server.chain());
         assertThat(fromFiles.trustedCertificates()).containsExactly(pki.ca().certificate());
@@ -48,8 +52,11 @@ class TlsOptionsTest {
         assertThat(fromFiles.toString()).contains("CN=localhost").doesNotContain("PRIVATE");
         // Both sides' contexts build.
         assertThat(TlsContexts.forServer(fromFiles)).isNotNull();
-        assertThat(TlsContexts.forClient(TlsOptions.builder().trustedCertificates(pki.ca().certificate())
-                .keyAndCertificateChain(pki.client().key(), pki.client().chain()).build())).isNotNull();
+        assertThat(TlsContexts.forClient(TlsOptions.builder()
+                        .trustedCertificates(pki.ca().certificate())
+                        .keyAndCertificateChain(pki.client().key(), pki.client().chain())
+                        .build()))
+                .isNotNull();
     }
 
     @Test
@@ -62,7 +69,9 @@ class TlsOptionsTest {
         new SecureRandom().nextBytes(salt);
         new SecureRandom().nextBytes(iv);
         Cipher cipher = Cipher.getInstance(scheme);
-        cipher.init(Cipher.ENCRYPT_MODE, SecretKeyFactory.getInstance(scheme).generateSecret(new PBEKeySpec(password)),
+        cipher.init(
+                Cipher.ENCRYPT_MODE,
+                SecretKeyFactory.getInstance(scheme).generateSecret(new PBEKeySpec(password)),
                 new PBEParameterSpec(salt, 10_000, new IvParameterSpec(iv)));
         byte[] encrypted = cipher.doFinal(pki.server().key().getEncoded());
         // EncryptedPrivateKeyInfo ::= SEQUENCE { SEQUENCE { OID pbes2, PBES2-params }, OCTET STRING }
@@ -72,20 +81,26 @@ class TlsOptionsTest {
         Path keyPem = dir.resolve("encrypted.key.pem");
         Files.writeString(keyPem, Pem.encode("ENCRYPTED PRIVATE KEY", info), StandardCharsets.US_ASCII);
 
-        TlsOptions o = TlsOptions.builder().keyAndCertificateChain(keyPem, password, pki.server().chainPem()).build();
+        TlsOptions o = TlsOptions.builder()
+                .keyAndCertificateChain(keyPem, password, pki.server().chainPem())
+                .build();
         assertThat(o.privateKey().getEncoded()).isEqualTo(pki.server().key().getEncoded());
-        assertThatThrownBy(() -> TlsOptions.builder().keyAndCertificateChain(keyPem, pki.server().chainPem()))
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("no password");
         assertThatThrownBy(() -> TlsOptions.builder()
-                .keyAndCertificateChain(keyPem, "wrong".toCharArray(), pki.server().chainPem()))
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("encrypted.key.pem");
+                        .keyAndCertificateChain(keyPem, pki.server().chainPem()))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("no password");
+        assertThatThrownBy(() -> TlsOptions.builder()
+                        .keyAndCertificateChain(
+                                keyPem, "wrong".toCharArray(), pki.server().chainPem()))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("encrypted.key.pem");
     }
 
     private static byte[] der(int tag, byte[] body) {
         int n = body.length;
-        byte[] len = n < 0x80 ? new byte[] {(byte) n}
-                : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n}
-                : new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
+        byte[] len = n < 0x80
+                ? new byte[] {(byte) n}
+                : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n} : new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
         return concat(new byte[] {(byte) tag}, concat(len, body));
     }
 
@@ -97,35 +112,51 @@ class TlsOptionsTest {
 
     @Test
     void aKeyThatDoesNotMatchTheCertificateIsRefused() {
-        assertThatThrownBy(() -> TlsOptions.builder().keyAndCertificateChain(pki.client().key(), pki.server().chain()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match")
+        assertThatThrownBy(() -> TlsOptions.builder()
+                        .keyAndCertificateChain(pki.client().key(), pki.server().chain()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not match")
                 .hasMessageContaining("CN=localhost");
-        assertThatThrownBy(() -> TlsOptions.builder().keyAndCertificateChain(pki.client().key()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("certificate chain");
+        assertThatThrownBy(() ->
+                        TlsOptions.builder().keyAndCertificateChain(pki.client().key()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("certificate chain");
     }
 
     @Test
     void unreadableOrWrongPemFilesNameTheFile() throws Exception {
         Path legacy = dir.resolve("legacy.pem");
-        Files.writeString(legacy, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        Files.writeString(
+                legacy,
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
                 StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> TlsOptions.builder().keyAndCertificateChain(legacy, pki.server().chainPem()))
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("legacy.pem")
+        assertThatThrownBy(() -> TlsOptions.builder()
+                        .keyAndCertificateChain(legacy, pki.server().chainPem()))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("legacy.pem")
                 .hasMessageContaining("PKCS#8");
-        assertThatThrownBy(() -> TlsOptions.builder().trustedCertificates(pki.server().keyPem()))
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("server.key.pem")
+        assertThatThrownBy(() ->
+                        TlsOptions.builder().trustedCertificates(pki.server().keyPem()))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("server.key.pem")
                 .hasMessageContaining("BEGIN CERTIFICATE");
         assertThatThrownBy(() -> TlsOptions.builder().trustedCertificates(dir.resolve("missing.pem")))
-                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("missing.pem");
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("missing.pem");
     }
 
     @Test
     void aServerNeedsAKeyAndMutualTlsNeedsTrustedCas() {
         assertThatThrownBy(() -> TlsContexts.forServer(TlsOptions.builder()
-                .trustedCertificates(pki.ca().certificate()).build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("private key");
+                        .trustedCertificates(pki.ca().certificate())
+                        .build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("private key");
         assertThatThrownBy(() -> TlsContexts.forServer(TlsOptions.builder()
-                .keyAndCertificateChain(pki.server().key(), pki.server().chain()).requireClientAuth(true).build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trustedCertificates");
+                        .keyAndCertificateChain(pki.server().key(), pki.server().chain())
+                        .requireClientAuth(true)
+                        .build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trustedCertificates");
     }
 }

@@ -25,11 +25,21 @@ import java.util.Set;
  * @param cfWindows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, in the scenarios
  *        that do not choose them (all but S10), or null for creditflow's default
  */
-public record BenchOptions(Profile profile, List<String> scenarioIds, List<SystemKind> systems, Path json, Path chart,
-                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help, String cfWindows) {
+public record BenchOptions(
+        Profile profile,
+        List<String> scenarioIds,
+        List<SystemKind> systems,
+        Path json,
+        Path chart,
+        boolean cfPush,
+        boolean verbose,
+        boolean loadCheck,
+        boolean help,
+        String cfWindows) {
 
     public static String usage() {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "Usage: creditflow bench [--quick] [--scenario S1,S4,...] [--systems creditflow,grpc,netty]",
                 "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--cf-windows fixed|adaptive]",
                 "                        [--verbose] [--no-load-check]",
@@ -102,7 +112,8 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 case "--cf-windows" -> {
                     cfWindows = value != null ? value : next(args, ++i, a);
                     if (!cfWindows.equals("fixed") && !cfWindows.equals("adaptive")) {
-                        throw new IllegalArgumentException("--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
+                        throw new IllegalArgumentException(
+                                "--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
                     }
                 }
                 case "--verbose", "-v" -> verbose = true;
@@ -111,8 +122,17 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 default -> throw new IllegalArgumentException("unknown option: " + args[i]);
             }
         }
-        return new BenchOptions(profile, List.copyOf(scenarios), List.copyOf(systems), json, chart, cfPush, verbose,
-                loadCheck, help, cfWindows);
+        return new BenchOptions(
+                profile,
+                List.copyOf(scenarios),
+                List.copyOf(systems),
+                json,
+                chart,
+                cfPush,
+                verbose,
+                loadCheck,
+                help,
+                cfWindows);
     }
 
     private static String next(String[] args, int i, String option) {
@@ -136,7 +156,8 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 continue;
             }
             if (!known.contains(id)) {
-                throw new IllegalArgumentException("unknown scenario: " + part.trim() + " (expected one of " + known + ")");
+                throw new IllegalArgumentException(
+                        "unknown scenario: " + part.trim() + " (expected one of " + known + ")");
             }
             out.add(id);
         }
@@ -185,6 +206,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
     }
 
     private static boolean isWanted(Scenario sc, Set<String> wanted) {
-        return wanted.contains(sc.id().toUpperCase(Locale.ROOT)) || wanted.contains(sc.group().toUpperCase(Locale.ROOT));
+        return wanted.contains(sc.id().toUpperCase(Locale.ROOT))
+                || wanted.contains(sc.group().toUpperCase(Locale.ROOT));
     }
 }

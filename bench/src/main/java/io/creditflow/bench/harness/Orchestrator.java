@@ -66,8 +66,7 @@ final class Orchestrator implements AutoCloseable {
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
             try {
-                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush())
-                        .withDefaultWindows(options.cfWindows());
+                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush()).withDefaultWindows(options.cfWindows());
                 if (sc.freshJvms()) {
                     Session old = sessions.remove(s);
                     if (old != null) {
@@ -84,7 +83,10 @@ final class Orchestrator implements AutoCloseable {
         if (live.isEmpty()) {
             return;
         }
-        log.printf("  %-12s %s ...%n", sc.id(), String.join(", ", live.stream().map(x -> x.system.label()).toList()));
+        log.printf(
+                "  %-12s %s ...%n",
+                sc.id(),
+                String.join(", ", live.stream().map(x -> x.system.label()).toList()));
         try {
             List<RunResult> results = execute(sc, live, specs);
             for (RunResult r : results) {
@@ -111,9 +113,13 @@ final class Orchestrator implements AutoCloseable {
             return 0;
         }
         if (sc.equalLoad()) {
-            double lowest = rows.stream().filter(r -> r.scenario().equals(sc.dependsOn()))
-                    .map(r -> r.number("msgs_per_s")).filter(java.util.Objects::nonNull)
-                    .mapToDouble(Number::doubleValue).min().orElse(-1);
+            double lowest = rows.stream()
+                    .filter(r -> r.scenario().equals(sc.dependsOn()))
+                    .map(r -> r.number("msgs_per_s"))
+                    .filter(java.util.Objects::nonNull)
+                    .mapToDouble(Number::doubleValue)
+                    .min()
+                    .orElse(-1);
             if (lowest > 0) {
                 return Math.max(1, sc.offeredFraction() * lowest);
             }
@@ -123,8 +129,8 @@ final class Orchestrator implements AutoCloseable {
                 return Math.max(1, sc.offeredFraction() * r.number("msgs_per_s"));
             }
         }
-        throw new IllegalStateException(sc.id() + " needs the " + sc.dependsOn() + " rate of " + s.label()
-                + " from this run, and it has none");
+        throw new IllegalStateException(
+                sc.id() + " needs the " + sc.dependsOn() + " rate of " + s.label() + " from this run, and it has none");
     }
 
     /** The system's live session, or a fresh one warmed up for {@code next}. */
@@ -135,9 +141,14 @@ final class Orchestrator implements AutoCloseable {
         }
         session = Session.start(s, options.verbose());
         sessions.put(s, session);
-        log.printf("  started %s receiver and sender JVMs in %.1f s%s%n", s.label(), session.startSeconds,
-                session.clockShared ? "" : " (WARNING: their nanoTime clock differs from ours: latency and "
-                        + "unconsumed figures are void)");
+        log.printf(
+                "  started %s receiver and sender JVMs in %.1f s%s%n",
+                s.label(),
+                session.startSeconds,
+                session.clockShared
+                        ? ""
+                        : " (WARNING: their nanoTime clock differs from ours: latency and "
+                                + "unconsumed figures are void)");
         Scenario warm = next.warmupFor(profile);
         try {
             RunSpec spec = warm.spec(s, 0, options.cfPush()).withDefaultWindows(options.cfWindows());
@@ -160,7 +171,8 @@ final class Orchestrator implements AutoCloseable {
         try {
             List<RunSpec> withPorts = new ArrayList<>();
             for (int k = 0; k < n; k++) {
-                Map<String, Object> r = ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
+                Map<String, Object> r =
+                        ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
                 int port = (int) Json.getLong(r, "port", 0);
                 if (specs.get(k).relayed()) { // S10: the sender goes through the latency relay
                     LatencyRelay relay = relay(port, specs.get(k).rttMs());
@@ -174,8 +186,8 @@ final class Orchestrator implements AutoCloseable {
             }
             for (int k = 0; k < n; k++) {
                 int expected = ss.get(k).system.expectedAccepted(withPorts.get(k));
-                Map<String, Object> a = ss.get(k).receiver.call("AWAIT " + expected + " " + setupTimeout,
-                        setupTimeout + 10_000);
+                Map<String, Object> a =
+                        ss.get(k).receiver.call("AWAIT " + expected + " " + setupTimeout, setupTimeout + 10_000);
                 long got = Json.getLong(a, "count", 0);
                 if (got < expected) {
                     throw new ChildFailure(ss.get(k).system.label() + ": the receiver accepted " + got + " of "

@@ -11,8 +11,7 @@ import java.nio.ByteBuffer;
 public final class Payloads {
     public static final int HEADER_BYTES = 12;
 
-    private Payloads() {
-    }
+    private Payloads() {}
 
     /** A fresh payload (the transports may hold on to it, so it is never reused). */
     public static byte[] make(int size, int stream, long intendedNanos) {

@@ -47,8 +47,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the lead measures on a quiet one.
  */
 public final class GatewayVsKafka {
-    private GatewayVsKafka() {
-    }
+    private GatewayVsKafka() {}
 
     public static void main(String[] args) throws Exception {
         int windowS = 10;
@@ -57,8 +56,9 @@ public final class GatewayVsKafka {
             switch (args[i]) {
                 case "--window" -> windowS = Integer.parseInt(args[i + 1]);
                 case "--size" -> size = Integer.parseInt(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected: --window S, --size B)");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown option " + args[i] + " (expected: --window S, --size B)");
             }
         }
         if (windowS < 1 || size < 16) {
@@ -67,26 +67,43 @@ public final class GatewayVsKafka {
         Path dir = Files.createTempDirectory("creditflow-s9-");
         int port = freePort();
         String cp = System.getProperty("java.class.path");
-        try (BrokerChild kafka = BrokerChild.start("kafka", cp, List.of("-Xms128m", "-Xmx384m"),
-                KafkaBrokerMain.class.getName(), List.of(dir.toString(), Integer.toString(port),
-                        Integer.toString(freePort()), "default"), dir.resolve("kafka.log"))) {
+        try (BrokerChild kafka = BrokerChild.start(
+                "kafka",
+                cp,
+                List.of("-Xms128m", "-Xmx384m"),
+                KafkaBrokerMain.class.getName(),
+                List.of(dir.toString(), Integer.toString(port), Integer.toString(freePort()), "default"),
+                dir.resolve("kafka.log"))) {
             kafka.await("@READY", 60_000);
             String bootstrap = "127.0.0.1:" + port;
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(new NewTopic("s9-plain", Optional.of(1), Optional.empty()),
-                        new NewTopic("s9-plain-slow", Optional.of(1), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+                admin.createTopics(List.of(
+                                new NewTopic("s9-plain", Optional.of(1), Optional.empty()),
+                                new NewTopic("s9-plain-slow", Optional.of(1), Optional.empty())))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
             double plain = plainThroughput(bootstrap, size, windowS);
             long plainSlowHeap = plainSlowHeap(bootstrap, size, windowS);
             double[] gw = gatewayRuns(bootstrap, size, windowS);
-            System.out.println(String.format(Locale.ROOT, "{\"scenario\":\"S9\",\"size\":%d,\"window_s\":%d,"
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "{\"scenario\":\"S9\",\"size\":%d,\"window_s\":%d,"
                             + "\"plain_msgs_per_s\":%.0f,\"gateway_msgs_per_s\":%.0f,\"ratio\":%.3f,"
                             + "\"plain_slow_heap_growth_bytes\":%d,\"gateway_slow_heap_growth_bytes\":%.0f,"
-                            + "\"gateway_read_ahead_peak_bytes\":%.0f}", size, windowS, plain, gw[0], gw[0] / plain,
-                    plainSlowHeap, gw[1], gw[2]));
+                            + "\"gateway_read_ahead_peak_bytes\":%.0f}",
+                    size,
+                    windowS,
+                    plain,
+                    gw[0],
+                    gw[0] / plain,
+                    plainSlowHeap,
+                    gw[1],
+                    gw[2]));
         } finally {
             try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
             }
         }
         System.exit(0);
@@ -97,28 +114,40 @@ public final class GatewayVsKafka {
     }
 
     private static Map<String, Object> consumerProps(String bootstrap, String group) {
-        return Map.of("bootstrap.servers", bootstrap, "group.id", group, "auto.offset.reset", "earliest",
-                "enable.auto.commit", true);
+        return Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                "group.id",
+                group,
+                "auto.offset.reset",
+                "earliest",
+                "enable.auto.commit",
+                true);
     }
 
     /** A plain producer sending as fast as its buffer lets it and a plain consumer; records/s consumed. */
     static double plainThroughput(String bootstrap, int size, int windowS) throws Exception {
         AtomicBoolean run = new AtomicBoolean(true);
-        Thread p = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> kp = new KafkaProducer<>(producerProps(bootstrap),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
-                byte[] v = new byte[size];
-                while (run.get()) {
-                    kp.send(new ProducerRecord<>("s9-plain", v));
-                }
-            }
-        }, "s9-plain-producer");
+        Thread p = new Thread(
+                () -> {
+                    try (KafkaProducer<byte[], byte[]> kp = new KafkaProducer<>(
+                            producerProps(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+                        byte[] v = new byte[size];
+                        while (run.get()) {
+                            kp.send(new ProducerRecord<>("s9-plain", v));
+                        }
+                    }
+                },
+                "s9-plain-producer");
         p.start();
         AtomicLong consumed = new AtomicLong();
-        try (KafkaConsumer<byte[], byte[]> kc = new KafkaConsumer<>(consumerProps(bootstrap, "s9-plain"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> kc = new KafkaConsumer<>(
+                consumerProps(bootstrap, "s9-plain"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             kc.subscribe(List.of("s9-plain"));
-            double rate = measure(windowS, consumed, () -> consumed.addAndGet(kc.poll(Duration.ofMillis(50)).count()));
+            double rate = measure(
+                    windowS,
+                    consumed,
+                    () -> consumed.addAndGet(kc.poll(Duration.ofMillis(50)).count()));
             run.set(false);
             p.join(30_000);
             return rate;
@@ -128,23 +157,25 @@ public final class GatewayVsKafka {
     /** A plain consumer taking 100 records/s (one per poll) while a producer runs: heap after GC growth. */
     static long plainSlowHeap(String bootstrap, int size, int windowS) throws Exception {
         AtomicBoolean run = new AtomicBoolean(true);
-        Thread p = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> kp = new KafkaProducer<>(producerProps(bootstrap),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
-                byte[] v = new byte[size];
-                while (run.get()) {
-                    kp.send(new ProducerRecord<>("s9-plain-slow", v));
-                    pause(1); // about 1,000/s, so the backlog is the consumer's to fetch
-                }
-            }
-        }, "s9-plain-slow-producer");
+        Thread p = new Thread(
+                () -> {
+                    try (KafkaProducer<byte[], byte[]> kp = new KafkaProducer<>(
+                            producerProps(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
+                        byte[] v = new byte[size];
+                        while (run.get()) {
+                            kp.send(new ProducerRecord<>("s9-plain-slow", v));
+                            pause(1); // about 1,000/s, so the backlog is the consumer's to fetch
+                        }
+                    }
+                },
+                "s9-plain-slow-producer");
         p.start();
         Map<String, Object> props = new java.util.HashMap<>(consumerProps(bootstrap, "s9-plain-slow"));
         props.put("max.poll.records", 1);
         long before = heapAfterGc();
         long peak = before;
-        try (KafkaConsumer<byte[], byte[]> kc = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> kc =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             kc.subscribe(List.of("s9-plain-slow"));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(windowS);
             for (int i = 0; System.nanoTime() < end && i < 1_000_000; i++) {
@@ -162,13 +193,18 @@ public final class GatewayVsKafka {
 
     /** The gateway: throughput, then heap growth and read-ahead with a 100 msg/s consumer. */
     static double[] gatewayRuns(String bootstrap, int size, int windowS) throws Exception {
-        BrokerConfig cfg = BrokerConfig.builder().port(0).httpPort(-1).topicBackend(KafkaGateway.factory(
-                KafkaGatewayConfig.builder(bootstrap).partitions(1).build())).build();
-        try (Broker broker = Broker.start(cfg); Client client = Client.builder().build()) {
+        BrokerConfig cfg = BrokerConfig.builder()
+                .port(0)
+                .httpPort(-1)
+                .topicBackend(KafkaGateway.factory(
+                        KafkaGatewayConfig.builder(bootstrap).partitions(1).build()))
+                .build();
+        try (Broker broker = Broker.start(cfg);
+                Client client = Client.builder().build()) {
             double rate = gatewayFlow(broker, client, "s9-gw", size, windowS, 0)[0];
             double[] slow = gatewayFlow(broker, client, "s9-gw-slow", size, windowS, 10);
-            KafkaGatewayStats.SubscriptionStats s = ((KafkaGateway) broker.backend()).stats()
-                    .subscription("s9-gw-slow", "s9");
+            KafkaGatewayStats.SubscriptionStats s =
+                    ((KafkaGateway) broker.backend()).stats().subscription("s9-gw-slow", "s9");
             return new double[] {rate, slow[1], s == null ? -1 : s.readAheadPeakBytes()};
         }
     }
@@ -176,23 +212,29 @@ public final class GatewayVsKafka {
     /** One producer and one consumer through the gateway; {@code [records/s consumed, heap growth]}. */
     static double[] gatewayFlow(Broker broker, Client client, String topic, int size, int windowS, long pauseMs)
             throws Exception {
-        Stream consumer = client.connect("127.0.0.1", broker.port()).openStream(StreamOptions.builder()
-                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, topic)
-                .metadata(BrokerProtocol.SUBSCRIPTION, "s9").metadata(BrokerProtocol.FROM, "earliest").build());
+        Stream consumer = client.connect("127.0.0.1", broker.port())
+                .openStream(StreamOptions.builder()
+                        .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                        .metadata(BrokerProtocol.TOPIC, topic)
+                        .metadata(BrokerProtocol.SUBSCRIPTION, "s9")
+                        .metadata(BrokerProtocol.FROM, "earliest")
+                        .build());
         BrokerProducer producer = BrokerProducer.open(client.connect("127.0.0.1", broker.port()), topic, "s9", 0);
         AtomicBoolean run = new AtomicBoolean(true);
-        Thread p = new Thread(() -> {
-            try {
-                while (run.get()) {
-                    producer.send(ByteBuffer.wrap(new byte[size]), 1, TimeUnit.SECONDS);
-                    if (pauseMs > 0) {
-                        pause(1);
+        Thread p = new Thread(
+                () -> {
+                    try {
+                        while (run.get()) {
+                            producer.send(ByteBuffer.wrap(new byte[size]), 1, TimeUnit.SECONDS);
+                            if (pauseMs > 0) {
+                                pause(1);
+                            }
+                        }
+                    } catch (Exception e) {
+                        // stopped
                     }
-                }
-            } catch (Exception e) {
-                // stopped
-            }
-        }, "s9-gateway-producer");
+                },
+                "s9-gateway-producer");
         p.start();
         AtomicLong consumed = new AtomicLong();
         long before = heapAfterGc();

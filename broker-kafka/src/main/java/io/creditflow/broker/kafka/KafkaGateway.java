@@ -69,10 +69,17 @@ public final class KafkaGateway implements TopicBackend {
      * buffers, one open batch per partition in use, so a few small records take a batch each.
      */
     static final long BUFFER_HEADROOM_BYTES = 8L * 1024 * 1024;
+
     private static final long TICK_MILLIS = 50;
 
     /** Why the gateway's producers are held, if they are. */
-    enum Hold { NONE, KAFKA_UNACKNOWLEDGED, KAFKA_UNAVAILABLE, BUDGET_EXHAUSTED, DRAINING }
+    enum Hold {
+        NONE,
+        KAFKA_UNACKNOWLEDGED,
+        KAFKA_UNAVAILABLE,
+        BUDGET_EXHAUSTED,
+        DRAINING
+    }
 
     final KafkaGatewayConfig config;
     final BrokerConfig brokerConfig;
@@ -104,6 +111,7 @@ public final class KafkaGateway implements TopicBackend {
     private final EnumMap<Hold, Long> holdEvents = new EnumMap<>(Hold.class);
     /** The last synchronous send failure (metadata, buffer), cleared by the next send that succeeds. */
     private volatile String sendFailure;
+
     private volatile long lastAckNanos = System.nanoTime();
     private double ackBytesPerSecond;
     private long lastRateNanos = System.nanoTime();
@@ -115,8 +123,8 @@ public final class KafkaGateway implements TopicBackend {
         this.config = config;
         this.brokerConfig = context.config();
         this.budget = context.budget();
-        this.producer = new KafkaProducer<>(producerProperties(config, brokerConfig), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                producerProperties(config, brokerConfig), new ByteArraySerializer(), new ByteArraySerializer());
         Map<String, Object> ap = new java.util.HashMap<>();
         ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         ap.put(AdminClientConfig.CLIENT_ID_CONFIG, "creditflow-gateway-" + instanceId + "-admin");
@@ -166,7 +174,9 @@ public final class KafkaGateway implements TopicBackend {
     public StreamListener openProducer(ProducerRequest request) {
         refuseIfClosing();
         ensureTopic(request.topic());
-        byte[] key = (request.producerName() != null ? request.producerName() : UUID.randomUUID().toString())
+        byte[] key = (request.producerName() != null
+                        ? request.producerName()
+                        : UUID.randomUUID().toString())
                 .getBytes(StandardCharsets.UTF_8);
         return new KafkaProducerLink(this, request.topic(), key, request.firstSequence(), request.acks());
     }
@@ -174,11 +184,15 @@ public final class KafkaGateway implements TopicBackend {
     @Override
     public StreamListener openConsumer(ConsumerRequest request) {
         refuseIfClosing();
-        if (request.from() != null && request.from().kind() != io.creditflow.broker.BrokerProtocol.From.Kind.EARLIEST
+        if (request.from() != null
+                && request.from().kind() != io.creditflow.broker.BrokerProtocol.From.Kind.EARLIEST
                 && request.from().kind() != io.creditflow.broker.BrokerProtocol.From.Kind.LATEST) {
-            throw new StreamRejectedException(ErrorCode.INVALID_ARGUMENT, "bad stream metadata: from: "
-                    + request.from().kind().name().toLowerCase(Locale.ROOT) + " (expected: earliest or latest on a "
-                    + "Kafka-backed broker; a group with committed offsets resumes there)");
+            throw new StreamRejectedException(
+                    ErrorCode.INVALID_ARGUMENT,
+                    "bad stream metadata: from: "
+                            + request.from().kind().name().toLowerCase(Locale.ROOT)
+                            + " (expected: earliest or latest on a "
+                            + "Kafka-backed broker; a group with committed offsets resumes there)");
         }
         ensureTopic(request.topic());
         return new KafkaConsumerLink(this, request.topic(), request.subscription(), request.from());
@@ -229,11 +243,13 @@ public final class KafkaGateway implements TopicBackend {
     }
 
     private void createTopic(String topic) {
-        NewTopic nt = new NewTopic(topic, Optional.of(config.partitions()),
+        NewTopic nt = new NewTopic(
+                topic,
+                Optional.of(config.partitions()),
                 config.replicationFactor() < 0 ? Optional.empty() : Optional.of(config.replicationFactor()));
         admin.createTopics(List.of(nt)).all().whenComplete((v, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                    ? e.getCause() : e;
+            Throwable cause =
+                    e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause == null || cause instanceof TopicExistsException) {
                 topics.put(topic, Boolean.TRUE);
             } else {
@@ -246,7 +262,10 @@ public final class KafkaGateway implements TopicBackend {
     // ------------------------------------------------------------------ sends
 
     /** The outcome of handing a record to the Kafka producer. */
-    enum SendOutcome { SENT, RETRY_LATER }
+    enum SendOutcome {
+        SENT,
+        RETRY_LATER
+    }
 
     /**
      * Hands a record to the Kafka producer without waiting. RETRY_LATER: nothing was sent (the topic is being
@@ -322,14 +341,16 @@ public final class KafkaGateway implements TopicBackend {
         int bytes = payload.length + RECORD_OVERHEAD_BYTES;
         if (!budget.tryReserveExactly(bytes)) {
             httpRejects.incrementAndGet();
-            return CompletableFuture.completedFuture(PublishResult.refused(retryAfterSeconds(),
+            return CompletableFuture.completedFuture(PublishResult.refused(
+                    retryAfterSeconds(),
                     "broker budget exhausted (" + budget.reservedBytes() + " of " + budget.limitBytes()
                             + " bytes in flight to Kafka)"));
         }
         CompletableFuture<PublishResult> f = new CompletableFuture<>();
         inFlightRecords.incrementAndGet();
         inFlightBytes.addAndGet(bytes);
-        attemptPublish(topic, payload, bytes, f, System.nanoTime() + config.ackStall().toNanos());
+        attemptPublish(
+                topic, payload, bytes, f, System.nanoTime() + config.ackStall().toNanos());
         return f;
     }
 
@@ -337,8 +358,8 @@ public final class KafkaGateway implements TopicBackend {
      * Sends an HTTP message (its budget reserved); a send that cannot start (no metadata yet: the first message
      * to a topic) is tried again from the timer until {@code deadlineNanos} (the ack stall), then refused.
      */
-    private void attemptPublish(String topic, byte[] payload, int bytes, CompletableFuture<PublishResult> f,
-                                long deadlineNanos) {
+    private void attemptPublish(
+            String topic, byte[] payload, int bytes, CompletableFuture<PublishResult> f, long deadlineNanos) {
         SendOutcome o = send(topic, null, payload, (md, e) -> {
             inFlightRecords.decrementAndGet();
             inFlightBytes.addAndGet(-bytes);
@@ -358,7 +379,9 @@ public final class KafkaGateway implements TopicBackend {
         }
         if (System.nanoTime() < deadlineNanos && !closed) {
             try {
-                timer.schedule(() -> attemptPublish(topic, payload, bytes, f, deadlineNanos), TICK_MILLIS,
+                timer.schedule(
+                        () -> attemptPublish(topic, payload, bytes, f, deadlineNanos),
+                        TICK_MILLIS,
                         TimeUnit.MILLISECONDS);
                 return;
             } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -423,12 +446,16 @@ public final class KafkaGateway implements TopicBackend {
         } else if (failure != null) {
             hold(Hold.KAFKA_UNAVAILABLE, failure);
         } else if (oldest != Long.MAX_VALUE && now - oldest > stall && now - lastAckNanos > stall) {
-            hold(Hold.KAFKA_UNACKNOWLEDGED, "Kafka has acknowledged nothing for "
-                    + TimeUnit.NANOSECONDS.toMillis(now - Math.max(oldest, lastAckNanos)) + " ms ("
-                    + inFlightRecords.get() + " records, " + inFlightBytes.get() + " bytes in flight)");
+            hold(
+                    Hold.KAFKA_UNACKNOWLEDGED,
+                    "Kafka has acknowledged nothing for "
+                            + TimeUnit.NANOSECONDS.toMillis(now - Math.max(oldest, lastAckNanos)) + " ms ("
+                            + inFlightRecords.get() + " records, " + inFlightBytes.get() + " bytes in flight)");
         } else if (budgetShort) {
-            hold(Hold.BUDGET_EXHAUSTED, "broker budget exhausted (" + budget.reservedBytes() + " of "
-                    + budget.limitBytes() + " bytes in flight to Kafka)");
+            hold(
+                    Hold.BUDGET_EXHAUSTED,
+                    "broker budget exhausted (" + budget.reservedBytes() + " of " + budget.limitBytes()
+                            + " bytes in flight to Kafka)");
         } else {
             hold(Hold.NONE, "");
         }
@@ -499,9 +526,21 @@ public final class KafkaGateway implements TopicBackend {
             h = this.held;
             reason = holdReason;
         }
-        return new KafkaGatewayStats(producers.size(), inFlightRecords.get(), inFlightBytes.get(),
-                acknowledgedRecords.get(), acknowledgedBytes.get(), failedRecords.get(), retriedSends.get(),
-                httpAccepted.get(), httpRejects.get(), h.name().toLowerCase(Locale.ROOT), reason, held, events, subs);
+        return new KafkaGatewayStats(
+                producers.size(),
+                inFlightRecords.get(),
+                inFlightBytes.get(),
+                acknowledgedRecords.get(),
+                acknowledgedBytes.get(),
+                failedRecords.get(),
+                retriedSends.get(),
+                httpAccepted.get(),
+                httpRejects.get(),
+                h.name().toLowerCase(Locale.ROOT),
+                reason,
+                held,
+                events,
+                subs);
     }
 
     @Override
@@ -509,53 +548,100 @@ public final class KafkaGateway implements TopicBackend {
         KafkaGatewayStats s = stats();
         StringBuilder b = new StringBuilder(1024);
         gauge(b, "creditflow_kafka_producer_streams", "Producer streams on this gateway", s.producers());
-        gauge(b, "creditflow_kafka_in_flight_records", "Records sent to Kafka and not yet acknowledged",
+        gauge(
+                b,
+                "creditflow_kafka_in_flight_records",
+                "Records sent to Kafka and not yet acknowledged",
                 s.inFlightRecords());
-        gauge(b, "creditflow_kafka_in_flight_bytes", "Bytes reserved for records in flight to Kafka",
+        gauge(
+                b,
+                "creditflow_kafka_in_flight_bytes",
+                "Bytes reserved for records in flight to Kafka",
                 s.inFlightBytes());
-        counter(b, "creditflow_kafka_acknowledged_records_total", "Records Kafka acknowledged (acks=all)",
+        counter(
+                b,
+                "creditflow_kafka_acknowledged_records_total",
+                "Records Kafka acknowledged (acks=all)",
                 s.acknowledgedRecords());
-        counter(b, "creditflow_kafka_failed_records_total", "Records Kafka failed (their producers resend)",
+        counter(
+                b,
+                "creditflow_kafka_failed_records_total",
+                "Records Kafka failed (their producers resend)",
                 s.failedRecords());
-        counter(b, "creditflow_kafka_send_retries_total", "Sends that could not start at once (metadata, buffer)",
+        counter(
+                b,
+                "creditflow_kafka_send_retries_total",
+                "Sends that could not start at once (metadata, buffer)",
                 s.retriedSends());
         b.append("# HELP creditflow_kafka_held_seconds_total Time producers were held, by reason\n")
                 .append("# TYPE creditflow_kafka_held_seconds_total counter\n");
         for (Map.Entry<String, Long> e : s.heldNanos().entrySet()) {
-            b.append("creditflow_kafka_held_seconds_total{reason=\"").append(e.getKey()).append("\"} ")
-                    .append(e.getValue() / 1e9).append('\n');
+            b.append("creditflow_kafka_held_seconds_total{reason=\"")
+                    .append(e.getKey())
+                    .append("\"} ")
+                    .append(e.getValue() / 1e9)
+                    .append('\n');
         }
         b.append("# HELP creditflow_kafka_held Whether producers are held now, by reason\n")
                 .append("# TYPE creditflow_kafka_held gauge\n");
         for (String k : s.heldNanos().keySet()) {
-            b.append("creditflow_kafka_held{reason=\"").append(k).append("\"} ").append(k.equals(s.held()) ? 1 : 0)
+            b.append("creditflow_kafka_held{reason=\"")
+                    .append(k)
+                    .append("\"} ")
+                    .append(k.equals(s.held()) ? 1 : 0)
                     .append('\n');
         }
         b.append("# HELP creditflow_kafka_subscription_read_ahead_bytes Records held ahead of consumer credit\n")
                 .append("# TYPE creditflow_kafka_subscription_read_ahead_bytes gauge\n");
         for (KafkaGatewayStats.SubscriptionStats ss : s.subscriptions()) {
-            b.append("creditflow_kafka_subscription_read_ahead_bytes{topic=\"").append(ss.topic())
-                    .append("\",subscription=\"").append(ss.name()).append("\"} ").append(ss.readAheadBytes())
+            b.append("creditflow_kafka_subscription_read_ahead_bytes{topic=\"")
+                    .append(ss.topic())
+                    .append("\",subscription=\"")
+                    .append(ss.name())
+                    .append("\"} ")
+                    .append(ss.readAheadBytes())
                     .append('\n');
         }
         b.append("# HELP creditflow_kafka_subscription_delivered_total Records delivered to consumers\n")
                 .append("# TYPE creditflow_kafka_subscription_delivered_total counter\n");
         for (KafkaGatewayStats.SubscriptionStats ss : s.subscriptions()) {
-            b.append("creditflow_kafka_subscription_delivered_total{topic=\"").append(ss.topic())
-                    .append("\",subscription=\"").append(ss.name()).append("\"} ").append(ss.delivered())
+            b.append("creditflow_kafka_subscription_delivered_total{topic=\"")
+                    .append(ss.topic())
+                    .append("\",subscription=\"")
+                    .append(ss.name())
+                    .append("\"} ")
+                    .append(ss.delivered())
                     .append('\n');
         }
         return b.toString();
     }
 
     private static void gauge(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" gauge\n").append(name).append(' ').append(v).append('\n');
+        b.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help)
+                .append("\n# TYPE ")
+                .append(name)
+                .append(" gauge\n")
+                .append(name)
+                .append(' ')
+                .append(v)
+                .append('\n');
     }
 
     private static void counter(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" counter\n").append(name).append(' ').append(v).append('\n');
+        b.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help)
+                .append("\n# TYPE ")
+                .append(name)
+                .append(" counter\n")
+                .append(name)
+                .append(' ')
+                .append(v)
+                .append('\n');
     }
 
     @Override

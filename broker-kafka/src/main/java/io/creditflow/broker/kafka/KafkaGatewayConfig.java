@@ -106,8 +106,8 @@ public final class KafkaGatewayConfig {
 
         private Builder(String bootstrapServers) {
             if (bootstrapServers == null || bootstrapServers.isBlank() || !bootstrapServers.contains(":")) {
-                throw new IllegalArgumentException("bootstrapServers: '" + bootstrapServers
-                        + "' (expected: HOST:PORT[,HOST:PORT...])");
+                throw new IllegalArgumentException(
+                        "bootstrapServers: '" + bootstrapServers + "' (expected: HOST:PORT[,HOST:PORT...])");
             }
             this.bootstrapServers = bootstrapServers.strip();
         }

@@ -21,10 +21,21 @@ import java.util.Map;
  * @param holdEvents times held, by reason
  * @param subscriptions the subscriptions served on this gateway
  */
-public record KafkaGatewayStats(int producers, long inFlightRecords, long inFlightBytes, long acknowledgedRecords,
-                                long acknowledgedBytes, long failedRecords, long retriedSends, long httpAccepted,
-                                long httpRejects, String held, String holdReason, Map<String, Long> heldNanos,
-                                Map<String, Long> holdEvents, List<SubscriptionStats> subscriptions) {
+public record KafkaGatewayStats(
+        int producers,
+        long inFlightRecords,
+        long inFlightBytes,
+        long acknowledgedRecords,
+        long acknowledgedBytes,
+        long failedRecords,
+        long retriedSends,
+        long httpAccepted,
+        long httpRejects,
+        String held,
+        String holdReason,
+        Map<String, Long> heldNanos,
+        Map<String, Long> holdEvents,
+        List<SubscriptionStats> subscriptions) {
     /**
      * One subscription on this gateway.
      *
@@ -41,11 +52,22 @@ public record KafkaGatewayStats(int producers, long inFlightRecords, long inFlig
      * @param commits offset commits
      * @param rebalances partitions revoked or lost
      */
-    public record SubscriptionStats(String topic, String name, String groupId, int members, long readAheadBytes,
-                                    int readAheadRecords, long readAheadPeakBytes, boolean paused, long pauseChanges,
-                                    int assignedPartitions, long delivered, long unconsumed, long redelivered, long commits,
-                                    long rebalances) {
-    }
+    public record SubscriptionStats(
+            String topic,
+            String name,
+            String groupId,
+            int members,
+            long readAheadBytes,
+            int readAheadRecords,
+            long readAheadPeakBytes,
+            boolean paused,
+            long pauseChanges,
+            int assignedPartitions,
+            long delivered,
+            long unconsumed,
+            long redelivered,
+            long commits,
+            long rebalances) {}
 
     /** The subscription of that topic and name, or null. */
     public SubscriptionStats subscription(String topic, String name) {

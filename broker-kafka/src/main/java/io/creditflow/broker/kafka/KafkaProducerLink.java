@@ -1,8 +1,8 @@
 package io.creditflow.broker.kafka;
 
 import io.creditflow.broker.BrokerProtocol;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.PullListener;
@@ -43,6 +43,7 @@ final class KafkaProducerLink implements PullListener {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /** A message taken from the stream whose send could not start; sent again before anything else. */
     private Message retry;
+
     private long retrySequence;
     private int retryReserved;
     private boolean waitingForBudget;
@@ -130,7 +131,8 @@ final class KafkaProducerLink implements PullListener {
             InFlight f = new InFlight(m, sequence, reserved, System.nanoTime());
             inFlight.addLast(f);
             byte[] value = m.toByteArray();
-            if (gateway.send(topic, key, value, (md, e) -> onCompletion(f, e)) == KafkaGateway.SendOutcome.RETRY_LATER) {
+            if (gateway.send(topic, key, value, (md, e) -> onCompletion(f, e))
+                    == KafkaGateway.SendOutcome.RETRY_LATER) {
                 inFlight.pollLast();
                 retry = m;
                 retrySequence = sequence;
@@ -197,9 +199,12 @@ final class KafkaProducerLink implements PullListener {
                 failed = true;
                 Stream s = stream;
                 if (s != null) {
-                    s.reset(ErrorCode.INTERNAL_ERROR, "Kafka did not acknowledge sequence " + f.sequence
-                            + " of topic '" + topic + "': " + e.getMessage() + "; resend from the last acknowledgement ("
-                            + acknowledged + ")");
+                    s.reset(
+                            ErrorCode.INTERNAL_ERROR,
+                            "Kafka did not acknowledge sequence " + f.sequence
+                                    + " of topic '" + topic + "': " + e.getMessage()
+                                    + "; resend from the last acknowledgement ("
+                                    + acknowledged + ")");
                 }
             }
         }
@@ -208,7 +213,12 @@ final class KafkaProducerLink implements PullListener {
     /** Sends the newest acknowledgement if it is new; ends our direction once everything was acknowledged. */
     private void flushAcknowledgement() {
         if (!acks || outputEnded || stream == null) {
-            if (!acks && inputEnded && inFlight.isEmpty() && retry == null && !outputEnded && stream != null
+            if (!acks
+                    && inputEnded
+                    && inFlight.isEmpty()
+                    && retry == null
+                    && !outputEnded
+                    && stream != null
                     && stream.isReceiveFinished()) {
                 outputEnded = true;
                 stream.halfClose();
@@ -223,7 +233,10 @@ final class KafkaProducerLink implements PullListener {
                 }
                 sentAcknowledgement = acknowledged;
             }
-            if (inputEnded && inFlight.isEmpty() && retry == null && stream.isReceiveFinished()
+            if (inputEnded
+                    && inFlight.isEmpty()
+                    && retry == null
+                    && stream.isReceiveFinished()
                     && sentAcknowledgement == nextSequence - 1) {
                 outputEnded = true;
                 stream.halfClose();

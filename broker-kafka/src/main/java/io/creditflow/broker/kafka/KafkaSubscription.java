@@ -56,6 +56,7 @@ final class KafkaSubscription implements Runnable {
     static final long COMMIT_INTERVAL_MILLIS = 200;
     /** Records one member may have in flight (sent, not known consumed); beyond, it gets nothing more. */
     static final int MAX_IN_FLIGHT = 65_536;
+
     private static final int MAX_POLL_RECORDS = 500;
     private static final System.Logger LOG = System.getLogger(KafkaSubscription.class.getName());
 
@@ -71,10 +72,12 @@ final class KafkaSubscription implements Runnable {
     private volatile boolean polling;
     /** Set by {@link #wake()}; the consumer thread skips its next poll wait when set (no lost wake-ups). */
     private volatile boolean wakeRequested;
+
     private volatile boolean stopRequested;
     private volatile boolean commitSoon;
     /** Guarded by this. */
     private int memberCount;
+
     private boolean ending;
 
     // Consumer-thread confined.
@@ -178,7 +181,8 @@ final class KafkaSubscription implements Runnable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "creditflow-gateway-" + name);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        p.put(
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                 from != null && from.kind() == BrokerProtocol.From.Kind.EARLIEST ? "earliest" : "latest");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
@@ -207,8 +211,8 @@ final class KafkaSubscription implements Runnable {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
             }
-            KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
+            KafkaConsumer<byte[], byte[]> c =
+                    new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             consumer = c;
             c.subscribe(List.of(topic), new Rebalance());
             long lastCommit = System.nanoTime();
@@ -244,8 +248,11 @@ final class KafkaSubscription implements Runnable {
                 figures();
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "subscription '" + name + "' of topic '" + topic + "': consumer "
-                    + "failed; its consumers are reset and may reconnect", e);
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "subscription '" + name + "' of topic '" + topic + "': consumer "
+                            + "failed; its consumers are reset and may reconnect",
+                    e);
             for (Member m : members) {
                 m.link.stream.reset(ErrorCode.INTERNAL_ERROR, "the gateway's Kafka consumer failed: " + e);
             }
@@ -324,13 +331,16 @@ final class KafkaSubscription implements Runnable {
             ConsumerRecord<byte[], byte[]> r = readAhead.peekFirst();
             byte[] value = r.value() == null ? new byte[0] : r.value();
             byte[] frame = new byte[BrokerProtocol.HEADER_BYTES + value.length];
-            ByteBuffer.wrap(frame).putLong(KafkaGateway.position(r.partition(), r.offset())).put(value);
+            ByteBuffer.wrap(frame)
+                    .putLong(KafkaGateway.position(r.partition(), r.offset()))
+                    .put(value);
             OfferResult result;
             try {
                 result = m.link.stream.offer(ByteBuffer.wrap(frame));
             } catch (MessageTooLargeException e) {
-                m.link.stream.reset(ErrorCode.MESSAGE_TOO_LARGE, "cannot take record " + r.partition() + "/"
-                        + r.offset() + ": " + e.getMessage());
+                m.link.stream.reset(
+                        ErrorCode.MESSAGE_TOO_LARGE,
+                        "cannot take record " + r.partition() + "/" + r.offset() + ": " + e.getMessage());
                 m.skip = true;
                 continue;
             } catch (StreamClosedException | IllegalStateException e) {
@@ -569,9 +579,21 @@ final class KafkaSubscription implements Runnable {
     }
 
     KafkaGatewayStats.SubscriptionStats stats() {
-        return new KafkaGatewayStats.SubscriptionStats(topic, name, groupId, membersFigure, readAheadBytesFigure,
-                readAheadRecordsFigure, readAheadPeakBytes, pausedFigure, pauseChanges, assignedFigure, delivered,
+        return new KafkaGatewayStats.SubscriptionStats(
+                topic,
+                name,
+                groupId,
+                membersFigure,
+                readAheadBytesFigure,
+                readAheadRecordsFigure,
+                readAheadPeakBytes,
+                pausedFigure,
+                pauseChanges,
+                assignedFigure,
+                delivered,
                 unconsumedFigure,
-                redelivered, commits, rebalances);
+                redelivered,
+                commits,
+                rebalances);
     }
 }

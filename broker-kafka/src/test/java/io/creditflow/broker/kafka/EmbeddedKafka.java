@@ -41,8 +41,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (Writer w = Files.newBufferedWriter(file)) {
             properties.store(w, "creditflow tests: embedded Kafka broker");
         }
-        int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "--ignore-formatted", "-t",
-                Uuid.randomUuid().toString(), "-c", file.toString()}, new PrintStream(OutputStream.nullOutputStream()));
+        int rc = kafka.tools.StorageTool$.MODULE$.execute(
+                new String[] {
+                    "format", "--ignore-formatted", "-t", Uuid.randomUuid().toString(), "-c", file.toString()
+                },
+                new PrintStream(OutputStream.nullOutputStream()));
         if (rc != 0) {
             throw new IllegalStateException("kafka-storage format failed: rc " + rc);
         }

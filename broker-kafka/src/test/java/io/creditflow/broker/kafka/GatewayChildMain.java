@@ -8,8 +8,7 @@ import java.time.Duration;
  * runs until its stdin closes (or it is killed).
  */
 public final class GatewayChildMain {
-    private GatewayChildMain() {
-    }
+    private GatewayChildMain() {}
 
     public static void main(String[] args) throws Exception {
         Broker b = Gateways.start(args[0], k -> k.sessionTimeout(Duration.ofSeconds(6)), c -> c.httpPort(-1));

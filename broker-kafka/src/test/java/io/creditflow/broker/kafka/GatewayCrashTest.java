@@ -38,6 +38,7 @@ class GatewayCrashTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedKafka kafka;
     static Broker survivor;
     static Process child;
@@ -67,9 +68,16 @@ class GatewayCrashTest {
     }
 
     static int startChild() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), GatewayChildMain.class.getName(), kafka.bootstrap());
-        child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                GatewayChildMain.class.getName(),
+                kafka.bootstrap());
+        child = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         for (int i = 0; i < 1_000; i++) {
             String line = r.readLine(); // the child prints little before @PORT; bounded by the line count
@@ -85,19 +93,21 @@ class GatewayCrashTest {
 
     /** Sends {@code from} to {@code to} (exclusive); stops quietly when its stream goes away. */
     static Thread sender(BrokerProducer p, int producer, long from, long to, AtomicLong sent) {
-        Thread t = new Thread(() -> {
-            try {
-                for (long i = from; i < to; i++) {
-                    p.send(Gateways.payload(producer, i, SIZE), 30, TimeUnit.SECONDS);
-                    sent.set(i + 1);
-                    if (i % 100 == 0) {
-                        TimeUnit.MILLISECONDS.sleep(10); // a steady producer, not a synchronisation
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        for (long i = from; i < to; i++) {
+                            p.send(Gateways.payload(producer, i, SIZE), 30, TimeUnit.SECONDS);
+                            sent.set(i + 1);
+                            if (i % 100 == 0) {
+                                TimeUnit.MILLISECONDS.sleep(10); // a steady producer, not a synchronisation
+                            }
+                        }
+                    } catch (Exception e) {
+                        // the gateway died under it: the test resends from the last acknowledgement
                     }
-                }
-            } catch (Exception e) {
-                // the gateway died under it: the test resends from the last acknowledgement
-            }
-        }, "test-producer-" + producer);
+                },
+                "test-producer-" + producer);
         t.setDaemon(true);
         t.start();
         return t;
@@ -110,10 +120,16 @@ class GatewayCrashTest {
         Connection sc = client.connect("127.0.0.1", survivor.port());
         Connection cc = client.connect("127.0.0.1", childPort);
         List<Gateways.Consumer> members = new ArrayList<>();
-        members.add(new Gateways.Consumer("on-survivor", sc.openStream(Gateways.consume(topic, "g", "earliest")),
-                Duration.ZERO, WAIT.multipliedBy(2)));
-        members.add(new Gateways.Consumer("on-child", cc.openStream(Gateways.consume(topic, "g", "earliest")),
-                Duration.ZERO, WAIT.multipliedBy(2)));
+        members.add(new Gateways.Consumer(
+                "on-survivor",
+                sc.openStream(Gateways.consume(topic, "g", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2)));
+        members.add(new Gateways.Consumer(
+                "on-child",
+                cc.openStream(Gateways.consume(topic, "g", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2)));
         Await.until("the group spread over both gateways", WAIT, () -> {
             int a = KafkaGatewayTest.assigned(survivor, topic, "g");
             return a > 0 && a < 4;
@@ -127,7 +143,9 @@ class GatewayCrashTest {
         AtomicLong sent2 = new AtomicLong();
         Thread t1 = sender(onSurvivor, 1, 0, PER_PRODUCER, sent1);
         Thread t2 = sender(onChild, 2, 0, PER_PRODUCER, sent2);
-        Await.until("the child's producer is a third through", WAIT,
+        Await.until(
+                "the child's producer is a third through",
+                WAIT,
                 () -> onChild.acknowledgedSequence() >= PER_PRODUCER / 3);
 
         child.destroyForcibly(); // SIGKILL: no shutdown hook, no commit, no leave-group
@@ -139,17 +157,27 @@ class GatewayCrashTest {
         // The producer resends from its last acknowledgement, to the survivor; the consumer rejoins there.
         BrokerProducer resend = BrokerProducer.open(ps, topic, "p2", acked2 + 1);
         Thread t3 = sender(resend, 2, acked2 + 1, PER_PRODUCER, new AtomicLong());
-        members.add(new Gateways.Consumer("rejoined", sc.openStream(Gateways.consume(topic, "g", "earliest")),
-                Duration.ZERO, WAIT.multipliedBy(2)));
+        members.add(new Gateways.Consumer(
+                "rejoined",
+                sc.openStream(Gateways.consume(topic, "g", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2)));
         t1.join(WAIT.toMillis());
         t3.join(WAIT.toMillis());
-        assertThat(onSurvivor.awaitAcknowledged(PER_PRODUCER - 1, 30, TimeUnit.SECONDS)).isTrue();
-        assertThat(resend.awaitAcknowledged(PER_PRODUCER - 1, 30, TimeUnit.SECONDS)).isTrue();
-        Await.until("the survivor took over every partition", WAIT,
+        assertThat(onSurvivor.awaitAcknowledged(PER_PRODUCER - 1, 30, TimeUnit.SECONDS))
+                .isTrue();
+        assertThat(resend.awaitAcknowledged(PER_PRODUCER - 1, 30, TimeUnit.SECONDS))
+                .isTrue();
+        Await.until(
+                "the survivor took over every partition",
+                WAIT,
                 () -> KafkaGatewayTest.assigned(survivor, topic, "g") == 4);
-        Gateways.await("every acknowledged message delivered", WAIT, () -> distinct(members, 1) == PER_PRODUCER
-                && distinct(members, 2) == PER_PRODUCER, () -> "p1 " + distinct(members, 1) + ", p2 "
-                + distinct(members, 2) + " of " + PER_PRODUCER + "; " + Gateways.stats(survivor));
+        Gateways.await(
+                "every acknowledged message delivered",
+                WAIT,
+                () -> distinct(members, 1) == PER_PRODUCER && distinct(members, 2) == PER_PRODUCER,
+                () -> "p1 " + distinct(members, 1) + ", p2 " + distinct(members, 2) + " of " + PER_PRODUCER + "; "
+                        + Gateways.stats(survivor));
 
         long received = 0;
         for (Gateways.Consumer m : members) {
@@ -160,8 +188,10 @@ class GatewayCrashTest {
         // In flight at the crash: what the child's producer had sent and not had acknowledged (resent), and what
         // the child had delivered to its consumer and not committed (its window: 64 messages, plus one commit
         // interval of deliveries at most, which the window bounds too).
-        long inFlightBound = (sentBeforeCrash - (acked2 + 1)) + 2 * 64 + survivor.config().producerWindowBytes() / SIZE;
-        assertThat(duplicates).as("duplicates (in flight at the crash: " + inFlightBound + ")")
+        long inFlightBound =
+                (sentBeforeCrash - (acked2 + 1)) + 2 * 64 + survivor.config().producerWindowBytes() / SIZE;
+        assertThat(duplicates)
+                .as("duplicates (in flight at the crash: " + inFlightBound + ")")
                 .isBetween(0L, inFlightBound);
         resend.close();
         onSurvivor.close();

@@ -22,16 +22,23 @@ import java.util.function.UnaryOperator;
  * own thread, bounded in time, and records what it saw.
  */
 final class Gateways {
-    private Gateways() {
-    }
+    private Gateways() {}
 
     /** A gateway on free ports in front of {@code bootstrap}. */
-    static Broker start(String bootstrap, UnaryOperator<KafkaGatewayConfig.Builder> kafka,
-                        UnaryOperator<BrokerConfig.Builder> broker) throws InterruptedException {
-        KafkaGatewayConfig kc = kafka.apply(KafkaGatewayConfig.builder(bootstrap).partitions(4)
-                .sessionTimeout(Duration.ofSeconds(6))).build();
-        return Broker.start(broker.apply(BrokerConfig.builder().port(0).httpPort(0).maxMessageBytes(64 * 1024)
-                .topicBackend(KafkaGateway.factory(kc))).build());
+    static Broker start(
+            String bootstrap,
+            UnaryOperator<KafkaGatewayConfig.Builder> kafka,
+            UnaryOperator<BrokerConfig.Builder> broker)
+            throws InterruptedException {
+        KafkaGatewayConfig kc = kafka.apply(
+                        KafkaGatewayConfig.builder(bootstrap).partitions(4).sessionTimeout(Duration.ofSeconds(6)))
+                .build();
+        return Broker.start(broker.apply(BrokerConfig.builder()
+                        .port(0)
+                        .httpPort(0)
+                        .maxMessageBytes(64 * 1024)
+                        .topicBackend(KafkaGateway.factory(kc)))
+                .build());
     }
 
     static KafkaGatewayStats stats(Broker b) {
@@ -39,9 +46,12 @@ final class Gateways {
     }
 
     static StreamOptions consume(String topic, String subscription, String from) {
-        return StreamOptions.builder().metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
-                .metadata(BrokerProtocol.TOPIC, topic).metadata(BrokerProtocol.SUBSCRIPTION, subscription)
-                .metadata(BrokerProtocol.FROM, from).build();
+        return StreamOptions.builder()
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                .metadata(BrokerProtocol.TOPIC, topic)
+                .metadata(BrokerProtocol.SUBSCRIPTION, subscription)
+                .metadata(BrokerProtocol.FROM, from)
+                .build();
     }
 
     /** A payload: the producer's number, its counter, padding to {@code size}. */
@@ -53,7 +63,10 @@ final class Gateways {
 
     /** A small-window client, so a consumer hides few messages in its own receive buffer. */
     static Client consumerClient() {
-        return Client.builder().streamWindowBytes(16 * 1024).streamWindowMessages(64).build();
+        return Client.builder()
+                .streamWindowBytes(16 * 1024)
+                .streamWindowMessages(64)
+                .build();
     }
 
     /**
@@ -101,7 +114,9 @@ final class Gateways {
                         long counter = p.getLong(p.position());
                         long producer = p.getLong(p.position() + 8);
                         synchronized (byProducer) {
-                            byProducer.computeIfAbsent(producer, k -> new ArrayList<>()).add(counter);
+                            byProducer
+                                    .computeIfAbsent(producer, k -> new ArrayList<>())
+                                    .add(counter);
                         }
                         received.incrementAndGet();
                     }
@@ -137,13 +152,17 @@ final class Gateways {
     }
 
     /** Polls {@code condition} every 5 ms until it holds; fails after {@code timeout}, saying {@code diagnosis}. */
-    static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition,
-                      java.util.function.Supplier<String> diagnosis) throws InterruptedException {
+    static void await(
+            String what,
+            Duration timeout,
+            java.util.function.BooleanSupplier condition,
+            java.util.function.Supplier<String> diagnosis)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + ": "
-                        + diagnosis.get());
+                throw new AssertionError(
+                        "timed out after " + timeout.toMillis() + " ms waiting for " + what + ": " + diagnosis.get());
             }
             Thread.sleep(5);
         }

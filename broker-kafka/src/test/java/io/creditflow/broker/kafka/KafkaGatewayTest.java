@@ -30,6 +30,7 @@ class KafkaGatewayTest {
 
     @TempDir
     static Path dir;
+
     static EmbeddedKafka kafka;
     static Broker a;
     static Broker b;
@@ -70,28 +71,45 @@ class KafkaGatewayTest {
         Connection ca = client.connect("127.0.0.1", a.port());
         Connection cb = client.connect("127.0.0.1", b.port());
         List<Gateways.Consumer> group = new ArrayList<>();
-        group.add(new Gateways.Consumer("group-a", ca.openStream(Gateways.consume(topic, "g", "earliest")),
-                Duration.ZERO, WAIT.multipliedBy(2)));
-        group.add(new Gateways.Consumer("group-b", cb.openStream(Gateways.consume(topic, "g", "earliest")),
-                Duration.ZERO, WAIT.multipliedBy(2)));
-        Gateways.Consumer fanOut = new Gateways.Consumer("fan-out", cb.openStream(Gateways.consume(topic, "f",
-                "earliest")), Duration.ZERO, WAIT.multipliedBy(2));
+        group.add(new Gateways.Consumer(
+                "group-a",
+                ca.openStream(Gateways.consume(topic, "g", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2)));
+        group.add(new Gateways.Consumer(
+                "group-b",
+                cb.openStream(Gateways.consume(topic, "g", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2)));
+        Gateways.Consumer fanOut = new Gateways.Consumer(
+                "fan-out",
+                cb.openStream(Gateways.consume(topic, "f", "earliest")),
+                Duration.ZERO,
+                WAIT.multipliedBy(2));
         // The group's four partitions end up split over the two gateways' consumers.
-        Await.until("group g assigned over both gateways", WAIT, () -> assigned(a, topic, "g") > 0
-                && assigned(b, topic, "g") > 0 && assigned(a, topic, "g") + assigned(b, topic, "g") == 4);
+        Await.until(
+                "group g assigned over both gateways",
+                WAIT,
+                () -> assigned(a, topic, "g") > 0
+                        && assigned(b, topic, "g") > 0
+                        && assigned(a, topic, "g") + assigned(b, topic, "g") == 4);
 
         Connection pa = client.connect("127.0.0.1", a.port());
         Connection pb = client.connect("127.0.0.1", b.port());
         try (BrokerProducer p1 = BrokerProducer.open(pa, topic, "p1", 0);
-             BrokerProducer p2 = BrokerProducer.open(pb, topic, "p2", 0)) {
+                BrokerProducer p2 = BrokerProducer.open(pb, topic, "p2", 0)) {
             Thread t = new Thread(() -> send(p2, 2, perProducer));
             t.start();
             send(p1, 1, perProducer);
             t.join(WAIT.toMillis());
-            assertThat(p1.awaitAcknowledged(perProducer - 1, 30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p2.awaitAcknowledged(perProducer - 1, 30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p1.awaitAcknowledged(perProducer - 1, 30, TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(p2.awaitAcknowledged(perProducer - 1, 30, TimeUnit.SECONDS))
+                    .isTrue();
         }
-        Await.until("the group and the fan-out subscription received everything", WAIT,
+        Await.until(
+                "the group and the fan-out subscription received everything",
+                WAIT,
                 () -> group.get(0).received.get() + group.get(1).received.get() >= 2L * perProducer
                         && fanOut.received.get() >= 2L * perProducer);
         for (Gateways.Consumer c : group) {
@@ -105,21 +123,28 @@ class KafkaGatewayTest {
             // One producer's records share a key, so one partition, so one group member: in order there.
             List<Long> fromA = group.get(0).counters(producer);
             List<Long> fromB = group.get(1).counters(producer);
-            assertThat(fromA.isEmpty() || fromB.isEmpty()).as("producer " + producer + " went to one partition")
+            assertThat(fromA.isEmpty() || fromB.isEmpty())
+                    .as("producer " + producer + " went to one partition")
                     .isTrue();
             List<Long> got = fromA.isEmpty() ? fromB : fromA;
-            assertThat(got).as("group: producer " + producer + " in order, nothing lost, nothing twice")
+            assertThat(got)
+                    .as("group: producer " + producer + " in order, nothing lost, nothing twice")
                     .hasSize(perProducer);
-            assertThat(Gateways.increasing(got)).as("group: producer " + producer + " in order").isTrue();
+            assertThat(Gateways.increasing(got))
+                    .as("group: producer " + producer + " in order")
+                    .isTrue();
             assertThat(new HashSet<>(got)).hasSize(perProducer);
             List<Long> fan = fanOut.counters(producer);
             assertThat(fan).as("fan-out: producer " + producer).hasSize(perProducer);
-            assertThat(Gateways.increasing(fan)).as("fan-out: producer " + producer + " in order").isTrue();
+            assertThat(Gateways.increasing(fan))
+                    .as("fan-out: producer " + producer + " in order")
+                    .isTrue();
         }
         assertThat(group.get(0).received.get() + group.get(1).received.get()).isEqualTo(2L * perProducer);
         assertThat(Gateways.stats(a).acknowledgedRecords() + Gateways.stats(b).acknowledgedRecords())
                 .isGreaterThanOrEqualTo(2L * perProducer);
-        assertThat(Gateways.stats(a).failedRecords() + Gateways.stats(b).failedRecords()).isZero();
+        assertThat(Gateways.stats(a).failedRecords() + Gateways.stats(b).failedRecords())
+                .isZero();
         ca.close();
         cb.close();
         pa.close();
@@ -151,15 +176,23 @@ class KafkaGatewayTest {
     void slowConsumerNeverGrowsTheGatewayNorIsEvicted() throws Exception {
         String topic = "slow-topic";
         Connection c = client.connect("127.0.0.1", a.port());
-        Gateways.Consumer slow = new Gateways.Consumer("slow", c.openStream(Gateways.consume(topic, "slow",
-                "earliest")), Duration.ofMillis(10), Duration.ofSeconds(60));
+        Gateways.Consumer slow = new Gateways.Consumer(
+                "slow",
+                c.openStream(Gateways.consume(topic, "slow", "earliest")),
+                Duration.ofMillis(10),
+                Duration.ofSeconds(60));
         // The fast consumer on a client with the default (larger) window: its pace is the gateway's, not its own.
         fastClient = Client.builder().build();
         Connection fc = fastClient.connect("127.0.0.1", a.port());
-        Gateways.Consumer fast = new Gateways.Consumer("fast", fc.openStream(Gateways.consume(topic, "fast",
-                "earliest")), Duration.ZERO, Duration.ofSeconds(60));
-        Await.until("both subscriptions assigned", WAIT, () -> assigned(a, topic, "slow") == 4
-                && assigned(a, topic, "fast") == 4);
+        Gateways.Consumer fast = new Gateways.Consumer(
+                "fast",
+                fc.openStream(Gateways.consume(topic, "fast", "earliest")),
+                Duration.ZERO,
+                Duration.ofSeconds(60));
+        Await.until(
+                "both subscriptions assigned",
+                WAIT,
+                () -> assigned(a, topic, "slow") == 4 && assigned(a, topic, "fast") == 4);
         Connection pc = client.connect("127.0.0.1", a.port());
         long produced = 0;
         long heapAt3s = -1;
@@ -193,21 +226,32 @@ class KafkaGatewayTest {
             assertThat(p.awaitAcknowledged(produced - 1, 30, TimeUnit.SECONDS)).isTrue();
         }
         long total = produced;
-        Gateways.await("the fast consumer got everything", WAIT, () -> fast.received.get() >= total,
+        Gateways.await(
+                "the fast consumer got everything",
+                WAIT,
+                () -> fast.received.get() >= total,
                 () -> "fast got " + fast.received.get() + " of " + total + "; " + Gateways.stats(a));
         KafkaGatewayStats.SubscriptionStats s = Gateways.stats(a).subscription(topic, "slow");
         // At most 100/s (its pace) and still moving: fewer on a busy machine, with a full GC a second for the heap.
-        assertThat(slowAtEnd).as("slow consumer at <= 100/s, still moving")
+        assertThat(slowAtEnd)
+                .as("slow consumer at <= 100/s, still moving")
                 .isBetween(400L, (long) (100 * (slowSeconds + 3)) + 64);
-        assertThat(s.rebalances()).as("slow subscription never lost its partitions").isZero();
+        assertThat(s.rebalances())
+                .as("slow subscription never lost its partitions")
+                .isZero();
         assertThat(s.assignedPartitions()).isEqualTo(4);
         // Paused whenever its read-ahead is full: at any one moment it may have just resumed to top it up.
-        assertThat(s.pauseChanges()).as("paused while its consumer had no credit: %s", s).isPositive();
-        assertThat(s.readAheadPeakBytes()).as("read-ahead bound plus one poll")
+        assertThat(s.pauseChanges())
+                .as("paused while its consumer had no credit: %s", s)
+                .isPositive();
+        assertThat(s.readAheadPeakBytes())
+                .as("read-ahead bound plus one poll")
                 .isLessThanOrEqualTo(2L * KafkaGatewayConfig.DEFAULT_READ_AHEAD_BYTES + 64 * 1024);
         assertThat(heapMax - heapAt3s).as("heap after GC growth, bytes").isLessThan(16L << 20);
         assertThat(fast.counters(9)).hasSize((int) total);
-        assertThat(Gateways.increasing(fast.counters(9))).as("fast consumer in order").isTrue();
+        assertThat(Gateways.increasing(fast.counters(9)))
+                .as("fast consumer in order")
+                .isTrue();
         assertThat(slow.failure).isNull();
         assertThat(fast.failure).isNull();
         slow.close();

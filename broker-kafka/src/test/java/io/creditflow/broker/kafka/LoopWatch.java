@@ -57,9 +57,10 @@ final class LoopWatch implements AutoCloseable {
                         break;
                     }
                     // Above the first Kafka frame: a lock acquisition (ReentrantLock.lock) rather than a wait.
-                    if ((c.equals("java.util.concurrent.locks.ReentrantLock") && e.getMethodName().equals("lock"))
+                    if ((c.equals("java.util.concurrent.locks.ReentrantLock")
+                                    && e.getMethodName().equals("lock"))
                             || (c.startsWith("java.util.concurrent.locks.ReentrantLock$")
-                            && e.getMethodName().equals("lock"))) {
+                                    && e.getMethodName().equals("lock"))) {
                         lockAcquire = true;
                     }
                 }

@@ -3,8 +3,8 @@ package io.creditflow.proto.codec;
 import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.creditflow.proto.ProtocolException;
-import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.ErrorCode;
+import io.creditflow.proto.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
@@ -94,10 +94,13 @@ public final class FrameReader {
     }
 
     private void checkControlFrameSize(ByteBuf in, int bodyStart, int bodyEnd) {
-        if (bodyEnd - bodyStart > maxControlFrameBytes && bodyStart < in.writerIndex()
+        if (bodyEnd - bodyStart > maxControlFrameBytes
+                && bodyStart < in.writerIndex()
                 && in.getUnsignedByte(bodyStart) != FrameWriter.DATA_TAG) {
-            throw ProtocolException.connectionError(ErrorCode.FRAME_SIZE_ERROR, "non-data frame of "
-                    + (bodyEnd - bodyStart) + " bytes exceeds the limit of " + maxControlFrameBytes);
+            throw ProtocolException.connectionError(
+                    ErrorCode.FRAME_SIZE_ERROR,
+                    "non-data frame of " + (bodyEnd - bodyStart) + " bytes exceeds the limit of "
+                            + maxControlFrameBytes);
         }
     }
 
@@ -107,7 +110,8 @@ public final class FrameReader {
         }
         long frameLength = Varints.value(peeked);
         if (frameLength > maxFrameBytes) {
-            throw ProtocolException.connectionError(ErrorCode.FRAME_SIZE_ERROR,
+            throw ProtocolException.connectionError(
+                    ErrorCode.FRAME_SIZE_ERROR,
                     "frame of " + frameLength + " bytes exceeds the limit of " + maxFrameBytes);
         }
         return Varints.length(peeked) + (int) frameLength;
@@ -232,12 +236,11 @@ public final class FrameReader {
 
     private static Frame parse(ByteBuf in, int bodyStart, int bodyEnd) {
         try {
-            Frame frame = Frame.parseFrom(in.nioBuffer(bodyStart, bodyEnd - bodyStart),
-                    ExtensionRegistryLite.getEmptyRegistry());
+            Frame frame = Frame.parseFrom(
+                    in.nioBuffer(bodyStart, bodyEnd - bodyStart), ExtensionRegistryLite.getEmptyRegistry());
             return frame;
         } catch (InvalidProtocolBufferException e) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
-                    "undecodable frame: " + e.getMessage());
+            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR, "undecodable frame: " + e.getMessage());
         }
     }
 

@@ -36,8 +36,7 @@ public final class FrameWriter {
     static final int DATA_STREAM_ID_TAG = (1 << 3);
     static final int DATA_PAYLOAD_TAG = (2 << 3) | 2;
 
-    private FrameWriter() {
-    }
+    private FrameWriter() {}
 
     /** Length of the {@code Data} message (without the frame's own tag and length). */
     private static int dataMessageLength(int streamId, int payloadBytes) {

@@ -9,8 +9,7 @@ public final class Varints {
     /** Returned by {@link #peekVarint32} when the varint is longer than 5 bytes or exceeds 32 bits. */
     public static final long MALFORMED = -2;
 
-    private Varints() {
-    }
+    private Varints() {}
 
     /** Bytes needed to encode {@code value} (treated as unsigned 32-bit). */
     public static int sizeOf(int value) {

@@ -42,6 +42,7 @@ public final class AdaptiveWindow {
      * loopback the measured RTT is below the precision of when frames are read and written.
      */
     public static final long GRANULARITY_NANOS = 1_000_000L;
+
     private static final long NONE = Long.MIN_VALUE;
 
     /**
@@ -57,8 +58,8 @@ public final class AdaptiveWindow {
                 throw new IllegalArgumentException("floorBytes: " + floorBytes + " (expected: > 0)");
             }
             if (ceilingBytes < floorBytes) {
-                throw new IllegalArgumentException("ceilingBytes: " + ceilingBytes
-                        + " (expected: >= floorBytes " + floorBytes + ")");
+                throw new IllegalArgumentException(
+                        "ceilingBytes: " + ceilingBytes + " (expected: >= floorBytes " + floorBytes + ")");
             }
             if (targetDelayNanos <= 0) {
                 throw new IllegalArgumentException("targetDelayNanos: " + targetDelayNanos + " (expected: > 0)");
@@ -71,6 +72,7 @@ public final class AdaptiveWindow {
     private long deliveryTargetBytes;
     /** Drain-side cap, or {@link Long#MAX_VALUE} when the application is not the bottleneck. */
     private long drainCapBytes = Long.MAX_VALUE;
+
     private WindowReason reason = WindowReason.INITIAL;
 
     private long rttNanos;
@@ -84,6 +86,7 @@ public final class AdaptiveWindow {
     private long intervalStartConsumedBytes;
     /** The application took everything there was at least once in this interval: it waited for data. */
     private boolean queueEmptied;
+
     private long drainBytesPerSecond;
     private long measuredIntervals;
     /** +1 after a growth, -1 after a shrink, 0 before any change. */
@@ -191,7 +194,8 @@ public final class AdaptiveWindow {
                 return false;
             }
             deliveryTargetBytes = grown;
-            reason = grown == settings.ceilingBytes() ? WindowReason.CEILING
+            reason = grown == settings.ceilingBytes()
+                    ? WindowReason.CEILING
                     : grown == growLimitBytes ? WindowReason.BUDGET : WindowReason.BDP;
         }
         lastGrowNanos = nowNanos;
@@ -234,8 +238,8 @@ public final class AdaptiveWindow {
         long drained = consumedBytes - intervalStartConsumedBytes;
         long sample = (long) (drained * 1e9 / elapsed);
         // Smoothed (weight 1/4 for the new interval), so one bursty interval moves the cap by a quarter.
-        drainBytesPerSecond = measuredIntervals++ == 0 ? sample
-                : drainBytesPerSecond + (sample - drainBytesPerSecond) / 4;
+        drainBytesPerSecond =
+                measuredIntervals++ == 0 ? sample : drainBytesPerSecond + (sample - drainBytesPerSecond) / 4;
         boolean appLimited = !queueEmptied && bufferedBytes > 0;
         intervalStartNanos = nowNanos;
         intervalStartConsumedBytes = consumedBytes;
@@ -243,8 +247,8 @@ public final class AdaptiveWindow {
 
         long before = targetBytes();
         if (appLimited) {
-            long cap = Math.max(settings.floorBytes(),
-                    (long) (drainBytesPerSecond * ((2.0 * rttNanos + settings.targetDelayNanos()) / 1e9)));
+            long cap = Math.max(settings.floorBytes(), (long)
+                    (drainBytesPerSecond * ((2.0 * rttNanos + settings.targetDelayNanos()) / 1e9)));
             if (cap < before - before / 4) {
                 if (damped(-1)) {
                     return false;

@@ -5,8 +5,7 @@ public final class Credits {
     /** Messages of credit that mean "unlimited". */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
-    private Credits() {
-    }
+    private Credits() {}
 
     /** {@code a + b} for non-negative values, capped at {@link Long#MAX_VALUE} instead of overflowing. */
     public static long saturatedAdd(long a, long b) {

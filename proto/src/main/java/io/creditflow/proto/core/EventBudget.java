@@ -14,8 +14,8 @@ public final class EventBudget {
 
     public EventBudget(int maxEvents, long windowNanos) {
         if (maxEvents <= 0 || windowNanos <= 0) {
-            throw new IllegalArgumentException("maxEvents: " + maxEvents + ", windowNanos: " + windowNanos
-                    + " (expected: both > 0)");
+            throw new IllegalArgumentException(
+                    "maxEvents: " + maxEvents + ", windowNanos: " + windowNanos + " (expected: both > 0)");
         }
         this.maxEvents = maxEvents;
         this.windowNanos = windowNanos;

@@ -62,13 +62,21 @@ public final class InboundFlowController {
      * @param adaptive the adaptive-window bounds streams use by default ({@link AdaptiveWindow}), or
      *        null for fixed windows of {@code streamWindowBytes}
      */
-    public record Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
-                         long minGrantBytes, long revokeIdleNanos, AdaptiveWindow.Settings adaptive) {
+    public record Config(
+            long connectionWindowBytes,
+            long streamWindowBytes,
+            long streamWindowMessages,
+            long minGrantBytes,
+            long revokeIdleNanos,
+            AdaptiveWindow.Settings adaptive) {
         /** Fixed windows. */
-        public Config(long connectionWindowBytes, long streamWindowBytes, long streamWindowMessages,
-                      long minGrantBytes, long revokeIdleNanos) {
-            this(connectionWindowBytes, streamWindowBytes, streamWindowMessages, minGrantBytes, revokeIdleNanos,
-                    null);
+        public Config(
+                long connectionWindowBytes,
+                long streamWindowBytes,
+                long streamWindowMessages,
+                long minGrantBytes,
+                long revokeIdleNanos) {
+            this(connectionWindowBytes, streamWindowBytes, streamWindowMessages, minGrantBytes, revokeIdleNanos, null);
         }
 
         public Config {
@@ -93,6 +101,7 @@ public final class InboundFlowController {
     private final CreditSink sink;
     /** Data was discarded since the last {@link #onReadComplete()}: its connection credit is due. */
     private boolean discardedSinceReadComplete;
+
     private final NanoClock clock;
     private final MemoryBudget.Waiter budgetWaiter;
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
@@ -104,6 +113,7 @@ public final class InboundFlowController {
     private int adaptiveStreams;
     /** The starved stream {@link #serveWanting} is granting right now (out of the FIFO, still first). */
     private ReceiveStream serving;
+
     private long connectionGrantedBytes;
     private long connectionReceivedBytes;
     private long connectionReturnableBytes;
@@ -114,8 +124,8 @@ public final class InboundFlowController {
      * @param budgetAvailable run (from any thread) when budget memory is released while this
      *        connection waits for it; it must schedule {@link #onBudgetAvailable()} on the event loop
      */
-    public InboundFlowController(Config config, MemoryBudget budget, CreditSink sink, NanoClock clock,
-                                 Runnable budgetAvailable) {
+    public InboundFlowController(
+            Config config, MemoryBudget budget, CreditSink sink, NanoClock clock, Runnable budgetAvailable) {
         this.config = config;
         this.budget = budget;
         this.sink = sink;
@@ -150,15 +160,15 @@ public final class InboundFlowController {
      * As {@link #openStream(int, boolean, StallTimer)}, with this stream's own adaptive-window bounds
      * (null: a fixed window of {@link Config#streamWindowBytes()}).
      */
-    public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls,
-                                    AdaptiveWindow.Settings adaptive) {
+    public ReceiveStream openStream(
+            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive) {
         ReceiveStream s = openStreamUnchecked(streamId, demandDriven, stalls, adaptive);
         assert checkInvariants() : "after openStream";
         return s;
     }
 
-    private ReceiveStream openStreamUnchecked(int streamId, boolean demandDriven, StallTimer stalls,
-                                              AdaptiveWindow.Settings adaptive) {
+    private ReceiveStream openStreamUnchecked(
+            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive) {
         ReceiveStream s = new ReceiveStream(streamId, demandDriven, stalls);
         s.messageLimit = demandDriven ? 0 : config.streamWindowMessages();
         s.lastActivityNanos = clock.nanoTime();
@@ -189,7 +199,8 @@ public final class InboundFlowController {
     private void onDataUnchecked(ReceiveStream s, int payloadBytes) {
         checkConnectionCredit(payloadBytes);
         if (payloadBytes > s.windowBytes() || s.windowMessages() < 1) {
-            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR,
+            throw ProtocolException.connectionError(
+                    ErrorCode.FLOW_CONTROL_ERROR,
                     "stream " + s.id + ": message of " + payloadBytes + " bytes beyond credit (window "
                             + s.windowBytes() + " bytes, " + s.windowMessages() + " messages)");
         }
@@ -243,7 +254,8 @@ public final class InboundFlowController {
 
     private void checkConnectionCredit(int payloadBytes) {
         if (payloadBytes > connectionGrantedBytes - connectionReceivedBytes) {
-            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR,
+            throw ProtocolException.connectionError(
+                    ErrorCode.FLOW_CONTROL_ERROR,
                     "message of " + payloadBytes + " bytes beyond connection credit ("
                             + (connectionGrantedBytes - connectionReceivedBytes) + " bytes)");
         }
@@ -321,12 +333,14 @@ public final class InboundFlowController {
 
     private void onRevokeAckUnchecked(ReceiveStream s, long returnedBytes) {
         if (!s.revokePending) {
-            throw ProtocolException.connectionError(ErrorCode.PROTOCOL_ERROR,
-                    "stream " + s.id + ": RevokeAck without a Revoke");
+            throw ProtocolException.connectionError(
+                    ErrorCode.PROTOCOL_ERROR, "stream " + s.id + ": RevokeAck without a Revoke");
         }
         if (returnedBytes < 0 || returnedBytes > s.windowBytes()) {
-            throw ProtocolException.connectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream " + s.id
-                    + ": RevokeAck returned " + returnedBytes + " bytes, window is " + s.windowBytes());
+            throw ProtocolException.connectionError(
+                    ErrorCode.FLOW_CONTROL_ERROR,
+                    "stream " + s.id + ": RevokeAck returned " + returnedBytes + " bytes, window is "
+                            + s.windowBytes());
         }
         s.revokePending = false;
         s.revokedBytes += returnedBytes;
@@ -483,7 +497,10 @@ public final class InboundFlowController {
     private void returnCaughtUpMessageCredit() {
         for (int i = 0; i < streams.size(); i++) {
             ReceiveStream s = streams.get(i);
-            if (!s.acceptingData || s.revokePending || s.bufferedMessages() != 0 || s.demandDriven
+            if (!s.acceptingData
+                    || s.revokePending
+                    || s.bufferedMessages() != 0
+                    || s.demandDriven
                     || s.messageLimit == Credits.UNLIMITED) {
                 continue;
             }
@@ -499,8 +516,7 @@ public final class InboundFlowController {
     private void tickAdaptive(long now) {
         for (int i = 0; i < streams.size(); i++) {
             ReceiveStream s = streams.get(i);
-            if (s.adaptive != null && s.acceptingData
-                    && s.adaptive.onTick(now, s.consumedBytes, s.bufferedBytes())) {
+            if (s.adaptive != null && s.acceptingData && s.adaptive.onTick(now, s.consumedBytes, s.bufferedBytes())) {
                 maybeGrant(s);
             }
         }
@@ -568,8 +584,8 @@ public final class InboundFlowController {
             target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
         }
         s.targetBytes = target;
-        s.targetReason = s.adaptive == null ? WindowReason.FIXED
-                : target < window ? WindowReason.BUDGET : s.adaptive.reason();
+        s.targetReason =
+                s.adaptive == null ? WindowReason.FIXED : target < window ? WindowReason.BUDGET : s.adaptive.reason();
         // A blocked message larger than the target raises it to the message's size: what the stream
         // holds (unconsumed data included) is then at most one message, so a reader that does not
         // consume still holds the sender back, and one that does always makes room for the message.
@@ -707,8 +723,10 @@ public final class InboundFlowController {
             require(s.reservedBytes >= 0, s, "negative reservation");
             hold += s.holdBytes();
         }
-        require(hold == connectionHoldBytes, null, "the streams hold " + hold + " bytes, the connection counts "
-                + connectionHoldBytes);
+        require(
+                hold == connectionHoldBytes,
+                null,
+                "the streams hold " + hold + " bytes, the connection counts " + connectionHoldBytes);
         require(connectionGrantedBytes >= connectionReceivedBytes, null, "received beyond the connection grant");
         require(connectionReturnableBytes >= 0, null, "negative returnable connection credit");
         for (ReceiveStream s : wanting) {
@@ -783,6 +801,7 @@ public final class InboundFlowController {
         boolean wanting;
         /** The budget's starved ticket while the budget (not the connection window) starves it; else 0. */
         long ticket;
+
         boolean revokePending;
         boolean idleRevoked;
         boolean acceptingData = true;
@@ -791,6 +810,7 @@ public final class InboundFlowController {
         AdaptiveWindow adaptive;
         /** The byte target of the last grant decision, before a blocked message raised it. */
         long targetBytes;
+
         WindowReason targetReason = WindowReason.FIXED;
 
         ReceiveStream(int id, boolean demandDriven, StallTimer stalls) {

@@ -67,7 +67,7 @@ public final class MemoryBudget {
         if (maxBytes <= 0) {
             return 0;
         }
-        for (;;) {
+        for (; ; ) {
             long current = reservedBytes.get();
             long room = limitBytes - current;
             if (room <= 0) {
@@ -86,7 +86,7 @@ public final class MemoryBudget {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 0)");
         }
-        for (;;) {
+        for (; ; ) {
             long current = reservedBytes.get();
             if (limitBytes - current < bytes) {
                 return false;
@@ -222,8 +222,8 @@ public final class MemoryBudget {
 
     @Override
     public String toString() {
-        return "MemoryBudget(reserved=" + reservedBytes.get() + ", limit=" + limitBytes
-                + ", streams=" + streams.get() + ", starved=" + starved.size() + ')';
+        return "MemoryBudget(reserved=" + reservedBytes.get() + ", limit=" + limitBytes + ", streams=" + streams.get()
+                + ", starved=" + starved.size() + ')';
     }
 
     /**

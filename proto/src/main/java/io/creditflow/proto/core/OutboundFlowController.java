@@ -95,10 +95,11 @@ public final class OutboundFlowController<S extends OutboundFlowController.Sourc
             S stream = scheduler.poll();
             stream.setScheduled(false);
             long quantum = quantumBytes;
-            for (;;) {
+            for (; ; ) {
                 SendWindow window = stream.sendWindow();
                 long limit = window.availableMessages() > 0
-                        ? Math.min(window.availableBytes(), connectionAvailableBytes) : -1;
+                        ? Math.min(window.availableBytes(), connectionAvailableBytes)
+                        : -1;
                 int size = stream.peekMessageBytes(limit);
                 if (size < 0) {
                     break;

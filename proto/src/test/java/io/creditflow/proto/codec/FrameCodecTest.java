@@ -20,9 +20,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class FrameCodecTest {
     static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
@@ -37,8 +37,9 @@ class FrameCodecTest {
         public void onData(int streamId, ByteBuf payload, int frameBytes) {
             byte[] bytes = new byte[payload.readableBytes()];
             payload.getBytes(payload.readerIndex(), bytes);
-            frames.add(Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
-                    .setPayload(ByteString.copyFrom(bytes))).build());
+            frames.add(Frame.newBuilder()
+                    .setData(Data.newBuilder().setStreamId(streamId).setPayload(ByteString.copyFrom(bytes)))
+                    .build());
             if (keep) {
                 retained.add(payload);
             } else {
@@ -71,11 +72,14 @@ class FrameCodecTest {
     void handWrittenDataFramesAreExactlyWhatProtobufWrites(long seed) throws IOException {
         Random random = new Random(seed);
         for (int i = 0; i < 200; i++) {
-            int streamId = random.nextInt(4) == 0 ? Integer.MAX_VALUE - random.nextInt(10) : 1 + random.nextInt(1 << random.nextInt(30));
+            int streamId = random.nextInt(4) == 0
+                    ? Integer.MAX_VALUE - random.nextInt(10)
+                    : 1 + random.nextInt(1 << random.nextInt(30));
             byte[] payload = new byte[random.nextInt(4) == 0 ? 0 : random.nextInt(1 << random.nextInt(17))];
             random.nextBytes(payload);
-            Frame expected = Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
-                    .setPayload(ByteString.copyFrom(payload))).build();
+            Frame expected = Frame.newBuilder()
+                    .setData(Data.newBuilder().setStreamId(streamId).setPayload(ByteString.copyFrom(payload)))
+                    .build();
             ByteBuf ours = ourDataFrame(streamId, payload);
             try {
                 byte[] oursBytes = new byte[ours.readableBytes()];
@@ -97,10 +101,14 @@ class FrameCodecTest {
 
     @Test
     void decodesProtobufWrittenFramesIncludingDataWithUnknownFields() throws IOException {
-        Frame ping = Frame.newBuilder().setPing(Ping.newBuilder().setPayload(42)).build();
-        Frame credit = Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(3).setBytes(100)).build();
-        Frame data = Frame.newBuilder().setData(Data.newBuilder().setStreamId(7)
-                .setPayload(ByteString.copyFromUtf8("hello"))).build();
+        Frame ping =
+                Frame.newBuilder().setPing(Ping.newBuilder().setPayload(42)).build();
+        Frame credit = Frame.newBuilder()
+                .setCredit(Credit.newBuilder().setStreamId(3).setBytes(100))
+                .build();
+        Frame data = Frame.newBuilder()
+                .setData(Data.newBuilder().setStreamId(7).setPayload(ByteString.copyFromUtf8("hello")))
+                .build();
         // Data with fields in reverse order and an unknown varint field 9 inside Data.
         ByteArrayOutputStream inner = new ByteArrayOutputStream();
         CodedOutputStream cos = CodedOutputStream.newInstance(inner);
@@ -119,8 +127,10 @@ class FrameCodecTest {
         wire.write(frame.toByteArray());
 
         ByteBuf in = Unpooled.buffer();
-        in.writeBytes(protobufDelimited(ping)).writeBytes(protobufDelimited(credit))
-                .writeBytes(protobufDelimited(data)).writeBytes(wire.toByteArray());
+        in.writeBytes(protobufDelimited(ping))
+                .writeBytes(protobufDelimited(credit))
+                .writeBytes(protobufDelimited(data))
+                .writeBytes(wire.toByteArray());
         Collector c = new Collector();
         assertThat(new FrameReader(1024).decode(in, c)).isFalse();
         assertThat(c.frames).hasSize(4);
@@ -128,14 +138,16 @@ class FrameCodecTest {
         assertThat(c.frames.get(1)).isEqualTo(credit);
         assertThat(c.frames.get(2)).isEqualTo(data);
         assertThat(((Frame) c.frames.get(3)).getData().getStreamId()).isEqualTo(9);
-        assertThat(((Frame) c.frames.get(3)).getData().getPayload().toStringUtf8()).isEqualTo("world");
+        assertThat(((Frame) c.frames.get(3)).getData().getPayload().toStringUtf8())
+                .isEqualTo("world");
         in.release();
     }
 
     @Test
     void encodeControlFramesThroughProtobuf() throws IOException {
-        Frame credit = Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(5).setBytes(1 << 20)
-                .setMessages(Long.MAX_VALUE)).build();
+        Frame credit = Frame.newBuilder()
+                .setCredit(Credit.newBuilder().setStreamId(5).setBytes(1 << 20).setMessages(Long.MAX_VALUE))
+                .build();
         ByteBuf encoded = FrameWriter.encode(ALLOC, credit);
         byte[] bytes = new byte[encoded.readableBytes()];
         encoded.getBytes(0, bytes);
@@ -163,7 +175,7 @@ class FrameCodecTest {
 
     @Test
     void payloadIsARetainedSliceNotACopy() {
-        ByteBuf frame = ourDataFrame(1, new byte[]{1, 2, 3, 4});
+        ByteBuf frame = ourDataFrame(1, new byte[] {1, 2, 3, 4});
         Collector c = new Collector();
         c.keep = true;
         new FrameReader(1024).decode(frame, c);
@@ -192,18 +204,19 @@ class FrameCodecTest {
 
     @Test
     void rejectsMalformedVarintsAndGarbage() {
-        ByteBuf varint = Unpooled.wrappedBuffer(new byte[]{(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1});
+        ByteBuf varint =
+                Unpooled.wrappedBuffer(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1});
         assertThatThrownBy(() -> new FrameReader(1024).decode(varint, new Collector()))
-                .isInstanceOfSatisfying(ProtocolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
-        ByteBuf garbage = Unpooled.wrappedBuffer(new byte[]{3, (byte) 0x1A, 5, 8});
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
+        ByteBuf garbage = Unpooled.wrappedBuffer(new byte[] {3, (byte) 0x1A, 5, 8});
         assertThatThrownBy(() -> new FrameReader(1024).decode(garbage, new Collector()))
-                .isInstanceOfSatisfying(ProtocolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
-        ByteBuf notProtobuf = Unpooled.wrappedBuffer(new byte[]{2, (byte) 0xFF, (byte) 0xFF});
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
+        ByteBuf notProtobuf = Unpooled.wrappedBuffer(new byte[] {2, (byte) 0xFF, (byte) 0xFF});
         assertThatThrownBy(() -> new FrameReader(1024).decode(notProtobuf, new Collector()))
-                .isInstanceOfSatisfying(ProtocolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
     }
 
     @Test

@@ -41,9 +41,21 @@ import java.util.List;
 class FrameParsingFuzzTest {
     private static final long MAX_NANOS_PER_INPUT = 2_000_000_000L;
 
-    private static final List<Parser<? extends Message>> PARSERS = List.of(Frame.parser(), Handshake.parser(),
-            Settings.parser(), Open.parser(), Data.parser(), Credit.parser(), HalfClose.parser(), Reset.parser(),
-            Ping.parser(), Pong.parser(), GoAway.parser(), Revoke.parser(), RevokeAck.parser(), Blocked.parser());
+    private static final List<Parser<? extends Message>> PARSERS = List.of(
+            Frame.parser(),
+            Handshake.parser(),
+            Settings.parser(),
+            Open.parser(),
+            Data.parser(),
+            Credit.parser(),
+            HalfClose.parser(),
+            Reset.parser(),
+            Ping.parser(),
+            Pong.parser(),
+            GoAway.parser(),
+            Revoke.parser(),
+            RevokeAck.parser(),
+            Blocked.parser());
 
     @FuzzTest(maxDuration = "30s")
     void frameReaderThrowsOnlyProtocolExceptionAndAgreesWithProtobuf(byte[] input) {
@@ -68,15 +80,17 @@ class FrameParsingFuzzTest {
                     break;
                 }
                 ByteBuf one = in.readSlice(frameBytes);
-                int prefix = frameBytes - (int) Varints.value(Varints.peekVarint32(one, one.readerIndex(),
-                        one.writerIndex()));
+                int prefix = frameBytes
+                        - (int) Varints.value(Varints.peekVarint32(one, one.readerIndex(), one.writerIndex()));
                 byte[] body = new byte[frameBytes - prefix];
                 one.getBytes(one.readerIndex() + prefix, body);
                 List<Object> decoded = new ArrayList<>();
                 try {
                     assertThat(reader.decode(one, collect(decoded, frameBytes))).isFalse();
                 } catch (ProtocolException e) {
-                    assertThat(e.isConnectionError()).as("codec errors are connection errors").isTrue();
+                    assertThat(e.isConnectionError())
+                            .as("codec errors are connection errors")
+                            .isTrue();
                     break;
                 }
                 assertThat(decoded).hasSize(1);
@@ -94,14 +108,18 @@ class FrameParsingFuzzTest {
                 } else {
                     Frame control = (Frame) d;
                     try {
-                        assertThat(Frame.parseFrom(control.toByteArray())).as("re-encodes to itself").isEqualTo(control);
+                        assertThat(Frame.parseFrom(control.toByteArray()))
+                                .as("re-encodes to itself")
+                                .isEqualTo(control);
                     } catch (InvalidProtocolBufferException e) {
                         throw new AssertionError("a decoded frame does not re-parse", e);
                     }
                 }
             }
         } finally {
-            assertThat(in.refCnt()).as("every retained payload slice was released").isEqualTo(1);
+            assertThat(in.refCnt())
+                    .as("every retained payload slice was released")
+                    .isEqualTo(1);
             in.release();
         }
         assertThat(System.nanoTime() - start).as("bounded work per input").isLessThan(MAX_NANOS_PER_INPUT);
@@ -127,12 +145,17 @@ class FrameParsingFuzzTest {
         if (m instanceof Frame f && f.hasData()) {
             // What protobuf parsed, the hand-written reader decodes alike once re-encoded by FrameWriter.
             ByteBuf wire = Unpooled.buffer();
-            FrameWriter.writeDataHeader(wire, f.getData().getStreamId(), f.getData().getPayload().size());
+            FrameWriter.writeDataHeader(
+                    wire, f.getData().getStreamId(), f.getData().getPayload().size());
             wire.writeBytes(f.getData().getPayload().toByteArray());
             List<Object> decoded = new ArrayList<>();
             new FrameReader(Integer.MAX_VALUE).decode(wire, collect(decoded, 0));
-            assertThat(decoded).singleElement().isEqualTo(Data.newBuilder().setStreamId(f.getData().getStreamId())
-                    .setPayload(f.getData().getPayload()).build()); // unknown fields are not carried over
+            assertThat(decoded)
+                    .singleElement()
+                    .isEqualTo(Data.newBuilder()
+                            .setStreamId(f.getData().getStreamId())
+                            .setPayload(f.getData().getPayload())
+                            .build()); // unknown fields are not carried over
             assertThat(wire.refCnt()).isEqualTo(1);
             wire.release();
         }
@@ -149,7 +172,10 @@ class FrameParsingFuzzTest {
                     }
                     byte[] copy = new byte[payload.readableBytes()];
                     payload.getBytes(payload.readerIndex(), copy);
-                    out.add(Data.newBuilder().setStreamId(streamId).setPayload(ByteString.copyFrom(copy)).build());
+                    out.add(Data.newBuilder()
+                            .setStreamId(streamId)
+                            .setPayload(ByteString.copyFrom(copy))
+                            .build());
                 } finally {
                     payload.release();
                 }

@@ -35,8 +35,7 @@ class AdaptiveSimulationTest {
         return seeds;
     }
 
-    record Timed(long atNanos, Object frame) {
-    }
+    record Timed(long atNanos, Object frame) {}
 
     final FakeClock clock = new FakeClock();
 
@@ -59,17 +58,28 @@ class AdaptiveSimulationTest {
         final int[] messageBytes;
         /** Each producer keeps this many messages queued. */
         int queueMessages = 16;
+
         final Random random;
         int revokes;
 
-        Conn(MemoryBudget budget, int streams, long connectionWindow, long oneWayNanos, long bytesPerMs,
-             Random random) {
+        Conn(
+                MemoryBudget budget,
+                int streams,
+                long connectionWindow,
+                long oneWayNanos,
+                long bytesPerMs,
+                Random random) {
             this.oneWayNanos = oneWayNanos;
             this.bytesPerMs = bytesPerMs;
             this.random = random;
             out = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16 * 1024, connectionWindow);
-            in = new InboundFlowController(new InboundFlowController.Config(connectionWindow, MIB,
-                    Credits.UNLIMITED, 16 * KIB, 250 * MS, ADAPTIVE), budget, this, clock, () -> { });
+            in = new InboundFlowController(
+                    new InboundFlowController.Config(
+                            connectionWindow, MIB, Credits.UNLIMITED, 16 * KIB, 250 * MS, ADAPTIVE),
+                    budget,
+                    this,
+                    clock,
+                    () -> {});
             delivered = new long[streams];
             drainBytesPerSecond = new long[streams];
             drainTokens = new double[streams];
@@ -85,7 +95,8 @@ class AdaptiveSimulationTest {
         public void writeStreamCredit(int streamId, long bytes, long messages) {
             if (streamId < receivers.size()) {
                 ReceiveStream r = receivers.get(streamId);
-                assertThat(r.holdBytes()).as("a grant never takes a stream above its target")
+                assertThat(r.holdBytes())
+                        .as("a grant never takes a stream above its target")
                         .isLessThanOrEqualTo(Math.max(r.windowTargetBytes(), r.neededBytes));
             }
             toSender.add(new Timed(clock.now + oneWayNanos, new CreditFrame(streamId, bytes, messages)));
@@ -106,7 +117,7 @@ class AdaptiveSimulationTest {
             for (Sender s : senders) {
                 while (more && s.queue.size() < queueMessages) {
                     int size = messageBytes[s.id] > 0 ? messageBytes[s.id] : 1 + random.nextInt(16 * 1024);
-                    s.queue.add(new long[]{size, s.nextSeq++});
+                    s.queue.add(new long[] {size, s.nextSeq++});
                     out.onStreamReady(s);
                 }
             }
@@ -133,8 +144,8 @@ class AdaptiveSimulationTest {
         void consume(int stream) {
             ArrayDeque<long[]> q = buffered.get(stream);
             long rate = drainBytesPerSecond[stream];
-            drainTokens[stream] = rate == UNLIMITED ? Double.MAX_VALUE
-                    : Math.min(drainTokens[stream] + rate / 1000.0, 64 * KIB);
+            drainTokens[stream] =
+                    rate == UNLIMITED ? Double.MAX_VALUE : Math.min(drainTokens[stream] + rate / 1000.0, 64 * KIB);
             long bytes = 0;
             int count = 0;
             while (!q.isEmpty() && q.peekFirst()[0] <= drainTokens[stream]) {
@@ -158,7 +169,8 @@ class AdaptiveSimulationTest {
                 assertThat(r.holdBytes()).isLessThanOrEqualTo(r.reservedBytes());
                 assertThat(r.windowTargetBytes()).isBetween(1L, ADAPTIVE.ceilingBytes());
                 if (r.rttNanos() != 0) {
-                    assertThat(r.rttNanos()).as("a grant-to-data sample is never below the round trip")
+                    assertThat(r.rttNanos())
+                            .as("a grant-to-data sample is never below the round trip")
                             .isGreaterThanOrEqualTo(2 * oneWayNanos);
                 }
                 held += r.holdBytes();
@@ -216,7 +228,9 @@ class AdaptiveSimulationTest {
         }
         for (Conn c : conns) {
             for (int s = 0; s < c.senders.size(); s++) {
-                assertThat(c.delivered[s]).as("stream %d delivered everything", s).isEqualTo(c.senders.get(s).nextSeq);
+                assertThat(c.delivered[s])
+                        .as("stream %d delivered everything", s)
+                        .isEqualTo(c.senders.get(s).nextSeq);
             }
         }
     }
@@ -237,7 +251,7 @@ class AdaptiveSimulationTest {
         MemoryBudget budget = MemoryBudget.ofBytes(random.nextBoolean() ? 8 * MIB : 64 * MIB);
         List<Conn> conns = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            long oneWay = new long[]{0, 1, 5, 25}[random.nextInt(4)] * MS;
+            long oneWay = new long[] {0, 1, 5, 25}[random.nextInt(4)] * MS;
             Conn c = new Conn(budget, 4, 16 * MIB, oneWay, (10 + random.nextInt(200)) * KIB, random);
             for (int s = 0; s < 4; s++) {
                 c.drainBytesPerSecond[s] = randomRate(random);
@@ -258,18 +272,23 @@ class AdaptiveSimulationTest {
         c.messageBytes[0] = 1024;
         ReceiveStream slow = c.receivers.get(0);
         run(List.of(c), budget, 500, random, false);
-        assertThat(slow.windowTargetBytes()).as("the slow stream's target shrank").isLessThan(64 * KIB);
+        assertThat(slow.windowTargetBytes())
+                .as("the slow stream's target shrank")
+                .isLessThan(64 * KIB);
         assertThat(slow.windowReason()).isIn(WindowReason.DRAIN, WindowReason.FLOOR);
         long shrunkHold = slow.holdBytes();
         run(List.of(c), budget, 1_500, random, false);
-        assertThat(slow.holdBytes()).as("granting less: the 1 MiB granted before drains, nothing is added")
+        assertThat(slow.holdBytes())
+                .as("granting less: the 1 MiB granted before drains, nothing is added")
                 .isLessThan(shrunkHold - 100 * KIB);
         assertThat(slow.drainBytesPerSecond()).isBetween(80 * KIB, 120 * KIB);
         for (int s = 1; s < 16; s++) {
             ReceiveStream fast = c.receivers.get(s);
-            assertThat(fast.windowTargetBytes()).as("fast stream %d grew past the 1 MiB window", s)
+            assertThat(fast.windowTargetBytes())
+                    .as("fast stream %d grew past the 1 MiB window", s)
                     .isGreaterThan(MIB);
-            assertThat(fast.windowTargetBytes()).as("but not past its budget share")
+            assertThat(fast.windowTargetBytes())
+                    .as("but not past its budget share")
                     .isLessThanOrEqualTo(budget.limitBytes() / 16);
             assertThat(fast.rttNanos()).isBetween(50 * MS, 60 * MS);
         }
@@ -303,7 +322,8 @@ class AdaptiveSimulationTest {
             run(List.of(c), budget, 1, random, false);
         }
         assertThat(r.windowTargetBytes()).as("regrown to what a step needs").isGreaterThanOrEqualTo(256 * KIB);
-        assertThat(millis).as("milliseconds to regrow from 5 KiB: a doubling per millisecond (the granularity)")
+        assertThat(millis)
+                .as("milliseconds to regrow from 5 KiB: a doubling per millisecond (the granularity)")
                 .isLessThan(20);
         drain(List.of(c), budget);
     }

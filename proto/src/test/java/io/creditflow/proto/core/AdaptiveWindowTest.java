@@ -85,10 +85,14 @@ class AdaptiveWindowTest {
         sampleRtt(w, MIB, 50 * MS);
         assertThat(w.rttNanos()).as("a smaller sample wins").isEqualTo(50 * MS);
         sampleRtt(w, 2 * MIB, 70 * MS);
-        assertThat(w.rttNanos()).as("a larger one (the sender was not waiting) does not").isEqualTo(50 * MS);
+        assertThat(w.rttNanos())
+                .as("a larger one (the sender was not waiting) does not")
+                .isEqualTo(50 * MS);
         now += AdaptiveWindow.RTT_EXPIRY_NANOS;
         sampleRtt(w, 3 * MIB, 70 * MS);
-        assertThat(w.rttNanos()).as("an old minimum gives way to the next sample").isEqualTo(70 * MS);
+        assertThat(w.rttNanos())
+                .as("an old minimum gives way to the next sample")
+                .isEqualTo(70 * MS);
     }
 
     @Test
@@ -122,7 +126,9 @@ class AdaptiveWindowTest {
         assertThat(w.targetBytes()).isEqualTo(2 * MIB);
         assertThat(w.reason()).isEqualTo(WindowReason.BDP);
         now += 10 * MS;
-        assertThat(w.onBlocked(now, 0, 64 * MIB)).as("within a round trip of the last growth").isFalse();
+        assertThat(w.onBlocked(now, 0, 64 * MIB))
+                .as("within a round trip of the last growth")
+                .isFalse();
         now += 40 * MS;
         assertThat(w.onBlocked(now, 0, 64 * MIB)).isTrue();
         assertThat(w.targetBytes()).isEqualTo(4 * MIB);
@@ -223,7 +229,9 @@ class AdaptiveWindowTest {
             now += 10 * MS;
             w.onBlocked(now, 0, 64 * MIB);
         }
-        assertThat(w.targetBytes()).as("eight round trips: 7 KiB doubled up to the 1 MiB target").isEqualTo(MIB);
+        assertThat(w.targetBytes())
+                .as("eight round trips: 7 KiB doubled up to the 1 MiB target")
+                .isEqualTo(MIB);
         assertThat(w.isDrainCapped()).isFalse();
     }
 
@@ -231,7 +239,8 @@ class AdaptiveWindowTest {
     void withoutBlockedTheDrainCapDoublesPerIntervalOnceTheQueueRunsEmpty() {
         AdaptiveWindow w = shrunkByA100KibPerSecondReader();
         drainIdle(w, 100);
-        assertThat(w.targetBytes()).as("damped: one interval against the last change is not enough")
+        assertThat(w.targetBytes())
+                .as("damped: one interval against the last change is not enough")
                 .isEqualTo(7 * KIB);
         drainIdle(w, 100);
         assertThat(w.targetBytes()).isEqualTo(14 * KIB);
@@ -271,9 +280,12 @@ class AdaptiveWindowTest {
         sampleRtt(w, 0, 10 * MS);
         drainBusy(w, 100 * KIB, 300);
         long target = w.targetBytes();
-        assertThat(drainBusy(w, 120 * KIB, 500)).as("within a quarter of the target").isFalse();
+        assertThat(drainBusy(w, 120 * KIB, 500))
+                .as("within a quarter of the target")
+                .isFalse();
         assertThat(w.targetBytes()).isEqualTo(target);
-        assertThat(drainBusy(w, 400 * KIB, 300)).as("the application got much faster, still the bottleneck")
+        assertThat(drainBusy(w, 400 * KIB, 300))
+                .as("the application got much faster, still the bottleneck")
                 .isTrue();
         assertThat(w.targetBytes()).isGreaterThan(target + target / 4).isLessThanOrEqualTo(28 * KIB);
     }

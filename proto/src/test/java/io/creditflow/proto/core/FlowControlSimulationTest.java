@@ -31,20 +31,15 @@ class FlowControlSimulationTest {
         return seeds;
     }
 
-    record DataFrame(int stream, int size, long seq) {
-    }
+    record DataFrame(int stream, int size, long seq) {}
 
-    record BlockedFrame(int stream, long needed) {
-    }
+    record BlockedFrame(int stream, long needed) {}
 
-    record RevokeAckFrame(int stream, long returned) {
-    }
+    record RevokeAckFrame(int stream, long returned) {}
 
-    record CreditFrame(int stream, long bytes, long messages) {
-    }
+    record CreditFrame(int stream, long bytes, long messages) {}
 
-    record RevokeFrame(int stream, long keep) {
-    }
+    record RevokeFrame(int stream, long keep) {}
 
     /** The sending side of one stream. */
     static final class Sender implements OutboundFlowController.Source {
@@ -123,11 +118,20 @@ class FlowControlSimulationTest {
         Conn(MemoryBudget budget, long connectionWindow) {
             out = new OutboundFlowController<>(WriteScheduler.roundRobin(), 4096, connectionWindow);
             // Half the connections adapt their windows, so revokes and budget pressure meet adaptive targets.
-            AdaptiveWindow.Settings adaptive = random.nextBoolean() ? null
-                    : new AdaptiveWindow.Settings(1024, 1 << 20, 50_000_000L);
-            in = new InboundFlowController(new InboundFlowController.Config(connectionWindow, 64 * 1024,
-                    random.nextBoolean() ? Credits.UNLIMITED : 16, 4096, 50_000_000L, adaptive), budget, this,
-                    clock, () -> budgetWake = true);
+            AdaptiveWindow.Settings adaptive =
+                    random.nextBoolean() ? null : new AdaptiveWindow.Settings(1024, 1 << 20, 50_000_000L);
+            in = new InboundFlowController(
+                    new InboundFlowController.Config(
+                            connectionWindow,
+                            64 * 1024,
+                            random.nextBoolean() ? Credits.UNLIMITED : 16,
+                            4096,
+                            50_000_000L,
+                            adaptive),
+                    budget,
+                    this,
+                    clock,
+                    () -> budgetWake = true);
             for (int i = 0; i < STREAMS; i++) {
                 senders.add(new Sender(i, toReceiver));
                 buffered.add(new ArrayDeque<>());
@@ -199,11 +203,11 @@ class FlowControlSimulationTest {
     }
 
     /** The receiver takes a frame from the wire: data is buffered for the application. */
-    static void receive(Object f, InboundFlowController in, List<ReceiveStream> receivers,
-                        List<ArrayDeque<long[]>> buffered) {
+    static void receive(
+            Object f, InboundFlowController in, List<ReceiveStream> receivers, List<ArrayDeque<long[]>> buffered) {
         if (f instanceof DataFrame d) {
             in.onData(receivers.get(d.stream), d.size); // throws on any credit violation
-            buffered.get(d.stream).add(new long[]{d.size, d.seq});
+            buffered.get(d.stream).add(new long[] {d.size, d.seq});
         } else if (f instanceof BlockedFrame b) {
             in.onBlocked(receivers.get(b.stream), b.needed);
         } else if (f instanceof RevokeAckFrame a) {
@@ -212,8 +216,8 @@ class FlowControlSimulationTest {
     }
 
     /** The sender takes a Credit or Revoke from the wire; a RevokeAck goes back on {@code toReceiver}. */
-    static void send(Object f, OutboundFlowController<Sender> out, List<Sender> senders,
-                     ArrayDeque<Object> toReceiver) {
+    static void send(
+            Object f, OutboundFlowController<Sender> out, List<Sender> senders, ArrayDeque<Object> toReceiver) {
         if (f instanceof CreditFrame c) {
             if (c.stream < 0) {
                 out.addConnectionCredit(c.bytes);
@@ -252,7 +256,7 @@ class FlowControlSimulationTest {
                     if (produced < 3000) {
                         Sender s = c.senders.get(stream);
                         int size = random.nextInt(5) == 0 ? 20_000 + random.nextInt(40_000) : random.nextInt(3000);
-                        s.queue.add(new long[]{size, s.nextSeq++});
+                        s.queue.add(new long[] {size, s.nextSeq++});
                         c.out.onStreamReady(s);
                         produced++;
                     }
@@ -311,7 +315,8 @@ class FlowControlSimulationTest {
         }
         for (Conn c : conns) {
             for (int s = 0; s < STREAMS; s++) {
-                assertThat(c.delivered[s]).as("seed %d: stream %d delivered everything", seed, s)
+                assertThat(c.delivered[s])
+                        .as("seed %d: stream %d delivered everything", seed, s)
                         .isEqualTo(c.senders.get(s).nextSeq);
             }
         }

@@ -21,7 +21,10 @@ class InboundFlowControllerTest {
     InboundFlowController controller(long connWindow, long streamWindow, long streamMessages, MemoryBudget budget) {
         return new InboundFlowController(
                 new InboundFlowController.Config(connWindow, streamWindow, streamMessages, 16 * KIB, 100_000_000L),
-                budget, sink, clock, () -> budgetWakeups++);
+                budget,
+                sink,
+                clock,
+                () -> budgetWakeups++);
     }
 
     @Test
@@ -31,8 +34,10 @@ class InboundFlowControllerTest {
         assertThat(c.checkInvariants()).isTrue();
         c.onData(s, 100);
         s.consumedBytes = s.receivedBytes + 1; // a bug of our own: more consumed than received
-        assertThatThrownBy(() -> c.onDemand(s, 1)).as("surefire runs with -ea; the mutator checks on its way out")
-                .isInstanceOf(AssertionError.class).hasMessageContaining("stream 1: consumed more than received");
+        assertThatThrownBy(() -> c.onDemand(s, 1))
+                .as("surefire runs with -ea; the mutator checks on its way out")
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("stream 1: consumed more than received");
     }
 
     @Test
@@ -76,7 +81,9 @@ class InboundFlowControllerTest {
         c.onConsumed(s, KIB, 1);
         assertThat(sink.grants).containsExactly(new RecordingSink.Grant(1, 512 * KIB, 0));
         assertThat(s.holdBytes()).isEqualTo(MIB);
-        assertThat(sink.connectionCredit).as("connection credit piggybacks on the grant").isEqualTo(512 * KIB);
+        assertThat(sink.connectionCredit)
+                .as("connection credit piggybacks on the grant")
+                .isEqualTo(512 * KIB);
     }
 
     @Test
@@ -90,7 +97,9 @@ class InboundFlowControllerTest {
         c.onConsumed(s, 9 * KIB, 9);
         assertThat(sink.grants).as("below the half-window batch").isEmpty();
         c.tick();
-        assertThat(sink.grants).as("one message still unconsumed: not caught up").isEmpty();
+        assertThat(sink.grants)
+                .as("one message still unconsumed: not caught up")
+                .isEmpty();
         c.onConsumed(s, KIB, 1);
         assertThat(sink.grants).as("still below the batch").isEmpty();
         c.tick();
@@ -111,9 +120,10 @@ class InboundFlowControllerTest {
                 });
         c.onData(s, 10);
         c.onData(s, 10);
-        assertThatThrownBy(() -> c.onData(s, 10)).as("message credit spent")
-                .isInstanceOfSatisfying(ProtocolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+        assertThatThrownBy(() -> c.onData(s, 10))
+                .as("message credit spent")
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
     }
 
     @Test
@@ -125,8 +135,8 @@ class InboundFlowControllerTest {
         // The stream's data was discarded and its connection credit returned; more discards fit that.
         c.onDiscardedData((int) (64 * KIB));
         assertThatThrownBy(() -> c.onDiscardedData((int) (128 * KIB + 1)))
-                .isInstanceOfSatisfying(ProtocolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
     }
 
     @Test
@@ -219,7 +229,9 @@ class InboundFlowControllerTest {
         c.onRevokeAck(idle, MIB - 100 * KIB);
         assertThat(idle.windowBytes()).isZero();
         assertThat(idle.holdBytes()).isEqualTo(100 * KIB);
-        assertThat(starved.windowBytes()).as("the freed memory went to the starved stream").isPositive();
+        assertThat(starved.windowBytes())
+                .as("the freed memory went to the starved stream")
+                .isPositive();
         assertThat(budget.reservedBytes()).isLessThanOrEqualTo(MIB);
     }
 
@@ -240,7 +252,9 @@ class InboundFlowControllerTest {
             clock.advanceMillis(100);
             c.tick();
         }
-        assertThat(sink.grants.stream().filter(g -> g.streamId() == 1)).as("no grant/revoke churn").isEmpty();
+        assertThat(sink.grants.stream().filter(g -> g.streamId() == 1))
+                .as("no grant/revoke churn")
+                .isEmpty();
         assertThat(sink.revokes).isEmpty();
         c.onBlocked(idle, 10 * KIB);
         assertThat(idle.windowBytes()).as("a fresh report is honoured").isGreaterThanOrEqualTo(10 * KIB);
@@ -276,16 +290,21 @@ class InboundFlowControllerTest {
         c.onBlocked(second, 60 * KIB);
         assertThat(c.starvedStreams()).isEqualTo(2);
         c.onConsumed(big, 30 * KIB, 1); // frees 30 KiB: less than either needs
-        assertThat(first.windowBytes()).as("the first in line accumulates what is freed").isPositive();
-        assertThat(second.windowBytes()).as("the second takes all it needs or nothing").isZero();
+        assertThat(first.windowBytes())
+                .as("the first in line accumulates what is freed")
+                .isPositive();
+        assertThat(second.windowBytes())
+                .as("the second takes all it needs or nothing")
+                .isZero();
     }
 
     @Test
     void revokeAckWithoutRevokeOrBeyondWindowIsAnError() {
         InboundFlowController c = controller(16 * MIB, MIB, Credits.UNLIMITED, MemoryBudget.unlimited());
         ReceiveStream s = c.openStream(1, false, new StallTimer());
-        assertThatThrownBy(() -> c.onRevokeAck(s, 0)).isInstanceOfSatisfying(ProtocolException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
+        assertThatThrownBy(() -> c.onRevokeAck(s, 0))
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
         MemoryBudget budget = MemoryBudget.ofBytes(MIB);
         InboundFlowController d = controller(16 * MIB, MIB, Credits.UNLIMITED, budget);
         ReceiveStream idle = d.openStream(1, false, new StallTimer());
@@ -293,8 +312,9 @@ class InboundFlowControllerTest {
         d.tick();
         clock.advanceMillis(200);
         d.tick();
-        assertThatThrownBy(() -> d.onRevokeAck(idle, MIB + 1)).isInstanceOfSatisfying(ProtocolException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
+        assertThatThrownBy(() -> d.onRevokeAck(idle, MIB + 1))
+                .isInstanceOfSatisfying(
+                        ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FLOW_CONTROL_ERROR));
     }
 
     @Test
@@ -306,7 +326,8 @@ class InboundFlowControllerTest {
         assertThat(s.windowBytes()).isGreaterThanOrEqualTo(300 * KIB);
         c.onData(s, (int) (300 * KIB));
         c.onConsumed(s, 300 * KIB, 1);
-        assertThat(s.holdBytes()).as("back to the normal target once the big message is through")
+        assertThat(s.holdBytes())
+                .as("back to the normal target once the big message is through")
                 .isLessThanOrEqualTo(300 * KIB);
     }
 
@@ -316,12 +337,18 @@ class InboundFlowControllerTest {
         ReceiveStream s = c.openStream(1, false, new StallTimer());
         c.onData(s, 10);
         c.onBlocked(s, 300 * KIB);
-        assertThat(s.holdBytes()).as("unconsumed data counts against the blocked message").isEqualTo(300 * KIB);
+        assertThat(s.holdBytes())
+                .as("unconsumed data counts against the blocked message")
+                .isEqualTo(300 * KIB);
         assertThat(s.windowBytes()).isEqualTo(300 * KIB - 10);
         c.onBlocked(s, 300 * KIB);
-        assertThat(s.holdBytes()).as("repeated Blocked frames do not grow the hold").isEqualTo(300 * KIB);
+        assertThat(s.holdBytes())
+                .as("repeated Blocked frames do not grow the hold")
+                .isEqualTo(300 * KIB);
         c.onConsumed(s, 10, 1);
-        assertThat(s.windowBytes()).as("consuming makes room for the whole message").isEqualTo(300 * KIB);
+        assertThat(s.windowBytes())
+                .as("consuming makes room for the whole message")
+                .isEqualTo(300 * KIB);
     }
 
     @Test
@@ -339,7 +366,8 @@ class InboundFlowControllerTest {
         c.onData(t, (int) (5 * KIB));
         int creditFrames = sink.connectionCreditFrames;
         c.onStreamClosed(t);
-        assertThat(sink.connectionCreditFrames).as("discarded data returns connection credit at once")
+        assertThat(sink.connectionCreditFrames)
+                .as("discarded data returns connection credit at once")
                 .isGreaterThan(creditFrames);
         assertThat(budget.reservedBytes()).isZero();
         assertThat(c.connectionHoldBytes()).isZero();
@@ -356,7 +384,8 @@ class InboundFlowControllerTest {
         clock.advanceMillis(30);
         c.onConsumed(s, 64 * KIB, 1);
         assertThat(stalls.isStalled(StallReason.APPLICATION_NOT_READING)).isFalse();
-        assertThat(stalls.totalNanos(StallReason.APPLICATION_NOT_READING, clock.now)).isEqualTo(30_000_000L);
+        assertThat(stalls.totalNanos(StallReason.APPLICATION_NOT_READING, clock.now))
+                .isEqualTo(30_000_000L);
         StallTimer other = new StallTimer();
         c.openStream(3, false, other);
         assertThat(other.isStalled(StallReason.BUDGET_EXHAUSTED)).isTrue();
@@ -365,9 +394,18 @@ class InboundFlowControllerTest {
     static final long MS = 1_000_000L;
 
     InboundFlowController adaptiveController(MemoryBudget budget) {
-        return new InboundFlowController(new InboundFlowController.Config(16 * MIB, MIB, Credits.UNLIMITED,
-                16 * KIB, 100_000_000L, new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
-                budget, sink, clock, () -> budgetWakeups++);
+        return new InboundFlowController(
+                new InboundFlowController.Config(
+                        16 * MIB,
+                        MIB,
+                        Credits.UNLIMITED,
+                        16 * KIB,
+                        100_000_000L,
+                        new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
+                budget,
+                sink,
+                clock,
+                () -> budgetWakeups++);
     }
 
     @Test
@@ -403,7 +441,9 @@ class InboundFlowControllerTest {
         assertThat(s.windowTargetBytes()).isEqualTo(5 * KIB);
         assertThat(s.windowReason()).isEqualTo(WindowReason.DRAIN);
         assertThat(s.drainBytesPerSecond()).isEqualTo(100 * KIB);
-        assertThat(sink.grants).as("nothing granted while the stream holds more than its target").isEmpty();
+        assertThat(sink.grants)
+                .as("nothing granted while the stream holds more than its target")
+                .isEmpty();
         assertThat(sink.revokes).isEmpty();
         for (int i = 0; i < 1024 - 30; i++) {
             clock.advanceMillis(10);
@@ -411,7 +451,9 @@ class InboundFlowControllerTest {
             assertThat(s.holdBytes()).isLessThanOrEqualTo(MIB);
         }
         assertThat(sink.grants).isNotEmpty();
-        assertThat(s.holdBytes()).as("once drained, grants only up to the target").isLessThanOrEqualTo(5 * KIB);
+        assertThat(s.holdBytes())
+                .as("once drained, grants only up to the target")
+                .isLessThanOrEqualTo(5 * KIB);
         assertThat(sink.revokes).isEmpty();
     }
 
@@ -424,9 +466,18 @@ class InboundFlowControllerTest {
 
     @Test
     void adaptiveGrowthStaysWithinTheStreamsConnectionShare() {
-        InboundFlowController c = new InboundFlowController(new InboundFlowController.Config(5 * MIB, MIB,
-                Credits.UNLIMITED, 16 * KIB, 100_000_000L, new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
-                MemoryBudget.unlimited(), sink, clock, () -> budgetWakeups++);
+        InboundFlowController c = new InboundFlowController(
+                new InboundFlowController.Config(
+                        5 * MIB,
+                        MIB,
+                        Credits.UNLIMITED,
+                        16 * KIB,
+                        100_000_000L,
+                        new AdaptiveWindow.Settings(4 * KIB, 16 * MIB, 50 * MS)),
+                MemoryBudget.unlimited(),
+                sink,
+                clock,
+                () -> budgetWakeups++);
         assertThat(growTwoStreams(c)).as("half of the 5 MiB connection window").isEqualTo(5 * MIB / 2);
     }
 
@@ -456,6 +507,8 @@ class InboundFlowControllerTest {
         assertThat(s.windowTargetBytes()).isEqualTo(MIB);
         assertThat(s.windowReason()).isEqualTo(WindowReason.FIXED);
         assertThat(c.openStream(3, false, new StallTimer(), new AdaptiveWindow.Settings(KIB, MIB, MS))
-                .isAdaptive()).as("per stream").isTrue();
+                        .isAdaptive())
+                .as("per stream")
+                .isTrue();
     }
 }

@@ -60,7 +60,9 @@ class MemoryBudgetTest {
         long first = b.markStarved();
         long second = b.markStarved();
         assertThat(b.isUnderPressure()).isTrue();
-        assertThat(b.oldestStarvedTicket()).as("the longest waiting has priority").isEqualTo(first);
+        assertThat(b.oldestStarvedTicket())
+                .as("the longest waiting has priority")
+                .isEqualTo(first);
         b.unmarkStarved(first);
         assertThat(b.oldestStarvedTicket()).isEqualTo(second);
         b.unmarkStarved(second);

@@ -83,15 +83,20 @@ class OutboundFlowControllerTest {
 
     @Test
     void aStreamWithoutCreditNeverHoldsBackTheOthers() {
-        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
+        OutboundFlowController<FakeSource> c =
+                new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
         FakeSource stalled = source(1, 5, 1000, 0, 0);
         FakeSource fast = source(3, 50, 1000, 1 << 20, 1000);
         c.onStreamReady(stalled);
         c.onStreamReady(fast);
         assertThat(c.writePass(() -> true)).isEqualTo(50);
         assertThat(log).containsOnly(3);
-        assertThat(stalled.isScheduled()).as("left the turn order until credit arrives").isFalse();
-        assertThat(stalled.blocked).as("no message credit: more bytes would not help, so no Blocked").isEmpty();
+        assertThat(stalled.isScheduled())
+                .as("left the turn order until credit arrives")
+                .isFalse();
+        assertThat(stalled.blocked)
+                .as("no message credit: more bytes would not help, so no Blocked")
+                .isEmpty();
         stalled.window.addCredit(10_000, 10);
         c.onStreamReady(stalled);
         assertThat(c.writePass(() -> true)).isEqualTo(5);
@@ -99,7 +104,8 @@ class OutboundFlowControllerTest {
 
     @Test
     void reportsBlockedOncePerStall() {
-        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
+        OutboundFlowController<FakeSource> c =
+                new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
         FakeSource s = source(1, 3, 1000, 1500, 10);
         c.onStreamReady(s);
         c.writePass(() -> true);
@@ -114,7 +120,8 @@ class OutboundFlowControllerTest {
 
     @Test
     void reportsBlockedAgainWhenARevokeLeavesTheStreamShort() {
-        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
+        OutboundFlowController<FakeSource> c =
+                new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
         FakeSource s = source(1, 2, 1000, 800, 10);
         c.onStreamReady(s);
         c.writePass(() -> true);
@@ -142,7 +149,8 @@ class OutboundFlowControllerTest {
 
     @Test
     void stopsWhenTheChannelIsNotWritableAndResumesWhereItLeftOff() {
-        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 1 << 20, 1 << 30);
+        OutboundFlowController<FakeSource> c =
+                new OutboundFlowController<>(WriteScheduler.roundRobin(), 1 << 20, 1 << 30);
         FakeSource a = source(1, 10, 100, 1 << 20, 100);
         c.onStreamReady(a);
         int[] budget = {3};

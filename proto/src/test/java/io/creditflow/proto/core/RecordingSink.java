@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Records what an {@link InboundFlowController} decided to send. */
 final class RecordingSink implements InboundFlowController.CreditSink {
-    record Grant(int streamId, long bytes, long messages) {
-    }
+    record Grant(int streamId, long bytes, long messages) {}
 
     final List<Grant> grants = new ArrayList<>();
     final List<Integer> revokes = new ArrayList<>();
@@ -30,7 +29,10 @@ final class RecordingSink implements InboundFlowController.CreditSink {
     }
 
     long grantedBytes(int streamId) {
-        return grants.stream().filter(g -> g.streamId == streamId).mapToLong(Grant::bytes).sum();
+        return grants.stream()
+                .filter(g -> g.streamId == streamId)
+                .mapToLong(Grant::bytes)
+                .sum();
     }
 
     long grantedMessages(int streamId) {

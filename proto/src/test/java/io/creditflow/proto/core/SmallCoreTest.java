@@ -62,16 +62,19 @@ class SmallCoreTest {
         List<Path> offenders;
         try (var files = Files.list(core)) {
             offenders = files.filter(p -> {
-                try {
-                    return Files.readString(p).contains("io.netty");
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).collect(Collectors.toList());
+                        try {
+                            return Files.readString(p).contains("io.netty");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .collect(Collectors.toList());
         }
         assertThat(offenders).isEmpty();
         try (var files = Files.list(core)) {
-            assertThat(files.count()).as("the core sources are where this test looks").isGreaterThan(5);
+            assertThat(files.count())
+                    .as("the core sources are where this test looks")
+                    .isGreaterThan(5);
         }
     }
 }

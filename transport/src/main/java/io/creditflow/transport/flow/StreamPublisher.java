@@ -63,14 +63,12 @@ public final class StreamPublisher implements Flow.Publisher<byte[]>, StreamList
         }
         if (!subscribed.compareAndSet(false, true)) {
             this.subscriber = s; // before onSubscribe: messages flow only on demand, which waits for it to return
-        s.onSubscribe(new Flow.Subscription() {
+            s.onSubscribe(new Flow.Subscription() {
                 @Override
-                public void request(long n) {
-                }
+                public void request(long n) {}
 
                 @Override
-                public void cancel() {
-                }
+                public void cancel() {}
             });
             s.onError(new IllegalStateException("StreamPublisher allows one subscriber"));
             return;

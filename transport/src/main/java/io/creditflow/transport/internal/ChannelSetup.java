@@ -5,8 +5,7 @@ import io.netty.channel.WriteBufferWaterMark;
 
 /** The socket and channel options every creditflow connection uses. Stateless. */
 public final class ChannelSetup {
-    private ChannelSetup() {
-    }
+    private ChannelSetup() {}
 
     /**
      * Applies the options through {@code option} (a Bootstrap's {@code option} or a ServerBootstrap's
@@ -15,7 +14,8 @@ public final class ChannelSetup {
      */
     public static void apply(EndpointSettings s, OptionSink option) {
         option.set(ChannelOption.TCP_NODELAY, true);
-        option.set(ChannelOption.WRITE_BUFFER_WATER_MARK,
+        option.set(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(s.writeLowWatermarkBytes(), s.writeHighWatermarkBytes()));
         if (s.socketSendBufferBytes() > 0) {
             option.set(ChannelOption.SO_SNDBUF, s.socketSendBufferBytes());

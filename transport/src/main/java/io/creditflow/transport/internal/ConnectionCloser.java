@@ -4,10 +4,10 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.StreamState;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -49,6 +49,7 @@ final class ConnectionCloser {
     private SSLException tlsFailure;
     /** Closes the channel if the GoAway flush of {@link #closeWith} never completes (a peer that stopped reading). */
     private Future<?> forcedCloseFuture;
+
     private volatile CloseStatus closeStatus;
 
     ConnectionCloser(ChannelHandlerContext ctx, StreamHost host, FrameAssembler assembler, StallTimer stalls) {
@@ -105,10 +106,13 @@ final class ConnectionCloser {
             return;
         }
         SSLException ssl = sslCause(cause);
-        String why = ssl instanceof NotSslRecordException ? "the peer does not speak TLS"
-                : ssl != null ? String.valueOf(ssl.getMessage())
-                : cause instanceof java.nio.channels.ClosedChannelException ? "the connection closed during it"
-                : String.valueOf(cause);
+        String why = ssl instanceof NotSslRecordException
+                ? "the peer does not speak TLS"
+                : ssl != null
+                        ? String.valueOf(ssl.getMessage())
+                        : cause instanceof java.nio.channels.ClosedChannelException
+                                ? "the connection closed during it"
+                                : String.valueOf(cause);
         tlsFailure = ssl != null ? ssl : new SSLException(why, cause);
         LOG.log(System.Logger.Level.DEBUG, "TLS handshake with " + channel.remoteAddress() + " failed: " + why);
         closeWith(new CloseStatus(ErrorCode.AUTHENTICATION_FAILED, "TLS handshake failed: " + why, false, 0), false);
@@ -127,13 +131,16 @@ final class ConnectionCloser {
     /** A connection error: GoAway with its code, then close. */
     void connectionError(ProtocolException e) {
         LOG.log(System.Logger.Level.DEBUG, "connection error on " + channel + ": " + e.code() + " " + e.getMessage());
-        closeWith(new CloseStatus(ErrorCodes.fromWire(e.code()), OutboundFrames.truncate(e.getMessage()), false, 0), true);
+        closeWith(
+                new CloseStatus(ErrorCodes.fromWire(e.code()), OutboundFrames.truncate(e.getMessage()), false, 0),
+                true);
     }
 
     /** During a drain (GoAway sent or received), closes the connection once no stream is left. */
     void closeIfDrained() {
         assert ctx.executor().inEventLoop();
-        if ((lifecycle.goAwaySent() || lifecycle.goAwayReceived()) && host.registry.isDrained()
+        if ((lifecycle.goAwaySent() || lifecycle.goAwayReceived())
+                && host.registry.isDrained()
                 && !lifecycle.isClosed()) {
             CloseStatus status = closeStatus;
             closeWith(status != null ? status : CloseStatus.OK, false);
@@ -144,9 +151,12 @@ final class ConnectionCloser {
     void writeGoAway(ErrorCode code, String reason) {
         assert ctx.executor().inEventLoop();
         lifecycle.onGoAwaySent();
-        host.out.writeControl(Frame.newBuilder().setGoAway(GoAway.newBuilder()
-                .setLastStreamId(host.registry.lastRemoteId()).setCode(ErrorCodes.toWire(code))
-                .setReason(OutboundFrames.truncate(reason))).build());
+        host.out.writeControl(Frame.newBuilder()
+                .setGoAway(GoAway.newBuilder()
+                        .setLastStreamId(host.registry.lastRemoteId())
+                        .setCode(ErrorCodes.toWire(code))
+                        .setReason(OutboundFrames.truncate(reason)))
+                .build());
     }
 
     /**
@@ -181,11 +191,15 @@ final class ConnectionCloser {
         if (forcedCloseFuture == null && channel.isOpen()) {
             // The flush completes only once the peer has read what is queued before it: a peer that stopped
             // reading would otherwise keep the connection open for good (ticks stop while closing).
-            forcedCloseFuture = channel.eventLoop().schedule(() -> {
-                if (channel.isOpen()) {
-                    ctx.close();
-                }
-            }, CLOSE_FLUSH_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+            forcedCloseFuture = channel.eventLoop()
+                    .schedule(
+                            () -> {
+                                if (channel.isOpen()) {
+                                    ctx.close();
+                                }
+                            },
+                            CLOSE_FLUSH_TIMEOUT_NANOS,
+                            TimeUnit.NANOSECONDS);
         }
     }
 
@@ -208,8 +222,11 @@ final class ConnectionCloser {
         host.out.release();
         // A clean status (a drain under way, ours or the peer's) is only true of streams that ended both ways;
         // the others were cut short by the connection going away and must not look complete.
-        CloseStatus cut = status.code() != ErrorCode.NO_ERROR ? status : fallback.code() != ErrorCode.NO_ERROR
-                ? fallback : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
+        CloseStatus cut = status.code() != ErrorCode.NO_ERROR
+                ? status
+                : fallback.code() != ErrorCode.NO_ERROR
+                        ? fallback
+                        : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
         InboundFlowController flow = host.flow;
         for (DefaultStream s : host.registry.removeAll()) {
             if (s.transport.receive != null) {

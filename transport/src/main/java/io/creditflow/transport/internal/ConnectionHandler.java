@@ -5,10 +5,10 @@ import io.creditflow.proto.codec.FrameReader;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Ping;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -80,18 +80,24 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         Channel channel = ctx.channel();
         EventLoop loop = channel.eventLoop();
         ConnectionLifecycle lifecycle = connection.lifecycle();
-        OutboundFrames out = new OutboundFrames(ctx, lifecycle,
-                new ControlBacklog(settings.limits().maxQueuedControlFrames()));
+        OutboundFrames out = new OutboundFrames(
+                ctx, lifecycle, new ControlBacklog(settings.limits().maxQueuedControlFrames()));
         CommandQueue commands = new CommandQueue(loop, loop::inEventLoop);
-        InboundFlowController flow = new InboundFlowController(settings.receiveConfig(), settings.memoryBudget(),
-                out, settings.clock(), () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
+        InboundFlowController flow = new InboundFlowController(
+                settings.receiveConfig(),
+                settings.memoryBudget(),
+                out,
+                settings.clock(),
+                () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
         ReadPressure pressure = new ReadPressure(channel, settings, stalls, timers);
         StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, settings);
-        StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers,
-                loop);
+        StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers, loop);
         host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry, commands);
-        assembler = new FrameAssembler(new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
-                ctx.alloc(), lifecycle, timers);
+        assembler = new FrameAssembler(
+                new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
+                ctx.alloc(),
+                lifecycle,
+                timers);
         closer = new ConnectionCloser(ctx, host, assembler, stalls);
         commands.bind(new LoopCommands(host, closer, connection));
         inbound = new InboundFrames(host, closer, timers, channel, client, this::onHandshaken);
@@ -125,22 +131,27 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         }
         host.out.flushIfNeeded();
         // One budget for the TLS handshake and the creditflow handshake together.
-        handshakeTimer = host.loop.schedule(() -> {
-            if (!connection.handshaken()) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
-                closer.connectionError(ErrorCodes.connectionError(ErrorCode.HANDSHAKE_TIMEOUT,
-                        closer.tlsPending() ? "TLS handshake not complete within " + millis + " ms"
-                                : "no handshake within " + millis + " ms"));
-            }
-        }, settings.handshakeTimeoutNanos(), TimeUnit.NANOSECONDS);
+        handshakeTimer = host.loop.schedule(
+                () -> {
+                    if (!connection.handshaken()) {
+                        long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
+                        closer.connectionError(ErrorCodes.connectionError(
+                                ErrorCode.HANDSHAKE_TIMEOUT,
+                                closer.tlsPending()
+                                        ? "TLS handshake not complete within " + millis + " ms"
+                                        : "no handshake within " + millis + " ms"));
+                    }
+                },
+                settings.handshakeTimeoutNanos(),
+                TimeUnit.NANOSECONDS);
         closer.cancelAtTeardown(handshakeTimer);
     }
 
     /** The peer's handshake was accepted: the handshake timer stops, the ticks start. */
     private void onHandshaken() {
         handshakeTimer.cancel(false);
-        closer.cancelAtTeardown(host.loop.scheduleAtFixedRate(this::tick, EndpointSettings.TICK_NANOS,
-                EndpointSettings.TICK_NANOS, TimeUnit.NANOSECONDS));
+        closer.cancelAtTeardown(host.loop.scheduleAtFixedRate(
+                this::tick, EndpointSettings.TICK_NANOS, EndpointSettings.TICK_NANOS, TimeUnit.NANOSECONDS));
     }
 
     @Override
@@ -165,8 +176,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         LOG.log(System.Logger.Level.DEBUG, "connection " + ctx.channel() + " failed", cause);
         if (cause instanceof java.io.IOException) {
             // The network failed (reset, broken pipe): nobody to tell, nothing internal went wrong.
-            closer.closeWith(new CloseStatus(ErrorCode.CANCEL, "connection lost: " + cause.getMessage(), true, 0),
-                    false);
+            closer.closeWith(
+                    new CloseStatus(ErrorCode.CANCEL, "connection lost: " + cause.getMessage(), true, 0), false);
         } else {
             closer.closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, String.valueOf(cause), false, 0), true);
         }
@@ -242,23 +253,40 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     private void onTimer(ConnectionTimers.Action action, long now) {
         EndpointSettings.Limits limits = settings.limits();
         switch (action) {
-            case NONE -> { }
+            case NONE -> {}
             case WRITE_STALLED -> {
                 long millis = TimeUnit.NANOSECONDS.toMillis(now - timers.unwritableSinceNanos());
                 String why = "the peer read nothing for " + millis + " ms while writes waited";
                 LOG.log(System.Logger.Level.INFO, "closing " + connection + ": " + why);
                 closer.connectionError(ErrorCodes.connectionError(ErrorCode.WRITE_STALLED, why));
             }
-            case PARTIAL_FRAME -> closer.connectionError(ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                    "frame incomplete for " + TimeUnit.NANOSECONDS.toMillis(now - timers.partialSinceNanos()) + " ms"));
-            case KEEPALIVE_TIMEOUT -> closer.closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT,
-                    "keepalive: no answer from the peer within "
-                            + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms", false, 0), true);
-            case IDLE -> closer.closeWith(new CloseStatus(ErrorCode.IDLE_TIMEOUT, "no stream for "
-                    + TimeUnit.NANOSECONDS.toMillis(now - timers.idleSinceNanos()) + " ms", false, 0), true);
+            case PARTIAL_FRAME ->
+                closer.connectionError(ErrorCodes.connectionError(
+                        ErrorCode.PROTOCOL_ERROR,
+                        "frame incomplete for " + TimeUnit.NANOSECONDS.toMillis(now - timers.partialSinceNanos())
+                                + " ms"));
+            case KEEPALIVE_TIMEOUT ->
+                closer.closeWith(
+                        new CloseStatus(
+                                ErrorCode.IDLE_TIMEOUT,
+                                "keepalive: no answer from the peer within "
+                                        + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms",
+                                false,
+                                0),
+                        true);
+            case IDLE ->
+                closer.closeWith(
+                        new CloseStatus(
+                                ErrorCode.IDLE_TIMEOUT,
+                                "no stream for " + TimeUnit.NANOSECONDS.toMillis(now - timers.idleSinceNanos()) + " ms",
+                                false,
+                                0),
+                        true);
             case PING -> {
                 timers.onPingSent(now);
-                host.out.writeControl(Frame.newBuilder().setPing(Ping.newBuilder().setPayload(now)).build());
+                host.out.writeControl(Frame.newBuilder()
+                        .setPing(Ping.newBuilder().setPayload(now))
+                        .build());
             }
         }
     }

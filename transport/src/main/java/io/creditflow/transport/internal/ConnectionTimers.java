@@ -33,6 +33,7 @@ final class ConnectionTimers {
     private long unwritableSinceNanos = -1;
     /** When the connection last had no stream, or -1 while it has one: the idle timeout counts from here. */
     private long idleSinceNanos;
+
     private boolean partialPending;
     private long partialSinceNanos;
 

@@ -3,13 +3,13 @@ package io.creditflow.transport.internal;
 import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Open;
 import io.creditflow.proto.wire.Settings;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
 import io.creditflow.transport.ConnectionStats;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
@@ -40,6 +40,7 @@ public final class DefaultConnection implements Connection {
     private final CompletableFuture<CloseStatus> closeFuture = new CompletableFuture<>();
     /** The parts, once the handler was added to a channel; null before. */
     private volatile StreamHost host;
+
     private volatile ConnectionCloser closer;
     private volatile Channel channel;
     private volatile StallTimer stalls;
@@ -115,9 +116,14 @@ public final class DefaultConnection implements Connection {
         }
         Map<String, String> metadata = options.metadata();
         int metadataBytes = InboundFrames.metadataBytes(metadata);
-        int openFrameBytes = Open.newBuilder().setStreamId(Integer.MAX_VALUE).putAllMetadata(metadata).build()
-                .getSerializedSize() + 8;
-        if (metadata.size() > peer.getMaxMetadataEntries() || metadataBytes > peer.getMaxMetadataBytes()
+        int openFrameBytes = Open.newBuilder()
+                        .setStreamId(Integer.MAX_VALUE)
+                        .putAllMetadata(metadata)
+                        .build()
+                        .getSerializedSize()
+                + 8;
+        if (metadata.size() > peer.getMaxMetadataEntries()
+                || metadataBytes > peer.getMaxMetadataBytes()
                 || Integer.toUnsignedLong(openFrameBytes) > Integer.toUnsignedLong(peer.getMaxFrameBytes())) {
             throw new IllegalArgumentException("metadata: " + metadata.size() + " entries, " + metadataBytes
                     + " bytes, Open frame " + openFrameBytes + " bytes (expected: <= " + peer.getMaxMetadataEntries()
@@ -133,18 +139,33 @@ public final class DefaultConnection implements Connection {
                 throw new StreamClosedException("cannot open a stream", status);
             }
             if (!state.canOpenStreams() || lifecycle.goAwaySent() || lifecycle.goAwayReceived()) {
-                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
-                        "connection is draining or closed; open the stream on a new connection", false, 0));
+                throw new StreamClosedException(
+                        "cannot open a stream",
+                        new CloseStatus(
+                                ErrorCode.REFUSED_STREAM,
+                                "connection is draining or closed; open the stream on a new connection",
+                                false,
+                                0));
             }
             long maxStreams = Integer.toUnsignedLong(peer.getMaxConcurrentStreams());
             if (registry.localOpen() >= maxStreams) {
-                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
-                        "the peer allows " + maxStreams + " concurrent streams", false, 0));
+                throw new StreamClosedException(
+                        "cannot open a stream",
+                        new CloseStatus(
+                                ErrorCode.REFUSED_STREAM,
+                                "the peer allows " + maxStreams + " concurrent streams",
+                                false,
+                                0));
             }
             int id = registry.allocateLocalId();
             if (id < 0) {
-                throw new StreamClosedException("cannot open a stream", new CloseStatus(ErrorCode.REFUSED_STREAM,
-                        "stream ids exhausted on this connection; open a new connection", false, 0));
+                throw new StreamClosedException(
+                        "cannot open a stream",
+                        new CloseStatus(
+                                ErrorCode.REFUSED_STREAM,
+                                "stream ids exhausted on this connection; open a new connection",
+                                false,
+                                0));
             }
             DefaultStream stream = new DefaultStream(parts, id, true, metadata, options);
             stream.bind(options.listener()); // an exception from onOpen reaches the caller; nothing is sent
@@ -165,14 +186,20 @@ public final class DefaultConnection implements Connection {
         if (lifecycle.isClosed() || lifecycle.goAwayReceived()) {
             parts.registry.uncountLocalOpen();
             CloseStatus status = closer.closeStatus();
-            stream.transport.closeWith(status != null && status.code() != ErrorCode.NO_ERROR ? status
-                    : new CloseStatus(ErrorCode.REFUSED_STREAM, "connection closed before the stream was opened",
-                            false, 0));
+            stream.transport.closeWith(
+                    status != null && status.code() != ErrorCode.NO_ERROR
+                            ? status
+                            : new CloseStatus(
+                                    ErrorCode.REFUSED_STREAM,
+                                    "connection closed before the stream was opened",
+                                    false,
+                                    0));
             return;
         }
         parts.registry.onLocalOpenWritten(stream.id);
         parts.out.writeControl(Frame.newBuilder()
-                .setOpen(Open.newBuilder().setStreamId(stream.id).putAllMetadata(stream.metadata())).build());
+                .setOpen(Open.newBuilder().setStreamId(stream.id).putAllMetadata(stream.metadata()))
+                .build());
         parts.registry.register(stream);
         parts.out.flushIfNeeded();
     }
@@ -207,10 +234,19 @@ public final class DefaultConnection implements Connection {
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         OutboundFlowController<StreamTransportState> o = parts.writes.flow();
-        return new ConnectionStats(parts.registry.size(), o == null ? 0 : o.connectionAvailableBytes(),
-                parts.flow.connectionWindowBytes(), parts.flow.connectionHoldBytes(), parts.pressure.unconsumedBytes(),
-                out == null ? 0 : out.totalPendingWriteBytes(), channel.isWritable(), parts.pressure.isPaused(),
-                parts.flow.starvedStreams(), o == null ? 0 : o.connectionSentBytes(), receivedBytes, stalled);
+        return new ConnectionStats(
+                parts.registry.size(),
+                o == null ? 0 : o.connectionAvailableBytes(),
+                parts.flow.connectionWindowBytes(),
+                parts.flow.connectionHoldBytes(),
+                parts.pressure.unconsumedBytes(),
+                out == null ? 0 : out.totalPendingWriteBytes(),
+                channel.isWritable(),
+                parts.pressure.isPaused(),
+                parts.flow.starvedStreams(),
+                o == null ? 0 : o.connectionSentBytes(),
+                receivedBytes,
+                stalled);
     }
 
     @Override
@@ -229,15 +265,18 @@ public final class DefaultConnection implements Connection {
         closer.writeGoAway(ErrorCode.NO_ERROR, "shutting down");
         closer.recordIfAbsent(new CloseStatus(ErrorCode.NO_ERROR, "shut down", false, 0));
         parts.out.flushIfNeeded();
-        parts.loop.schedule(() -> {
-            if (!lifecycle.isClosed()) {
-                for (DefaultStream s : parts.registry.snapshot()) {
-                    parts.registry.resetStream(s, ErrorCode.CANCEL, "shutdown grace period expired");
-                }
-                closer.closeWith(new CloseStatus(ErrorCode.CANCEL, "shutdown grace period expired", false, 0),
-                        false);
-            }
-        }, graceNanos, TimeUnit.NANOSECONDS);
+        parts.loop.schedule(
+                () -> {
+                    if (!lifecycle.isClosed()) {
+                        for (DefaultStream s : parts.registry.snapshot()) {
+                            parts.registry.resetStream(s, ErrorCode.CANCEL, "shutdown grace period expired");
+                        }
+                        closer.closeWith(
+                                new CloseStatus(ErrorCode.CANCEL, "shutdown grace period expired", false, 0), false);
+                    }
+                },
+                graceNanos,
+                TimeUnit.NANOSECONDS);
         closer.closeIfDrained();
     }
 

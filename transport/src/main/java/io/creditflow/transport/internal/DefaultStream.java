@@ -1,15 +1,12 @@
 package io.creditflow.transport.internal;
 
 import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
-import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallReason;
-import io.creditflow.proto.core.StallTimer;
-import io.creditflow.proto.core.StreamState;
 import io.creditflow.proto.core.WindowReason;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.Message;
 import io.creditflow.transport.MessageTooLargeException;
 import io.creditflow.transport.OfferResult;
@@ -20,7 +17,6 @@ import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamOptions;
 import io.creditflow.transport.StreamStats;
 import io.creditflow.transport.WindowMode;
-import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +43,7 @@ final class DefaultStream implements Stream {
     private final Map<String, String> metadata;
     /** Set once by {@link #bind} before the stream is registered; volatile for other threads. */
     volatile StreamListener listener;
+
     volatile boolean pushMode;
     volatile ReceiveQueue pullQueue;
     DefaultMessage pushMessage;
@@ -56,18 +53,22 @@ final class DefaultStream implements Stream {
     final AtomicBoolean writeRequested = new AtomicBoolean();
     /** Set by the application when isReady() returned false; the loop answers with onReady. */
     volatile boolean wantsReady = true;
+
     final WindowMode windowMode;
     /** The loop half: everything the event loop reads and writes. */
     final StreamTransportState transport;
 
-    DefaultStream(StreamHost connection, int id, boolean local, Map<String, String> metadata,
-                  StreamOptions options) {
+    DefaultStream(StreamHost connection, int id, boolean local, Map<String, String> metadata, StreamOptions options) {
         this.connection = connection;
         this.id = id;
         this.local = local;
         this.metadata = metadata;
-        this.sendQueue = new SendQueue(options.overflowPolicy(), options.sendQueueBytes(),
-                options.sendQueueMessages(), options.maxPendingSends(), this::requestWrite);
+        this.sendQueue = new SendQueue(
+                options.overflowPolicy(),
+                options.sendQueueBytes(),
+                options.sendQueueMessages(),
+                options.maxPendingSends(),
+                this::requestWrite);
         this.windowMode = options.windowMode();
         this.transport = new StreamTransportState(this);
         if (!local) {
@@ -245,8 +246,10 @@ final class DefaultStream implements Stream {
     public Message poll(long timeout, TimeUnit unit) throws InterruptedException {
         ReceiveQueue queue = pullQueue;
         if (queue == null) {
-            throw new IllegalStateException(listener == null ? "stream not yet accepted"
-                    : "poll is for pull-mode streams; this stream has a listener");
+            throw new IllegalStateException(
+                    listener == null
+                            ? "stream not yet accepted"
+                            : "poll is for pull-mode streams; this stream has a listener");
         }
         if (timeout > 0) {
             EventLoops.checkNotOnEventLoop("poll with a timeout");
@@ -280,14 +283,26 @@ final class DefaultStream implements Stream {
         ReceiveStream r = t.receive;
         long stagedBytes = t.stagedBytes();
         SendWindow w = t.sendWindow;
-        return new StreamStats(id, t.state, w.availableBytes(), w.availableMessages(),
+        return new StreamStats(
+                id,
+                t.state,
+                w.availableBytes(),
+                w.availableMessages(),
                 sendQueue.queuedBytes() + Math.max(stagedBytes, 0),
-                sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0), sendQueue.pendingSends(),
-                sendQueue.droppedMessages(), w.sentBytes(), w.sentMessages(),
-                r == null ? 0 : r.windowBytes(), r == null ? 0 : r.bufferedBytes(),
-                r == null ? 0 : r.bufferedMessages(), r == null ? 0 : r.receivedBytes(),
-                r == null ? 0 : r.receivedMessages(), stalled, r == null ? 0 : r.windowTargetBytes(),
-                r == null ? WindowReason.FIXED : r.windowReason(), r == null ? 0 : r.rttNanos(),
+                sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0),
+                sendQueue.pendingSends(),
+                sendQueue.droppedMessages(),
+                w.sentBytes(),
+                w.sentMessages(),
+                r == null ? 0 : r.windowBytes(),
+                r == null ? 0 : r.bufferedBytes(),
+                r == null ? 0 : r.bufferedMessages(),
+                r == null ? 0 : r.receivedBytes(),
+                r == null ? 0 : r.receivedMessages(),
+                stalled,
+                r == null ? 0 : r.windowTargetBytes(),
+                r == null ? WindowReason.FIXED : r.windowReason(),
+                r == null ? 0 : r.rttNanos(),
                 r == null ? 0 : r.drainBytesPerSecond());
     }
 

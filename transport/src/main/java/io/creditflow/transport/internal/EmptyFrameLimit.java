@@ -25,8 +25,9 @@ final class EmptyFrameLimit {
      */
     void onEmptyFrame() {
         if (++consecutive > maxConsecutive) {
-            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than " + maxConsecutive
-                    + " consecutive empty or unknown frames");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.ENHANCE_YOUR_CALM,
+                    "more than " + maxConsecutive + " consecutive empty or unknown frames");
         }
     }
 

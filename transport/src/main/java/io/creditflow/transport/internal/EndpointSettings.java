@@ -17,16 +17,36 @@ import io.netty.channel.EventLoopGroup;
  * Built and validated by {@code EndpointBuilder}. Immutable; thread-safe. {@code tls} is null for
  * plain TCP.
  */
-public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryBudget, long connectionWindowBytes,
-                               long streamWindowBytes, long streamWindowMessages, int maxMessageBytes,
-                               int maxConcurrentStreams, int maxMetadataBytes, int maxMetadataEntries,
-                               long minGrantBytes, long revokeIdleNanos, int writeLowWatermarkBytes,
-                               int writeHighWatermarkBytes, long readLowWatermarkBytes, long readHighWatermarkBytes,
-                               int socketSendBufferBytes, int socketReceiveBufferBytes,
-                               StreamOptions acceptedStreamOptions, long handshakeTimeoutNanos, int ioThreads,
-                               IoTransport transport, EventLoopGroup eventLoopGroup, NanoClock clock,
-                               Limits limits, Authenticator authenticator, byte[] credential, TlsOptions tls,
-                               boolean adaptiveWindows, AdaptiveWindow.Settings adaptiveWindowSettings) {
+public record EndpointSettings(
+        StreamHandler streamHandler,
+        MemoryBudget memoryBudget,
+        long connectionWindowBytes,
+        long streamWindowBytes,
+        long streamWindowMessages,
+        int maxMessageBytes,
+        int maxConcurrentStreams,
+        int maxMetadataBytes,
+        int maxMetadataEntries,
+        long minGrantBytes,
+        long revokeIdleNanos,
+        int writeLowWatermarkBytes,
+        int writeHighWatermarkBytes,
+        long readLowWatermarkBytes,
+        long readHighWatermarkBytes,
+        int socketSendBufferBytes,
+        int socketReceiveBufferBytes,
+        StreamOptions acceptedStreamOptions,
+        long handshakeTimeoutNanos,
+        int ioThreads,
+        IoTransport transport,
+        EventLoopGroup eventLoopGroup,
+        NanoClock clock,
+        Limits limits,
+        Authenticator authenticator,
+        byte[] credential,
+        TlsOptions tls,
+        boolean adaptiveWindows,
+        AdaptiveWindow.Settings adaptiveWindowSettings) {
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -48,15 +68,14 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
                     + ", or a largest message could never be received)");
         }
         if (maxMessageBytes > memoryBudget.limitBytes()) {
-            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
-                    + " (expected: <= memory budget " + memoryBudget.limitBytes() + ")");
+            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= memory budget "
+                    + memoryBudget.limitBytes() + ")");
         }
         if (readHighWatermarkBytes < readLowWatermarkBytes) {
             throw new IllegalArgumentException("readHighWatermarkBytes: " + readHighWatermarkBytes
                     + " (expected: >= readLowWatermarkBytes " + readLowWatermarkBytes + ")");
         }
-        if (clock == null || streamHandler == null || acceptedStreamOptions == null
-                || adaptiveWindowSettings == null) {
+        if (clock == null || streamHandler == null || acceptedStreamOptions == null || adaptiveWindowSettings == null) {
             throw new NullPointerException(
                     "clock, streamHandler, acceptedStreamOptions and adaptiveWindowSettings are required");
         }
@@ -76,11 +95,19 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
      * The defenses against a misbehaving peer (docs/protocol.md, "Limits and defaults"). All in
      * nanoseconds or counts; every time limit is checked against the endpoint's clock.
      */
-    public record Limits(int maxQueuedControlFrames, int maxResetsReceived, int maxResetsSent, long resetWindowNanos,
-                         long minPingIntervalNanos, int maxPingStrikes, int maxConsecutiveEmptyFrames,
-                         long partialFrameTimeoutNanos, long writeStallTimeoutNanos, long idleTimeoutNanos,
-                         long keepaliveIntervalNanos, long keepaliveTimeoutNanos) {
-    }
+    public record Limits(
+            int maxQueuedControlFrames,
+            int maxResetsReceived,
+            int maxResetsSent,
+            long resetWindowNanos,
+            long minPingIntervalNanos,
+            int maxPingStrikes,
+            int maxConsecutiveEmptyFrames,
+            long partialFrameTimeoutNanos,
+            long writeStallTimeoutNanos,
+            long idleTimeoutNanos,
+            long keepaliveIntervalNanos,
+            long keepaliveTimeoutNanos) {}
 
     /** The largest frame that is not data: an Open with the largest metadata, or a Handshake, or a control frame. */
     public int maxControlFrameBytes() {
@@ -89,7 +116,12 @@ public record EndpointSettings(StreamHandler streamHandler, MemoryBudget memoryB
     }
 
     public InboundFlowController.Config receiveConfig() {
-        return new InboundFlowController.Config(connectionWindowBytes, streamWindowBytes, streamWindowMessages,
-                minGrantBytes, revokeIdleNanos, adaptiveWindows ? adaptiveWindowSettings : null);
+        return new InboundFlowController.Config(
+                connectionWindowBytes,
+                streamWindowBytes,
+                streamWindowMessages,
+                minGrantBytes,
+                revokeIdleNanos,
+                adaptiveWindows ? adaptiveWindowSettings : null);
     }
 }

@@ -9,8 +9,7 @@ import io.creditflow.transport.ErrorCode;
  * codec and the flow core raise, cross it. Stateless; thread-safe.
  */
 final class ErrorCodes {
-    private ErrorCodes() {
-    }
+    private ErrorCodes() {}
 
     /** The generated wire enum for {@code code}. */
     static io.creditflow.proto.wire.ErrorCode toWire(ErrorCode code) {
@@ -33,7 +32,8 @@ final class ErrorCodes {
 
     /** {@code reason}, prefixed with the number when {@code wireValue} is a code this endpoint does not know. */
     static String describe(int wireValue, String reason) {
-        return ErrorCode.ofWireValue(wireValue) != null ? reason
+        return ErrorCode.ofWireValue(wireValue) != null
+                ? reason
                 : "unknown error code " + wireValue + (reason.isEmpty() ? "" : ": " + reason);
     }
 

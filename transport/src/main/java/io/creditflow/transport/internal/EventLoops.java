@@ -4,8 +4,7 @@ import io.netty.util.internal.ThreadExecutorMap;
 
 /** Guards against blocking an event loop. Stateless. */
 final class EventLoops {
-    private EventLoops() {
-    }
+    private EventLoops() {}
 
     /** True if the current thread runs a Netty event loop (any group, not only ours). */
     static boolean onEventLoop() {

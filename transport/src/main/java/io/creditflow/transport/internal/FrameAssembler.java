@@ -2,8 +2,8 @@ package io.creditflow.transport.internal;
 
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.codec.FrameReader;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
+import io.creditflow.transport.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -25,6 +25,7 @@ final class FrameAssembler {
     private final FrameReader reader;
     /** The listener of the read under way (set by {@link #read}). */
     private FrameReader.Listener listener;
+
     private final ByteBufAllocator alloc;
     private final ConnectionLifecycle lifecycle;
     private final ConnectionTimers timers;
@@ -35,8 +36,7 @@ final class FrameAssembler {
     /** The first frame's body started with the Handshake (or GoAway) tag; see {@link #checkFirstFrameStart}. */
     private boolean firstFrameStartChecked;
 
-    FrameAssembler(FrameReader reader, ByteBufAllocator alloc, ConnectionLifecycle lifecycle,
-                   ConnectionTimers timers) {
+    FrameAssembler(FrameReader reader, ByteBufAllocator alloc, ConnectionLifecycle lifecycle, ConnectionTimers timers) {
         this.reader = reader;
         this.alloc = alloc;
         this.lifecycle = lifecycle;
@@ -103,14 +103,17 @@ final class FrameAssembler {
         }
         int tag = byteAt(in, buffered, prefixBytes);
         if (tag != HANDSHAKE_TAG && tag != GO_AWAY_TAG) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer: the first "
-                    + "frame must be a Handshake, got " + describeFirstBytes(in, buffered, available));
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR,
+                    "not a creditflow peer: the first " + "frame must be a Handshake, got "
+                            + describeFirstBytes(in, buffered, available));
         }
         firstFrameStartChecked = true;
     }
 
     private int byteAt(ByteBuf in, int buffered, int i) {
-        return i < buffered ? partial.getUnsignedByte(partial.readerIndex() + i)
+        return i < buffered
+                ? partial.getUnsignedByte(partial.readerIndex() + i)
                 : in.getUnsignedByte(in.readerIndex() + i - buffered);
     }
 
@@ -144,8 +147,8 @@ final class FrameAssembler {
             if (partialFrameBytes < 0) {
                 return false;
             }
-            ByteBuf sized = alloc.directBuffer(Math.min(partialFrameBytes, partial.readableBytes() + in
-                    .readableBytes()), partialFrameBytes);
+            ByteBuf sized = alloc.directBuffer(
+                    Math.min(partialFrameBytes, partial.readableBytes() + in.readableBytes()), partialFrameBytes);
             sized.writeBytes(partial);
             partial.release();
             partial = sized;

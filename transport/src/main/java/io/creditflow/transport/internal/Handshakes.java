@@ -3,10 +3,10 @@ package io.creditflow.transport.internal;
 import com.google.protobuf.ByteString;
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.codec.FrameWriter;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Handshake;
 import io.creditflow.proto.wire.Settings;
+import io.creditflow.transport.ErrorCode;
 import java.net.SocketAddress;
 
 /**
@@ -21,10 +21,10 @@ final class Handshakes {
     private static final System.Logger LOG = System.getLogger(Handshakes.class.getName());
     /** The protocol version this implementation speaks. */
     static final int PROTOCOL_VERSION = 1;
+
     static final String MAGIC = "creditflow";
 
-    private Handshakes() {
-    }
+    private Handshakes() {}
 
     /** Our Handshake: our settings, and the credential if {@code client}. */
     static Frame ours(EndpointSettings settings, boolean client) {
@@ -38,9 +38,12 @@ final class Handshakes {
                 .setMaxMetadataBytes(settings.maxMetadataBytes())
                 .setMaxMetadataEntries(settings.maxMetadataEntries())
                 .build();
-        return Frame.newBuilder().setHandshake(Handshake.newBuilder()
-                .setMagic(MAGIC).setProtocolVersion(PROTOCOL_VERSION).setSettings(ours)
-                .setCredential(ByteString.copyFrom(client ? settings.credential() : new byte[0])))
+        return Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic(MAGIC)
+                        .setProtocolVersion(PROTOCOL_VERSION)
+                        .setSettings(ours)
+                        .setCredential(ByteString.copyFrom(client ? settings.credential() : new byte[0])))
                 .build();
     }
 
@@ -55,19 +58,24 @@ final class Handshakes {
             throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "not a creditflow peer");
         }
         if (h.getProtocolVersion() != PROTOCOL_VERSION) {
-            throw ErrorCodes.connectionError(ErrorCode.UNSUPPORTED_VERSION, "peer speaks protocol version "
-                    + h.getProtocolVersion() + ", this endpoint speaks " + PROTOCOL_VERSION);
+            throw ErrorCodes.connectionError(
+                    ErrorCode.UNSUPPORTED_VERSION,
+                    "peer speaks protocol version " + h.getProtocolVersion() + ", this endpoint speaks "
+                            + PROTOCOL_VERSION);
         }
         Settings s = h.getSettings();
         long maxFrame = Integer.toUnsignedLong(s.getMaxFrameBytes());
         long maxMessage = Integer.toUnsignedLong(s.getMaxMessageBytes());
-        if (maxMessage == 0 || maxMessage > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT
+        if (maxMessage == 0
+                || maxMessage > EndpointSettings.MAX_MESSAGE_BYTES_LIMIT
                 || maxFrame < maxMessage + FrameWriter.MAX_DATA_HEADER_BYTES
                 || Long.compareUnsigned(s.getInitialConnectionWindowBytes(), maxMessage) < 0
                 || s.getMaxMetadataBytes() == 0) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "bad settings: max_frame_bytes="
-                    + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
-                    + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR,
+                    "bad settings: max_frame_bytes="
+                            + maxFrame + ", max_message_bytes=" + maxMessage + ", initial_connection_window_bytes="
+                            + s.getInitialConnectionWindowBytes() + ", max_metadata_bytes=" + s.getMaxMetadataBytes());
         }
         return (int) maxMessage;
     }
@@ -80,9 +88,11 @@ final class Handshakes {
      */
     static String authenticate(EndpointSettings settings, Handshake h, SocketAddress remote) {
         if (h.getCredential().size() > EndpointSettings.MAX_CREDENTIAL_BYTES) {
-            throw ErrorCodes.connectionError(ErrorCode.AUTHENTICATION_FAILED, "credential of "
-                    + h.getCredential().size() + " bytes exceeds the limit of "
-                    + EndpointSettings.MAX_CREDENTIAL_BYTES);
+            throw ErrorCodes.connectionError(
+                    ErrorCode.AUTHENTICATION_FAILED,
+                    "credential of "
+                            + h.getCredential().size() + " bytes exceeds the limit of "
+                            + EndpointSettings.MAX_CREDENTIAL_BYTES);
         }
         String who;
         try {

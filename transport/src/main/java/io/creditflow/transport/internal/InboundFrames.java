@@ -6,7 +6,6 @@ import io.creditflow.proto.core.Credits;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.wire.Blocked;
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.proto.wire.Handshake;
@@ -17,6 +16,7 @@ import io.creditflow.proto.wire.Reset;
 import io.creditflow.proto.wire.Revoke;
 import io.creditflow.proto.wire.RevokeAck;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamRejectedException;
 import io.netty.buffer.ByteBuf;
@@ -46,10 +46,16 @@ final class InboundFrames implements FrameReader.Listener {
     private final ResetBudgets resets;
     /** Runs once the peer's handshake is accepted (the handler starts its ticks). */
     private final Runnable onHandshaken;
+
     private final boolean client;
 
-    InboundFrames(StreamHost host, ConnectionCloser closer, ConnectionTimers timers, Channel channel, boolean client,
-                  Runnable onHandshaken) {
+    InboundFrames(
+            StreamHost host,
+            ConnectionCloser closer,
+            ConnectionTimers timers,
+            Channel channel,
+            boolean client,
+            Runnable onHandshaken) {
         this.host = host;
         this.settings = host.settings;
         this.registry = host.registry;
@@ -85,13 +91,13 @@ final class InboundFrames implements FrameReader.Listener {
                 return; // frames after a close in the same read are discarded
             }
             if (!host.connection().handshaken()) {
-                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                        "expected Handshake as the first frame");
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "expected Handshake as the first frame");
             }
             int size = payload.readableBytes();
             if (size > settings.maxMessageBytes()) {
-                throw ErrorCodes.connectionError(ErrorCode.MESSAGE_TOO_LARGE, "message of " + size
-                        + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
+                throw ErrorCodes.connectionError(
+                        ErrorCode.MESSAGE_TOO_LARGE,
+                        "message of " + size + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
             if (s == null || s.transport.receive == null) {
@@ -104,8 +110,7 @@ final class InboundFrames implements FrameReader.Listener {
             }
             if (!s.transport.state.canReceive()) {
                 flow.onDiscardedData(size);
-                throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, streamId,
-                        "data after the peer half-closed");
+                throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, streamId, "data after the peer half-closed");
             }
             if (size == 0 && s.transport.receive.windowMessages() == Credits.UNLIMITED) {
                 // Empty messages cost no byte credit; with unlimited message credit they would cost nothing.
@@ -149,8 +154,8 @@ final class InboundFrames implements FrameReader.Listener {
                 return;
             }
             if (!frame.hasHandshake()) {
-                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                        "expected Handshake as the first frame, got " + frame.getBodyCase());
+                throw ErrorCodes.connectionError(
+                        ErrorCode.PROTOCOL_ERROR, "expected Handshake as the first frame, got " + frame.getBodyCase());
             }
             onHandshake(frame.getHandshake());
             return;
@@ -197,15 +202,20 @@ final class InboundFrames implements FrameReader.Listener {
         }
         if (registry.remoteOpen() >= settings.maxConcurrentStreams()) {
             countPeerCausedReset();
-            host.out.writeReset(id, ErrorCode.REFUSED_STREAM, "max_concurrent_streams "
-                    + settings.maxConcurrentStreams() + " reached");
+            host.out.writeReset(
+                    id,
+                    ErrorCode.REFUSED_STREAM,
+                    "max_concurrent_streams " + settings.maxConcurrentStreams() + " reached");
             return;
         }
         Map<String, String> metadata = open.getMetadataMap();
         if (metadata.size() > settings.maxMetadataEntries() || metadataBytes(metadata) > settings.maxMetadataBytes()) {
             countPeerCausedReset();
-            host.out.writeReset(id, ErrorCode.PROTOCOL_ERROR, "metadata exceeds " + settings.maxMetadataEntries()
-                    + " entries or " + settings.maxMetadataBytes() + " bytes");
+            host.out.writeReset(
+                    id,
+                    ErrorCode.PROTOCOL_ERROR,
+                    "metadata exceeds " + settings.maxMetadataEntries() + " entries or " + settings.maxMetadataBytes()
+                            + " bytes");
             return;
         }
         DefaultStream stream = new DefaultStream(host, id, false, metadata, settings.acceptedStreamOptions());
@@ -268,8 +278,7 @@ final class InboundFrames implements FrameReader.Listener {
         }
         if (id == 0) {
             if (messages != 0) {
-                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                        "connection-scope Credit with messages");
+                throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "connection-scope Credit with messages");
             }
             host.writes.addConnectionCredit(bytes);
             return;
@@ -307,13 +316,18 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         registry.remove(s);
-        s.transport.closeWith(new CloseStatus(ErrorCodes.fromWire(reset.getCodeValue()),
-                ErrorCodes.describe(reset.getCodeValue(), OutboundFrames.truncate(reset.getReason())), true, 0));
+        s.transport.closeWith(new CloseStatus(
+                ErrorCodes.fromWire(reset.getCodeValue()),
+                ErrorCodes.describe(reset.getCodeValue(), OutboundFrames.truncate(reset.getReason())),
+                true,
+                0));
     }
 
     private void onPing(Ping ping) {
         pings.onPing(settings.clock().nanoTime());
-        host.out.writeControl(Frame.newBuilder().setPong(Pong.newBuilder().setPayload(ping.getPayload())).build());
+        host.out.writeControl(Frame.newBuilder()
+                .setPong(Pong.newBuilder().setPayload(ping.getPayload()))
+                .build());
     }
 
     private void onGoAway(GoAway goAway) {
@@ -323,7 +337,8 @@ final class InboundFrames implements FrameReader.Listener {
         for (DefaultStream s : registry.snapshot()) {
             if (s.local && Integer.compareUnsigned(s.id, last) > 0) {
                 registry.remove(s);
-                s.transport.closeWith(new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
+                s.transport.closeWith(
+                        new CloseStatus(ErrorCode.REFUSED_STREAM, "peer is going away: " + reason, true, 0));
             }
         }
         ErrorCode code = ErrorCodes.fromWire(goAway.getCodeValue());
@@ -346,7 +361,8 @@ final class InboundFrames implements FrameReader.Listener {
             host.writes.onStreamChanged(s); // re-evaluate: a waiting message is reported as Blocked again
         }
         host.out.writeControl(Frame.newBuilder()
-                .setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returned)).build());
+                .setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returned))
+                .build());
     }
 
     private void onRevokeAck(RevokeAck ack) {
@@ -363,8 +379,9 @@ final class InboundFrames implements FrameReader.Listener {
         int id = blocked.getStreamId();
         long needed = Credits.fromUint64(blocked.getNeededBytes());
         if (needed > settings.maxMessageBytes()) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Blocked for " + needed
-                    + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR,
+                    "Blocked for " + needed + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
         }
         DefaultStream s = registry.get(id);
         if (s == null) {

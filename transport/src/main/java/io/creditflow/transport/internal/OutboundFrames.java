@@ -4,11 +4,11 @@ import io.creditflow.proto.codec.FrameWriter;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.wire.Blocked;
 import io.creditflow.proto.wire.Credit;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.Reset;
 import io.creditflow.proto.wire.Revoke;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -37,6 +37,7 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
     private ConnectionCloser closer;
     /** Data frames of the current write pass, gathered into one pooled buffer; see {@link #writeData}. */
     private ByteBuf coalesce;
+
     private boolean flushNeeded;
     /**
      * {@link #writeControl} is flushing. The flush can make the channel writable, and Netty then calls the
@@ -63,7 +64,8 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
         if (reason == null) {
             return "";
         }
-        return reason.length() <= EndpointSettings.MAX_REASON_CHARS ? reason
+        return reason.length() <= EndpointSettings.MAX_REASON_CHARS
+                ? reason
                 : reason.substring(0, EndpointSettings.MAX_REASON_CHARS);
     }
 
@@ -105,8 +107,9 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
             ByteBuf out = coalesce;
             // Gather no more than the channel can take before it turns unwritable, so that what is queued
             // stays within the write high watermark plus one frame, as without gathering.
-            if (out != null && (out.writableBytes() < frameBytes
-                    || out.readableBytes() + frameBytes > channel.bytesBeforeUnwritable())) {
+            if (out != null
+                    && (out.writableBytes() < frameBytes
+                            || out.readableBytes() + frameBytes > channel.bytesBeforeUnwritable())) {
                 flushCoalesced();
                 out = null;
             }
@@ -153,8 +156,13 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
         }
         if (!channel.isWritable() && !backlog.tryQueue() && !lifecycle.state().isClosingOrClosed()) {
             // The peer makes us answer but does not read the answers: stop before they pile up.
-            closer.closeWith(new CloseStatus(ErrorCode.ENHANCE_YOUR_CALM, "more than " + backlog.maxQueued()
-                    + " control frames queued for a peer that does not read", false, 0), true);
+            closer.closeWith(
+                    new CloseStatus(
+                            ErrorCode.ENHANCE_YOUR_CALM,
+                            "more than " + backlog.maxQueued() + " control frames queued for a peer that does not read",
+                            false,
+                            0),
+                    true);
             ctx.close(); // it reads nothing: waiting for the flush would keep the connection (and its buffers) forever
             return;
         }
@@ -187,28 +195,40 @@ final class OutboundFrames implements InboundFlowController.CreditSink {
 
     void writeBlocked(int streamId, long neededBytes) {
         writeControl(Frame.newBuilder()
-                .setBlocked(Blocked.newBuilder().setStreamId(streamId).setNeededBytes(neededBytes)).build());
+                .setBlocked(Blocked.newBuilder().setStreamId(streamId).setNeededBytes(neededBytes))
+                .build());
     }
 
     void writeReset(int streamId, ErrorCode code, String reason) {
         writeControl(Frame.newBuilder()
-                .setReset(Reset.newBuilder().setStreamId(streamId).setCode(ErrorCodes.toWire(code)).setReason(truncate(reason))).build());
+                .setReset(Reset.newBuilder()
+                        .setStreamId(streamId)
+                        .setCode(ErrorCodes.toWire(code))
+                        .setReason(truncate(reason)))
+                .build());
     }
 
     @Override
     public void writeStreamCredit(int streamId, long bytes, long messages) {
         writeControl(Frame.newBuilder()
-                .setCredit(Credit.newBuilder().setStreamId(streamId).setBytes(bytes).setMessages(messages)).build());
+                .setCredit(Credit.newBuilder()
+                        .setStreamId(streamId)
+                        .setBytes(bytes)
+                        .setMessages(messages))
+                .build());
     }
 
     @Override
     public void writeConnectionCredit(long bytes) {
-        writeControl(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0).setBytes(bytes)).build());
+        writeControl(Frame.newBuilder()
+                .setCredit(Credit.newBuilder().setStreamId(0).setBytes(bytes))
+                .build());
     }
 
     @Override
     public void writeRevoke(int streamId, long keepBytes) {
         writeControl(Frame.newBuilder()
-                .setRevoke(Revoke.newBuilder().setStreamId(streamId).setKeepBytes(keepBytes)).build());
+                .setRevoke(Revoke.newBuilder().setStreamId(streamId).setKeepBytes(keepBytes))
+                .build());
     }
 }

@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.spec.InvalidKeySpecException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,13 +30,12 @@ import javax.crypto.spec.PBEKeySpec;
  * to convert them ({@code openssl pkcs8 -topk8 -nocrypt}). Stateless.
  */
 public final class Pem {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
     /** Key algorithms tried in turn: PKCS#8 names the algorithm by OID, the JDK's KeyFactory by name. */
     private static final String[] KEY_ALGORITHMS = {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS", "DSA"};
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** Every certificate in the file, in order (a chain: the leaf first). */
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
@@ -127,7 +126,8 @@ public final class Pem {
     /** PEM text of {@code der} under {@code label}, 64 characters a line. */
     public static String encode(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + label + "-----\n";
     }
 }

@@ -32,8 +32,10 @@ final class PingPolicer {
         if (!early) {
             strikes = 0;
         } else if (++strikes > maxStrikes) {
-            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "pings closer than "
-                    + TimeUnit.NANOSECONDS.toMillis(minIntervalNanos) + " ms apart, " + strikes + " times");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.ENHANCE_YOUR_CALM,
+                    "pings closer than " + TimeUnit.NANOSECONDS.toMillis(minIntervalNanos) + " ms apart, " + strikes
+                            + " times");
         }
         lastPingNanos = nowNanos;
     }

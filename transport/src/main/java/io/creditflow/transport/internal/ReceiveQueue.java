@@ -65,7 +65,7 @@ final class ReceiveQueue {
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
-            for (;;) {
+            for (; ; ) {
                 DefaultMessage m = messages.pollFirst();
                 if (m != null) {
                     return m;
@@ -99,8 +99,11 @@ final class ReceiveQueue {
             consumedBytes += bytes;
             consumedMessages++;
             consumedWireBytes += wireBytes;
-            if (!applyScheduled && (urgent || consumedBytes >= applyThresholdBytes
-                    || consumedMessages >= applyThresholdMessages || messages.isEmpty())) {
+            if (!applyScheduled
+                    && (urgent
+                            || consumedBytes >= applyThresholdBytes
+                            || consumedMessages >= applyThresholdMessages
+                            || messages.isEmpty())) {
                 applyScheduled = true;
                 return true;
             }

@@ -28,9 +28,11 @@ final class ResetBudgets {
      */
     void onResetReceived(long nowNanos) {
         if (!received.tryAcquire(nowNanos)) {
-            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "more than "
-                    + received.maxEvents() + " resets received in "
-                    + TimeUnit.NANOSECONDS.toMillis(received.windowNanos()) + " ms");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.ENHANCE_YOUR_CALM,
+                    "more than "
+                            + received.maxEvents() + " resets received in "
+                            + TimeUnit.NANOSECONDS.toMillis(received.windowNanos()) + " ms");
         }
     }
 
@@ -41,9 +43,11 @@ final class ResetBudgets {
      */
     void onPeerCausedReset(long nowNanos) {
         if (!sent.tryAcquire(nowNanos)) {
-            throw ErrorCodes.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer caused more than "
-                    + sent.maxEvents() + " stream resets in "
-                    + TimeUnit.NANOSECONDS.toMillis(sent.windowNanos()) + " ms");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.ENHANCE_YOUR_CALM,
+                    "the peer caused more than "
+                            + sent.maxEvents() + " stream resets in "
+                            + TimeUnit.NANOSECONDS.toMillis(sent.windowNanos()) + " ms");
         }
     }
 }

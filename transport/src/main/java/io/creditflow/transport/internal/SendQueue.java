@@ -50,6 +50,7 @@ final class SendQueue {
     private int blockedThreads;
     /** Event-loop confined: see {@link #pollIfAtMost}. */
     int lastHeadSize = -1;
+
     private CloseStatus closedStatus;
     private boolean finishing;
 
@@ -172,7 +173,7 @@ final class SendQueue {
         lock.lock();
         try {
             long nanos = timeoutNanos;
-            for (;;) {
+            for (; ; ) {
                 if (closedStatus != null || finishing) {
                     throw closedException();
                 }
@@ -189,12 +190,13 @@ final class SendQueue {
                         droppedMessages++;
                         throw new MessageDroppedException("send queue full: newest message dropped (DROP_NEWEST)");
                     }
-                    case REJECT -> throw new SendRejectedException(
-                            "send queue full (" + queuedMessages + " messages, " + queuedBytes + " bytes)");
+                    case REJECT ->
+                        throw new SendRejectedException(
+                                "send queue full (" + queuedMessages + " messages, " + queuedBytes + " bytes)");
                     default -> {
                         if (nanos <= 0) {
-                            throw new TimeoutException("no room in the send queue within "
-                                    + timeoutNanos / 1_000_000 + " ms (peer has not granted credit)");
+                            throw new TimeoutException("no room in the send queue within " + timeoutNanos / 1_000_000
+                                    + " ms (peer has not granted credit)");
                         }
                         blockedThreads++;
                         try {
@@ -352,8 +354,8 @@ final class SendQueue {
 
     private StreamClosedException closedException() {
         CloseStatus status = closedStatus != null ? closedStatus : CloseStatus.OK;
-        return new StreamClosedException(finishing && closedStatus == null ? "stream half-closed for sending"
-                : "stream closed", status);
+        return new StreamClosedException(
+                finishing && closedStatus == null ? "stream half-closed for sending" : "stream closed", status);
     }
 
     long queuedBytes() {
@@ -372,6 +374,5 @@ final class SendQueue {
         return droppedMessages;
     }
 
-    private record PendingSend(Object message, int size, CompletableFuture<Void> future) {
-    }
+    private record PendingSend(Object message, int size, CompletableFuture<Void> future) {}
 }

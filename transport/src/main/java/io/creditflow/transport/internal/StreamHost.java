@@ -27,9 +27,16 @@ final class StreamHost {
     /** Pull-mode streams whose queue became non-empty in this read batch: at most one entry per stream. */
     private final java.util.ArrayDeque<DefaultStream> readable = new java.util.ArrayDeque<>();
 
-    StreamHost(EndpointSettings settings, DefaultConnection connection, EventLoop loop, InboundFlowController flow,
-               OutboundFrames out, StreamWrites writes, ReadPressure pressure, StreamRegistry registry,
-               CommandQueue commands) {
+    StreamHost(
+            EndpointSettings settings,
+            DefaultConnection connection,
+            EventLoop loop,
+            InboundFlowController flow,
+            OutboundFrames out,
+            StreamWrites writes,
+            ReadPressure pressure,
+            StreamRegistry registry,
+            CommandQueue commands) {
         this.settings = settings;
         this.connection = connection;
         this.lifecycle = connection.lifecycle();

@@ -4,10 +4,10 @@ import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.core.AdaptiveWindow;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.StreamState;
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.HalfClose;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.netty.channel.EventLoop;
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayList;
@@ -39,15 +39,23 @@ final class StreamRegistry {
     private final ConnectionTimers timers;
     private final EventLoop loop;
     /** Called after a stream is removed: closes a draining connection once no stream is left. */
-    private Runnable afterRemove = () -> { };
+    private Runnable afterRemove = () -> {};
     /** Guarded by {@link #idLock}. */
     private int nextLocalId;
+
     private int highestLocalId;
     private int lastRemoteId;
     private int remoteOpen;
 
-    StreamRegistry(boolean client, EndpointSettings settings, InboundFlowController flow, OutboundFrames out,
-                   StreamWrites writes, ReadPressure pressure, ConnectionTimers timers, EventLoop loop) {
+    StreamRegistry(
+            boolean client,
+            EndpointSettings settings,
+            InboundFlowController flow,
+            OutboundFrames out,
+            StreamWrites writes,
+            ReadPressure pressure,
+            ConnectionTimers timers,
+            EventLoop loop) {
         this.client = client;
         this.settings = settings;
         this.flow = flow;
@@ -112,12 +120,14 @@ final class StreamRegistry {
     void acceptRemoteId(int id) {
         assert loop.inEventLoop();
         if (id <= 0 || !isRemoteId(id)) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "Open with stream id "
-                    + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd") + ", > 0)");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR,
+                    "Open with stream id " + Integer.toUnsignedString(id) + " (expected: " + (client ? "even" : "odd")
+                            + ", > 0)");
         }
         if (id <= lastRemoteId) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                    "Open with stream id " + id + " not above the last one, " + lastRemoteId);
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR, "Open with stream id " + id + " not above the last one, " + lastRemoteId);
         }
         lastRemoteId = id;
     }
@@ -169,13 +179,14 @@ final class StreamRegistry {
      */
     void classifyUnknownStream(int streamId, String frameType) {
         if (streamId <= 0) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR,
                     frameType + " on invalid stream id " + Integer.toUnsignedString(streamId));
         }
         boolean idle = isRemoteId(streamId) ? streamId > lastRemoteId : streamId > highestLocalId;
         if (idle) {
-            throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR,
-                    frameType + " on idle stream " + streamId + " (never opened)");
+            throw ErrorCodes.connectionError(
+                    ErrorCode.PROTOCOL_ERROR, frameType + " on idle stream " + streamId + " (never opened)");
         }
     }
 
@@ -184,7 +195,8 @@ final class StreamRegistry {
         assert loop.inEventLoop();
         streams.put(stream.id, stream);
         timers.onStreamOpened();
-        stream.transport.receive = flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream));
+        stream.transport.receive =
+                flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream));
         stream.transport.onWindowTargetChanged();
         stream.transport.registered = true;
         if (stream.transport.earlyDemand > 0) {
@@ -209,7 +221,9 @@ final class StreamRegistry {
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
     void writeHalfClose(DefaultStream s) {
         assert loop.inEventLoop();
-        out.writeControl(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(s.id)).build());
+        out.writeControl(Frame.newBuilder()
+                .setHalfClose(HalfClose.newBuilder().setStreamId(s.id))
+                .build());
         s.transport.onLocalHalfClosed();
         maybeFinish(s);
     }

@@ -32,11 +32,13 @@ final class StreamTransportState implements OutboundFlowController.Source {
     boolean readablePending;
     /** Demand requested before {@link #receive} existed (from a local stream's onOpen). */
     long earlyDemand;
+
     volatile StreamState state = StreamState.OPEN;
     /** True once the stream is known to the peer (Open written or received): data may be written. */
     boolean registered;
     /** Wire bytes of data frames received and not yet consumed (for the connection's read watermarks). */
     long unconsumedWireBytes;
+
     boolean halfCloseWritten;
     private boolean scheduled;
     private Object staged;
@@ -102,7 +104,10 @@ final class StreamTransportState implements OutboundFlowController.Source {
         stagedSize = -1;
         stream.connection.writeData(stream.id, message, size);
         if (stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(StallReason.NO_PEER_CREDIT, false, stream.connection.settings.clock().nanoTime());
+            stalls.set(
+                    StallReason.NO_PEER_CREDIT,
+                    false,
+                    stream.connection.settings.clock().nanoTime());
         }
         if (stream.wantsReady) {
             notifyReadyIfReady();
@@ -112,7 +117,10 @@ final class StreamTransportState implements OutboundFlowController.Source {
     @Override
     public void onCreditStall(long neededBytes, boolean streamBytesShort) {
         if (!stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(StallReason.NO_PEER_CREDIT, true, stream.connection.settings.clock().nanoTime());
+            stalls.set(
+                    StallReason.NO_PEER_CREDIT,
+                    true,
+                    stream.connection.settings.clock().nanoTime());
         }
         if (streamBytesShort && sendWindow.markBlockedReported()) {
             stream.connection.writeBlocked(stream.id, neededBytes);

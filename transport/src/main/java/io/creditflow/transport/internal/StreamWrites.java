@@ -26,10 +26,16 @@ final class StreamWrites {
     private final BooleanSupplier writable;
     /** Created once the peer's handshake tells its connection window; null before. */
     private OutboundFlowController<StreamTransportState> flow;
+
     private boolean passNeeded;
 
-    StreamWrites(Channel channel, CommandQueue commands, ConnectionLifecycle lifecycle, OutboundFrames out,
-                 StallTimer stalls, EndpointSettings settings) {
+    StreamWrites(
+            Channel channel,
+            CommandQueue commands,
+            ConnectionLifecycle lifecycle,
+            OutboundFrames out,
+            StallTimer stalls,
+            EndpointSettings settings) {
         this.channel = channel;
         this.commands = commands;
         this.lifecycle = lifecycle;
@@ -41,7 +47,9 @@ final class StreamWrites {
 
     /** The peer's handshake arrived: sending starts with its initial connection window. */
     void start(long initialConnectionWindowBytes) {
-        flow = new OutboundFlowController<>(WriteScheduler.roundRobin(), EndpointSettings.WRITE_QUANTUM_BYTES,
+        flow = new OutboundFlowController<>(
+                WriteScheduler.roundRobin(),
+                EndpointSettings.WRITE_QUANTUM_BYTES,
                 Credits.fromUint64(initialConnectionWindowBytes));
     }
 

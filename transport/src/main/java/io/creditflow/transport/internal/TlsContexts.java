@@ -15,8 +15,7 @@ import javax.net.ssl.SSLException;
  * channel's pipeline, ahead of the {@link ConnectionHandler}. Stateless.
  */
 public final class TlsContexts {
-    private TlsContexts() {
-    }
+    private TlsContexts() {}
 
     /**
      * The server's context.
@@ -47,7 +46,8 @@ public final class TlsContexts {
      * certificate if one is set, verifies the server's host name unless turned off.
      */
     public static SslContext forClient(TlsOptions o) {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
                 .endpointIdentificationAlgorithm(o.hostnameVerification() ? "HTTPS" : null);
         if (!o.trustedCertificates().isEmpty()) {
             b.trustManager(o.trustedCertificates());
@@ -72,7 +72,8 @@ public final class TlsContexts {
      * handshake timeout, started when the TCP connection becomes active, covers the TLS handshake too.
      */
     public static SslHandler newHandler(SslContext context, Channel channel, String peerHost, int peerPort) {
-        SslHandler h = peerHost == null ? context.newHandler(channel.alloc())
+        SslHandler h = peerHost == null
+                ? context.newHandler(channel.alloc())
                 : context.newHandler(channel.alloc(), peerHost, peerPort);
         h.setHandshakeTimeoutMillis(0);
         return h;

@@ -17,8 +17,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /** Picks the Netty transport (epoll or NIO) and its channel classes. Stateless. */
 public final class Transports {
-    private Transports() {
-    }
+    private Transports() {}
 
     /** The transport {@code requested} resolves to on this machine. */
     public static IoTransport resolve(IoTransport requested) {
@@ -32,8 +31,8 @@ public final class Transports {
     }
 
     public static EventLoopGroup newGroup(IoTransport transport, int threads, String name) {
-        IoHandlerFactory factory = resolve(transport) == IoTransport.EPOLL
-                ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory =
+                resolve(transport) == IoTransport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory(name, true), factory);
     }

@@ -47,7 +47,8 @@ class AnswerFloodTest {
 
     @Test
     void revokesOnAClosedStreamInOneWriteAreAllAnsweredWhenThePeerReads() {
-        try (Harness h = Harness.server(new TestEndpoint(), s -> StreamListener.PULL).handshake()) {
+        try (Harness h =
+                Harness.server(new TestEndpoint(), s -> StreamListener.PULL).handshake()) {
             h.send(open(1));
             h.send(reset(1, ErrorCode.CANCEL));
             h.read();
@@ -55,13 +56,16 @@ class AnswerFloodTest {
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).as("no GoAway").isNull();
             assertThat(h.active()).as("a peer that reads is not cut off").isTrue();
-            assertThat(Frames.ofType(out, Frame.BodyCase.REVOKE_ACK)).as("every Revoke answered").hasSize(FLOOD);
+            assertThat(Frames.ofType(out, Frame.BodyCase.REVOKE_ACK))
+                    .as("every Revoke answered")
+                    .hasSize(FLOOD);
         }
     }
 
     @Test
     void dataDiscardedOnAResetStreamIsAnsweredWithOneConnectionCreditPerRead() {
-        try (Harness h = Harness.server(new TestEndpoint(), s -> StreamListener.PULL).handshake()) {
+        try (Harness h =
+                Harness.server(new TestEndpoint(), s -> StreamListener.PULL).handshake()) {
             h.send(open(1));
             h.read();
             h.accepted.get(0).cancel("the application gave up on it");
@@ -74,12 +78,19 @@ class AnswerFloodTest {
             }
             h.sendRaw(flood);
             List<Frame> out = h.read();
-            assertThat(h.active()).as("ordinary traffic in flight when a stream is reset").isTrue();
+            assertThat(h.active())
+                    .as("ordinary traffic in flight when a stream is reset")
+                    .isTrue();
             List<Frame> credits = Frames.ofType(out, Frame.BodyCase.CREDIT);
-            assertThat(credits).as("one Credit for the whole read, not one per discarded frame").hasSize(1);
+            assertThat(credits)
+                    .as("one Credit for the whole read, not one per discarded frame")
+                    .hasSize(1);
             assertThat(credits.get(0).getCredit().getStreamId()).isZero();
-            assertThat(credits.get(0).getCredit().getBytes()).as("all the discarded bytes").isEqualTo(FLOOD);
-            assertThat(h.p.handler.host().inbound().connectionWindowBytes()).as("the peer's connection credit restored")
+            assertThat(credits.get(0).getCredit().getBytes())
+                    .as("all the discarded bytes")
+                    .isEqualTo(FLOOD);
+            assertThat(h.p.handler.host().inbound().connectionWindowBytes())
+                    .as("the peer's connection credit restored")
                     .isEqualTo(windowBefore);
         }
     }
@@ -88,17 +99,23 @@ class AnswerFloodTest {
     @ValueSource(strings = {"empty frame", "unknown frame type"})
     void aRunOfFramesThatCarryNothingIsBounded(String kind) {
         int limit = 50;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit))
+                .handshake()) {
             // An empty Frame, or field 15 (no such frame type in version 1) with an empty body.
-            int[] body = kind.equals("empty frame") ? new int[0] : new int[]{0x7A, 0x00};
+            int[] body = kind.equals("empty frame") ? new int[0] : new int[] {0x7A, 0x00};
             for (int i = 0; i < limit; i++) {
                 h.sendRaw(Frames.rawFrame(body));
             }
-            assertThat(Harness.goAwayCode(h.read())).as("up to the limit: ignored").isNull();
+            assertThat(Harness.goAwayCode(h.read()))
+                    .as("up to the limit: ignored")
+                    .isNull();
             h.sendRaw(Frames.rawFrame(body));
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY).get(0).getGoAway().getReason())
+            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY)
+                            .get(0)
+                            .getGoAway()
+                            .getReason())
                     .contains("consecutive empty or unknown frames");
             assertThat(h.active()).isFalse();
         }
@@ -109,20 +126,26 @@ class AnswerFloodTest {
         int budget = 20;
         AtomicInteger asked = new AtomicInteger();
         try (Harness h = Harness.server(new TestEndpoint().resetBudgets(1000, budget, Duration.ofSeconds(10)), s -> {
-            asked.incrementAndGet();
-            throw new StreamRejectedException(io.creditflow.transport.ErrorCode.PERMISSION_DENIED, "not yours");
-        }).handshake()) {
+                    asked.incrementAndGet();
+                    throw new StreamRejectedException(io.creditflow.transport.ErrorCode.PERMISSION_DENIED, "not yours");
+                })
+                .handshake()) {
             for (int i = 0; i < budget; i++) {
                 h.send(open(1 + 2 * i));
             }
             List<Frame> refused = h.read();
-            assertThat(Frames.ofType(refused, Frame.BodyCase.RESET)).hasSize(budget)
+            assertThat(Frames.ofType(refused, Frame.BodyCase.RESET))
+                    .hasSize(budget)
                     .allMatch(f -> f.getReset().getCode() == ErrorCode.PERMISSION_DENIED);
             assertThat(h.active()).isTrue();
             h.send(open(1 + 2 * budget));
             List<Frame> out = h.read();
-            assertThat(Harness.goAwayCode(out)).as("one refusal past the budget").isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-            assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).as("the refusal past the budget is not sent").isEmpty();
+            assertThat(Harness.goAwayCode(out))
+                    .as("one refusal past the budget")
+                    .isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(Frames.ofType(out, Frame.BodyCase.RESET))
+                    .as("the refusal past the budget is not sent")
+                    .isEmpty();
             assertThat(asked.get()).isEqualTo(budget + 1);
         }
     }
@@ -130,17 +153,21 @@ class AnswerFloodTest {
     @Test
     void anOnOpenThatRejectsTheStreamResetsItWithItsOwnCode() {
         try (Harness h = Harness.server(new TestEndpoint(), s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                throw new StreamRejectedException(io.creditflow.transport.ErrorCode.INVALID_ARGUMENT, "policy conflict");
-            }
-        }).handshake()) {
+                    @Override
+                    public void onOpen(Stream stream) {
+                        throw new StreamRejectedException(
+                                io.creditflow.transport.ErrorCode.INVALID_ARGUMENT, "policy conflict");
+                    }
+                })
+                .handshake()) {
             h.send(open(1));
             List<Frame> resets = Frames.ofType(h.read(), Frame.BodyCase.RESET);
             assertThat(resets).hasSize(1);
             assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
             assertThat(resets.get(0).getReset().getReason()).isEqualTo("policy conflict");
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.CREDIT)).as("no credit for a refused stream").isEmpty();
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.CREDIT))
+                    .as("no credit for a refused stream")
+                    .isEmpty();
         }
     }
 
@@ -154,16 +181,17 @@ class AnswerFloodTest {
         AtomicInteger readies = new AtomicInteger();
         Stream[] stream = new Stream[1];
         try (Harness h = Harness.server(new TestEndpoint(), s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream st) {
-                stream[0] = st;
-            }
+                    @Override
+                    public void onOpen(Stream st) {
+                        stream[0] = st;
+                    }
 
-            @Override
-            public void onReady(Stream st) {
-                readies.incrementAndGet();
-            }
-        }).handshake()) {
+                    @Override
+                    public void onReady(Stream st) {
+                        readies.incrementAndGet();
+                    }
+                })
+                .handshake()) {
             h.send(open(1));
             h.read();
             Stream s = stream[0];
@@ -189,7 +217,8 @@ class AnswerFloodTest {
             }
             assertThat(last).as("isReady said true, the offer did not fit").isEqualTo(OfferResult.QUEUE_FULL);
             h.read();
-            assertThat(readies.get()).as("an offer that did not fit is answered with onReady once there is room")
+            assertThat(readies.get())
+                    .as("an offer that did not fit is answered with onReady once there is room")
                     .isGreaterThanOrEqualTo(1);
         }
     }

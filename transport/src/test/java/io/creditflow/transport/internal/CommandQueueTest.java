@@ -39,16 +39,55 @@ class CommandQueueTest {
     static class Recorder implements CommandQueue.Handler {
         final List<String> calls = new ArrayList<>();
 
-        @Override public void open(DefaultStream s) { calls.add("open"); }
-        @Override public void writable(DefaultStream s) { calls.add("writable"); }
-        @Override public void request(DefaultStream s, long n) { calls.add("request " + n); }
-        @Override public void consumed(DefaultStream s) { calls.add("consumed"); }
-        @Override public void reset(DefaultStream s, ErrorCode code, String reason) { calls.add("reset " + code); }
-        @Override public void readyCheck(DefaultStream s) { calls.add("ready"); }
-        @Override public void shutdown(long graceNanos) { calls.add("shutdown " + graceNanos); }
-        @Override public void close() { calls.add("close"); }
-        @Override public void budgetAvailable() { calls.add("budget"); }
-        @Override public void afterBatch() { calls.add("flush"); }
+        @Override
+        public void open(DefaultStream s) {
+            calls.add("open");
+        }
+
+        @Override
+        public void writable(DefaultStream s) {
+            calls.add("writable");
+        }
+
+        @Override
+        public void request(DefaultStream s, long n) {
+            calls.add("request " + n);
+        }
+
+        @Override
+        public void consumed(DefaultStream s) {
+            calls.add("consumed");
+        }
+
+        @Override
+        public void reset(DefaultStream s, ErrorCode code, String reason) {
+            calls.add("reset " + code);
+        }
+
+        @Override
+        public void readyCheck(DefaultStream s) {
+            calls.add("ready");
+        }
+
+        @Override
+        public void shutdown(long graceNanos) {
+            calls.add("shutdown " + graceNanos);
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+
+        @Override
+        public void budgetAvailable() {
+            calls.add("budget");
+        }
+
+        @Override
+        public void afterBatch() {
+            calls.add("flush");
+        }
     }
 
     @Test
@@ -68,8 +107,18 @@ class CommandQueueTest {
         q.enqueue(new CommandQueue.Close());
         assertThat(loop.tasks).as("one drain task for the whole batch").hasSize(1);
         loop.runAll();
-        assertThat(r.calls).containsExactly("open", "writable", "request 5", "consumed", "ready", "reset CANCEL",
-                "budget", "shutdown 7", "close", "flush");
+        assertThat(r.calls)
+                .containsExactly(
+                        "open",
+                        "writable",
+                        "request 5",
+                        "consumed",
+                        "ready",
+                        "reset CANCEL",
+                        "budget",
+                        "shutdown 7",
+                        "close",
+                        "flush");
         assertThat(q.size()).isZero();
     }
 
@@ -145,9 +194,11 @@ class CommandQueueTest {
 
     @Test
     void aLoopThatWasShutDownDropsTheCommandWithoutThrowing() {
-        CommandQueue q = new CommandQueue(task -> {
-            throw new RejectedExecutionException("terminated");
-        }, () -> true);
+        CommandQueue q = new CommandQueue(
+                task -> {
+                    throw new RejectedExecutionException("terminated");
+                },
+                () -> true);
         q.bind(new Recorder());
         assertThatCode(() -> q.enqueue(new CommandQueue.Close())).doesNotThrowAnyException();
     }

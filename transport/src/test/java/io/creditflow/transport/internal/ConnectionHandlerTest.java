@@ -29,15 +29,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ConnectionHandlerTest {
     /** Test time for stall accounting; the EmbeddedChannel's frozen scheduler is moved alongside. */
     final long[] now = {1_000_000_000L};
+
     final NanoClock clock = () -> now[0];
     final List<Stream> accepted = new ArrayList<>();
     EmbeddedPeer peer;
 
     EmbeddedPeer server(TestEndpoint endpoint) {
-        peer = new EmbeddedPeer(endpoint.clock(clock).streamHandler(s -> {
-            accepted.add(s);
-            return StreamListener.PULL;
-        }).build(), false);
+        peer = new EmbeddedPeer(
+                endpoint.clock(clock)
+                        .streamHandler(s -> {
+                            accepted.add(s);
+                            return StreamListener.PULL;
+                        })
+                        .build(),
+                false);
         return peer;
     }
 
@@ -57,13 +62,18 @@ class ConnectionHandlerTest {
     @Test
     void theServerAnswersTheClientsHandshakeAndAcceptsStreamsOnlyAfterIt() {
         EmbeddedPeer p = server(new TestEndpoint().streamWindowBytes(4096).maxMessageBytes(4096));
-        assertThat(p.read()).as("a server speaks only after the client's handshake").isEmpty();
+        assertThat(p.read())
+                .as("a server speaks only after the client's handshake")
+                .isEmpty();
         p.handshake();
         List<Frame> first = p.read();
         assertThat(first).hasSize(1);
         assertThat(first.get(0).getHandshake().getMagic()).isEqualTo("creditflow");
-        assertThat(first.get(0).getHandshake().getSettings().getInitialStreamWindowBytes()).isEqualTo(4096);
-        p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1).putMetadata("topic", "a")).build());
+        assertThat(first.get(0).getHandshake().getSettings().getInitialStreamWindowBytes())
+                .isEqualTo(4096);
+        p.send(Frame.newBuilder()
+                .setOpen(Open.newBuilder().setStreamId(1).putMetadata("topic", "a"))
+                .build());
         assertThat(accepted).hasSize(1);
         assertThat(accepted.get(0).metadata()).containsEntry("topic", "a");
         List<Frame> credits = p.read(Frame.BodyCase.CREDIT);
@@ -91,7 +101,9 @@ class ConnectionHandlerTest {
         for (int i = 0; i < 4; i++) {
             p.sendData(1, 1000);
         }
-        assertThat(p.channel.config().isAutoRead()).as("4 x (1000 + header) > 4000").isFalse();
+        assertThat(p.channel.config().isAutoRead())
+                .as("4 x (1000 + header) > 4000")
+                .isFalse();
         assertThat(p.connection.stats().autoReadPaused()).isTrue();
         Stream s = accepted.get(0);
         advance(Duration.ofMillis(300));
@@ -101,7 +113,9 @@ class ConnectionHandlerTest {
             }
         }
         p.read();
-        assertThat(p.channel.config().isAutoRead()).as("still above the low watermark").isFalse();
+        assertThat(p.channel.config().isAutoRead())
+                .as("still above the low watermark")
+                .isFalse();
         try (Message m = s.poll(0, TimeUnit.SECONDS)) {
             assertThat(m).isNotNull();
         }
@@ -118,15 +132,22 @@ class ConnectionHandlerTest {
         p.read();
         Stream out = p.connection.openStream(StreamOptions.defaults());
         p.read();
-        p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(1 << 20)
-                .setMessages(1000)).build());
+        p.send(Frame.newBuilder()
+                .setCredit(Credit.newBuilder()
+                        .setStreamId(out.id())
+                        .setBytes(1 << 20)
+                        .setMessages(1000))
+                .build());
         p.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
         for (int i = 0; i < 100; i++) {
             assertThat(out.offer(new byte[100])).isEqualTo(OfferResult.ACCEPTED);
         }
-        assertThat(p.read(Frame.BodyCase.DATA)).as("nothing written while not writable").isEmpty();
+        assertThat(p.read(Frame.BodyCase.DATA))
+                .as("nothing written while not writable")
+                .isEmpty();
         advance(Duration.ofMillis(40));
-        assertThat(p.connection.stats().stalledNanos(StallReason.CHANNEL_NOT_WRITABLE)).isPositive();
+        assertThat(p.connection.stats().stalledNanos(StallReason.CHANNEL_NOT_WRITABLE))
+                .isPositive();
         int flushesBefore = p.flushes;
         p.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
         assertThat(p.read(Frame.BodyCase.DATA)).hasSize(100);
@@ -142,24 +163,32 @@ class ConnectionHandlerTest {
         p.handshake();
         p.read();
         List<String> received = new ArrayList<>();
-        Stream out = p.connection.openStream(StreamOptions.builder().listener(new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                stream.request(3);
-            }
+        Stream out = p.connection.openStream(StreamOptions.builder()
+                .listener(new StreamListener() {
+                    @Override
+                    public void onOpen(Stream stream) {
+                        stream.request(3);
+                    }
 
-            @Override
-            public void onMessage(Stream stream, Message message) {
-                received.add(new String(message.toByteArray(), java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }).build());
+                    @Override
+                    public void onMessage(Stream stream, Message message) {
+                        received.add(new String(message.toByteArray(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                })
+                .build());
         p.channel.runPendingTasks();
         List<Frame> frames = p.read();
-        assertThat(frames).extracting(Frame::getBodyCase).containsSubsequence(Frame.BodyCase.OPEN,
-                Frame.BodyCase.CREDIT);
-        long messages = frames.stream().filter(f -> f.getBodyCase() == Frame.BodyCase.CREDIT)
-                .filter(f -> f.getCredit().getStreamId() == out.id()).mapToLong(f -> f.getCredit().getMessages()).sum();
-        assertThat(messages).as("message credit: the three messages asked for in onOpen").isEqualTo(3);
+        assertThat(frames)
+                .extracting(Frame::getBodyCase)
+                .containsSubsequence(Frame.BodyCase.OPEN, Frame.BodyCase.CREDIT);
+        long messages = frames.stream()
+                .filter(f -> f.getBodyCase() == Frame.BodyCase.CREDIT)
+                .filter(f -> f.getCredit().getStreamId() == out.id())
+                .mapToLong(f -> f.getCredit().getMessages())
+                .sum();
+        assertThat(messages)
+                .as("message credit: the three messages asked for in onOpen")
+                .isEqualTo(3);
         p.sendRaw(Frames.data(out.id(), "hi".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertThat(received).containsExactly("hi");
     }
@@ -167,31 +196,35 @@ class ConnectionHandlerTest {
     @Test
     void aPullListenerHearsOnReadableOncePerReadBatchWithEveryFrameOfItQueued() {
         List<Integer> queuedAtCallback = new ArrayList<>();
-        peer = new EmbeddedPeer(new TestEndpoint().clock(clock).streamHandler(s -> new io.creditflow.transport
-                .PullListener() {
-            @Override
-            public void onReadable(Stream stream) {
-                int n = 0;
-                while (true) {
-                    try (Message m = stream.poll(0, TimeUnit.SECONDS)) {
-                        if (m == null) {
-                            break;
-                        }
-                        n++;
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
-                    }
-                }
-                queuedAtCallback.add(n);
-            }
-        }).build(), false);
+        peer = new EmbeddedPeer(
+                new TestEndpoint()
+                        .clock(clock)
+                        .streamHandler(s -> new io.creditflow.transport.PullListener() {
+                            @Override
+                            public void onReadable(Stream stream) {
+                                int n = 0;
+                                while (true) {
+                                    try (Message m = stream.poll(0, TimeUnit.SECONDS)) {
+                                        if (m == null) {
+                                            break;
+                                        }
+                                        n++;
+                                    } catch (InterruptedException e) {
+                                        throw new AssertionError(e);
+                                    }
+                                }
+                                queuedAtCallback.add(n);
+                            }
+                        })
+                        .build(),
+                false);
         EmbeddedPeer p = peer;
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
         byte[] one = {1};
         // Three data frames in one read: one announcement, after all three are queued.
-        p.sendRaw(io.netty.buffer.Unpooled.wrappedBuffer(Frames.data(1, one), Frames.data(1, one),
-                Frames.data(1, one)));
+        p.sendRaw(
+                io.netty.buffer.Unpooled.wrappedBuffer(Frames.data(1, one), Frames.data(1, one), Frames.data(1, one)));
         assertThat(queuedAtCallback).containsExactly(3);
         p.sendRaw(Frames.data(1, one));
         assertThat(queuedAtCallback).as("the next batch is announced again").containsExactly(3, 1);
@@ -203,11 +236,17 @@ class ConnectionHandlerTest {
         p.handshake();
         Stream out = p.connection.openStream(StreamOptions.defaults());
         p.read();
-        p.send(Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(out.id()).setBytes(10_000)
-                .setMessages(10)).build());
+        p.send(Frame.newBuilder()
+                .setCredit(Credit.newBuilder()
+                        .setStreamId(out.id())
+                        .setBytes(10_000)
+                        .setMessages(10))
+                .build());
         out.offer(new byte[3000]);
         p.read();
-        p.send(Frame.newBuilder().setRevoke(Revoke.newBuilder().setStreamId(out.id()).setKeepBytes(1000)).build());
+        p.send(Frame.newBuilder()
+                .setRevoke(Revoke.newBuilder().setStreamId(out.id()).setKeepBytes(1000))
+                .build());
         List<Frame> acks = p.read(Frame.BodyCase.REVOKE_ACK);
         assertThat(acks).hasSize(1);
         assertThat(acks.get(0).getRevokeAck().getReturnedBytes()).isEqualTo(6000);
@@ -219,9 +258,13 @@ class ConnectionHandlerTest {
         EmbeddedPeer p = server(new TestEndpoint());
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
-        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        p.send(Frame.newBuilder()
+                .setHalfClose(HalfClose.newBuilder().setStreamId(1))
+                .build());
         p.read();
-        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        p.send(Frame.newBuilder()
+                .setHalfClose(HalfClose.newBuilder().setStreamId(1))
+                .build());
         List<Frame> resets = p.read(Frame.BodyCase.RESET);
         assertThat(resets).as("a second HalfClose is a stream error").hasSize(1);
         assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.STREAM_CLOSED);
@@ -242,20 +285,30 @@ class ConnectionHandlerTest {
             p.sendData(1, 1000);
         }
         assertThat(p.channel.config().isAutoRead()).isFalse();
-        p.send(Frame.newBuilder().setReset(io.creditflow.proto.wire.Reset.newBuilder().setStreamId(1)
-                .setCode(ErrorCode.CANCEL)).build());
+        p.send(Frame.newBuilder()
+                .setReset(io.creditflow.proto.wire.Reset.newBuilder()
+                        .setStreamId(1)
+                        .setCode(ErrorCode.CANCEL))
+                .build());
         assertThat(p.connection.stats().unconsumedInboundBytes()).isZero();
-        assertThat(p.channel.config().isAutoRead()).as("the reset stream's data no longer counts").isTrue();
+        assertThat(p.channel.config().isAutoRead())
+                .as("the reset stream's data no longer counts")
+                .isTrue();
     }
 
     @Test
     void aListenerWhoseOnOpenThrowsGetsItsStreamRefusedNotAZombie() {
-        peer = new EmbeddedPeer(new TestEndpoint().clock(clock).streamHandler(s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                throw new IllegalStateException("boom");
-            }
-        }).build(), false);
+        peer = new EmbeddedPeer(
+                new TestEndpoint()
+                        .clock(clock)
+                        .streamHandler(s -> new StreamListener() {
+                            @Override
+                            public void onOpen(Stream stream) {
+                                throw new IllegalStateException("boom");
+                            }
+                        })
+                        .build(),
+                false);
         EmbeddedPeer p = peer;
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
@@ -263,7 +316,9 @@ class ConnectionHandlerTest {
         assertThat(resets).hasSize(1);
         assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.APPLICATION_ERROR);
         assertThat(p.connection.stats().openStreams()).isZero();
-        assertThat(p.read(Frame.BodyCase.CREDIT)).as("no credit for a refused stream").isEmpty();
+        assertThat(p.read(Frame.BodyCase.CREDIT))
+                .as("no credit for a refused stream")
+                .isEmpty();
     }
 
     @Test
@@ -284,16 +339,20 @@ class ConnectionHandlerTest {
         p.handshake();
         p.read();
         io.netty.buffer.ByteBuf both = io.netty.buffer.Unpooled.buffer();
-        io.netty.buffer.ByteBuf bad = io.creditflow.proto.codec.FrameWriter.encode(io.netty.buffer.ByteBufAllocator.DEFAULT,
+        io.netty.buffer.ByteBuf bad = io.creditflow.proto.codec.FrameWriter.encode(
+                io.netty.buffer.ByteBufAllocator.DEFAULT,
                 Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(0)).build());
-        io.netty.buffer.ByteBuf open = io.creditflow.proto.codec.FrameWriter.encode(io.netty.buffer.ByteBufAllocator.DEFAULT,
+        io.netty.buffer.ByteBuf open = io.creditflow.proto.codec.FrameWriter.encode(
+                io.netty.buffer.ByteBufAllocator.DEFAULT,
                 Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
         both.writeBytes(bad).writeBytes(open);
         bad.release();
         open.release();
         p.sendRaw(both);
         assertThat(p.read(Frame.BodyCase.GO_AWAY)).hasSize(1);
-        assertThat(accepted).as("the Open after the error never reached the handler").isEmpty();
+        assertThat(accepted)
+                .as("the Open after the error never reached the handler")
+                .isEmpty();
     }
 
     @Test
@@ -302,7 +361,9 @@ class ConnectionHandlerTest {
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(3)).build());
-        p.send(Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(1)).build());
+        p.send(Frame.newBuilder()
+                .setHalfClose(HalfClose.newBuilder().setStreamId(1))
+                .build());
         p.read();
         io.netty.buffer.ByteBuf read = io.netty.buffer.Unpooled.buffer();
         io.creditflow.proto.codec.FrameWriter.writeDataHeader(read, 1, 10); // after HalfClose: STREAM_CLOSED
@@ -319,7 +380,9 @@ class ConnectionHandlerTest {
         assertThat(resets.get(0).getReset().getStreamId()).isEqualTo(1);
         assertThat(resets.get(0).getReset().getCode()).isEqualTo(ErrorCode.STREAM_CLOSED);
         assertThat(p.channel.isActive()).isTrue();
-        assertThat(accepted.get(1).stats().receivedMessages()).as("both frames after the error decoded").isEqualTo(2);
+        assertThat(accepted.get(1).stats().receivedMessages())
+                .as("both frames after the error decoded")
+                .isEqualTo(2);
         assertThat(accepted.get(1).stats().receivedBytes()).isEqualTo(50);
     }
 
@@ -339,8 +402,11 @@ class ConnectionHandlerTest {
     @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
     void framesSplitAtRandomBoundariesDecodeToTheSameMessages(long seed) throws Exception {
         java.util.Random random = new java.util.Random(seed);
-        EmbeddedPeer p = server(new TestEndpoint().streamWindowMessages(100_000).streamWindowBytes(64 << 20)
-                .connectionWindowBytes(64 << 20).pingPolicy(Duration.ofNanos(1), Integer.MAX_VALUE)); // pings mixed in freely
+        EmbeddedPeer p = server(new TestEndpoint()
+                .streamWindowMessages(100_000)
+                .streamWindowBytes(64 << 20)
+                .connectionWindowBytes(64 << 20)
+                .pingPolicy(Duration.ofNanos(1), Integer.MAX_VALUE)); // pings mixed in freely
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
         io.netty.buffer.ByteBuf wire = io.netty.buffer.Unpooled.buffer();
@@ -354,7 +420,10 @@ class ConnectionHandlerTest {
             if (random.nextInt(10) == 0) {
                 io.netty.buffer.ByteBuf ping = io.creditflow.proto.codec.FrameWriter.encode(
                         io.netty.buffer.ByteBufAllocator.DEFAULT,
-                        Frame.newBuilder().setPing(io.creditflow.proto.wire.Ping.newBuilder().setPayload(i)).build());
+                        Frame.newBuilder()
+                                .setPing(io.creditflow.proto.wire.Ping.newBuilder()
+                                        .setPayload(i))
+                                .build());
                 wire.writeBytes(ping);
                 ping.release();
             }

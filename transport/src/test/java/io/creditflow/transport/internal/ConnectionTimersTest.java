@@ -46,7 +46,9 @@ class ConnectionTimersTest {
         assertThat(t.check(400 * MS, false, false)).isEqualTo(Action.NONE);
         assertThat(t.check(401 * MS, false, false)).isEqualTo(Action.PING);
         t.onPingSent(401 * MS);
-        assertThat(t.check(901 * MS, false, false)).as("no second ping while one is out").isEqualTo(Action.NONE);
+        assertThat(t.check(901 * MS, false, false))
+                .as("no second ping while one is out")
+                .isEqualTo(Action.NONE);
         assertThat(t.check(902 * MS, false, false)).isEqualTo(Action.KEEPALIVE_TIMEOUT);
         t.onPong();
         assertThat(t.check(902 * MS, false, false)).isEqualTo(Action.PING);

@@ -40,9 +40,15 @@ class CreditDribbleTest {
         int streams = 32;
         int messagesPerStream = 8;
         int messageBytes = 10;
-        long directBefore = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
-        try (Harness h = Harness.server(new TestEndpoint().acceptedStreamOptions(StreamOptions.builder()
-                .sendQueueBytes(1024).sendQueueMessages(16).build())).handshake()) {
+        long directBefore = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                .metric()
+                .usedDirectMemory();
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .acceptedStreamOptions(StreamOptions.builder()
+                                .sendQueueBytes(1024)
+                                .sendQueueMessages(16)
+                                .build()))
+                .handshake()) {
             Map<Integer, Granted> model = new HashMap<>();
             for (int i = 0; i < streams; i++) {
                 int id = 1 + 2 * i;
@@ -57,7 +63,9 @@ class CreditDribbleTest {
                     assertThat(s.offer(payload)).isEqualTo(OfferResult.ACCEPTED);
                 }
             }
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.DATA)).as("no credit, no data").isEmpty();
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.DATA))
+                    .as("no credit, no data")
+                    .isEmpty();
             long creditFrames = 0;
             long replyFrames = 0;
             long blockedFrames = 0;
@@ -73,16 +81,23 @@ class CreditDribbleTest {
                     g.messages += withMessage ? 1 : 0;
                     creditFrames++;
                     List<Frame> out = h.read();
-                    maxOutboundPending = Math.max(maxOutboundPending, h.p.connection.stats().outboundPendingBytes());
+                    maxOutboundPending =
+                            Math.max(maxOutboundPending, h.p.connection.stats().outboundPendingBytes());
                     replyFrames += out.size();
                     assertThat(out.size()).as("replies to one 1-byte credit").isLessThanOrEqualTo(2);
                     for (Frame f : out) {
                         if (f.hasData()) {
                             Granted d = model.get(f.getData().getStreamId());
                             int size = f.getData().getPayload().size();
-                            assertThat((long) size).as("data within byte credit").isLessThanOrEqualTo(d.bytes);
-                            assertThat(d.messages).as("data within message credit").isPositive();
-                            assertThat(f.getData().getPayload().byteAt(0)).as("in order").isEqualTo((byte) d.nextSeq);
+                            assertThat((long) size)
+                                    .as("data within byte credit")
+                                    .isLessThanOrEqualTo(d.bytes);
+                            assertThat(d.messages)
+                                    .as("data within message credit")
+                                    .isPositive();
+                            assertThat(f.getData().getPayload().byteAt(0))
+                                    .as("in order")
+                                    .isEqualTo((byte) d.nextSeq);
                             d.nextSeq++;
                             d.bytes -= size;
                             d.messages--;
@@ -91,9 +106,12 @@ class CreditDribbleTest {
                             totalData++;
                         } else if (f.hasBlocked()) {
                             Granted b = model.get(f.getBlocked().getStreamId());
-                            assertThat(f.getBlocked().getNeededBytes()).as("Blocked only when short of bytes")
+                            assertThat(f.getBlocked().getNeededBytes())
+                                    .as("Blocked only when short of bytes")
                                     .isGreaterThan(b.bytes);
-                            assertThat(b.messages).as("Blocked only with message credit").isPositive();
+                            assertThat(b.messages)
+                                    .as("Blocked only with message credit")
+                                    .isPositive();
                             blockedFrames++;
                         } else {
                             assertThat(f.getBodyCase()).as("no other reply").isIn(Frame.BodyCase.CREDIT);
@@ -101,19 +119,31 @@ class CreditDribbleTest {
                     }
                 }
             }
-            assertThat(totalData).as("everything delivered, 1 byte of credit at a time")
+            assertThat(totalData)
+                    .as("everything delivered, 1 byte of credit at a time")
                     .isEqualTo((long) streams * messagesPerStream);
-            assertThat(model.values()).allSatisfy(g -> assertThat(g.dataBytes)
-                    .isEqualTo((long) messagesPerStream * messageBytes));
-            assertThat(h.active()).as("not cut off: the cost is bounded instead").isTrue();
+            assertThat(model.values())
+                    .allSatisfy(g -> assertThat(g.dataBytes).isEqualTo((long) messagesPerStream * messageBytes));
+            assertThat(h.active())
+                    .as("not cut off: the cost is bounded instead")
+                    .isTrue();
             assertThat(Harness.goAwayCode(h.read())).isNull();
-            assertThat(replyFrames).as("at most about one reply per credit frame")
+            assertThat(replyFrames)
+                    .as("at most about one reply per credit frame")
                     .isLessThanOrEqualTo(creditFrames + totalData);
-            long directAfter = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+            long directAfter = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                    .metric()
+                    .usedDirectMemory();
             assertThat(directAfter - directBefore).as("direct memory").isLessThan(1 << 20);
-            System.out.printf("[credit dribble] %d streams, %d credit frames -> %d data + %d Blocked (%.2f replies "
-                            + "per credit), outbound pending max %d bytes, direct delta %d bytes%n", streams,
-                    creditFrames, totalData, blockedFrames, (double) replyFrames / creditFrames, maxOutboundPending,
+            System.out.printf(
+                    "[credit dribble] %d streams, %d credit frames -> %d data + %d Blocked (%.2f replies "
+                            + "per credit), outbound pending max %d bytes, direct delta %d bytes%n",
+                    streams,
+                    creditFrames,
+                    totalData,
+                    blockedFrames,
+                    (double) replyFrames / creditFrames,
+                    maxOutboundPending,
                     directAfter - directBefore);
         }
     }
@@ -129,10 +159,13 @@ class CreditDribbleTest {
             }
             List<Frame> out = h.read();
             assertThat(Frames.ofType(out, Frame.BodyCase.DATA)).isEmpty();
-            assertThat(Frames.ofType(out, Frame.BodyCase.BLOCKED)).as("no Blocked without message credit").isEmpty();
+            assertThat(Frames.ofType(out, Frame.BodyCase.BLOCKED))
+                    .as("no Blocked without message credit")
+                    .isEmpty();
             h.send(credit(1, 0, 1));
             out = h.read();
-            assertThat(Frames.ofType(out, Frame.BodyCase.DATA)).singleElement()
+            assertThat(Frames.ofType(out, Frame.BodyCase.DATA))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.getData().getPayload().size()).isEqualTo(10));
             assertThat(h.accepted.get(0).stats().sendCreditBytes()).isEqualTo(90);
         }
@@ -148,7 +181,9 @@ class CreditDribbleTest {
             for (int i = 0; i < 999; i++) {
                 h.send(credit(1, 1, i == 0 ? 1 : 0));
                 List<Frame> out = h.read();
-                assertThat(Frames.ofType(out, Frame.BodyCase.DATA)).as("never split, never beyond credit").isEmpty();
+                assertThat(Frames.ofType(out, Frame.BodyCase.DATA))
+                        .as("never split, never beyond credit")
+                        .isEmpty();
                 blocked += Frames.ofType(out, Frame.BodyCase.BLOCKED).size();
             }
             assertThat(blocked).as("one Blocked per credit change, no more").isEqualTo(999);

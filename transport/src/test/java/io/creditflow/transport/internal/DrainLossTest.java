@@ -31,10 +31,14 @@ class DrainLossTest {
             h.p.channel.runPendingTasks();
             Stream s = h.accepted.get(0);
             CloseStatus status = s.closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
-            assertThat(status.code()).as("stream 1 never ended: %s", status).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
+            assertThat(status.code())
+                    .as("stream 1 never ended: %s", status)
+                    .isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             assertThat(status.isOk()).isFalse();
             try {
-                assertThat(s.poll(0, TimeUnit.SECONDS)).as("unconsumed data released, not pollable").isNull();
+                assertThat(s.poll(0, TimeUnit.SECONDS))
+                        .as("unconsumed data released, not pollable")
+                        .isNull();
             } catch (StreamClosedException expected) {
                 assertThat(expected.status().code()).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
             }
@@ -50,7 +54,8 @@ class DrainLossTest {
             assertThat(h.active()).as("draining").isTrue();
             h.p.channel.close();
             h.p.channel.runPendingTasks();
-            CloseStatus status = h.accepted.get(0).closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
+            CloseStatus status =
+                    h.accepted.get(0).closeFuture().toCompletableFuture().get(1, TimeUnit.SECONDS);
             assertThat(status.code()).as("%s", status).isNotEqualTo(io.creditflow.transport.ErrorCode.NO_ERROR);
         }
     }

@@ -43,15 +43,25 @@ final class EmbeddedPeer {
     }
 
     static Settings settings() {
-        return Settings.newBuilder().setMaxFrameBytes(1 << 20).setMaxMessageBytes(1 << 19)
-                .setMaxConcurrentStreams(100).setInitialConnectionWindowBytes(1 << 24)
-                .setInitialStreamWindowBytes(1 << 20).setInitialStreamWindowMessages(1024)
-                .setMaxMetadataBytes(1024).setMaxMetadataEntries(16).build();
+        return Settings.newBuilder()
+                .setMaxFrameBytes(1 << 20)
+                .setMaxMessageBytes(1 << 19)
+                .setMaxConcurrentStreams(100)
+                .setInitialConnectionWindowBytes(1 << 24)
+                .setInitialStreamWindowBytes(1 << 20)
+                .setInitialStreamWindowMessages(1024)
+                .setMaxMetadataBytes(1024)
+                .setMaxMetadataEntries(16)
+                .build();
     }
 
     EmbeddedPeer handshake() {
-        send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                .setSettings(settings())).build());
+        send(Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic("creditflow")
+                        .setProtocolVersion(1)
+                        .setSettings(settings()))
+                .build());
         return this;
     }
 
@@ -85,8 +95,11 @@ final class EmbeddedPeer {
         new FrameReader(1 << 24).decode(pending, new FrameReader.Listener() {
             @Override
             public void onData(int streamId, ByteBuf payload, int frameBytes) {
-                frames.add(Frame.newBuilder().setData(Data.newBuilder().setStreamId(streamId)
-                        .setPayload(ByteString.copyFrom(payload.nioBuffer()))).build());
+                frames.add(Frame.newBuilder()
+                        .setData(Data.newBuilder()
+                                .setStreamId(streamId)
+                                .setPayload(ByteString.copyFrom(payload.nioBuffer())))
+                        .build());
                 payload.release();
             }
 

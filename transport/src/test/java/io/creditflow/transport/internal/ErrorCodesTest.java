@@ -21,7 +21,8 @@ class ErrorCodesTest {
     @Test
     void everyWireCodeHasAPublicOne() {
         long known = Arrays.stream(io.creditflow.proto.wire.ErrorCode.values())
-                .filter(w -> w != io.creditflow.proto.wire.ErrorCode.UNRECOGNIZED).count();
+                .filter(w -> w != io.creditflow.proto.wire.ErrorCode.UNRECOGNIZED)
+                .count();
         assertThat(ErrorCode.values()).hasSize((int) known);
     }
 

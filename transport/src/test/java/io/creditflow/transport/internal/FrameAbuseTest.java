@@ -35,7 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FrameAbuseTest {
 
     static long directUsed() {
-        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+        return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                .metric()
+                .usedDirectMemory();
     }
 
     /** The handler's side buffer for a frame straddling reads (white box: what it really allocated). */
@@ -59,25 +61,25 @@ class FrameAbuseTest {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             int max = h.p.handler.settings.maxFrameBytes();
             byte[] prefix = switch (kind) {
-                case "2GiB" -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
+                case "2GiB" -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
                 case "max+1" -> Frames.varint(max + 1L);
-                case "2^32" -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10};
-                default -> new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
+                case "2^32" -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10};
+                default -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
             };
             long before = directUsed();
             // The prefix arrives one byte per read (the worst case for the straddling-prefix path), then a stall.
             ErrorCode code = null;
             int bytesSent = 0;
             for (byte b : prefix) {
-                h.sendRaw(Unpooled.wrappedBuffer(new byte[]{b}));
+                h.sendRaw(Unpooled.wrappedBuffer(new byte[] {b}));
                 bytesSent++;
                 code = Harness.goAwayCode(h.read());
                 if (code != null) {
                     break;
                 }
             }
-            ErrorCode expected = kind.equals("2GiB") || kind.equals("max+1") ? ErrorCode.FRAME_SIZE_ERROR
-                    : ErrorCode.PROTOCOL_ERROR;
+            ErrorCode expected =
+                    kind.equals("2GiB") || kind.equals("max+1") ? ErrorCode.FRAME_SIZE_ERROR : ErrorCode.PROTOCOL_ERROR;
             assertThat(code).as("GoAway as soon as the prefix is complete").isEqualTo(expected);
             assertThat(bytesSent).as("decided from the prefix alone").isEqualTo(Math.min(prefix.length, 5));
             assertThat(h.active()).isFalse();
@@ -89,8 +91,9 @@ class FrameAbuseTest {
 
     @Test
     void anHonestMaximalPrefixAllocatesOnlyWhatArrivedAndIsClosedAtThePartialFrameTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint().timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30),
-                Duration.ofMinutes(5))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+                .handshake()) {
             int max = h.p.handler.settings.maxFrameBytes();
             ByteBuf start = Unpooled.buffer();
             start.writeBytes(Frames.varint(max));
@@ -98,14 +101,19 @@ class FrameAbuseTest {
             h.sendRaw(start);
             ByteBuf partial = partialOf(h.p.handler);
             assertThat(partial).isNotNull();
-            assertThat(partial.capacity()).as("sized to what arrived, not to the prefix").isLessThanOrEqualTo(256);
+            assertThat(partial.capacity())
+                    .as("sized to what arrived, not to the prefix")
+                    .isLessThanOrEqualTo(256);
             assertThat(partial.maxCapacity()).isEqualTo(max + Frames.varint(max).length);
             h.advanceInTicks(Duration.ofMillis(1900));
             assertThat(h.active()).isTrue();
             h.advanceInTicks(Duration.ofMillis(200));
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.PROTOCOL_ERROR);
-            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY).get(0).getGoAway().getReason())
+            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY)
+                            .get(0)
+                            .getGoAway()
+                            .getReason())
                     .contains("frame incomplete");
             assertThat(h.active()).isFalse();
         }
@@ -113,15 +121,19 @@ class FrameAbuseTest {
 
     @Test
     void aFrameDribbledByteByByteAfterItsStartIsStillCutAtThePartialFrameTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint().timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30),
-                Duration.ofMinutes(5))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+                .handshake()) {
             h.sendRaw(Unpooled.wrappedBuffer(Frames.varint(1000)));
             for (int i = 0; i < 30 && h.active(); i++) {
-                h.sendRaw(Unpooled.wrappedBuffer(new byte[]{0x00})); // a byte every 50 ms keeps nothing alive
+                h.sendRaw(Unpooled.wrappedBuffer(new byte[] {0x00})); // a byte every 50 ms keeps nothing alive
                 h.advance(Duration.ofMillis(50));
             }
-            assertThat(h.active()).as("closed within 1 s + one tick of the frame's start").isFalse();
-            assertThat(h.now[0] - 1_000_000_000L).isLessThanOrEqualTo(Duration.ofMillis(1100).toNanos());
+            assertThat(h.active())
+                    .as("closed within 1 s + one tick of the frame's start")
+                    .isFalse();
+            assertThat(h.now[0] - 1_000_000_000L)
+                    .isLessThanOrEqualTo(Duration.ofMillis(1100).toNanos());
         }
     }
 
@@ -130,14 +142,17 @@ class FrameAbuseTest {
     void aPartialFrameAfterTheFrameThatClosedTheConnectionIsNotKept() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             ByteBuf read = Unpooled.buffer();
-            ByteBuf goAway = io.creditflow.proto.codec.FrameWriter.encode(ByteBufAllocator.DEFAULT,
+            ByteBuf goAway = io.creditflow.proto.codec.FrameWriter.encode(
+                    ByteBufAllocator.DEFAULT,
                     Frames.goAway(0, ErrorCode.NO_ERROR)); // a drain with no stream: closes at once
             read.writeBytes(goAway);
             goAway.release();
             read.writeBytes(Frames.varint(100)).writeZero(10); // the start of a frame, in the same read
             h.sendRaw(read);
             assertThat(h.active()).isFalse();
-            assertThat(partialOf(h.p.handler)).as("no copy kept after the close").isNull();
+            assertThat(partialOf(h.p.handler))
+                    .as("no copy kept after the close")
+                    .isNull();
         }
     }
 
@@ -146,13 +161,17 @@ class FrameAbuseTest {
     @Test
     void emptyDataFramesPastTheLimitAreCutOffWithinOneFrame() {
         int limit = 16;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)
-                .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .maxConsecutiveEmptyFrames(limit)
+                        .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED))
+                .handshake()) {
             h.send(open(1));
             h.read();
             for (int i = 1; i <= limit; i++) {
                 h.sendRaw(data(1, new byte[0]));
-                assertThat(Harness.goAwayCode(h.read())).as("empty frame %d of %d", i, limit).isNull();
+                assertThat(Harness.goAwayCode(h.read()))
+                        .as("empty frame %d of %d", i, limit)
+                        .isNull();
             }
             h.sendRaw(data(1, new byte[0]));
             assertThat(Harness.goAwayCode(h.read())).as("frame %d", limit + 1).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
@@ -163,14 +182,16 @@ class FrameAbuseTest {
     @Test
     void controlFramesInBetweenDoNotResetTheEmptyFrameCountButANonEmptyMessageDoes() {
         int limit = 8;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)
-                .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .maxConsecutiveEmptyFrames(limit)
+                        .streamWindowMessages(io.creditflow.proto.core.Credits.UNLIMITED))
+                .handshake()) {
             h.send(open(1));
             h.read();
             for (int i = 0; i < limit; i++) {
                 h.sendRaw(data(1, new byte[0]));
             }
-            h.sendRaw(data(1, new byte[]{1})); // resets the count
+            h.sendRaw(data(1, new byte[] {1})); // resets the count
             for (int i = 0; i < limit; i++) {
                 h.sendRaw(data(1, new byte[0]));
                 h.send(credit(1, 1, 0)); // a control frame with an effect: does not break the run
@@ -184,7 +205,8 @@ class FrameAbuseTest {
     @Test
     void emptyDataFramesOnAClosedStreamCountToo() {
         int limit = 8;
-        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit)).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint().maxConsecutiveEmptyFrames(limit))
+                .handshake()) {
             h.send(open(1));
             h.send(Frames.reset(1, ErrorCode.CANCEL));
             h.read();
@@ -205,16 +227,17 @@ class FrameAbuseTest {
     void legitimateEmptyMessagesWithinCreditPastTheDefaultLimitAreCutOffToo() {
         AtomicInteger delivered = new AtomicInteger();
         try (Harness h = Harness.server(new TestEndpoint(), s -> new StreamListener() {
-            @Override
-            public void onOpen(Stream stream) {
-                stream.request(Long.MAX_VALUE);
-            }
+                    @Override
+                    public void onOpen(Stream stream) {
+                        stream.request(Long.MAX_VALUE);
+                    }
 
-            @Override
-            public void onMessage(Stream stream, Message message) {
-                delivered.incrementAndGet();
-            }
-        }).handshake()) {
+                    @Override
+                    public void onMessage(Stream stream, Message message) {
+                        delivered.incrementAndGet();
+                    }
+                })
+                .handshake()) {
             h.send(open(1));
             h.read();
             ByteBuf burst = Unpooled.buffer();
@@ -225,7 +248,8 @@ class FrameAbuseTest {
             }
             h.sendRaw(burst);
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-            assertThat(delivered.get()).isEqualTo(io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES);
+            assertThat(delivered.get())
+                    .isEqualTo(io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES);
         }
     }
 
@@ -304,7 +328,8 @@ class FrameAbuseTest {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             h.sendRaw(openFrame(1, 1, i -> entry("k", "x".repeat(8192))));
             List<Frame> out = h.read();
-            assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).singleElement()
+            assertThat(Frames.ofType(out, Frame.BodyCase.RESET))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.getReset().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
             assertThat(Harness.goAwayCode(out)).isNull();
             assertThat(h.accepted).as("the handler never sees it").isEmpty();
@@ -325,12 +350,14 @@ class FrameAbuseTest {
             h.sendRaw(bomb);
             long tookMillis = (System.nanoTime() - t0) / 1_000_000;
             List<Frame> out = h.read();
-            assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).singleElement()
+            assertThat(Frames.ofType(out, Frame.BodyCase.RESET))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.getReset().getCode()).isEqualTo(ErrorCode.PROTOCOL_ERROR));
             assertThat(Harness.goAwayCode(out)).isNull();
             assertThat(h.accepted).isEmpty();
             assertThat(tookMillis).as("%d entries parsed and refused", entries).isLessThan(2000);
-            System.out.printf("[metadata bomb] %d distinct keys in a %d-byte Open: refused (stream) in %d ms%n",
+            System.out.printf(
+                    "[metadata bomb] %d distinct keys in a %d-byte Open: refused (stream) in %d ms%n",
                     entries, max, tookMillis);
         }
     }
@@ -350,12 +377,15 @@ class FrameAbuseTest {
                 assertThat(Harness.goAwayCode(out)).isNull();
                 assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).isEmpty();
             }
-            assertThat(h.accepted).hasSize(4).allSatisfy(s -> assertThat(s.metadata()).containsExactly(
-                    java.util.Map.entry("", "")));
+            assertThat(h.accepted)
+                    .hasSize(4)
+                    .allSatisfy(s -> assertThat(s.metadata()).containsExactly(java.util.Map.entry("", "")));
             long bestMillis = best / 1_000_000;
             assertThat(bestMillis).as("%d duplicate empty entries", entries).isLessThan(2000);
-            System.out.printf("[metadata bomb] %d empty keys in a %d-byte Open: one entry, accepted; %d ms of "
-                    + "event-loop time per Open (best of 4)%n", entries, max, bestMillis);
+            System.out.printf(
+                    "[metadata bomb] %d empty keys in a %d-byte Open: one entry, accepted; %d ms of "
+                            + "event-loop time per Open (best of 4)%n",
+                    entries, max, bestMillis);
         }
     }
 
@@ -449,7 +479,10 @@ class FrameAbuseTest {
             h.sendRaw(frame);
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.PROTOCOL_ERROR);
-            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY).get(0).getGoAway().getReason())
+            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY)
+                            .get(0)
+                            .getGoAway()
+                            .getReason())
                     .doesNotContain("StackOverflow");
         }
     }
@@ -464,7 +497,8 @@ class FrameAbuseTest {
     void aPingStillWorksAfterEmptyFramesUpToTheLimit() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             // As many empty frames as the limit allows: ignored.
-            h.sendRaw(Unpooled.wrappedBuffer(new byte[io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES]));
+            h.sendRaw(Unpooled.wrappedBuffer(
+                    new byte[io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES]));
             h.send(ping(5));
             assertThat(Frames.ofType(h.read(), Frame.BodyCase.PONG)).hasSize(1);
         }
@@ -476,8 +510,12 @@ class FrameAbuseTest {
             h.sendRaw(Unpooled.wrappedBuffer(new byte[100_000])); // each costs a parse and carries nothing
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY).get(0).getGoAway().getReason())
-                    .contains("more than " + io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES);
+            assertThat(Frames.ofType(out, Frame.BodyCase.GO_AWAY)
+                            .get(0)
+                            .getGoAway()
+                            .getReason())
+                    .contains("more than "
+                            + io.creditflow.transport.EndpointBuilder.DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES);
             assertThat(h.active()).isFalse();
         }
     }

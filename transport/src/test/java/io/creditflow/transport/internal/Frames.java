@@ -22,12 +22,15 @@ import java.util.List;
 
 /** Frame builders and raw byte helpers for the attack and conformance tests. */
 final class Frames {
-    private Frames() {
-    }
+    private Frames() {}
 
     static Frame handshake(Settings settings) {
-        return Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                .setSettings(settings)).build();
+        return Frame.newBuilder()
+                .setHandshake(Handshake.newBuilder()
+                        .setMagic("creditflow")
+                        .setProtocolVersion(1)
+                        .setSettings(settings))
+                .build();
     }
 
     static Frame open(int id, String... keyValues) {
@@ -39,16 +42,21 @@ final class Frames {
     }
 
     static Frame credit(int id, long bytes, long messages) {
-        return Frame.newBuilder().setCredit(Credit.newBuilder().setStreamId(id).setBytes(bytes).setMessages(messages))
+        return Frame.newBuilder()
+                .setCredit(Credit.newBuilder().setStreamId(id).setBytes(bytes).setMessages(messages))
                 .build();
     }
 
     static Frame halfClose(int id) {
-        return Frame.newBuilder().setHalfClose(HalfClose.newBuilder().setStreamId(id)).build();
+        return Frame.newBuilder()
+                .setHalfClose(HalfClose.newBuilder().setStreamId(id))
+                .build();
     }
 
     static Frame reset(int id, ErrorCode code) {
-        return Frame.newBuilder().setReset(Reset.newBuilder().setStreamId(id).setCode(code)).build();
+        return Frame.newBuilder()
+                .setReset(Reset.newBuilder().setStreamId(id).setCode(code))
+                .build();
     }
 
     static Frame ping(long payload) {
@@ -56,21 +64,30 @@ final class Frames {
     }
 
     static Frame goAway(int lastStreamId, ErrorCode code) {
-        return Frame.newBuilder().setGoAway(GoAway.newBuilder().setLastStreamId(lastStreamId).setCode(code)
-                .setReason("test")).build();
+        return Frame.newBuilder()
+                .setGoAway(GoAway.newBuilder()
+                        .setLastStreamId(lastStreamId)
+                        .setCode(code)
+                        .setReason("test"))
+                .build();
     }
 
     static Frame revoke(int id, long keepBytes) {
-        return Frame.newBuilder().setRevoke(Revoke.newBuilder().setStreamId(id).setKeepBytes(keepBytes)).build();
+        return Frame.newBuilder()
+                .setRevoke(Revoke.newBuilder().setStreamId(id).setKeepBytes(keepBytes))
+                .build();
     }
 
     static Frame revokeAck(int id, long returnedBytes) {
-        return Frame.newBuilder().setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returnedBytes))
+        return Frame.newBuilder()
+                .setRevokeAck(RevokeAck.newBuilder().setStreamId(id).setReturnedBytes(returnedBytes))
                 .build();
     }
 
     static Frame blocked(int id, long neededBytes) {
-        return Frame.newBuilder().setBlocked(Blocked.newBuilder().setStreamId(id).setNeededBytes(neededBytes)).build();
+        return Frame.newBuilder()
+                .setBlocked(Blocked.newBuilder().setStreamId(id).setNeededBytes(neededBytes))
+                .build();
     }
 
     /** A data frame exactly as {@code FrameWriter} writes it (the hand-decoded fast path). */

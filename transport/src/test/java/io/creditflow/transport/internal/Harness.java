@@ -21,14 +21,19 @@ final class Harness implements AutoCloseable {
     final NanoClock clock = () -> now[0];
     /** Streams the handler accepted (before the inner stream handler ran). */
     final List<Stream> accepted = new ArrayList<>();
+
     final EmbeddedPeer p;
 
     Harness(TestEndpoint endpoint, StreamHandler handler, boolean handlerIsClient) {
         StreamHandler inner = handler == null ? s -> StreamListener.PULL : handler;
-        p = new EmbeddedPeer(endpoint.clock(clock).streamHandler(s -> {
-            accepted.add(s);
-            return inner.onStream(s);
-        }).build(), handlerIsClient);
+        p = new EmbeddedPeer(
+                endpoint.clock(clock)
+                        .streamHandler(s -> {
+                            accepted.add(s);
+                            return inner.onStream(s);
+                        })
+                        .build(),
+                handlerIsClient);
     }
 
     static Harness server(TestEndpoint endpoint) {

@@ -43,12 +43,24 @@ class InboundPipelineFuzzTest {
         long start = System.nanoTime();
         MemoryBudget budget = MemoryBudget.ofBytes(256 * 1024);
         List<Stream> pulled = new ArrayList<>();
-        Harness h = new Harness(new TestEndpoint().memoryBudget(budget).maxMessageBytes(8192)
-                .connectionWindowBytes(64 * 1024).streamWindowBytes(16 * 1024).streamWindowMessages(8)
-                .minGrantBytes(4096).revokeIdle(Duration.ZERO).maxConcurrentStreams(8).maxMetadataBytes(256)
-                .maxMetadataEntries(4).maxQueuedControlFrames(64).resetBudgets(16, 16, Duration.ofSeconds(1))
-                .maxConsecutiveEmptyFrames(16).readWatermarks(8 * 1024, 16 * 1024)
-                .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30)), stream -> {
+        Harness h = new Harness(
+                new TestEndpoint()
+                        .memoryBudget(budget)
+                        .maxMessageBytes(8192)
+                        .connectionWindowBytes(64 * 1024)
+                        .streamWindowBytes(16 * 1024)
+                        .streamWindowMessages(8)
+                        .minGrantBytes(4096)
+                        .revokeIdle(Duration.ZERO)
+                        .maxConcurrentStreams(8)
+                        .maxMetadataBytes(256)
+                        .maxMetadataEntries(4)
+                        .maxQueuedControlFrames(64)
+                        .resetBudgets(16, 16, Duration.ofSeconds(1))
+                        .maxConsecutiveEmptyFrames(16)
+                        .readWatermarks(8 * 1024, 16 * 1024)
+                        .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30)),
+                stream -> {
                     int id = stream.id();
                     if (id % 4 == 1) {
                         pulled.add(stream);
@@ -68,7 +80,8 @@ class InboundPipelineFuzzTest {
                             s.request(1);
                         }
                     };
-                }, false);
+                },
+                false);
         ErrorCode closedWith = null;
         try {
             h.handshake();
@@ -80,7 +93,8 @@ class InboundPipelineFuzzTest {
             byte[] bytes = data.consumeBytes(Math.max(0, data.remainingBytes() - 32));
             int at = 0;
             while (at < bytes.length && h.active()) {
-                int chunk = Math.min(bytes.length - at, 1 + (data.remainingBytes() > 0 ? data.consumeInt(0, 255) : 4096));
+                int chunk =
+                        Math.min(bytes.length - at, 1 + (data.remainingBytes() > 0 ? data.consumeInt(0, 255) : 4096));
                 h.sendRaw(Unpooled.wrappedBuffer(bytes, at, chunk));
                 at += chunk;
                 if (data.remainingBytes() > 0) {
@@ -113,7 +127,9 @@ class InboundPipelineFuzzTest {
                 }
             }
         }
-        assertThat(budget.reservedBytes()).as("every byte of budget returned after close").isZero();
+        assertThat(budget.reservedBytes())
+                .as("every byte of budget returned after close")
+                .isZero();
         assertThat(budget.streams()).as("no stream left registered").isZero();
         if (!firstInput) { // the first input in a JVM pays for class loading (and, when fuzzing, instrumentation)
             assertThat(System.nanoTime() - start).as("bounded work per input").isLessThan(MAX_NANOS_PER_INPUT);
@@ -141,10 +157,14 @@ class InboundPipelineFuzzTest {
             if (f.hasGoAway()) {
                 assertThat(closedWith).as("one GoAway at most").isNull();
                 closedWith = f.getGoAway().getCode();
-                assertThat(closedWith).as("an unexpected exception inside the handler: %s", f.getGoAway().getReason())
+                assertThat(closedWith)
+                        .as(
+                                "an unexpected exception inside the handler: %s",
+                                f.getGoAway().getReason())
                         .isNotEqualTo(ErrorCode.INTERNAL_ERROR);
             } else if (f.hasReset()) {
-                assertThat(f.getReset().getCode()).as("Reset: %s", f.getReset().getReason())
+                assertThat(f.getReset().getCode())
+                        .as("Reset: %s", f.getReset().getReason())
                         .isNotEqualTo(ErrorCode.INTERNAL_ERROR);
             }
         }

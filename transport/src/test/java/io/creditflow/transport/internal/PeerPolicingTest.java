@@ -15,8 +15,19 @@ class PeerPolicingTest {
     private static final long MS = 1_000_000L;
 
     static EndpointSettings.Limits limits(int maxResetsReceived, int maxResetsSent, long resetWindowNanos) {
-        return new EndpointSettings.Limits(10, maxResetsReceived, maxResetsSent, resetWindowNanos, 1000 * MS, 2, 3,
-                100 * MS, 200 * MS, 300 * MS, 400 * MS, 500 * MS);
+        return new EndpointSettings.Limits(
+                10,
+                maxResetsReceived,
+                maxResetsSent,
+                resetWindowNanos,
+                1000 * MS,
+                2,
+                3,
+                100 * MS,
+                200 * MS,
+                300 * MS,
+                400 * MS,
+                500 * MS);
     }
 
     static ErrorCode codeOf(Runnable r) {
@@ -45,7 +56,8 @@ class PeerPolicingTest {
         p.onPing(MS);
         p.onPing(2 * MS);
         assertThat(p.strikes()).isEqualTo(2);
-        assertThatThrownBy(() -> p.onPing(3 * MS)).isInstanceOf(ProtocolException.class)
+        assertThatThrownBy(() -> p.onPing(3 * MS))
+                .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("pings closer than 100 ms apart, 3 times")
                 .satisfies(e -> assertThat(((ProtocolException) e).code()).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM));
     }
@@ -76,7 +88,8 @@ class PeerPolicingTest {
         l.onEmptyFrame();
         l.onEmptyFrame();
         l.onEmptyFrame();
-        assertThatThrownBy(l::onEmptyFrame).isInstanceOf(ProtocolException.class)
+        assertThatThrownBy(l::onEmptyFrame)
+                .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("more than 3 consecutive empty or unknown frames");
     }
 
@@ -113,7 +126,8 @@ class PeerPolicingTest {
         r.onPeerCausedReset(0);
         r.onPeerCausedReset(0);
         r.onPeerCausedReset(0);
-        assertThatThrownBy(() -> r.onPeerCausedReset(0)).isInstanceOf(ProtocolException.class)
+        assertThatThrownBy(() -> r.onPeerCausedReset(0))
+                .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("the peer caused more than 3 stream resets in 1000 ms");
         r.onPeerCausedReset(1000 * MS); // a new window
     }

@@ -24,13 +24,17 @@ class PingAbuseTest {
                 h.advance(Duration.ofMillis(100));
                 h.send(ping(i));
                 List<Frame> out = h.read();
-                assertThat(Harness.goAwayCode(out)).as("strike %d is tolerated", i).isNull();
+                assertThat(Harness.goAwayCode(out))
+                        .as("strike %d is tolerated", i)
+                        .isNull();
             }
             h.advance(Duration.ofMillis(100));
             h.send(ping(99));
             List<Frame> out = h.read();
             assertThat(Harness.goAwayCode(out)).as("one strike past the limit").isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-            assertThat(Frames.ofType(out, Frame.BodyCase.PONG)).as("the offending ping is not answered").isEmpty();
+            assertThat(Frames.ofType(out, Frame.BodyCase.PONG))
+                    .as("the offending ping is not answered")
+                    .isEmpty();
             assertThat(h.active()).isFalse();
         }
     }
@@ -40,14 +44,16 @@ class PingAbuseTest {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             io.netty.buffer.ByteBuf flood = io.netty.buffer.Unpooled.buffer();
             for (int i = 0; i < 10_000; i++) {
-                io.netty.buffer.ByteBuf one = io.creditflow.proto.codec.FrameWriter.encode(
-                        io.netty.buffer.ByteBufAllocator.DEFAULT, ping(i));
+                io.netty.buffer.ByteBuf one =
+                        io.creditflow.proto.codec.FrameWriter.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, ping(i));
                 flood.writeBytes(one);
                 one.release();
             }
             h.sendRaw(flood);
             List<Frame> out = h.read();
-            assertThat(Frames.ofType(out, Frame.BodyCase.PONG)).as("1 free ping + 2 strikes answered").hasSize(3);
+            assertThat(Frames.ofType(out, Frame.BodyCase.PONG))
+                    .as("1 free ping + 2 strikes answered")
+                    .hasSize(3);
             assertThat(Harness.goAwayCode(out)).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
         }
     }
@@ -88,15 +94,19 @@ class PingAbuseTest {
      */
     @Test
     void strikesDecaySoOccasionalEarlyPingsHoursApartNeverCutAClientOff() {
-        try (Harness h = Harness.server(new TestEndpoint().keepalive(Duration.ofHours(10), Duration.ofHours(1))
-                .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(10))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .keepalive(Duration.ofHours(10), Duration.ofHours(1))
+                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(10)))
+                .handshake()) {
             h.send(ping(0));
             for (int strike = 1; strike <= 3; strike++) {
                 h.advance(Duration.ofHours(1)); // an hour of pings at the allowed rate, compressed
                 h.send(ping(strike * 10L));
                 h.advance(Duration.ofMillis(999));
                 h.send(ping(strike * 10L + 1));
-                assertThat(Harness.goAwayCode(h.read())).as("early ping %d, an hour after the last", strike).isNull();
+                assertThat(Harness.goAwayCode(h.read()))
+                        .as("early ping %d, an hour after the last", strike)
+                        .isNull();
             }
         }
     }

@@ -116,18 +116,39 @@ class RandomSequenceTest {
 
         Run(long seed) {
             random = new Random(seed);
-            h = new Harness(new TestEndpoint().memoryBudget(budget).connectionWindowBytes(CONNECTION_WINDOW)
-                    .streamWindowBytes(STREAM_WINDOW).streamWindowMessages(8).maxMessageBytes(MAX_MESSAGE)
-                    .minGrantBytes(4096).revokeIdle(Duration.ofMillis(100)).maxConcurrentStreams(MAX_STREAMS)
-                    .resetBudgets(1_000_000, 1_000_000, Duration.ofSeconds(10)).maxConsecutiveEmptyFrames(1_000_000)
-                    .keepalive(Duration.ofHours(1), Duration.ofHours(1))
-                    .acceptedStreamOptions(StreamOptions.builder().sendQueueBytes(8 * 1024).sendQueueMessages(8).build()),
-                    this::accept, false);
-            h.send(Frame.newBuilder().setHandshake(Handshake.newBuilder().setMagic("creditflow").setProtocolVersion(1)
-                    .setSettings(Settings.newBuilder().setMaxFrameBytes(MAX_MESSAGE + 1024).setMaxMessageBytes(MAX_MESSAGE)
-                            .setMaxConcurrentStreams(100).setInitialConnectionWindowBytes(PEER_CONNECTION_WINDOW)
-                            .setInitialStreamWindowBytes(4096).setInitialStreamWindowMessages(8)
-                            .setMaxMetadataBytes(1024).setMaxMetadataEntries(16))).build());
+            h = new Harness(
+                    new TestEndpoint()
+                            .memoryBudget(budget)
+                            .connectionWindowBytes(CONNECTION_WINDOW)
+                            .streamWindowBytes(STREAM_WINDOW)
+                            .streamWindowMessages(8)
+                            .maxMessageBytes(MAX_MESSAGE)
+                            .minGrantBytes(4096)
+                            .revokeIdle(Duration.ofMillis(100))
+                            .maxConcurrentStreams(MAX_STREAMS)
+                            .resetBudgets(1_000_000, 1_000_000, Duration.ofSeconds(10))
+                            .maxConsecutiveEmptyFrames(1_000_000)
+                            .keepalive(Duration.ofHours(1), Duration.ofHours(1))
+                            .acceptedStreamOptions(StreamOptions.builder()
+                                    .sendQueueBytes(8 * 1024)
+                                    .sendQueueMessages(8)
+                                    .build()),
+                    this::accept,
+                    false);
+            h.send(Frame.newBuilder()
+                    .setHandshake(Handshake.newBuilder()
+                            .setMagic("creditflow")
+                            .setProtocolVersion(1)
+                            .setSettings(Settings.newBuilder()
+                                    .setMaxFrameBytes(MAX_MESSAGE + 1024)
+                                    .setMaxMessageBytes(MAX_MESSAGE)
+                                    .setMaxConcurrentStreams(100)
+                                    .setInitialConnectionWindowBytes(PEER_CONNECTION_WINDOW)
+                                    .setInitialStreamWindowBytes(4096)
+                                    .setInitialStreamWindowMessages(8)
+                                    .setMaxMetadataBytes(1024)
+                                    .setMaxMetadataEntries(16)))
+                    .build());
             List<Frame> hs = h.read();
             assertThat(hs).singleElement().matches(Frame::hasHandshake);
         }
@@ -248,7 +269,11 @@ class RandomSequenceTest {
                 trace.append("(written before the next frame)\n");
                 process(pending);
             }
-            trace.append("> ").append(f.getBodyCase()).append(' ').append(shortText(f)).append('\n');
+            trace.append("> ")
+                    .append(f.getBodyCase())
+                    .append(' ')
+                    .append(shortText(f))
+                    .append('\n');
             h.send(f);
             process(h.read());
         }
@@ -346,9 +371,11 @@ class RandomSequenceTest {
                 s.revokeOutstanding = false;
                 boolean endedBefore = s.appClosed != null; // both sides half-closed and drained: removed already
                 send(Frames.reset(s.id, ErrorCode.CANCEL));
-                if (s.app != null && !endedBefore && (s.appClosed == null || s.appClosed.code() != io.creditflow.transport.ErrorCode.CANCEL)) {
-                    violations.add("stream " + s.id + ": application closed with " + s.appClosed
-                            + " after the peer's CANCEL");
+                if (s.app != null
+                        && !endedBefore
+                        && (s.appClosed == null || s.appClosed.code() != io.creditflow.transport.ErrorCode.CANCEL)) {
+                    violations.add(
+                            "stream " + s.id + ": application closed with " + s.appClosed + " after the peer's CANCEL");
                 }
             }
         }
@@ -435,16 +462,22 @@ class RandomSequenceTest {
 
         void violate() {
             int kind = random.nextInt(4) < 2 ? random.nextInt(2) : 2 + random.nextInt(7); // half stream-level
-            S open = any(x -> x.live() && !x.peerHalfClosed && !x.handlerHalfClosed && x.app != null
+            S open = any(
+                    x -> x.live() && !x.peerHalfClosed && !x.handlerHalfClosed && x.app != null && x.appClosed == null);
+            S halfClosed = any(x -> x.live()
+                    && x.peerHalfClosed
+                    && !x.handlerHalfClosed
+                    && !x.appHalfClosed
+                    && x.app != null
                     && x.appClosed == null);
-            S halfClosed = any(x -> x.live() && x.peerHalfClosed && !x.handlerHalfClosed && !x.appHalfClosed
-                    && x.app != null && x.appClosed == null);
             switch (kind) {
                 case 0 -> { // data after our HalfClose: a stream error
                     if (halfClosed != null && connSend >= 1) {
                         halfClosed.expectReset = ErrorCode.STREAM_CLOSED;
                         streamViolations++;
-                        trace.append("! data after half-close on ").append(halfClosed.id).append('\n');
+                        trace.append("! data after half-close on ")
+                                .append(halfClosed.id)
+                                .append('\n');
                         ByteBuf buf = ByteBufAllocator.DEFAULT.buffer();
                         FrameWriter.writeDataHeader(buf, halfClosed.id, 1);
                         buf.writeByte(0);
@@ -461,7 +494,9 @@ class RandomSequenceTest {
                     }
                 }
                 case 2 -> { // data beyond the stream's byte credit
-                    if (open != null && open.sendMessages > 0 && open.sendBytes + 1 <= Math.min(MAX_MESSAGE, connSend)) {
+                    if (open != null
+                            && open.sendMessages > 0
+                            && open.sendBytes + 1 <= Math.min(MAX_MESSAGE, connSend)) {
                         expectGoAway = ErrorCode.FLOW_CONTROL_ERROR;
                         writeData(open, (int) open.sendBytes + 1);
                     }
@@ -511,7 +546,11 @@ class RandomSequenceTest {
 
         void process(List<Frame> frames) {
             for (Frame f : frames) {
-                trace.append("< ").append(f.getBodyCase()).append(' ').append(shortText(f)).append('\n');
+                trace.append("< ")
+                        .append(f.getBodyCase())
+                        .append(' ')
+                        .append(shortText(f))
+                        .append('\n');
                 if (ended) {
                     violations.add("a frame after the GoAway: " + f);
                     continue;
@@ -522,7 +561,8 @@ class RandomSequenceTest {
                     case REVOKE -> {
                         S s = streams.get(f.getRevoke().getStreamId());
                         if (s == null || !s.live() || s.peerHalfClosed) {
-                            violations.add("Revoke for a stream that cannot send: " + f.getRevoke().getStreamId());
+                            violations.add("Revoke for a stream that cannot send: "
+                                    + f.getRevoke().getStreamId());
                         } else if (s.revokeOutstanding) {
                             violations.add("a second Revoke while one is outstanding: " + s.id);
                         } else {
@@ -534,7 +574,8 @@ class RandomSequenceTest {
                         S s = streams.get(f.getBlocked().getStreamId());
                         long needed = f.getBlocked().getNeededBytes();
                         if (s == null || !s.live()) {
-                            violations.add("Blocked for a stream that is gone: " + f.getBlocked().getStreamId());
+                            violations.add("Blocked for a stream that is gone: "
+                                    + f.getBlocked().getStreamId());
                         } else if (needed <= s.grantBytes || s.grantMessages < 1) {
                             violations.add("stream " + s.id + ": Blocked(" + needed + ") with " + s.grantBytes
                                     + " bytes and " + s.grantMessages + " messages of credit");
@@ -546,7 +587,8 @@ class RandomSequenceTest {
                     case HALF_CLOSE -> {
                         S s = streams.get(f.getHalfClose().getStreamId());
                         if (s == null || !s.live() || s.handlerHalfClosed || !s.appHalfClosed) {
-                            violations.add("unexpected HalfClose " + f.getHalfClose().getStreamId());
+                            violations.add(
+                                    "unexpected HalfClose " + f.getHalfClose().getStreamId());
                         } else {
                             s.handlerHalfClosed = true;
                             if (s.nextRecvSeq != s.appHalfClosedAfter) {
@@ -567,7 +609,9 @@ class RandomSequenceTest {
                             violations.add("stream " + s.id + ": Reset " + code + ", expected " + s.expectReset);
                         } else {
                             s.reset = true;
-                            if (s.app != null && (s.appClosed == null || s.appClosed.code().wireValue() != code.getNumber())) {
+                            if (s.app != null
+                                    && (s.appClosed == null
+                                            || s.appClosed.code().wireValue() != code.getNumber())) {
                                 violations.add("stream " + s.id + ": application closed with " + s.appClosed
                                         + " for a Reset " + code);
                             }
@@ -576,8 +620,8 @@ class RandomSequenceTest {
                     case GO_AWAY -> {
                         ended = true;
                         if (expectGoAway == null || f.getGoAway().getCode() != expectGoAway) {
-                            violations.add("GoAway " + f.getGoAway().getCode() + " (" + f.getGoAway().getReason()
-                                    + "), expected " + expectGoAway);
+                            violations.add("GoAway " + f.getGoAway().getCode() + " ("
+                                    + f.getGoAway().getReason() + "), expected " + expectGoAway);
                         }
                     }
                     default -> violations.add("unexpected frame " + f);
@@ -593,7 +637,8 @@ class RandomSequenceTest {
             S s = streams.get(f.getData().getStreamId());
             int size = f.getData().getPayload().size();
             if (s == null || !s.live() || s.handlerHalfClosed) {
-                violations.add("Data on a stream that cannot receive: " + f.getData().getStreamId());
+                violations.add(
+                        "Data on a stream that cannot receive: " + f.getData().getStreamId());
                 return;
             }
             if (size > s.grantBytes || s.grantMessages < 1 || size > connGrant) {
@@ -601,7 +646,8 @@ class RandomSequenceTest {
                         + s.grantMessages + " messages, connection " + connGrant + ")");
             }
             int expected = s.nextRecvSeq++;
-            if (expected >= s.offered.size() || s.offered.get(expected) != size
+            if (expected >= s.offered.size()
+                    || s.offered.get(expected) != size
                     || (size > 0 && f.getData().getPayload().byteAt(0) != (byte) expected)) {
                 violations.add("stream " + s.id + ": Data out of order or not as offered (message " + expected + ")");
             }
@@ -629,7 +675,8 @@ class RandomSequenceTest {
                 violations.add("stream " + id + ": Credit while a Revoke is outstanding");
             } else {
                 s.sendBytes += bytes;
-                s.sendMessages = messages == Long.MAX_VALUE || s.sendMessages == Long.MAX_VALUE ? Long.MAX_VALUE
+                s.sendMessages = messages == Long.MAX_VALUE || s.sendMessages == Long.MAX_VALUE
+                        ? Long.MAX_VALUE
                         : s.sendMessages + messages;
             }
         }
@@ -669,16 +716,19 @@ class RandomSequenceTest {
                 if (st.receivedMessages() != s.sentMessages) {
                     violations.add("stream " + s.id + ": received " + st.receivedMessages() + " of " + s.sentMessages);
                 }
-                if (!s.handlerHalfClosed && (st.sendCreditBytes() != s.grantBytes
-                        || st.sendCreditMessages() != s.grantMessages)) {
+                if (!s.handlerHalfClosed
+                        && (st.sendCreditBytes() != s.grantBytes || st.sendCreditMessages() != s.grantMessages)) {
                     violations.add("stream " + s.id + ": handler's send credit " + st.sendCreditBytes() + "/"
-                            + st.sendCreditMessages() + " but the peer granted " + s.grantBytes + "/" + s.grantMessages);
+                            + st.sendCreditMessages() + " but the peer granted " + s.grantBytes + "/"
+                            + s.grantMessages);
                 }
             }
         }
 
         static String shortText(Frame f) {
-            return f.hasData() ? f.getData().getStreamId() + " size " + f.getData().getPayload().size()
+            return f.hasData()
+                    ? f.getData().getStreamId() + " size "
+                            + f.getData().getPayload().size()
                     : f.toString().replace('\n', ' ');
         }
     }
@@ -695,7 +745,9 @@ class RandomSequenceTest {
                     break;
                 }
             }
-            assertThat(run.violations).as("seed %d, trace (last 60 lines):%n%s", seed, tail(run.trace, 60)).isEmpty();
+            assertThat(run.violations)
+                    .as("seed %d, trace (last 60 lines):%n%s", seed, tail(run.trace, 60))
+                    .isEmpty();
         } finally {
             run.h.close();
         }
@@ -706,10 +758,19 @@ class RandomSequenceTest {
                 assertThat(s.appClosed).as("stream %d told of its end", s.id).isNotNull();
             }
         }
-        System.out.printf("[random sequence] seed %d: %d steps, %d streams, data %d in / %d out, %d Revokes, %d "
-                        + "Blocked, %d refused, %d stream violations caught, ended by %s%n", seed, run.steps,
-                run.streams.size(), run.dataIn, run.dataOut, run.revokes, run.blockedSeen, run.refused,
-                run.streamViolations, run.expectGoAway == null ? "the end of the sequence" : run.expectGoAway);
+        System.out.printf(
+                "[random sequence] seed %d: %d steps, %d streams, data %d in / %d out, %d Revokes, %d "
+                        + "Blocked, %d refused, %d stream violations caught, ended by %s%n",
+                seed,
+                run.steps,
+                run.streams.size(),
+                run.dataIn,
+                run.dataOut,
+                run.revokes,
+                run.blockedSeen,
+                run.refused,
+                run.streamViolations,
+                run.expectGoAway == null ? "the end of the sequence" : run.expectGoAway);
     }
 
     static String tail(StringBuilder sb, int lines) {

@@ -3,9 +3,9 @@ package io.creditflow.transport.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.testing.LeakCheck;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.StreamClosedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -63,7 +63,9 @@ class ReceiveQueueTest {
         assertThat(m.size()).isEqualTo(5);
         releaseTaken(m);
         assertThat(q.isFinished()).isTrue();
-        assertThat(q.poll(10, TimeUnit.SECONDS)).as("the end: null at once, no wait").isNull();
+        assertThat(q.poll(10, TimeUnit.SECONDS))
+                .as("the end: null at once, no wait")
+                .isNull();
     }
 
     @Test
@@ -82,10 +84,12 @@ class ReceiveQueueTest {
         failed.close(reset);
         assertThat(buffers.get(1).refCnt()).as("released on the failed end").isZero();
         assertThat(buffers.get(2).refCnt()).isZero();
-        assertThatThrownBy(() -> failed.poll(0, TimeUnit.SECONDS)).isInstanceOf(StreamClosedException.class)
+        assertThatThrownBy(() -> failed.poll(0, TimeUnit.SECONDS))
+                .isInstanceOf(StreamClosedException.class)
                 .satisfies(e -> assertThat(((StreamClosedException) e).status()).isEqualTo(reset));
         failed.close(new CloseStatus(ErrorCode.INTERNAL_ERROR, "later", false, 0));
-        assertThatThrownBy(() -> failed.poll(0, TimeUnit.SECONDS)).as("the first failure stays")
+        assertThatThrownBy(() -> failed.poll(0, TimeUnit.SECONDS))
+                .as("the first failure stays")
                 .satisfies(e -> assertThat(((StreamClosedException) e).status()).isEqualTo(reset));
     }
 
@@ -126,7 +130,8 @@ class ReceiveQueueTest {
     void pollsOfAStreamThatTurnedOutPushModeFailWithTheReason() {
         ReceiveQueue q = new ReceiveQueue(1000, 10);
         q.rejectPolls("this stream has a listener");
-        assertThatThrownBy(() -> q.poll(0, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> q.poll(0, TimeUnit.SECONDS))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("this stream has a listener");
     }
 
@@ -136,15 +141,21 @@ class ReceiveQueueTest {
         q.add(message(1)); // keeps the queue non-empty, so only the thresholds decide
         assertThat(q.onConsumed(10, 14, false)).as("below both thresholds").isFalse();
         assertThat(q.onConsumed(10, 14, false)).isFalse();
-        assertThat(q.onConsumed(10, 14, false)).as("the third message: message threshold").isTrue();
-        assertThat(q.onConsumed(10, 14, false)).as("already scheduled: no second task").isFalse();
+        assertThat(q.onConsumed(10, 14, false))
+                .as("the third message: message threshold")
+                .isTrue();
+        assertThat(q.onConsumed(10, 14, false))
+                .as("already scheduled: no second task")
+                .isFalse();
         assertThat(q.takeConsumed()).containsExactly(40, 4, 56);
         assertThat(q.onConsumed(150, 154, false)).as("byte threshold").isTrue();
         assertThat(q.takeConsumed()).containsExactly(150, 1, 154);
         assertThat(q.onConsumed(1, 5, true)).as("urgent (reading paused)").isTrue();
         assertThat(q.takeConsumed()).containsExactly(1, 1, 5);
         q.poll(0, TimeUnit.SECONDS).discard();
-        assertThat(q.onConsumed(1, 5, false)).as("the queue ran empty: the peer may be waiting").isTrue();
+        assertThat(q.onConsumed(1, 5, false))
+                .as("the queue ran empty: the peer may be waiting")
+                .isTrue();
         assertThat(q.takeConsumed()).containsExactly(1, 1, 5);
         assertThat(q.takeConsumed()).as("reset after each hand-over").containsExactly(0, 0, 0);
     }

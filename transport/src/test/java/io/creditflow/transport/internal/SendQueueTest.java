@@ -3,8 +3,8 @@ package io.creditflow.transport.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.CloseStatus;
+import io.creditflow.transport.ErrorCode;
 import io.creditflow.transport.MessageDroppedException;
 import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.OverflowPolicy;
@@ -33,14 +33,32 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SendQueueTest {
     /** Room for two 10-byte messages. */
     static final int MAX_BYTES = 20;
+
     static final int MAX_MESSAGES = 2;
 
-    enum Entry { OFFER, SEND_ASYNC, SEND_BLOCKING }
+    enum Entry {
+        OFFER,
+        SEND_ASYNC,
+        SEND_BLOCKING
+    }
 
-    enum State { ROOM, FULL, FINISHING, CLOSED }
+    enum State {
+        ROOM,
+        FULL,
+        FINISHING,
+        CLOSED
+    }
 
     /** What an entry point did. */
-    enum Outcome { ACCEPTED, WAITING, QUEUE_FULL, DROPPED_NEWEST, REJECTED, TIMED_OUT, CLOSED }
+    enum Outcome {
+        ACCEPTED,
+        WAITING,
+        QUEUE_FULL,
+        DROPPED_NEWEST,
+        REJECTED,
+        TIMED_OUT,
+        CLOSED
+    }
 
     final AtomicInteger wakeups = new AtomicInteger();
 
@@ -64,11 +82,12 @@ class SendQueueTest {
         return switch (policy) {
             case DROP_NEWEST -> Outcome.DROPPED_NEWEST;
             case REJECT -> entry == Entry.OFFER ? Outcome.QUEUE_FULL : Outcome.REJECTED;
-            default -> switch (entry) { // BLOCK
-                case OFFER -> Outcome.QUEUE_FULL;
-                case SEND_ASYNC -> Outcome.WAITING;
-                case SEND_BLOCKING -> Outcome.TIMED_OUT;
-            };
+            default ->
+                switch (entry) { // BLOCK
+                    case OFFER -> Outcome.QUEUE_FULL;
+                    case SEND_ASYNC -> Outcome.WAITING;
+                    case SEND_BLOCKING -> Outcome.TIMED_OUT;
+                };
         };
     }
 
@@ -133,8 +152,8 @@ class SendQueueTest {
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
     @MethodSource("matrix")
-    void everyPolicyThroughEveryEntryPointInEveryState(OverflowPolicy policy, Entry entry, State state,
-            Outcome expected) throws InterruptedException {
+    void everyPolicyThroughEveryEntryPointInEveryState(
+            OverflowPolicy policy, Entry entry, State state, Outcome expected) throws InterruptedException {
         SendQueue q = queue(policy);
         int before = 0;
         if (state != State.ROOM) {
@@ -145,7 +164,8 @@ class SendQueueTest {
         if (state == State.FINISHING) {
             q.finish();
         } else if (state == State.CLOSED) {
-            assertThat(q.close(new CloseStatus(ErrorCode.CANCEL, "test", false, 0))).isEqualTo(2);
+            assertThat(q.close(new CloseStatus(ErrorCode.CANCEL, "test", false, 0)))
+                    .isEqualTo(2);
             before = 0;
         }
         int wakeupsBefore = wakeups.get();
@@ -155,11 +175,15 @@ class SendQueueTest {
 
         switch (expected) {
             case ACCEPTED -> {
-                assertThat(wakeups.get()).as("the loop is asked for a write pass").isEqualTo(wakeupsBefore + 1);
+                assertThat(wakeups.get())
+                        .as("the loop is asked for a write pass")
+                        .isEqualTo(wakeupsBefore + 1);
                 if (state == State.FULL) { // DROP_OLDEST made room by dropping message 1
                     assertThat(q.droppedMessages()).isEqualTo(droppedBefore + 1);
                     assertThat(q.queuedMessages()).isEqualTo(MAX_MESSAGES);
-                    assertThat(((byte[]) q.pollIfAtMost(100))[0]).as("the oldest went").isEqualTo((byte) 2);
+                    assertThat(((byte[]) q.pollIfAtMost(100))[0])
+                            .as("the oldest went")
+                            .isEqualTo((byte) 2);
                 } else {
                     assertThat(q.queuedMessages()).isEqualTo(before + 1);
                 }
@@ -200,9 +224,11 @@ class SendQueueTest {
         q.offer(message(2), 10);
         CompletableFuture<Void> third = q.sendAsync(message(3), 10).toCompletableFuture();
         CompletableFuture<Void> fourth = q.sendAsync(message(4), 10).toCompletableFuture();
-        assertThat(q.sendAsync(message(5), 10).toCompletableFuture()).as("maxPendingSends is 2")
+        assertThat(q.sendAsync(message(5), 10).toCompletableFuture())
+                .as("maxPendingSends is 2")
                 .isCompletedExceptionally();
-        assertThat(q.offer(message(6), 10)).as("an offer does not overtake waiting sends")
+        assertThat(q.offer(message(6), 10))
+                .as("an offer does not overtake waiting sends")
                 .isEqualTo(OfferResult.QUEUE_FULL);
         assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 1);
         assertThat(third).isCompleted();
@@ -274,7 +300,8 @@ class SendQueueTest {
         assertThat(q.close(status)).isEqualTo(3);
         assertThat(q.close(status)).as("once").isZero();
         assertThatThrownBy(waiting::join).hasCauseInstanceOf(StreamClosedException.class);
-        assertThat(((StreamClosedException) waiting.handle((v, e) -> e).join()).status()).isEqualTo(status);
+        assertThat(((StreamClosedException) waiting.handle((v, e) -> e).join()).status())
+                .isEqualTo(status);
         assertThat(q.queuedMessages()).isZero();
         assertThat(q.pollIfAtMost(100)).isNull();
     }
@@ -289,7 +316,9 @@ class SendQueueTest {
         assertThat(q.isFinishing()).isTrue();
         assertThat(q.offer(message(4), 10)).isEqualTo(OfferResult.CLOSED);
         assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 1);
-        assertThat(waiting).as("a send that waited before the half-close still goes").isCompleted();
+        assertThat(waiting)
+                .as("a send that waited before the half-close still goes")
+                .isCompleted();
         assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 2);
         assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 3);
         assertThat(q.isEmpty()).isTrue();

@@ -76,8 +76,12 @@ class StreamAbuseTest {
         int budget = 100;
         int maxStreams = 4;
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().maxConcurrentStreams(maxStreams)
-                .resetBudgets(budget, 1000, Duration.ofSeconds(10)), app).handshake()) {
+        try (Harness h = Harness.server(
+                        new TestEndpoint()
+                                .maxConcurrentStreams(maxStreams)
+                                .resetBudgets(budget, 1000, Duration.ofSeconds(10)),
+                        app)
+                .handshake()) {
             // Keep the limit's worth of streams open, then open+reset pairs back to back in one read.
             for (int id = 1; id <= 2 * maxStreams - 1; id += 2) {
                 h.send(open(id));
@@ -91,9 +95,13 @@ class StreamAbuseTest {
             }
             h.sendRaw(burst);
             List<Frame> out = h.read();
-            assertThat(Harness.goAwayCode(out)).as("exactly the budget's worth of resets").isNull();
-            assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).as("beyond the limit: refused")
-                    .hasSize(budget).allMatch(f -> f.getReset().getCode() == ErrorCode.REFUSED_STREAM);
+            assertThat(Harness.goAwayCode(out))
+                    .as("exactly the budget's worth of resets")
+                    .isNull();
+            assertThat(Frames.ofType(out, Frame.BodyCase.RESET))
+                    .as("beyond the limit: refused")
+                    .hasSize(budget)
+                    .allMatch(f -> f.getReset().getCode() == ErrorCode.REFUSED_STREAM);
             assertThat(app.maxActive).isLessThanOrEqualTo(maxStreams);
             h.send(open(id));
             h.send(reset(id, ErrorCode.CANCEL));
@@ -101,8 +109,11 @@ class StreamAbuseTest {
             assertThat(Harness.goAwayCode(out)).as("reset %d", budget + 1).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
             assertThat(h.active()).isFalse();
             assertThat(app.maxActive).isEqualTo(maxStreams);
-            assertThat(app.active).as("every stream's work cancelled at the close").isZero();
-            assertThat(app.closed.values()).allMatch(s -> s.code() == io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
+            assertThat(app.active)
+                    .as("every stream's work cancelled at the close")
+                    .isZero();
+            assertThat(app.closed.values())
+                    .allMatch(s -> s.code() == io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
         }
     }
 
@@ -110,8 +121,10 @@ class StreamAbuseTest {
     void rapidResetBelowTheLimitOpensAndCancelsOneStreamAtATime() {
         int budget = 50;
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().maxConcurrentStreams(8)
-                .resetBudgets(budget, 1000, Duration.ofSeconds(10)), app).handshake()) {
+        try (Harness h = Harness.server(
+                        new TestEndpoint().maxConcurrentStreams(8).resetBudgets(budget, 1000, Duration.ofSeconds(10)),
+                        app)
+                .handshake()) {
             ByteBuf burst = Unpooled.buffer();
             int id = 1;
             for (int i = 0; i < budget; i++, id += 2) {
@@ -122,12 +135,16 @@ class StreamAbuseTest {
             h.sendRaw(burst);
             assertThat(Harness.goAwayCode(h.read())).isNull();
             assertThat(app.opened).isEqualTo(budget);
-            assertThat(app.maxActive).as("each stream is gone before the next opens").isEqualTo(1);
+            assertThat(app.maxActive)
+                    .as("each stream is gone before the next opens")
+                    .isEqualTo(1);
             assertThat(app.closed.values()).hasSize(budget).allSatisfy(s -> {
                 assertThat(s.code()).isEqualTo(io.creditflow.transport.ErrorCode.CANCEL);
                 assertThat(s.remote()).isTrue();
             });
-            assertThat(h.p.connection.stats().unconsumedInboundBytes()).as("their data was released").isZero();
+            assertThat(h.p.connection.stats().unconsumedInboundBytes())
+                    .as("their data was released")
+                    .isZero();
             h.send(open(id));
             h.send(reset(id, ErrorCode.CANCEL));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
@@ -160,8 +177,10 @@ class StreamAbuseTest {
     void madeYouResetIsCutOffPastTheBudgetOfResetsWeSendAndTheResetStreamsWorkIsCancelled() {
         int budget = 30;
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().maxMetadataEntries(2)
-                .resetBudgets(1000, budget, Duration.ofSeconds(10)), app).handshake()) {
+        try (Harness h = Harness.server(
+                        new TestEndpoint().maxMetadataEntries(2).resetBudgets(1000, budget, Duration.ofSeconds(10)),
+                        app)
+                .handshake()) {
             ByteBuf burst = Unpooled.buffer();
             int id = 1;
             List<Integer> dataAfterHalfClose = new ArrayList<>();
@@ -187,20 +206,28 @@ class StreamAbuseTest {
             assertThat(Harness.goAwayCode(out)).isNull();
             List<Frame> resets = Frames.ofType(out, Frame.BodyCase.RESET);
             assertThat(resets).hasSize(budget);
-            assertThat(resets.stream().filter(f -> f.getReset().getCode() == ErrorCode.STREAM_CLOSED)).hasSize(20);
-            assertThat(resets.stream().filter(f -> f.getReset().getCode() == ErrorCode.PROTOCOL_ERROR)).hasSize(10);
+            assertThat(resets.stream().filter(f -> f.getReset().getCode() == ErrorCode.STREAM_CLOSED))
+                    .hasSize(20);
+            assertThat(resets.stream().filter(f -> f.getReset().getCode() == ErrorCode.PROTOCOL_ERROR))
+                    .hasSize(10);
             // The application's work on every stream we reset is cancelled, with the code we sent.
             for (int reset : dataAfterHalfClose) {
-                assertThat(app.closed.get(reset)).as("stream %d", reset).isNotNull()
-                        .satisfies(s -> assertThat(s.code()).isEqualTo(io.creditflow.transport.ErrorCode.STREAM_CLOSED));
+                assertThat(app.closed.get(reset))
+                        .as("stream %d", reset)
+                        .isNotNull()
+                        .satisfies(
+                                s -> assertThat(s.code()).isEqualTo(io.creditflow.transport.ErrorCode.STREAM_CLOSED));
             }
             assertThat(app.active).isZero();
-            assertThat(app.opened).as("oversize metadata never reached the application").isEqualTo(20);
+            assertThat(app.opened)
+                    .as("oversize metadata never reached the application")
+                    .isEqualTo(20);
             h.send(open(id));
             h.send(halfClose(id));
             h.sendRaw(data(id, new byte[1]));
             out = h.read();
-            assertThat(Harness.goAwayCode(out)).as("the %dth reset we would send", budget + 1)
+            assertThat(Harness.goAwayCode(out))
+                    .as("the %dth reset we would send", budget + 1)
                     .isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
             assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).as("not sent").isEmpty();
             assertThat(app.closed.get(id).code()).isEqualTo(io.creditflow.transport.ErrorCode.ENHANCE_YOUR_CALM);
@@ -229,8 +256,12 @@ class StreamAbuseTest {
         int maxStreams = 8;
         int budget = 32;
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().maxConcurrentStreams(maxStreams)
-                .resetBudgets(1000, budget, Duration.ofSeconds(10)), app).handshake()) {
+        try (Harness h = Harness.server(
+                        new TestEndpoint()
+                                .maxConcurrentStreams(maxStreams)
+                                .resetBudgets(1000, budget, Duration.ofSeconds(10)),
+                        app)
+                .handshake()) {
             int id = 1;
             for (int i = 0; i < maxStreams; i++, id += 2) {
                 h.send(open(id));
@@ -239,11 +270,22 @@ class StreamAbuseTest {
             for (int i = 0; i < budget; i++, id += 2) {
                 h.send(open(id));
                 List<Frame> out = h.read();
-                assertThat(Frames.ofType(out, Frame.BodyCase.RESET)).singleElement().satisfies(f -> {
-                    assertThat(f.getReset().getCode()).isEqualTo(ErrorCode.REFUSED_STREAM);
-                    assertThat(new CloseStatus(ErrorCodes.fromWire(f.getReset().getCodeValue()), "", true, 0).isRetryable()).isTrue();
-                });
-                assertThat(h.active()).as("refusal %d: the connection stays up", i + 1).isTrue();
+                assertThat(Frames.ofType(out, Frame.BodyCase.RESET))
+                        .singleElement()
+                        .satisfies(f -> {
+                            assertThat(f.getReset().getCode()).isEqualTo(ErrorCode.REFUSED_STREAM);
+                            assertThat(new CloseStatus(
+                                                    ErrorCodes.fromWire(
+                                                            f.getReset().getCodeValue()),
+                                                    "",
+                                                    true,
+                                                    0)
+                                            .isRetryable())
+                                    .isTrue();
+                        });
+                assertThat(h.active())
+                        .as("refusal %d: the connection stays up", i + 1)
+                        .isTrue();
             }
             assertThat(app.opened).isEqualTo(maxStreams);
             assertThat(app.maxActive).isEqualTo(maxStreams);
@@ -256,7 +298,8 @@ class StreamAbuseTest {
     @Test
     void aStreamThatEndsFreesItsSlotForTheNextOpen() {
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().maxConcurrentStreams(1), app).handshake()) {
+        try (Harness h =
+                Harness.server(new TestEndpoint().maxConcurrentStreams(1), app).handshake()) {
             h.send(open(1));
             h.accepted.get(0).halfClose();
             h.read();

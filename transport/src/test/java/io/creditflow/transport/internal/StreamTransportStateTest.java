@@ -37,15 +37,20 @@ class StreamTransportStateTest {
             assertThat(t.stagedBytes()).isEqualTo(-1);
             assertThat(t.peekMessageBytes(100)).isEqualTo(10);
             assertThat(t.stagedBytes()).as("taken out of the queue, staged").isEqualTo(10);
-            assertThat(t.peekMessageBytes(100)).as("the staged one again, nothing more taken").isEqualTo(10);
-            assertThat(s.stats().sendQueuedMessages()).as("the staged message still counts as queued").isEqualTo(2);
+            assertThat(t.peekMessageBytes(100))
+                    .as("the staged one again, nothing more taken")
+                    .isEqualTo(10);
+            assertThat(s.stats().sendQueuedMessages())
+                    .as("the staged message still counts as queued")
+                    .isEqualTo(2);
             assertThat(s.stats().sendQueuedBytes()).isEqualTo(30);
 
             t.writeMessage();
             assertThat(t.stagedBytes()).isEqualTo(-1);
             assertThat(s.stats().sendQueuedMessages()).isEqualTo(1);
             s.connection.flushIfNeeded();
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.DATA)).singleElement()
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.DATA))
+                    .singleElement()
                     .satisfies(f -> assertThat(f.getData().getPayload().size()).isEqualTo(10));
         }
     }
@@ -60,7 +65,9 @@ class StreamTransportStateTest {
             assertThat(t.state).isEqualTo(StreamState.HALF_CLOSED_LOCAL);
             t.peekMessageBytes(100);
             t.stream.connection.flushIfNeeded();
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.HALF_CLOSE)).as("written once").hasSize(1);
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.HALF_CLOSE))
+                    .as("written once")
+                    .hasSize(1);
             assertThat(t.state).isEqualTo(StreamState.HALF_CLOSED_LOCAL);
         }
     }
@@ -80,7 +87,9 @@ class StreamTransportStateTest {
             assertThat(status.unsentMessages()).isEqualTo(2);
             assertThat(t.isClosed()).isTrue();
             assertThat(t.state).isEqualTo(StreamState.CLOSED);
-            assertThat(t.peekMessageBytes(100)).as("a closed stream offers nothing").isNegative();
+            assertThat(t.peekMessageBytes(100))
+                    .as("a closed stream offers nothing")
+                    .isNegative();
             t.closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, "again", false, 0));
             assertThat(t.closeStatus).as("idempotent").isEqualTo(status);
         }

@@ -26,8 +26,9 @@ class TimeoutAbuseTest {
 
     @Test
     void aConnectionWithNoStreamAndNoFrameIsClosedAtTheIdleTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint().timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(2))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+                .handshake()) {
             h.advanceInTicks(Duration.ofMillis(1950));
             assertThat(h.active()).isTrue();
             h.advanceInTicks(Duration.ofMillis(100));
@@ -44,10 +45,17 @@ class TimeoutAbuseTest {
             h.send(Frames.open(1)); // a stream: the idle timeout does not apply, the keepalive does
             h.read();
             h.advanceInTicks(Duration.ofMillis(1100));
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PING)).as("keepalive ping").hasSize(1);
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PING))
+                    .as("keepalive ping")
+                    .hasSize(1);
             h.advanceInTicks(Duration.ofMillis(1100));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.IDLE_TIMEOUT);
-            assertThat(h.accepted.get(0).closeFuture().toCompletableFuture().join().code())
+            assertThat(h.accepted
+                            .get(0)
+                            .closeFuture()
+                            .toCompletableFuture()
+                            .join()
+                            .code())
                     .isEqualTo(io.creditflow.transport.ErrorCode.IDLE_TIMEOUT);
         }
     }
@@ -58,12 +66,15 @@ class TimeoutAbuseTest {
      */
     @Test
     void emptyFramesAndPingsDoNotKeepAConnectionWithNoStreamOpen() {
-        try (Harness h = Harness.server(new TestEndpoint().timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(2))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+                .handshake()) {
             h.advanceInTicks(Duration.ofMillis(1000));
-            h.sendRaw(Unpooled.wrappedBuffer(new byte[]{0}));
+            h.sendRaw(Unpooled.wrappedBuffer(new byte[] {0}));
             h.send(Frames.ping(1));
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PONG)).as("the ping is answered").hasSize(1);
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PONG))
+                    .as("the ping is answered")
+                    .hasSize(1);
             assertThat(h.active()).isTrue();
             h.advanceInTicks(Duration.ofMillis(1050));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.IDLE_TIMEOUT);
@@ -73,8 +84,9 @@ class TimeoutAbuseTest {
 
     @Test
     void theIdleClockStartsWhenTheLastStreamCloses() {
-        try (Harness h = Harness.server(new TestEndpoint().timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(2))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+                .handshake()) {
             h.send(Frames.open(1));
             h.advanceInTicks(Duration.ofSeconds(5));
             assertThat(h.active()).as("a stream is open: not idle").isTrue();
@@ -93,9 +105,12 @@ class TimeoutAbuseTest {
      */
     @Test
     void keepaliveAndPartialFrameClocksAreSuspendedWhileReadingIsPaused() throws Exception {
-        try (Harness h = Harness.server(new TestEndpoint().streamWindowBytes(64 * 1024).readWatermarks(2000, 4000)
-                .keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1))
-                .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5))).handshake()) {
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .streamWindowBytes(64 * 1024)
+                        .readWatermarks(2000, 4000)
+                        .keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1))
+                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+                .handshake()) {
             h.send(Frames.open(1));
             ByteBuf in = Unpooled.buffer();
             for (int i = 0; i < 4; i++) {
@@ -106,11 +121,15 @@ class TimeoutAbuseTest {
             in.writeZero(10); // the fifth message is cut short: a partial frame
             h.sendRaw(in);
             h.read();
-            assertThat(h.p.channel.config().isAutoRead()).as("paused above the read high watermark").isFalse();
+            assertThat(h.p.channel.config().isAutoRead())
+                    .as("paused above the read high watermark")
+                    .isFalse();
 
             h.advanceInTicks(Duration.ofSeconds(60));
             List<Frame> out = h.read();
-            assertThat(Frames.ofType(out, Frame.BodyCase.PING)).as("no keepalive ping while paused").isEmpty();
+            assertThat(Frames.ofType(out, Frame.BodyCase.PING))
+                    .as("no keepalive ping while paused")
+                    .isEmpty();
             assertThat(Harness.goAwayCode(out)).isNull();
             assertThat(h.active()).isTrue();
 
@@ -123,9 +142,13 @@ class TimeoutAbuseTest {
             h.read();
             assertThat(h.p.channel.config().isAutoRead()).as("resumed").isTrue();
             h.advanceInTicks(Duration.ofMillis(1100));
-            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PING)).as("keepalive restarted on resume").hasSize(1);
+            assertThat(Frames.ofType(h.read(), Frame.BodyCase.PING))
+                    .as("keepalive restarted on resume")
+                    .hasSize(1);
             h.advanceInTicks(Duration.ofMillis(800));
-            assertThat(h.active()).as("the partial-frame clock restarted on resume too").isTrue();
+            assertThat(h.active())
+                    .as("the partial-frame clock restarted on resume too")
+                    .isTrue();
             h.advanceInTicks(Duration.ofMillis(200));
             assertThat(Harness.goAwayCode(h.read())).isEqualTo(ErrorCode.PROTOCOL_ERROR);
         }
