@@ -12,10 +12,14 @@ import java.util.function.Consumer;
  * Runs the scenarios: for each one, each applicable system in turn (so the systems interleave), on
  * that system's {@link Session}. A run is: SETUP the receiver (it answers its port), SETUP the sender
  * (it connects and opens the streams), AWAIT until the receiver has them all, START, warm up, MARK,
- * measure, STOP (each child answers one JSON result line), TEARDOWN. Every wait has a timeout; a child
+ * measure, STOP (each child answers one JSON result line), DRAIN (where delivery is verified: the
+ * sender's sent counts, then the receiver's consumed counts and delivery check), TEARDOWN. Every wait has a timeout; a child
  * that misses one is killed and the run is reported as an error.
  */
 final class Orchestrator implements AutoCloseable {
+    /** The longest the receiver waits at the end of a run for what is still in flight. */
+    static final long DRAIN_TIMEOUT_MS = 10_000;
+
     private final BenchOptions options;
     private final Profile profile;
     private final PrintStream log;
@@ -205,6 +209,11 @@ final class Orchestrator implements AutoCloseable {
                 Map<String, Object> x = s.sender.await("RESULT", 60_000);
                 out.add(new RunResult(sc, withPorts.get(k), r, x, s.clockShared));
             }
+            for (int k = 0; k < n; k++) {
+                if (Analysis.verifiesDelivery(withPorts.get(k))) {
+                    out.set(k, drain(ss.get(k), out.get(k)));
+                }
+            }
             return out;
         } finally {
             for (Session s : ss) {
@@ -212,6 +221,27 @@ final class Orchestrator implements AutoCloseable {
             }
             relays.forEach(LatencyRelay::close);
         }
+    }
+
+    /**
+     * After the window: the sender (its loop already stopped) answers what it sent per stream over the
+     * whole run, and the receiver waits, up to {@value #DRAIN_TIMEOUT_MS} ms, until each stream it is
+     * not holding has consumed as much, then answers its counts and its delivery check. Both answers
+     * join the run's result under {@code drain}.
+     */
+    private static RunResult drain(Session s, RunResult run) throws ChildFailure {
+        s.sender.send("DRAIN");
+        Map<String, Object> sent = s.sender.await("DRAINED", 30_000);
+        Map<String, Object> req = new java.util.LinkedHashMap<>();
+        req.put("sent_msgs_total", Json.getLongArray(sent, "sent_msgs_total"));
+        req.put("timeout_ms", DRAIN_TIMEOUT_MS);
+        s.receiver.send("DRAIN " + Json.write(req));
+        Map<String, Object> got = s.receiver.await("DRAINED", DRAIN_TIMEOUT_MS + 30_000);
+        Map<String, Object> rcv = new java.util.LinkedHashMap<>(run.receiver());
+        rcv.put("drain", got);
+        Map<String, Object> snd = new java.util.LinkedHashMap<>(run.sender());
+        snd.put("drain", sent);
+        return new RunResult(run.scenario(), run.spec(), rcv, snd, run.clockShared());
     }
 
     private static LatencyRelay relay(int port, int rttMs) throws ChildFailure {

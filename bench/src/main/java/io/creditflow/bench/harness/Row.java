@@ -18,6 +18,9 @@ public final class Row {
             // throughput and cost
             "msgs_per_s", "mib_per_s", "sent_msgs_per_s", "cpu_s_per_million", "cpu_s_per_million_receiver", "cpu_s_per_million_sender",
             "heap_peak_mib", "heap_peak_mib_receiver", "heap_peak_mib_sender",
+            // delivery, checked over the whole run after the drain
+            "delivery_ok", "delivered_msgs", "sent_msgs", "undelivered_held_msgs", "gap_msgs", "duplicate_msgs",
+            "out_of_order_msgs", "corrupt_msgs", "drain_s",
             "direct_peak_mib", "direct_peak_mib_receiver", "direct_peak_mib_sender",
             "direct_jdk_peak_mib_receiver", "direct_jdk_peak_mib_sender",
             // latency (S6)
