@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 
 /**
@@ -39,8 +40,23 @@ final class Orchestrator implements AutoCloseable {
         return rows;
     }
 
-    /** Runs every scenario, calling {@code onRow} as each row is done. */
+    /**
+     * Runs every scenario {@code --reps} times in a row, the applicable systems in a fresh random order
+     * each time (seeded; the seed is printed and kept in each row), then calls {@code onRow} with one
+     * row per (scenario, system): the repetitions folded by {@link Repetitions#aggregate}. Ratios
+     * between systems, and a scenario's comparison with its reference scenario (S3 against S2), are
+     * taken within a repetition.
+     */
     void runAll(List<Scenario> scenarios, Consumer<Row> onRow) {
+        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong();
+        Random random = new Random(seed);
+        int reps = options.reps();
+        log.printf("  %d repetition%s of each scenario, systems in a random order each time; order seed %d "
+                + "(--seed %d repeats it)%n", reps, reps == 1 ? "" : "s", seed, seed);
+        List<List<Row>> byRep = new ArrayList<>();
+        for (int k = 0; k < reps; k++) {
+            byRep.add(new ArrayList<>());
+        }
         for (Scenario sc : scenarios) {
             List<SystemKind> applicable = new ArrayList<>();
             for (SystemKind s : options.systems()) {
@@ -50,11 +66,28 @@ final class Orchestrator implements AutoCloseable {
                     emit(Row.notApplicable(sc, s, machine), onRow);
                 }
             }
-            if (sc.parallel() && applicable.size() > 1) {
-                runTogether(sc, applicable, onRow);
-            } else {
-                for (SystemKind s : applicable) {
-                    runTogether(sc, List.of(s), onRow);
+            Map<SystemKind, List<Row>> bySystem = new EnumMap<>(SystemKind.class);
+            for (int k = 0; k < reps; k++) {
+                List<SystemKind> order = Repetitions.order(applicable, random);
+                String rep = reps > 1 ? " (repetition " + (k + 1) + "/" + reps + ")" : "";
+                List<Row> repRows = new ArrayList<>();
+                if (sc.parallel() && order.size() > 1) {
+                    repRows.addAll(runTogether(sc, order, byRep.get(k), rep));
+                } else {
+                    for (SystemKind s : order) {
+                        repRows.addAll(runTogether(sc, List.of(s), byRep.get(k), rep));
+                    }
+                }
+                Repetitions.pairRatios(repRows);
+                byRep.get(k).addAll(repRows);
+                for (Row r : repRows) {
+                    bySystem.computeIfAbsent(r.system(), x -> new ArrayList<>()).add(r);
+                }
+            }
+            for (SystemKind s : applicable) {
+                List<Row> mine = bySystem.get(s);
+                if (mine != null) {
+                    emit(Repetitions.aggregate(mine).set("reps_seed", seed), onRow);
                 }
             }
         }
@@ -65,7 +98,9 @@ final class Orchestrator implements AutoCloseable {
         onRow.accept(row);
     }
 
-    private void runTogether(Scenario sc, List<SystemKind> systems, Consumer<Row> onRow) {
+    /** One repetition of a scenario on these systems: their rows, {@code earlier} being this repetition's so far. */
+    private List<Row> runTogether(Scenario sc, List<SystemKind> systems, List<Row> earlier, String rep) {
+        List<Row> out = new ArrayList<>();
         List<Session> live = new ArrayList<>();
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
@@ -82,25 +117,27 @@ final class Orchestrator implements AutoCloseable {
                 live.add(session);
                 specs.add(spec);
             } catch (ChildFailure | IllegalStateException e) {
-                emit(Row.error(sc, s, machine, e.getMessage()), onRow);
+                out.add(Row.error(sc, s, machine, e.getMessage()));
             }
         }
         if (live.isEmpty()) {
-            return;
+            return out;
         }
-        log.printf("  %-12s %s ...%n", sc.id(), String.join(", ", live.stream().map(x -> x.system.label()).toList()));
+        log.printf("  %-12s %s%s ...%n", sc.id(), String.join(", ", live.stream().map(x -> x.system.label()).toList()),
+                rep);
         try {
             List<RunResult> results = execute(sc, live, specs);
             for (RunResult r : results) {
-                emit(Analysis.row(r, rows, machine), onRow);
+                out.add(Analysis.row(r, earlier, machine));
             }
         } catch (ChildFailure e) {
             for (Session s : live) {
                 s.kill();
                 sessions.remove(s.system);
-                emit(Row.error(sc, s.system, machine, e.getMessage()), onRow);
+                out.add(Row.error(sc, s.system, machine, e.getMessage()));
             }
         }
+        return out;
     }
 
     /**

@@ -17,6 +17,11 @@ public final class Row {
             "machine_load1", "machine_cores", "machine_other_cpu_cores", "warmup_s", "window_s",
             // throughput and cost
             "msgs_per_s", "mib_per_s", "sent_msgs_per_s", "cpu_s_per_million", "cpu_s_per_million_receiver", "cpu_s_per_million_sender",
+            // repetitions (--reps): ranges of the medians above, and ratios taken within each repetition
+            "reps", "reps_seed", "msgs_per_s_min", "msgs_per_s_max", "mib_per_s_min", "mib_per_s_max",
+            "cpu_s_per_million_min", "cpu_s_per_million_max", "cf_ratio_msgs_per_s", "cf_ratio_msgs_per_s_min",
+            "cf_ratio_msgs_per_s_max", "cf_ratio_cpu_s_per_million", "cf_ratio_cpu_s_per_million_min",
+            "cf_ratio_cpu_s_per_million_max",
             "heap_peak_mib", "heap_peak_mib_receiver", "heap_peak_mib_sender",
             // delivery, checked over the whole run after the drain
             "delivery_ok", "delivered_msgs", "sent_msgs", "undelivered_held_msgs", "gap_msgs", "duplicate_msgs",
@@ -51,6 +56,9 @@ public final class Row {
             "catch_up_s", "catch_up_first_record_s", "catch_up_mib_per_s", "catch_up_records_per_s");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
+
+    private Row() {
+    }
 
     private Row(Scenario sc, SystemKind system, Map<String, Object> machine) {
         for (String f : FIELDS) {
@@ -91,6 +99,13 @@ public final class Row {
         Row r = new Row(sc, system, machine);
         r.set("status", "error");
         r.set("note", message);
+        return r;
+    }
+
+    /** A copy with the same values. */
+    Row copy() {
+        Row r = new Row();
+        r.values.putAll(values);
         return r;
     }
 
