@@ -217,6 +217,7 @@ final class Analysis {
         double millions = msgs / 1e6;
         double cr = Json.getDouble(rcv, "cpu_s", 0);
         double cs = Json.getDouble(snd, "cpu_s", 0);
+        row.set("cpu_source", Json.getString(rcv, "cpu_source", null));
         row.set("cpu_s_per_million", (cr + cs) / millions);
         row.set("cpu_s_per_million_receiver", cr / millions);
         row.set("cpu_s_per_million_sender", cs / millions);

@@ -19,7 +19,7 @@ public final class Row {
             "msgs_per_s", "mib_per_s", "sent_msgs_per_s", "cpu_s_per_million", "cpu_s_per_million_receiver", "cpu_s_per_million_sender",
             // repetitions (--reps): ranges of the medians above, and ratios taken within each repetition
             "reps", "reps_seed", "msgs_per_s_min", "msgs_per_s_max", "mib_per_s_min", "mib_per_s_max",
-            "cpu_s_per_million_min", "cpu_s_per_million_max", "cf_ratio_msgs_per_s", "cf_ratio_msgs_per_s_min",
+            "cpu_s_per_million_min", "cpu_s_per_million_max", "cpu_source", "cf_ratio_msgs_per_s", "cf_ratio_msgs_per_s_min",
             "cf_ratio_msgs_per_s_max", "cf_ratio_cpu_s_per_million", "cf_ratio_cpu_s_per_million_min",
             "cf_ratio_cpu_s_per_million_max",
             "heap_peak_mib", "heap_peak_mib_receiver", "heap_peak_mib_sender",
