@@ -118,8 +118,16 @@ final class Report {
             int labelWidth = sc.kind() == Kind.PRODUCER ? 13 : 11;
             StringBuilder h = new StringBuilder(String.format("  %-" + labelWidth + "s",
                     sc.kind() == Kind.PRODUCER ? "scenario" : "system"));
-            for (Col c : cols) {
-                h.append(String.format(" %" + width(c) + "s", c.header()));
+            java.util.Map<Col, Integer> widths = new java.util.HashMap<>();
+            for (Col c : cols) { // wide enough for "median (min..max)" cells
+                int w = width(c);
+                for (Row r : mine) {
+                    if (r.ok()) {
+                        w = Math.max(w, cell(r, c).length());
+                    }
+                }
+                widths.put(c, w);
+                h.append(String.format(" %" + w + "s", c.header()));
             }
             out.println(h);
             java.util.Set<SystemKind> naShown = java.util.EnumSet.noneOf(SystemKind.class);
@@ -133,7 +141,7 @@ final class Report {
                     line.append(' ').append(r.status()).append(": ").append(firstLine(String.valueOf(r.get("note"))));
                 } else {
                     for (Col c : cols) {
-                        line.append(String.format(" %" + width(c) + "s", cell(r, c)));
+                        line.append(String.format(" %" + widths.get(c) + "s", cell(r, c)));
                     }
                     Object note = r.get("note");
                     if (note != null) {

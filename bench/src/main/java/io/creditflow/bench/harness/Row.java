@@ -14,7 +14,7 @@ public final class Row {
     public static final List<String> FIELDS = List.of(
             // identity and context
             "scenario", "group", "title", "system", "status", "note", "transport", "receive_mode", "jvm_options",
-            "machine_load1", "machine_cores", "machine_other_cpu_cores", "warmup_s", "window_s",
+            "machine_load1", "machine_cores", "machine_other_cpu_cores", "machine_busy", "warmup_s", "window_s",
             // throughput and cost
             "msgs_per_s", "mib_per_s", "sent_msgs_per_s", "cpu_s_per_million", "cpu_s_per_million_receiver", "cpu_s_per_million_sender",
             // repetitions (--reps): ranges of the medians above, and ratios taken within each repetition
@@ -75,6 +75,7 @@ public final class Row {
             values.put("machine_load1", machine.get("load1"));
             values.put("machine_cores", machine.get("cores"));
             values.put("machine_other_cpu_cores", machine.get("other_cpu_cores"));
+            values.put("machine_busy", machine.get("busy"));
         }
     }
 
