@@ -18,6 +18,10 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        for (String f : new String[] {"rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender",
+                "sndbuf_bytes_receiver"}) {
+            row.set(f, rcv.get(f)); // the receiver reads both sides' sockets (SocketBuffers)
+        }
         if (spec.system() == SystemKind.CREDITFLOW) {
             row.set("windows", spec.windows() != null ? spec.windows() : "default (adaptive)");
         }

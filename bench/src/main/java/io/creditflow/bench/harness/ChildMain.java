@@ -40,6 +40,7 @@ public final class ChildMain {
     private SendLoop loop;
     private SlowReader slowReader;
     private long heapBefore = -1;
+    private int port = -1;
     private final Map<String, Object> setupFigures = new LinkedHashMap<>();
 
     private ChildMain(boolean receiverRole, SystemKind system, PrintStream out) {
@@ -125,6 +126,7 @@ public final class ChildMain {
         if (receiverRole) {
             receiver = system.newReceiver(s);
             int port = receiver.start(ctx);
+            this.port = port;
             Receiver rcv = receiver;
             probe.begin(meter, rcv::heldBytes);
             if (s.kind() == Kind.SCALE) {
@@ -197,6 +199,9 @@ public final class ChildMain {
         }
         r.putAll(setupFigures);
         r.putAll(receiverRole ? receiver.figures() : sender.figures());
+        if (receiverRole && port > 0 && spec.kind() != Kind.SCALE) { // after the window: ss costs CPU
+            r.putAll(SocketBuffers.sample(port));
+        }
         if (loop != null) {
             loop.stop();
             if (loop.failure() != null) {

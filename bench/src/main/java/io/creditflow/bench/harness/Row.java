@@ -14,6 +14,7 @@ public final class Row {
     public static final List<String> FIELDS = List.of(
             // identity and context
             "scenario", "group", "title", "system", "status", "note", "transport", "receive_mode", "jvm_options",
+            "rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender", "sndbuf_bytes_receiver",
             "machine_load1", "machine_cores", "machine_other_cpu_cores", "machine_busy", "warmup_s", "window_s",
             // throughput and cost
             "msgs_per_s", "mib_per_s", "sent_msgs_per_s", "cpu_s_per_million", "cpu_s_per_million_receiver", "cpu_s_per_million_sender",
