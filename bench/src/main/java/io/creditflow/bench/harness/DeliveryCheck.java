@@ -10,7 +10,8 @@ import java.util.Map;
  * seen already). A message whose stream index, size or fill does not match is corrupt and is not
  * counted further.
  *
- * <p>Bound: at most {@code maxRanges} skipped ranges are remembered per stream (a range is two longs);
+ * <p>Bound: at most {@code maxRanges} skipped ranges are remembered per stream (a range is two longs,
+ * allocated at the stream's first gap, so S7's thousands of idle streams cost nothing);
  * when that is full the oldest range is forgotten: its messages still count as gaps, but one of them
  * arriving later counts as a duplicate rather than out of order ({@link #forgotten} says how many
  * were forgotten). So a stream that loses every other message costs bounded memory, not one entry per
@@ -120,8 +121,9 @@ public final class DeliveryCheck {
     }
 
     private static final class PerStream {
-        final long[] from;
-        final long[] to; // exclusive
+        final int maxRanges;
+        long[] from; // allocated at the first gap: a clean stream costs a few longs
+        long[] to; // exclusive
         int count;
         long next;
         long consumed;
@@ -131,11 +133,14 @@ public final class DeliveryCheck {
         long forgotten;
 
         PerStream(int maxRanges) {
-            from = new long[maxRanges];
-            to = new long[maxRanges];
+            this.maxRanges = maxRanges;
         }
 
         void addMissing(long a, long b) {
+            if (from == null) {
+                from = new long[maxRanges];
+                to = new long[maxRanges];
+            }
             if (count == from.length) { // forget the oldest
                 forgotten += to[0] - from[0];
                 System.arraycopy(from, 1, from, 0, count - 1);

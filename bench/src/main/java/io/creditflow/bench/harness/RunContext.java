@@ -16,10 +16,12 @@ public final class RunContext {
     public RunContext(RunSpec spec, Meter meter) {
         this.spec = spec;
         this.meter = meter;
-        this.check = new DeliveryCheck(meter.streams(), spec.payloadBytes(), DeliveryCheck.DEFAULT_MAX_RANGES);
+        this.check = Analysis.verifiesDelivery(spec)
+                ? new DeliveryCheck(meter.streams(), spec.payloadBytes(), DeliveryCheck.DEFAULT_MAX_RANGES)
+                : new DeliveryCheck(0, spec.payloadBytes(), 1);
     }
 
-    /** The receiver's delivery check of this run's streams. */
+    /** The receiver's delivery check of this run's streams (of none where the run is not checked). */
     public DeliveryCheck check() {
         return check;
     }
@@ -50,7 +52,9 @@ public final class RunContext {
     public void consumed(int stream, byte[] payload) {
         long seq = Payloads.sequence(payload);
         int from = Payloads.stream(payload);
-        check.accept(stream, from, seq, payload.length, from == stream && Payloads.fillIntact(payload, stream, seq));
+        if (stream < check.streams()) {
+            check.accept(stream, from, seq, payload.length, from == stream && Payloads.fillIntact(payload, stream, seq));
+        }
         meter.consumed(stream, payload.length);
         if (spec.latency()) {
             meter.latency(Payloads.intendedNanos(payload));
@@ -62,7 +66,9 @@ public final class RunContext {
         long seq = Payloads.sequence(payload);
         int from = Payloads.stream(payload);
         int size = payload.remaining();
-        check.accept(stream, from, seq, size, from == stream && Payloads.fillIntact(payload, stream, seq));
+        if (stream < check.streams()) {
+            check.accept(stream, from, seq, size, from == stream && Payloads.fillIntact(payload, stream, seq));
+        }
         meter.consumed(stream, size);
         if (spec.latency()) {
             meter.latency(Payloads.intendedNanos(payload));
@@ -72,7 +78,9 @@ public final class RunContext {
     /** The same for a receiver that read the header and checked the fill itself. */
     public void consumed(int stream, int headerStream, long sequence, int size, boolean fillIntact,
                          long intendedNanos) {
-        check.accept(stream, headerStream, sequence, size, fillIntact);
+        if (stream < check.streams()) {
+            check.accept(stream, headerStream, sequence, size, fillIntact);
+        }
         meter.consumed(stream, size);
         if (spec.latency()) {
             meter.latency(intendedNanos);
