@@ -7,8 +7,7 @@ import java.util.Map;
 final class Analysis {
     private static final double MIB = 1024.0 * 1024;
 
-    private Analysis() {
-    }
+    private Analysis() {}
 
     static Row row(RunResult run, List<Row> earlier, Map<String, Object> machine) {
         Scenario sc = run.scenario();
@@ -18,8 +17,9 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
-        for (String f : new String[] {"rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender",
-                "sndbuf_bytes_receiver"}) {
+        for (String f : new String[] {
+            "rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender", "sndbuf_bytes_receiver"
+        }) {
             row.set(f, rcv.get(f)); // the receiver reads both sides' sockets (SocketBuffers)
         }
         if (spec.system() == SystemKind.CREDITFLOW) {
@@ -94,14 +94,19 @@ final class Analysis {
         StringBuilder why = new StringBuilder();
         long undeliveredHeld = 0;
         if (sent.length != consumed.length || held.length != consumed.length) {
-            why.append("sender counted ").append(sent.length).append(" streams, receiver ").append(consumed.length);
+            why.append("sender counted ")
+                    .append(sent.length)
+                    .append(" streams, receiver ")
+                    .append(consumed.length);
         } else {
             for (int i = 0; i < sent.length; i++) {
                 long missing = sent[i] - consumed[i];
                 if (missing < 0) {
                     append(why, "stream " + i + " consumed " + consumed[i] + " of " + sent[i] + " sent");
                 } else if (missing > 0 && held[i] == 0) {
-                    append(why, "stream " + i + " consumed " + consumed[i] + " of " + sent[i] + " sent after the drain");
+                    append(
+                            why,
+                            "stream " + i + " consumed " + consumed[i] + " of " + sent[i] + " sent after the drain");
                 } else {
                     undeliveredHeld += missing;
                 }
@@ -194,8 +199,8 @@ final class Analysis {
         return s;
     }
 
-    private static void throughput(Row row, Map<String, Object> rcv, Map<String, Object> snd, double window,
-                                   RunSpec spec) {
+    private static void throughput(
+            Row row, Map<String, Object> rcv, Map<String, Object> snd, double window, RunSpec spec) {
         long msgs = sum(Json.getLongArray(rcv, "consumed_msgs"));
         long bytes = sum(Json.getLongArray(rcv, "consumed_bytes"));
         if (window <= 0) {
@@ -228,8 +233,8 @@ final class Analysis {
     }
 
     /** S3: the fast streams' aggregate against the 16-stream rate of the same system, scaled to 15/16. */
-    private static void slowStream(Row row, Map<String, Object> rcv, RunSpec spec, double window, List<Row> earlier,
-                                   String reference) {
+    private static void slowStream(
+            Row row, Map<String, Object> rcv, RunSpec spec, double window, List<Row> earlier, String reference) {
         long[] msgs = Json.getLongArray(rcv, "consumed_msgs");
         long fast = 0;
         long slow = 0;
@@ -276,7 +281,9 @@ final class Analysis {
         if (!run.clockShared()) {
             return;
         }
-        Long max = maxUnconsumed(samples(run.sender(), "sent_series"), samples(run.receiver(), "consumed_series"),
+        Long max = maxUnconsumed(
+                samples(run.sender(), "sent_series"),
+                samples(run.receiver(), "consumed_series"),
                 Json.getLong(run.receiver(), "mark_nanos", Long.MIN_VALUE));
         row.set("unconsumed_max_bytes", max);
     }
@@ -337,7 +344,9 @@ final class Analysis {
     private static void stall(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec, RunResult run) {
         row.set("heap_growth_mib_receiver", diff(rcv, "heap_peak_mib", "heap_after_gc_at_mark_mib"));
         row.set("heap_growth_mib_sender", diff(snd, "heap_peak_mib", "heap_after_gc_at_mark_mib"));
-        row.set("heap_retained_growth_mib_receiver", diff(rcv, "heap_after_gc_at_stop_mib", "heap_after_gc_at_mark_mib"));
+        row.set(
+                "heap_retained_growth_mib_receiver",
+                diff(rcv, "heap_after_gc_at_stop_mib", "heap_after_gc_at_mark_mib"));
         row.set("heap_retained_growth_mib_sender", diff(snd, "heap_after_gc_at_stop_mib", "heap_after_gc_at_mark_mib"));
         row.set("direct_growth_mib_receiver", diff(rcv, "direct_peak_mib", "direct_at_mark_mib"));
         row.set("direct_growth_mib_sender", diff(snd, "direct_peak_mib", "direct_at_mark_mib"));
@@ -346,8 +355,12 @@ final class Analysis {
         unconsumed(row, run);
         long sentInStall = sum(Json.getLongArray(snd, "sent_bytes"));
         if (spec.system() == SystemKind.NETTY) {
-            row.set("note", String.format("no flow control: sent %.0f MiB into the stall (capped at %d MiB by the "
-                    + "harness), all of it buffered by the receiver", sentInStall / MIB, spec.capBytes() >> 20));
+            row.set(
+                    "note",
+                    String.format(
+                            "no flow control: sent %.0f MiB into the stall (capped at %d MiB by the "
+                                    + "harness), all of it buffered by the receiver",
+                            sentInStall / MIB, spec.capBytes() >> 20));
         }
     }
 
@@ -387,8 +400,14 @@ final class Analysis {
     }
 
     /** S8: the producer's rate, the fast consumers' aggregate, and the broker's buffered peak vs its budget. */
-    private static void broker(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec, double window,
-                               List<Row> earlier, String reference) {
+    private static void broker(
+            Row row,
+            Map<String, Object> rcv,
+            Map<String, Object> snd,
+            RunSpec spec,
+            double window,
+            List<Row> earlier,
+            String reference) {
         long produced = sum(Json.getLongArray(snd, "sent_msgs"));
         long[] consumed = Json.getLongArray(snd, "consumed_msgs");
         long fast = 0;
@@ -416,8 +435,10 @@ final class Analysis {
         row.set("slow_gap_records", gaps);
         if (spec.durable()) {
             log(row, rcv);
-            row.set("slow_lost_records", Math.max(gaps, Json.getLong(rcv, "log_slow_skipped_records", 0))
-                    + Json.getLong(rcv, "log_unread_records_dropped", 0));
+            row.set(
+                    "slow_lost_records",
+                    Math.max(gaps, Json.getLong(rcv, "log_slow_skipped_records", 0))
+                            + Json.getLong(rcv, "log_unread_records_dropped", 0));
         }
         if (reference != null && row.number("fast_consumers_msgs_per_s") != null) {
             ratio(row, earlier, spec.system(), reference, "fast_consumers_msgs_per_s", "fast_ratio_vs_reference");
@@ -428,11 +449,14 @@ final class Analysis {
      * {@code field}'s ratio to the same field of the {@code reference} scenario's row for the same system in this
      * invocation, into {@code ratioField}; a note if there is none.
      */
-    private static void ratio(Row row, List<Row> earlier, SystemKind system, String reference, String field,
-                              String ratioField) {
+    private static void ratio(
+            Row row, List<Row> earlier, SystemKind system, String reference, String field, String ratioField) {
         row.set("reference_scenario", reference);
         for (Row r : earlier) {
-            if (r.system() == system && r.scenario().equals(reference) && r.ok() && r.number(field) != null
+            if (r.system() == system
+                    && r.scenario().equals(reference)
+                    && r.ok()
+                    && r.number(field) != null
                     && r.number(field) > 0) {
                 row.set("reference_msgs_per_s", r.number(field));
                 row.set(ratioField, row.number(field) / r.number(field));
@@ -456,8 +480,14 @@ final class Analysis {
      * latency from the sender's histogram (one JVM's clock: stamp and acknowledgement), and the rate's ratio to the
      * reference scenario's (the in-memory topic's).
      */
-    private static void producer(Row row, Map<String, Object> rcv, Map<String, Object> snd, RunSpec spec,
-                                 double window, List<Row> earlier, String reference) {
+    private static void producer(
+            Row row,
+            Map<String, Object> rcv,
+            Map<String, Object> snd,
+            RunSpec spec,
+            double window,
+            List<Row> earlier,
+            String reference) {
         long produced = sum(Json.getLongArray(snd, "sent_msgs"));
         long consumed = sum(Json.getLongArray(snd, "consumed_msgs"));
         if (spec.offeredRate() > 0) {
@@ -485,8 +515,11 @@ final class Analysis {
         String ackFailure = Json.getString(snd, "ack_failure", null);
         if (produced == 0 || row.get("ack_samples") == null || ackFailure != null) {
             row.set("status", "error");
-            row.set("note", ackFailure != null ? "acknowledgements stopped: " + ackFailure
-                    : "nothing was produced and acknowledged in the window");
+            row.set(
+                    "note",
+                    ackFailure != null
+                            ? "acknowledgements stopped: " + ackFailure
+                            : "nothing was produced and acknowledged in the window");
         }
     }
 
@@ -509,12 +542,17 @@ final class Analysis {
         row.set("catch_up_records_per_s", snd.get("catch_up_records_per_s"));
         row.set("mib_per_s", snd.get("catch_up_mib_per_s"));
         row.set("msgs_per_s", snd.get("catch_up_records_per_s"));
-        String notes = cold ? null : "warm: the page cache was not dropped ("
-                + Json.getString(rcv, "page_cache_drop_error", "unknown") + ")";
+        String notes = cold
+                ? null
+                : "warm: the page cache was not dropped (" + Json.getString(rcv, "page_cache_drop_error", "unknown")
+                        + ")";
         if (!done) {
-            notes = (notes == null ? "" : notes + "; ") + String.format(java.util.Locale.ROOT,
-                    "did not finish: %d of %d records in the window, the rate is the partial one",
-                    Json.getLong(snd, "catch_up_records", 0), Json.getLong(snd, "catch_up_expected_records", 0));
+            notes = (notes == null ? "" : notes + "; ")
+                    + String.format(
+                            java.util.Locale.ROOT,
+                            "did not finish: %d of %d records in the window, the rate is the partial one",
+                            Json.getLong(snd, "catch_up_records", 0),
+                            Json.getLong(snd, "catch_up_expected_records", 0));
         }
         row.set("note", notes);
         if (Json.getLong(snd, "catch_up_records", 0) == 0) {

@@ -19,8 +19,7 @@ import java.util.stream.Collectors;
  * and the chart.
  */
 public final class BenchMain {
-    private BenchMain() {
-    }
+    private BenchMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -57,16 +56,19 @@ public final class BenchMain {
                 return 1;
             }
         }
-        out.printf("creditflow bench (%s): %s; systems %s%n", options.profile().name(),
+        out.printf(
+                "creditflow bench (%s): %s; systems %s%n",
+                options.profile().name(),
                 scenarios.stream().map(Scenario::id).collect(Collectors.joining(" ")),
                 options.systems().stream().map(SystemKind::label).collect(Collectors.joining(", ")));
-        out.printf("children: %s, one receiver and one sender JVM per system on this classpath; loopback TCP; "
-                + "creditflow and raw Netty on %s; gRPC on its default transport%n",
+        out.printf(
+                "children: %s, one receiver and one sender JVM per system on this classpath; loopback TCP; "
+                        + "creditflow and raw Netty on %s; gRPC on its default transport%n",
                 String.join(" ", ChildProcess.JVM_OPTIONS),
                 io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "NIO (epoll unavailable)");
         List<Row> rows;
         try (Orchestrator orchestrator = new Orchestrator(options, machine, out);
-             BufferedWriter json = options.json() == null ? null : open(options.json())) {
+                BufferedWriter json = options.json() == null ? null : open(options.json())) {
             orchestrator.runAll(scenarios, row -> {
                 if (json != null) {
                     try {
@@ -86,13 +88,24 @@ public final class BenchMain {
         Report.table(scenarios, rows, out);
         if (options.chart() != null) {
             try {
-                String subtitle = String.format(Locale.ROOT, "%s profile; %s; %s", options.profile().name(),
-                        machine.isEmpty() ? "machine load not sampled"
-                                : String.format(Locale.ROOT, "load %.2f on %s cores, others used %.2f cores at start",
-                                        (Double) machine.get("load1"), machine.get("cores"), machine.get("other_cpu_cores")),
+                String subtitle = String.format(
+                        Locale.ROOT,
+                        "%s profile; %s; %s",
+                        options.profile().name(),
+                        machine.isEmpty()
+                                ? "machine load not sampled"
+                                : String.format(
+                                        Locale.ROOT,
+                                        "load %.2f on %s cores, others used %.2f cores at start",
+                                        (Double) machine.get("load1"),
+                                        machine.get("cores"),
+                                        machine.get("other_cpu_cores")),
                         String.join(" ", ChildProcess.JVM_OPTIONS));
-                Files.writeString(options.chart(), SvgChart.render("creditflow vs gRPC-java vs raw Netty", subtitle,
-                        Report.panels(scenarios, rows)), StandardCharsets.UTF_8);
+                Files.writeString(
+                        options.chart(),
+                        SvgChart.render(
+                                "creditflow vs gRPC-java vs raw Netty", subtitle, Report.panels(scenarios, rows)),
+                        StandardCharsets.UTF_8);
             } catch (IOException e) {
                 err.println("creditflow bench: cannot write " + options.chart() + ": " + e.getMessage());
                 return 1;
@@ -104,7 +117,11 @@ public final class BenchMain {
                     + "do not publish these figures.");
         }
         long errors = rows.stream().filter(r -> "error".equals(r.status())).count();
-        out.printf("%ndone in %.0f s: %d rows, %d errors%s%s%n", (System.nanoTime() - start) / 1e9, rows.size(), errors,
+        out.printf(
+                "%ndone in %.0f s: %d rows, %d errors%s%s%n",
+                (System.nanoTime() - start) / 1e9,
+                rows.size(),
+                errors,
                 options.json() == null ? "" : "; JSON lines in " + options.json(),
                 options.chart() == null ? "" : "; chart in " + options.chart());
         return errors > 0 ? 1 : 0;

@@ -27,15 +27,26 @@ import java.util.Set;
  * @param reps repetitions of each scenario, the systems in a random order in each ({@code --reps}, default 3)
  * @param seed the seed of that order ({@code --seed}), or null to pick one (it is printed)
  */
-public record BenchOptions(Profile profile, List<String> scenarioIds, List<SystemKind> systems, Path json, Path chart,
-                           boolean cfPush, boolean verbose, boolean loadCheck, boolean help, String cfWindows,
-                           int reps, Long seed) {
+public record BenchOptions(
+        Profile profile,
+        List<String> scenarioIds,
+        List<SystemKind> systems,
+        Path json,
+        Path chart,
+        boolean cfPush,
+        boolean verbose,
+        boolean loadCheck,
+        boolean help,
+        String cfWindows,
+        int reps,
+        Long seed) {
     public static final int DEFAULT_REPS = 3;
     /** A bound on {@code --reps}: each repetition runs every selected scenario on every system. */
     public static final int MAX_REPS = 50;
 
     public static String usage() {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "Usage: creditflow bench [--quick] [--scenario S1,S4,...] [--systems creditflow,grpc,netty]",
                 "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--cf-windows fixed|adaptive]",
                 "                        [--reps N] [--seed N] [--verbose] [--no-load-check]",
@@ -114,7 +125,8 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 case "--cf-windows" -> {
                     cfWindows = value != null ? value : next(args, ++i, a);
                     if (!cfWindows.equals("fixed") && !cfWindows.equals("adaptive")) {
-                        throw new IllegalArgumentException("--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
+                        throw new IllegalArgumentException(
+                                "--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
                     }
                 }
                 case "--reps" -> {
@@ -142,8 +154,19 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 default -> throw new IllegalArgumentException("unknown option: " + args[i]);
             }
         }
-        return new BenchOptions(profile, List.copyOf(scenarios), List.copyOf(systems), json, chart, cfPush, verbose,
-                loadCheck, help, cfWindows, reps, seed);
+        return new BenchOptions(
+                profile,
+                List.copyOf(scenarios),
+                List.copyOf(systems),
+                json,
+                chart,
+                cfPush,
+                verbose,
+                loadCheck,
+                help,
+                cfWindows,
+                reps,
+                seed);
     }
 
     private static String next(String[] args, int i, String option) {
@@ -167,7 +190,8 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
                 continue;
             }
             if (!known.contains(id)) {
-                throw new IllegalArgumentException("unknown scenario: " + part.trim() + " (expected one of " + known + ")");
+                throw new IllegalArgumentException(
+                        "unknown scenario: " + part.trim() + " (expected one of " + known + ")");
             }
             out.add(id);
         }
@@ -216,6 +240,7 @@ public record BenchOptions(Profile profile, List<String> scenarioIds, List<Syste
     }
 
     private static boolean isWanted(Scenario sc, Set<String> wanted) {
-        return wanted.contains(sc.id().toUpperCase(Locale.ROOT)) || wanted.contains(sc.group().toUpperCase(Locale.ROOT));
+        return wanted.contains(sc.id().toUpperCase(Locale.ROOT))
+                || wanted.contains(sc.group().toUpperCase(Locale.ROOT));
     }
 }

@@ -55,8 +55,8 @@ public final class ChildMain {
             System.err.println("usage: ChildMain receiver|sender creditflow|grpc|netty");
             System.exit(2);
         }
-        PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
+        PrintStream protocol =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
         ChildMain child = new ChildMain(args[0].equals("receiver"), SystemKind.parse(args[1]), protocol);
         child.run();
@@ -117,8 +117,11 @@ public final class ChildMain {
         teardown();
         this.spec = s;
         int streams = s.kind().broker() ? s.consumers() + 1 : s.totalStreams();
-        int[] tracked = s.kind() == Kind.SCALE ? new int[0]
-                : IntStream.range(0, streams).filter(i -> s.isSlow(i) || s.stallAtMark() || s.relayed()).toArray();
+        int[] tracked = s.kind() == Kind.SCALE
+                ? new int[0]
+                : IntStream.range(0, streams)
+                        .filter(i -> s.isSlow(i) || s.stallAtMark() || s.relayed())
+                        .toArray();
         Meter meter = new Meter(streams, tracked);
         this.ctx = new RunContext(s, meter);
         setupFigures.clear();
@@ -165,7 +168,9 @@ public final class ChildMain {
 
     private void start() {
         if (receiverRole) {
-            int[] slow = IntStream.range(0, ctx.meter().streams()).filter(spec::isSlow).toArray();
+            int[] slow = IntStream.range(0, ctx.meter().streams())
+                    .filter(spec::isSlow)
+                    .toArray();
             if (!spec.kind().broker() && slow.length > 0) {
                 Receiver rcv = receiver;
                 slowReader = new SlowReader(slow, spec.slowRate(), rcv::consumeOne).start();

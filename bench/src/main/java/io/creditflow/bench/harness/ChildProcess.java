@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 final class ChildProcess implements AutoCloseable {
     /** The JVM options of every child; stated in the output. */
     static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseParallelGC");
+
     private static final int TAIL_LINES = 40;
     private static final String EOF = "@EOF";
 
@@ -73,24 +74,26 @@ final class ChildProcess implements AutoCloseable {
     }
 
     private void pump(InputStream in, boolean protocol) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (protocol && line.startsWith("@")) {
-                        replies.add(line);
-                    } else {
-                        remember(line);
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            if (protocol && line.startsWith("@")) {
+                                replies.add(line);
+                            } else {
+                                remember(line);
+                            }
+                        }
+                    } catch (IOException e) {
+                        remember("(" + e + ")");
+                    } finally {
+                        if (protocol) {
+                            replies.add(EOF);
+                        }
                     }
-                }
-            } catch (IOException e) {
-                remember("(" + e + ")");
-            } finally {
-                if (protocol) {
-                    replies.add(EOF);
-                }
-            }
-        }, name + (protocol ? "-out" : "-err"));
+                },
+                name + (protocol ? "-out" : "-err"));
         t.setDaemon(true);
         t.start();
     }

@@ -26,8 +26,7 @@ public final class Json {
             .enable(DeserializationFeature.USE_LONG_FOR_INTS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private Json() {
-    }
+    private Json() {}
 
     /** One value as JSON text. */
     public static String write(Object value) {

@@ -33,14 +33,18 @@ final class LatencyRelay implements AutoCloseable {
 
     LatencyRelay(int targetPort, int rttMs) throws InterruptedException {
         this.oneWayNanos = TimeUnit.MILLISECONDS.toNanos(rttMs) / 2;
-        this.listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel accepted) {
                         Leg back = new Leg(accepted);
-                        new Bootstrap().group(accepted.eventLoop()).channel(NioSocketChannel.class)
+                        new Bootstrap()
+                                .group(accepted.eventLoop())
+                                .channel(NioSocketChannel.class)
                                 .option(ChannelOption.TCP_NODELAY, true)
                                 .handler(back)
                                 .connect("127.0.0.1", targetPort)
@@ -55,7 +59,9 @@ final class LatencyRelay implements AutoCloseable {
                                 });
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     /** The port the sender connects to instead of the receiver's. */

@@ -27,8 +27,13 @@ public record MachineLoad(double load1, int cores, double busyCores, double othe
     }
 
     public String describe() {
-        return String.format(Locale.ROOT, "load average (1 min) %.2f on %d cores; other processes used %.2f cores "
-                + "over a %.1f s sample", load1, cores, otherCores, sampleSeconds);
+        return String.format(
+                Locale.ROOT,
+                "load average (1 min) %.2f on %d cores; other processes used %.2f cores " + "over a %.1f s sample",
+                load1,
+                cores,
+                otherCores,
+                sampleSeconds);
     }
 
     public Map<String, Object> toMap() {

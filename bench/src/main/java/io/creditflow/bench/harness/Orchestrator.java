@@ -51,8 +51,10 @@ final class Orchestrator implements AutoCloseable {
         long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong();
         Random random = new Random(seed);
         int reps = options.reps();
-        log.printf("  %d repetition%s of each scenario, systems in a random order each time; order seed %d "
-                + "(--seed %d repeats it)%n", reps, reps == 1 ? "" : "s", seed, seed);
+        log.printf(
+                "  %d repetition%s of each scenario, systems in a random order each time; order seed %d "
+                        + "(--seed %d repeats it)%n",
+                reps, reps == 1 ? "" : "s", seed, seed);
         List<List<Row>> byRep = new ArrayList<>();
         for (int k = 0; k < reps; k++) {
             byRep.add(new ArrayList<>());
@@ -105,8 +107,7 @@ final class Orchestrator implements AutoCloseable {
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
             try {
-                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush())
-                        .withDefaultWindows(options.cfWindows());
+                RunSpec spec = sc.spec(s, offeredRate(sc, s), options.cfPush()).withDefaultWindows(options.cfWindows());
                 if (sc.freshJvms()) {
                     Session old = sessions.remove(s);
                     if (old != null) {
@@ -123,7 +124,10 @@ final class Orchestrator implements AutoCloseable {
         if (live.isEmpty()) {
             return out;
         }
-        log.printf("  %-12s %s%s ...%n", sc.id(), String.join(", ", live.stream().map(x -> x.system.label()).toList()),
+        log.printf(
+                "  %-12s %s%s ...%n",
+                sc.id(),
+                String.join(", ", live.stream().map(x -> x.system.label()).toList()),
                 rep);
         try {
             List<RunResult> results = execute(sc, live, specs);
@@ -152,9 +156,13 @@ final class Orchestrator implements AutoCloseable {
             return 0;
         }
         if (sc.equalLoad()) {
-            double lowest = rows.stream().filter(r -> r.scenario().equals(sc.dependsOn()))
-                    .map(r -> r.number("msgs_per_s")).filter(java.util.Objects::nonNull)
-                    .mapToDouble(Number::doubleValue).min().orElse(-1);
+            double lowest = rows.stream()
+                    .filter(r -> r.scenario().equals(sc.dependsOn()))
+                    .map(r -> r.number("msgs_per_s"))
+                    .filter(java.util.Objects::nonNull)
+                    .mapToDouble(Number::doubleValue)
+                    .min()
+                    .orElse(-1);
             if (lowest > 0) {
                 return Math.max(1, sc.offeredFraction() * lowest);
             }
@@ -164,8 +172,8 @@ final class Orchestrator implements AutoCloseable {
                 return Math.max(1, sc.offeredFraction() * r.number("msgs_per_s"));
             }
         }
-        throw new IllegalStateException(sc.id() + " needs the " + sc.dependsOn() + " rate of " + s.label()
-                + " from this run, and it has none");
+        throw new IllegalStateException(
+                sc.id() + " needs the " + sc.dependsOn() + " rate of " + s.label() + " from this run, and it has none");
     }
 
     /** The system's live session, or a fresh one warmed up for {@code next}. */
@@ -176,9 +184,14 @@ final class Orchestrator implements AutoCloseable {
         }
         session = Session.start(s, options.verbose());
         sessions.put(s, session);
-        log.printf("  started %s receiver and sender JVMs in %.1f s%s%n", s.label(), session.startSeconds,
-                session.clockShared ? "" : " (WARNING: their nanoTime clock differs from ours: latency and "
-                        + "unconsumed figures are void)");
+        log.printf(
+                "  started %s receiver and sender JVMs in %.1f s%s%n",
+                s.label(),
+                session.startSeconds,
+                session.clockShared
+                        ? ""
+                        : " (WARNING: their nanoTime clock differs from ours: latency and "
+                                + "unconsumed figures are void)");
         Scenario warm = next.warmupFor(profile);
         try {
             RunSpec spec = warm.spec(s, 0, options.cfPush()).withDefaultWindows(options.cfWindows());
@@ -201,7 +214,8 @@ final class Orchestrator implements AutoCloseable {
         try {
             List<RunSpec> withPorts = new ArrayList<>();
             for (int k = 0; k < n; k++) {
-                Map<String, Object> r = ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
+                Map<String, Object> r =
+                        ss.get(k).receiver.call("SETUP " + specs.get(k).toJson(), setupTimeout);
                 int port = (int) Json.getLong(r, "port", 0);
                 if (specs.get(k).relayed()) { // S10: the sender goes through the latency relay
                     LatencyRelay relay = relay(port, specs.get(k).rttMs());
@@ -215,8 +229,8 @@ final class Orchestrator implements AutoCloseable {
             }
             for (int k = 0; k < n; k++) {
                 int expected = ss.get(k).system.expectedAccepted(withPorts.get(k));
-                Map<String, Object> a = ss.get(k).receiver.call("AWAIT " + expected + " " + setupTimeout,
-                        setupTimeout + 10_000);
+                Map<String, Object> a =
+                        ss.get(k).receiver.call("AWAIT " + expected + " " + setupTimeout, setupTimeout + 10_000);
                 long got = Json.getLong(a, "count", 0);
                 if (got < expected) {
                     throw new ChildFailure(ss.get(k).system.label() + ": the receiver accepted " + got + " of "

@@ -26,8 +26,7 @@ public final class Payloads {
     /** Every this many messages of a stream (by sequence number), all of the fill is checked. */
     public static final int FULL_CHECK_EVERY = 64;
 
-    private Payloads() {
-    }
+    private Payloads() {}
 
     /** A fresh payload (the transports may hold on to it, so it is never reused). */
     public static byte[] make(int size, int stream, long sequence, long intendedNanos) {

@@ -14,8 +14,7 @@ import java.nio.file.Path;
 final class ProcStat {
     static final int TICKS_PER_SECOND = 100;
 
-    private ProcStat() {
-    }
+    private ProcStat() {}
 
     /**
      * utime + stime in ticks from one {@code stat} line. The second field (the command) is in

@@ -64,7 +64,7 @@ public final class ProcessProbe {
     }
 
     private void loop() {
-        for (;;) {
+        for (; ; ) {
             LockSupport.parkNanos(SAMPLE_MILLIS * 1_000_000L);
             if (!sampling) {
                 continue;

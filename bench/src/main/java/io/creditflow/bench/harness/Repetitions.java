@@ -12,11 +12,10 @@ import java.util.Random;
  */
 final class Repetitions {
     /** The figures reported as median with {@code _min} and {@code _max}. */
-    static final List<String> RANGED = List.of("msgs_per_s", "mib_per_s", "cpu_s_per_million",
-            "cf_ratio_msgs_per_s", "cf_ratio_cpu_s_per_million");
+    static final List<String> RANGED = List.of(
+            "msgs_per_s", "mib_per_s", "cpu_s_per_million", "cf_ratio_msgs_per_s", "cf_ratio_cpu_s_per_million");
 
-    private Repetitions() {
-    }
+    private Repetitions() {}
 
     /** The systems in this repetition's order: shuffled by the run's seeded random. */
     static List<SystemKind> order(List<SystemKind> systems, Random random) {
@@ -57,8 +56,11 @@ final class Repetitions {
 
     /** The median of the values (the mean of the middle two for an even count), or null for none. */
     static Double median(List<Double> values) {
-        double[] v = values.stream().filter(x -> x != null && Double.isFinite(x)).mapToDouble(Double::doubleValue)
-                .sorted().toArray();
+        double[] v = values.stream()
+                .filter(x -> x != null && Double.isFinite(x))
+                .mapToDouble(Double::doubleValue)
+                .sorted()
+                .toArray();
         if (v.length == 0) {
             return null;
         }
@@ -99,13 +101,20 @@ final class Repetitions {
                 values.add(r.number(f));
             }
             Double med = median(values);
-            boolean integral = ok.stream().allMatch(r -> r.get(f) == null || r.get(f) instanceof Long
-                    || r.get(f) instanceof Integer);
+            boolean integral = ok.stream()
+                    .allMatch(r -> r.get(f) == null || r.get(f) instanceof Long || r.get(f) instanceof Integer);
             out.set(f, integral && med != null && med == Math.rint(med) ? (Object) med.longValue() : med);
             if (RANGED.contains(f)) {
-                double[] v = values.stream().filter(x -> x != null).mapToDouble(Double::doubleValue).toArray();
-                out.set(f + "_min", v.length == 0 ? null : Arrays.stream(v).min().getAsDouble());
-                out.set(f + "_max", v.length == 0 ? null : Arrays.stream(v).max().getAsDouble());
+                double[] v = values.stream()
+                        .filter(x -> x != null)
+                        .mapToDouble(Double::doubleValue)
+                        .toArray();
+                out.set(
+                        f + "_min",
+                        v.length == 0 ? null : Arrays.stream(v).min().getAsDouble());
+                out.set(
+                        f + "_max",
+                        v.length == 0 ? null : Arrays.stream(v).max().getAsDouble());
             }
         }
         boolean anyChecked = false;
@@ -122,7 +131,10 @@ final class Repetitions {
         for (int k = 0; k < reps.size(); k++) {
             Row r = reps.get(k);
             if (!r.ok()) {
-                failed.append(failed.length() == 0 ? "" : "; ").append("repetition ").append(k + 1).append(": ")
+                failed.append(failed.length() == 0 ? "" : "; ")
+                        .append("repetition ")
+                        .append(k + 1)
+                        .append(": ")
                         .append(r.get("note"));
             }
         }

@@ -53,7 +53,8 @@ public final class RunContext {
         long seq = Payloads.sequence(payload);
         int from = Payloads.stream(payload);
         if (stream < check.streams()) {
-            check.accept(stream, from, seq, payload.length, from == stream && Payloads.fillIntact(payload, stream, seq));
+            check.accept(
+                    stream, from, seq, payload.length, from == stream && Payloads.fillIntact(payload, stream, seq));
         }
         meter.consumed(stream, payload.length);
         if (spec.latency()) {
@@ -76,8 +77,8 @@ public final class RunContext {
     }
 
     /** The same for a receiver that read the header and checked the fill itself. */
-    public void consumed(int stream, int headerStream, long sequence, int size, boolean fillIntact,
-                         long intendedNanos) {
+    public void consumed(
+            int stream, int headerStream, long sequence, int size, boolean fillIntact, long intendedNanos) {
         if (stream < check.streams()) {
             check.accept(stream, headerStream, sequence, size, fillIntact);
         }

@@ -33,19 +33,37 @@ import java.util.Map;
  * @param fsync the broker's topics are durable, in a temporary topic log with this fsync mode, or null: in memory
  * @param backlogBytes payload bytes the receiver writes to the topic log before the consumer connects, or 0
  */
-public record RunSpec(SystemKind system, String scenario, Kind kind, int connections, int streamsPerConnection,
-                      int payloadBytes, int slowStreams, double slowRate, boolean stallAtMark, double offeredRate,
-                      long capBytes, boolean latency, boolean gcAtMark, int maxConcurrentStreams, boolean cfPush,
-                      String policy, int consumers, int port, int rttMs, String windows, String fsync,
-                      long backlogBytes) {
+public record RunSpec(
+        SystemKind system,
+        String scenario,
+        Kind kind,
+        int connections,
+        int streamsPerConnection,
+        int payloadBytes,
+        int slowStreams,
+        double slowRate,
+        boolean stallAtMark,
+        double offeredRate,
+        long capBytes,
+        boolean latency,
+        boolean gcAtMark,
+        int maxConcurrentStreams,
+        boolean cfPush,
+        String policy,
+        int consumers,
+        int port,
+        int rttMs,
+        String windows,
+        String fsync,
+        long backlogBytes) {
 
     public RunSpec {
         if (connections <= 0 || streamsPerConnection <= 0) {
             throw new IllegalArgumentException("connections and streamsPerConnection must be > 0");
         }
         if (payloadBytes < Payloads.HEADER_BYTES) {
-            throw new IllegalArgumentException("payloadBytes: " + payloadBytes + " (expected: >= "
-                    + Payloads.HEADER_BYTES + ")");
+            throw new IllegalArgumentException(
+                    "payloadBytes: " + payloadBytes + " (expected: >= " + Payloads.HEADER_BYTES + ")");
         }
     }
 
@@ -69,9 +87,29 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
     }
 
     public RunSpec withPort(int p) {
-        return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
-                slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, p, rttMs, windows, fsync, backlogBytes);
+        return new RunSpec(
+                system,
+                scenario,
+                kind,
+                connections,
+                streamsPerConnection,
+                payloadBytes,
+                slowStreams,
+                slowRate,
+                stallAtMark,
+                offeredRate,
+                capBytes,
+                latency,
+                gcAtMark,
+                maxConcurrentStreams,
+                cfPush,
+                policy,
+                consumers,
+                p,
+                rttMs,
+                windows,
+                fsync,
+                backlogBytes);
     }
 
     /** This spec with creditflow's receive windows set to {@code w}, unless the scenario chose them. */
@@ -79,9 +117,29 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
         if (windows != null || w == null) {
             return this;
         }
-        return new RunSpec(system, scenario, kind, connections, streamsPerConnection, payloadBytes, slowStreams,
-                slowRate, stallAtMark, offeredRate, capBytes, latency, gcAtMark, maxConcurrentStreams, cfPush, policy,
-                consumers, port, rttMs, w, fsync, backlogBytes);
+        return new RunSpec(
+                system,
+                scenario,
+                kind,
+                connections,
+                streamsPerConnection,
+                payloadBytes,
+                slowStreams,
+                slowRate,
+                stallAtMark,
+                offeredRate,
+                capBytes,
+                latency,
+                gcAtMark,
+                maxConcurrentStreams,
+                cfPush,
+                policy,
+                consumers,
+                port,
+                rttMs,
+                w,
+                fsync,
+                backlogBytes);
     }
 
     /** True if the sender reaches the receiver through the latency relay. */
@@ -122,16 +180,28 @@ public record RunSpec(SystemKind system, String scenario, Kind kind, int connect
 
     public static RunSpec fromJson(String json) {
         Map<String, Object> m = Json.parseObject(json);
-        return new RunSpec(SystemKind.parse(Json.getString(m, "system", "")), Json.getString(m, "scenario", ""),
-                Kind.valueOf(Json.getString(m, "kind", "THROUGHPUT")), (int) Json.getLong(m, "connections", 1),
-                (int) Json.getLong(m, "streamsPerConnection", 1), (int) Json.getLong(m, "payloadBytes", 1024),
-                (int) Json.getLong(m, "slowStreams", 0), Json.getDouble(m, "slowRate", 0),
-                Json.getBoolean(m, "stallAtMark", false), Json.getDouble(m, "offeredRate", 0),
-                Json.getLong(m, "capBytes", 0), Json.getBoolean(m, "latency", false),
-                Json.getBoolean(m, "gcAtMark", false), (int) Json.getLong(m, "maxConcurrentStreams", 0),
-                Json.getBoolean(m, "cfPush", false), Json.getString(m, "policy", null),
-                (int) Json.getLong(m, "consumers", 0), (int) Json.getLong(m, "port", 0),
-                (int) Json.getLong(m, "rttMs", -1), Json.getString(m, "windows", null),
-                Json.getString(m, "fsync", null), Json.getLong(m, "backlogBytes", 0));
+        return new RunSpec(
+                SystemKind.parse(Json.getString(m, "system", "")),
+                Json.getString(m, "scenario", ""),
+                Kind.valueOf(Json.getString(m, "kind", "THROUGHPUT")),
+                (int) Json.getLong(m, "connections", 1),
+                (int) Json.getLong(m, "streamsPerConnection", 1),
+                (int) Json.getLong(m, "payloadBytes", 1024),
+                (int) Json.getLong(m, "slowStreams", 0),
+                Json.getDouble(m, "slowRate", 0),
+                Json.getBoolean(m, "stallAtMark", false),
+                Json.getDouble(m, "offeredRate", 0),
+                Json.getLong(m, "capBytes", 0),
+                Json.getBoolean(m, "latency", false),
+                Json.getBoolean(m, "gcAtMark", false),
+                (int) Json.getLong(m, "maxConcurrentStreams", 0),
+                Json.getBoolean(m, "cfPush", false),
+                Json.getString(m, "policy", null),
+                (int) Json.getLong(m, "consumers", 0),
+                (int) Json.getLong(m, "port", 0),
+                (int) Json.getLong(m, "rttMs", -1),
+                Json.getString(m, "windows", null),
+                Json.getString(m, "fsync", null),
+                Json.getLong(m, "backlogBytes", 0));
     }
 }

@@ -19,8 +19,7 @@ public interface Sender extends AutoCloseable {
     boolean trySend(int stream, byte[] payload);
 
     /** Pushes out what {@link #trySend} batched (no-op where the transport flushes itself). */
-    default void flush() {
-    }
+    default void flush() {}
 
     /** Waits until some stream may be ready again, or the timeout passes. */
     void awaitReady(long timeoutNanos) throws InterruptedException;

@@ -17,8 +17,8 @@ final class Session implements AutoCloseable {
     final double startSeconds;
     private volatile boolean killed;
 
-    private Session(SystemKind system, ChildProcess receiver, ChildProcess sender, boolean clockShared,
-                    double startSeconds) {
+    private Session(
+            SystemKind system, ChildProcess receiver, ChildProcess sender, boolean clockShared, double startSeconds) {
         this.system = system;
         this.receiver = receiver;
         this.sender = sender;

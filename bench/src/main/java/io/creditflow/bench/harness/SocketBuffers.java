@@ -28,8 +28,7 @@ final class SocketBuffers {
     private static final Pattern ADDRESS = Pattern.compile("\\S+:(\\d+)\\s+\\S+:(\\d+)");
     private static final Pattern SKMEM = Pattern.compile("skmem:\\([^)]*\\brb(\\d+),t\\d+,tb(\\d+)");
 
-    private SocketBuffers() {
-    }
+    private SocketBuffers() {}
 
     /** The figures from {@code ss -tmin} output for the sockets of {@code port}; empty if none matched. */
     static Map<String, Object> parse(String ss, int port) {
@@ -81,10 +80,13 @@ final class SocketBuffers {
         Path out = null;
         try {
             out = Files.createTempFile("creditflow-ss", ".txt");
-            p = new ProcessBuilder("ss", "-tmin", "state", "established",
-                    "( sport = :" + port + " or dport = :" + port + " )")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0
+            p = new ProcessBuilder(
+                            "ss", "-tmin", "state", "established", "( sport = :" + port + " or dport = :" + port + " )")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(out.toFile())
+                    .start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    || p.exitValue() != 0
                     || Files.size(out) > MAX_OUTPUT_BYTES) {
                 return Map.of();
             }

@@ -13,32 +13,35 @@ public final class SvgChart {
     private static final int PANEL_H = 250;
     private static final int COLUMNS = 3;
     private static final int TOP = 50;
-    private static final Map<String, String> COLORS = Map.of("creditflow", "#2a6fdb", "grpc", "#e07b39",
-            "netty", "#5a9e4b");
+    private static final Map<String, String> COLORS =
+            Map.of("creditflow", "#2a6fdb", "grpc", "#e07b39", "netty", "#5a9e4b");
 
-    private SvgChart() {
-    }
+    private SvgChart() {}
 
     /** One bar: a label, a value or null, and what to print instead of a missing value. */
-    public record Bar(String label, Double value, String missing) {
-    }
+    public record Bar(String label, Double value, String missing) {}
 
     /** One panel: a title, the unit of its values, its bars. */
-    public record Panel(String title, String unit, List<Bar> bars) {
-    }
+    public record Panel(String title, String unit, List<Bar> bars) {}
 
     public static String render(String title, String subtitle, List<Panel> panels) {
         int rows = Math.max(1, (panels.size() + COLUMNS - 1) / COLUMNS);
         int width = COLUMNS * PANEL_W + 20;
         int height = TOP + rows * PANEL_H + 20;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">%n", width, height, width, height));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                        + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">%n",
+                width,
+                height,
+                width,
+                height));
         sb.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
-        sb.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">%s</text>%n",
-                esc(title)));
-        sb.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"40\" font-size=\"11\" fill=\"#555\">%s</text>%n",
-                esc(subtitle)));
+        sb.append(String.format(
+                Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">%s</text>%n", esc(title)));
+        sb.append(String.format(
+                Locale.ROOT, "<text x=\"10\" y=\"40\" font-size=\"11\" fill=\"#555\">%s</text>%n", esc(subtitle)));
         for (int k = 0; k < panels.size(); k++) {
             int x = 10 + (k % COLUMNS) * PANEL_W;
             int y = TOP + (k / COLUMNS) * PANEL_H;
@@ -54,21 +57,34 @@ public final class SvgChart {
         sb.append("<g>\n");
         int ty = y + 16;
         for (String line : title) {
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">%s"
-                    + "</text>%n", x + 10, ty, esc(line)));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" font-size=\"12\" font-weight=\"bold\">%s" + "</text>%n",
+                    x + 10,
+                    ty,
+                    esc(line)));
             ty += 15;
         }
         for (String line : unit) {
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">%s</text>%n",
-                    x + 10, ty - 2, esc(line)));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">%s</text>%n",
+                    x + 10,
+                    ty - 2,
+                    esc(line)));
             ty += 12;
         }
         int plotX = x + 10;
         int plotY = ty + 10;
         int plotW = PANEL_W - 30;
         int plotH = y + PANEL_H - 30 - plotY;
-        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>%n",
-                plotX, plotY + plotH, plotX + plotW, plotY + plotH));
+        sb.append(String.format(
+                Locale.ROOT,
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>%n",
+                plotX,
+                plotY + plotH,
+                plotX + plotW,
+                plotY + plotH));
         double max = 0;
         for (Bar b : p.bars()) {
             if (b.value() != null && Double.isFinite(b.value())) {
@@ -84,17 +100,38 @@ public final class SvgChart {
             String color = COLORS.getOrDefault(b.label(), "#777");
             if (b.value() != null && Double.isFinite(b.value())) {
                 double h = max > 0 ? Math.max(0, b.value()) / max * (plotH - 14) : 0; // room for the label
-                sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                        + "fill=\"%s\"><title>%s: %s</title></rect>%n", cx - barW / 2, plotY + plotH - h, barW, h, color,
-                        esc(b.label()), esc(number(b.value()))));
-                sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                        + "text-anchor=\"middle\">%s</text>%n", cx, plotY + plotH - h - 4, esc(number(b.value()))));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                                + "fill=\"%s\"><title>%s: %s</title></rect>%n",
+                        cx - barW / 2,
+                        plotY + plotH - h,
+                        barW,
+                        h,
+                        color,
+                        esc(b.label()),
+                        esc(number(b.value()))));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" " + "text-anchor=\"middle\">%s</text>%n",
+                        cx,
+                        plotY + plotH - h - 4,
+                        esc(number(b.value()))));
             } else {
-                sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#999\" "
-                        + "text-anchor=\"middle\">%s</text>%n", cx, plotY + plotH - 6, esc(b.missing())));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#999\" "
+                                + "text-anchor=\"middle\">%s</text>%n",
+                        cx,
+                        plotY + plotH - 6,
+                        esc(b.missing())));
             }
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">"
-                    + "%s</text>%n", cx, plotY + plotH + 14, esc(b.label())));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">" + "%s</text>%n",
+                    cx,
+                    plotY + plotH + 14,
+                    esc(b.label())));
         }
         sb.append("</g>\n");
     }

@@ -78,7 +78,10 @@ public class CreditCoreBenchmark {
         sink = new CountingSink();
         inbound = new InboundFlowController(
                 new InboundFlowController.Config(16L << 20, 1L << 20, 256, 64L << 10, TimeUnit.SECONDS.toNanos(1)),
-                receiveBudget, sink, NanoClock.SYSTEM, () -> { });
+                receiveBudget,
+                sink,
+                NanoClock.SYSTEM,
+                () -> {});
         stream = inbound.openStream(1, false, new StallTimer());
         if (stream.windowBytes() < MESSAGE_BYTES || stream.windowMessages() < 1) {
             throw new IllegalStateException("no initial credit: " + stream.windowBytes() + " bytes");

@@ -19,7 +19,12 @@ public final class EventLoopLikeExecutor extends ThreadPoolExecutor {
 
     /** The constructor JMH's CUSTOM executor type calls. */
     public EventLoopLikeExecutor(int maxThreads, String prefix) {
-        super(maxThreads, maxThreads, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(),
+        super(
+                maxThreads,
+                maxThreads,
+                1,
+                TimeUnit.MINUTES,
+                new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory(prefix, true));
     }
 }

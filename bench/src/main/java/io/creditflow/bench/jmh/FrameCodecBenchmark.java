@@ -78,8 +78,9 @@ import org.openjdk.jmh.infra.Blackhole;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {
-        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.creditflow.bench.jmh.EventLoopLikeExecutor"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.creditflow.bench.jmh.EventLoopLikeExecutor"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 @State(Scope.Thread)
@@ -100,6 +101,7 @@ public class FrameCodecBenchmark {
     private ByteBufAllocator alloc;
     /** {@code OutboundFrames.COALESCE_BYTES}: the size of the buffers small frames are gathered into. */
     private static final int GATHER_BYTES = 16 * 1024;
+
     private byte[] payload;
     private java.nio.ByteBuffer directPayload;
     private ByteBuf gather;
@@ -117,7 +119,8 @@ public class FrameCodecBenchmark {
         };
         payload = new byte[payloadSize];
         ThreadLocalRandom.current().nextBytes(payload);
-        directPayload = java.nio.ByteBuffer.allocateDirect(payloadSize).put(payload).flip();
+        directPayload =
+                java.nio.ByteBuffer.allocateDirect(payloadSize).put(payload).flip();
         reader = new FrameReader(FrameWriter.dataFrameLength(STREAM_ID, payloadSize) + 16);
 
         int frameBytes = FrameWriter.dataHeaderLength(STREAM_ID, payloadSize) + payloadSize;

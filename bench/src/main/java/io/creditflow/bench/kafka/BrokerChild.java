@@ -33,8 +33,9 @@ final class BrokerChild implements AutoCloseable {
     }
 
     /** Starts {@code mainClass} in a new JVM; its stderr and non-report stdout go to {@code log}. */
-    static BrokerChild start(String name, String classpath, List<String> jvmOptions, String mainClass,
-                             List<String> args, Path log) throws IOException {
+    static BrokerChild start(
+            String name, String classpath, List<String> jvmOptions, String mainClass, List<String> args, Path log)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -76,8 +77,8 @@ final class BrokerChild implements AutoCloseable {
             throw new IllegalStateException(name + ": no " + prefix + " within " + timeoutMillis + " ms");
         }
         if (line.equals(EOF)) {
-            throw new IllegalStateException(name + " exited (rc " + exitCode() + ") before " + prefix
-                    + "; see its log");
+            throw new IllegalStateException(
+                    name + " exited (rc " + exitCode() + ") before " + prefix + "; see its log");
         }
         if (!line.startsWith(prefix)) {
             throw new IllegalStateException(name + ": expected " + prefix + ", got: " + line);

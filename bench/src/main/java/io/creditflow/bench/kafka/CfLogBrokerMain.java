@@ -11,12 +11,16 @@ import java.nio.file.Path;
  * setting default; prints {@code @READY PORT}, then runs until its stdin closes, and closes the broker.
  */
 public final class CfLogBrokerMain {
-    private CfLogBrokerMain() {
-    }
+    private CfLogBrokerMain() {}
 
     public static void main(String[] args) throws Exception {
-        BrokerConfig config = BrokerConfig.builder().host("127.0.0.1").port(0).httpPort(-1)
-                .dataDir(Path.of(args[0])).logMaxBytes(Long.parseLong(args[1])).fsync(FsyncMode.parse(args[2]))
+        BrokerConfig config = BrokerConfig.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .httpPort(-1)
+                .dataDir(Path.of(args[0]))
+                .logMaxBytes(Long.parseLong(args[1]))
+                .fsync(FsyncMode.parse(args[2]))
                 .build();
         try (Broker broker = Broker.start(config)) {
             System.out.println("@READY " + broker.port());

@@ -45,10 +45,14 @@ final class CfWorkload extends Workload {
     }
 
     private Stream subscribe(Client client, String name) throws Exception {
-        return client.connect(host, port).openStream(StreamOptions.builder()
-                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, TOPIC)
-                .metadata(BrokerProtocol.SUBSCRIPTION, name).metadata(BrokerProtocol.POLICY, "log")
-                .metadata(BrokerProtocol.FROM, "earliest").build());
+        return client.connect(host, port)
+                .openStream(StreamOptions.builder()
+                        .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                        .metadata(BrokerProtocol.TOPIC, TOPIC)
+                        .metadata(BrokerProtocol.SUBSCRIPTION, name)
+                        .metadata(BrokerProtocol.POLICY, "log")
+                        .metadata(BrokerProtocol.FROM, "earliest")
+                        .build());
     }
 
     @Override
@@ -100,8 +104,10 @@ final class CfWorkload extends Workload {
     @Override
     Map<String, Object> figures() {
         Map<String, Object> m = super.figures();
-        m.put("client", "creditflow BrokerProducer acks=durable producer=bench-producer; consumers policy=log "
-                + "from=earliest; default stream windows");
+        m.put(
+                "client",
+                "creditflow BrokerProducer acks=durable producer=bench-producer; consumers policy=log "
+                        + "from=earliest; default stream windows");
         return m;
     }
 

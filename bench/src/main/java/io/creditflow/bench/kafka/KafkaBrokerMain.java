@@ -20,8 +20,7 @@ import org.apache.kafka.common.utils.Time;
  * it is unfenced, then runs until its stdin closes and shuts down. Both listeners are on 127.0.0.1.
  */
 public final class KafkaBrokerMain {
-    private KafkaBrokerMain() {
-    }
+    private KafkaBrokerMain() {}
 
     /** The broker's settings: single-node KRaft on loopback, small dedupe buffer, 2 network and I/O threads. */
     static Properties properties(Path logDir, int brokerPort, int controllerPort, String flush) {
@@ -46,7 +45,7 @@ public final class KafkaBrokerMain {
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "2");
         switch (flush) {
-            case "default" -> { }
+            case "default" -> {}
             case "each" -> p.put("log.flush.interval.messages", "1");
             default -> throw new IllegalArgumentException("flush: " + flush + " (expected: default or each)");
         }
@@ -60,8 +59,11 @@ public final class KafkaBrokerMain {
         try (Writer w = Files.newBufferedWriter(file)) {
             p.store(w, "creditflow bench: Kafka broker");
         }
-        int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "--ignore-formatted", "-t",
-                Uuid.randomUuid().toString(), "-c", file.toString()}, new PrintStream(OutputStream.nullOutputStream()));
+        int rc = kafka.tools.StorageTool$.MODULE$.execute(
+                new String[] {
+                    "format", "--ignore-formatted", "-t", Uuid.randomUuid().toString(), "-c", file.toString()
+                },
+                new PrintStream(OutputStream.nullOutputStream()));
         if (rc != 0) {
             throw new IllegalStateException("kafka-storage format failed: rc " + rc);
         }

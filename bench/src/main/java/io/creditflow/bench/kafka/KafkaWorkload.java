@@ -35,7 +35,8 @@ final class KafkaWorkload extends Workload {
     private final AtomicLong outOfOrderAcks = new AtomicLong();
     private volatile long sent;
 
-    KafkaWorkload(String bootstrap, int size, double slowRate, double producerRate, Map<String, String> producerOverrides) {
+    KafkaWorkload(
+            String bootstrap, int size, double slowRate, double producerRate, Map<String, String> producerOverrides) {
         super(size, slowRate, producerRate);
         this.bootstrap = bootstrap;
         this.producerOverrides = producerOverrides;
@@ -142,11 +143,17 @@ final class KafkaWorkload extends Workload {
     @Override
     Map<String, Object> figures() {
         Map<String, Object> m = super.figures();
-        m.put("client", "kafka-clients"
-                + ": producer " + producerProperties("-", producerOverrides).entrySet().stream()
-                        .filter(e -> !e.getKey().toString().contains("serializer") && !e.getKey().equals("bootstrap.servers"))
-                        .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()
-                + " (others default); consumers auto.offset.reset=earliest (others default)");
+        m.put(
+                "client",
+                "kafka-clients"
+                        + ": producer "
+                        + producerProperties("-", producerOverrides).entrySet().stream()
+                                .filter(e -> !e.getKey().toString().contains("serializer")
+                                        && !e.getKey().equals("bootstrap.servers"))
+                                .map(e -> e.getKey() + "=" + e.getValue())
+                                .sorted()
+                                .toList()
+                        + " (others default); consumers auto.offset.reset=earliest (others default)");
         m.put("kafka_acks_out_of_order", outOfOrderAcks.get());
         return m;
     }

@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  * acknowledgements, and lets the slow consumer read at full speed until it has every acknowledged message, and prints {@code @RESULT} with one JSON object.
  */
 public final class LoadMain {
-    private LoadMain() {
-    }
+    private LoadMain() {}
 
     public static void main(String[] args) throws Exception {
         String system = args[0];
@@ -74,7 +73,8 @@ public final class LoadMain {
         long backlog = acknowledged - w.slow.distinct();
         w.setTarget(acknowledged);
         long deadline = speedUp + TimeUnit.MILLISECONDS.toNanos(catchUpTimeoutMs);
-        while ((w.slowCaughtUpNanos() == 0 || w.fastCaughtUpNanos() == 0) && System.nanoTime() < deadline
+        while ((w.slowCaughtUpNanos() == 0 || w.fastCaughtUpNanos() == 0)
+                && System.nanoTime() < deadline
                 && w.failure() == null) {
             Thread.sleep(5); // a bench's poll of two counters, not a synchronisation in a test
         }

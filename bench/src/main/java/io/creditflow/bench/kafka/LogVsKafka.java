@@ -54,8 +54,7 @@ public final class LogVsKafka {
               --allow-busy            run on a busy machine anyway (the runs are labelled busy)
             """;
 
-    private LogVsKafka() {
-    }
+    private LogVsKafka() {}
 
     /** The parsed command line. */
     static final class Options {
@@ -116,7 +115,8 @@ public final class LogVsKafka {
                         }
                     }
                     case "--catch-up-timeout" -> o.catchUpTimeoutMs = millis(a, v, false);
-                    case "--cf-fsync" -> o.cfFsync = io.creditflow.log.FsyncMode.parse(v).toString();
+                    case "--cf-fsync" ->
+                        o.cfFsync = io.creditflow.log.FsyncMode.parse(v).toString();
                     case "--cf-log-max-bytes" -> o.cfLogMaxBytes = positive(a, Long.parseLong(v));
                     case "--kafka-flush" -> {
                         if (!v.equals("default") && !v.equals("each")) {
@@ -151,8 +151,8 @@ public final class LogVsKafka {
         private static long millis(String option, String seconds, boolean zeroOk) {
             double s = Double.parseDouble(seconds);
             if (s < 0 || (!zeroOk && s == 0) || Double.isNaN(s) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException(option + ": " + seconds + " (expected: seconds, "
-                        + (zeroOk ? ">= 0" : "> 0") + ")");
+                throw new IllegalArgumentException(
+                        option + ": " + seconds + " (expected: seconds, " + (zeroOk ? ">= 0" : "> 0") + ")");
             }
             return Math.round(s * 1000);
         }
@@ -176,25 +176,41 @@ public final class LogVsKafka {
     }
 
     static int run(Options o, PrintStream out) throws Exception {
-        Path self = Path.of(LogVsKafka.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path self = Path.of(LogVsKafka.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         if (!Files.isRegularFile(self)) {
             throw new IllegalStateException("run it from bench/target/benchmarks.jar (found " + self + ")");
         }
         Path kafkaLib = o.kafkaLib != null ? o.kafkaLib : self.resolveSibling("kafka-lib");
         if (o.systems.contains("kafka") && !Files.isDirectory(kafkaLib)) {
-            throw new IllegalStateException("no Kafka jars in " + kafkaLib + ": build with ./mvnw -B -ntp -pl bench -am "
-                    + "package -DskipTests, or pass --kafka-lib");
+            throw new IllegalStateException("no Kafka jars in " + kafkaLib
+                    + ": build with ./mvnw -B -ntp -pl bench -am " + "package -DskipTests, or pass --kafka-lib");
         }
         String cfClasspath = self.toString();
         String kafkaClasspath = self + java.io.File.pathSeparator + kafkaLib.resolve("*");
-        out.printf(Locale.ROOT, "durable log vs Kafka: %d round(s) of %s; warm-up %.0f s, window %.0f s; producers "
+        out.printf(
+                Locale.ROOT,
+                "durable log vs Kafka: %d round(s) of %s; warm-up %.0f s, window %.0f s; producers "
                         + "%s; %d-byte messages, slow consumer %.0f msg/s; creditflow fsync %s, log max %,d B; Kafka flush %s, "
                         + "producer acks=all enable.idempotence=true%s; broker JVMs %s; client JVM %s%n",
-                o.rounds, o.systems, o.warmupMs / 1e3, o.windowMs / 1e3,
-                o.producerRate > 0 ? String.format(Locale.ROOT, "paced to %,.0f msg/s", o.producerRate) : "at full speed",
-                o.size, o.slowRate, o.cfFsync,
-                o.cfLogMaxBytes, o.kafkaFlush, o.kafkaProducer.isEmpty() ? " (batching defaults)"
-                        : " " + o.kafkaProducer, String.join(" ", o.brokerJvm), String.join(" ", o.clientJvm));
+                o.rounds,
+                o.systems,
+                o.warmupMs / 1e3,
+                o.windowMs / 1e3,
+                o.producerRate > 0
+                        ? String.format(Locale.ROOT, "paced to %,.0f msg/s", o.producerRate)
+                        : "at full speed",
+                o.size,
+                o.slowRate,
+                o.cfFsync,
+                o.cfLogMaxBytes,
+                o.kafkaFlush,
+                o.kafkaProducer.isEmpty() ? " (batching defaults)" : " " + o.kafkaProducer,
+                String.join(" ", o.brokerJvm),
+                String.join(" ", o.clientJvm));
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int round = 1; round <= o.rounds; round++) {
             List<String> order = new ArrayList<>(o.systems);
@@ -207,12 +223,15 @@ public final class LogVsKafka {
                     out.println("machine busy: not measured (--allow-busy runs anyway and labels the runs)");
                     return 3;
                 }
-                Map<String, Object> r = runOne(o, system, round, load,
-                        system.equals("kafka") ? kafkaClasspath : cfClasspath);
+                Map<String, Object> r =
+                        runOne(o, system, round, load, system.equals("kafka") ? kafkaClasspath : cfClasspath);
                 runs.add(r);
                 out.println(line(r));
                 if (o.json != null) {
-                    Files.writeString(o.json, Json.write(r) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    Files.writeString(
+                            o.json,
+                            Json.write(r) + "\n",
+                            java.nio.file.StandardOpenOption.CREATE,
                             java.nio.file.StandardOpenOption.APPEND);
                 }
             }
@@ -225,7 +244,7 @@ public final class LogVsKafka {
     /** A sample of the machine once it is quiet, or a busy one if {@code --allow-busy}; null if it stayed busy. */
     private static MachineLoad awaitQuiet(Options o, PrintStream out) throws InterruptedException {
         long deadline = System.nanoTime() + o.waitQuietMs * 1_000_000L;
-        for (;;) {
+        for (; ; ) {
             MachineLoad load = MachineLoad.sample(1000);
             long others = otherJavaProcesses();
             if (!load.busy() && others == 0) {
@@ -237,7 +256,10 @@ public final class LogVsKafka {
             if (System.nanoTime() > deadline) {
                 return null;
             }
-            out.printf(Locale.ROOT, "waiting for a quiet machine: %s; %d other java process(es)%n", load.describe(),
+            out.printf(
+                    Locale.ROOT,
+                    "waiting for a quiet machine: %s; %d other java process(es)%n",
+                    load.describe(),
                     others);
             Thread.sleep(30_000);
         }
@@ -247,8 +269,12 @@ public final class LogVsKafka {
     static long otherJavaProcesses() {
         ProcessHandle me = ProcessHandle.current();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.pid() != me.pid() && p.parent().map(q -> q.pid() != me.pid()).orElse(true))
-                .filter(p -> p.info().command().map(c -> c.endsWith("/java") || c.equals("java")).orElse(false))
+                .filter(p -> p.pid() != me.pid()
+                        && p.parent().map(q -> q.pid() != me.pid()).orElse(true))
+                .filter(p -> p.info()
+                        .command()
+                        .map(c -> c.endsWith("/java") || c.equals("java"))
+                        .orElse(false))
                 .count();
     }
 
@@ -282,11 +308,14 @@ public final class LogVsKafka {
             brokerJvm.add("-Dlog4j2.configurationFile=" + log4j);
             clientJvm.add("-Dlog4j2.configurationFile=" + log4j);
             brokerMain = KafkaBrokerMain.class.getName();
-            brokerArgs = List.of(data.toString(), Integer.toString(freePort()), Integer.toString(freePort()),
-                    o.kafkaFlush);
-            r.put("durability", "acks=all, min.insync.replicas=1, one replica; flush " + o.kafkaFlush
-                    + (o.kafkaFlush.equals("default") ? " (acknowledged when in the page cache, no fsync)"
-                    : " (log.flush.interval.messages=1: fsync after each append, before the ack)"));
+            brokerArgs =
+                    List.of(data.toString(), Integer.toString(freePort()), Integer.toString(freePort()), o.kafkaFlush);
+            r.put(
+                    "durability",
+                    "acks=all, min.insync.replicas=1, one replica; flush " + o.kafkaFlush
+                            + (o.kafkaFlush.equals("default")
+                                    ? " (acknowledged when in the page cache, no fsync)"
+                                    : " (log.flush.interval.messages=1: fsync after each append, before the ack)"));
         } else {
             brokerMain = CfLogBrokerMain.class.getName();
             brokerArgs = List.of(data.toString(), Long.toString(o.cfLogMaxBytes), o.cfFsync);
@@ -294,18 +323,31 @@ public final class LogVsKafka {
         }
         RssSampler rss = null;
         OthersWatch others = new OthersWatch();
-        try (others; BrokerChild broker = BrokerChild.start(system + "-broker", cp, brokerJvm, brokerMain, brokerArgs,
-                dir.resolve("broker.log"))) {
+        try (others;
+                BrokerChild broker = BrokerChild.start(
+                        system + "-broker", cp, brokerJvm, brokerMain, brokerArgs, dir.resolve("broker.log"))) {
             long launched = System.nanoTime();
             int port = Integer.parseInt(broker.await("@READY", 120_000));
             r.put("broker_start_s", (System.nanoTime() - launched) / 1e9);
             rss = new RssSampler(broker.pid());
-            List<String> loadArgs = new ArrayList<>(List.of(system, "127.0.0.1", Integer.toString(port),
-                    Long.toString(o.warmupMs), Long.toString(o.windowMs), Double.toString(o.slowRate),
-                    Integer.toString(o.size), Long.toString(o.catchUpTimeoutMs), Double.toString(o.producerRate)));
+            List<String> loadArgs = new ArrayList<>(List.of(
+                    system,
+                    "127.0.0.1",
+                    Integer.toString(port),
+                    Long.toString(o.warmupMs),
+                    Long.toString(o.windowMs),
+                    Double.toString(o.slowRate),
+                    Integer.toString(o.size),
+                    Long.toString(o.catchUpTimeoutMs),
+                    Double.toString(o.producerRate)));
             loadArgs.addAll(o.kafkaProducer);
-            try (BrokerChild clients = BrokerChild.start(system + "-clients", cp, clientJvm, LoadMain.class.getName(),
-                    loadArgs, dir.resolve("clients.log"))) {
+            try (BrokerChild clients = BrokerChild.start(
+                    system + "-clients",
+                    cp,
+                    clientJvm,
+                    LoadMain.class.getName(),
+                    loadArgs,
+                    dir.resolve("clients.log"))) {
                 clients.await("@OPEN", 120_000);
                 clients.await("@WINDOW_START", o.warmupMs + 60_000);
                 double cpu0 = ProcStatus.cpuSeconds(broker.pid());
@@ -314,8 +356,7 @@ public final class LogVsKafka {
                 double cpu1 = ProcStatus.cpuSeconds(broker.pid());
                 r.put("broker_rss_window_peak_mib", rss.windowEnd() / MIB);
                 r.put("broker_cpu_cores_in_window", cpu0 < 0 ? null : (cpu1 - cpu0) / (o.windowMs / 1e3));
-                Map<String, Object> result = Json.parseObject(clients.await("@RESULT",
-                        o.catchUpTimeoutMs + 180_000));
+                Map<String, Object> result = Json.parseObject(clients.await("@RESULT", o.catchUpTimeoutMs + 180_000));
                 r.putAll(result);
             }
             long[] mem = ProcStatus.memory(broker.pid());
@@ -347,16 +388,18 @@ public final class LogVsKafka {
     private static final class OthersWatch implements AutoCloseable {
         private volatile long max;
         private volatile boolean running = true;
-        private final Thread thread = new Thread(() -> {
-            while (running) {
-                max = Math.max(max, otherJavaProcesses());
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "others-watch");
+        private final Thread thread = new Thread(
+                () -> {
+                    while (running) {
+                        max = Math.max(max, otherJavaProcesses());
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "others-watch");
 
         OthersWatch() {
             thread.setDaemon(true);
@@ -382,13 +425,15 @@ public final class LogVsKafka {
 
     private static long diskBytes(Path dir) {
         try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException e) {
+                            return 0;
+                        }
+                    })
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }
@@ -404,16 +449,32 @@ public final class LogVsKafka {
 
     static String line(Map<String, Object> r) {
         if (r.containsKey("error")) {
-            return String.format(Locale.ROOT, "round %s %-10s ERROR %s (logs kept in %s)", r.get("round"),
-                    r.get("system"), r.get("error"), r.get("log_dir_kept"));
+            return String.format(
+                    Locale.ROOT,
+                    "round %s %-10s ERROR %s (logs kept in %s)",
+                    r.get("round"),
+                    r.get("system"),
+                    r.get("error"),
+                    r.get("log_dir_kept"));
         }
-        return String.format(Locale.ROOT, "round %s %-10s%s producer %,.0f msg/s acked, fast %,.0f msg/s, slow %,.0f "
+        return String.format(
+                Locale.ROOT,
+                "round %s %-10s%s producer %,.0f msg/s acked, fast %,.0f msg/s, slow %,.0f "
                         + "msg/s, slow lost %d of %,d, broker RSS peak %.0f MiB (VmHWM %.0f), broker CPU %.2f cores, "
-                        + "catch-up %.2f s (%,d msgs at %,.0f msg/s)", r.get("round"), r.get("system"),
-                Boolean.TRUE.equals(r.get("busy")) ? " [BUSY]" : "", num(r, "producer_acked_msgs_per_s"),
-                num(r, "fast_msgs_per_s"), num(r, "slow_msgs_per_s"), (long) num(r, "slow_lost"),
-                (long) num(r, "acknowledged"), num(r, "broker_rss_peak_mib"), num(r, "broker_vmhwm_mib"),
-                num(r, "broker_cpu_cores_in_window"), num(r, "catch_up_s"), (long) num(r, "slow_backlog_at_speed_up"),
+                        + "catch-up %.2f s (%,d msgs at %,.0f msg/s)",
+                r.get("round"),
+                r.get("system"),
+                Boolean.TRUE.equals(r.get("busy")) ? " [BUSY]" : "",
+                num(r, "producer_acked_msgs_per_s"),
+                num(r, "fast_msgs_per_s"),
+                num(r, "slow_msgs_per_s"),
+                (long) num(r, "slow_lost"),
+                (long) num(r, "acknowledged"),
+                num(r, "broker_rss_peak_mib"),
+                num(r, "broker_vmhwm_mib"),
+                num(r, "broker_cpu_cores_in_window"),
+                num(r, "catch_up_s"),
+                (long) num(r, "slow_backlog_at_speed_up"),
                 num(r, "catch_up_msgs_per_s"));
     }
 
@@ -424,8 +485,7 @@ public final class LogVsKafka {
 
     /** The medians (min..max) per system, a row per figure, and creditflow / Kafka of the medians. */
     static String summary(List<Map<String, Object>> runs, List<String> systems) {
-        record Figure(String label, String key, int decimals) {
-        }
+        record Figure(String label, String key, int decimals) {}
         List<Figure> figures = List.of(
                 new Figure("producer msgs/s (acknowledged)", "producer_acked_msgs_per_s", 0),
                 new Figure("fast consumer msgs/s", "fast_msgs_per_s", 0),
@@ -450,15 +510,22 @@ public final class LogVsKafka {
         if (both) {
             sb.append(" creditflow / kafka |");
         }
-        sb.append('\n').append("|---|").append("---:|".repeat(systems.size() + (both ? 1 : 0))).append('\n');
+        sb.append('\n')
+                .append("|---|")
+                .append("---:|".repeat(systems.size() + (both ? 1 : 0)))
+                .append('\n');
         for (Figure f : figures) {
             sb.append("| ").append(f.label()).append(" |");
             Map<String, Spread> bySystem = new LinkedHashMap<>();
             for (String s : systems) {
                 ToDoubleFunction<Map<String, Object>> get = f.key().equals("duplicates")
-                        ? r -> num(r, "slow_duplicates") + num(r, "fast_duplicates") : r -> num(r, f.key());
-                List<Double> v = runs.stream().filter(r -> s.equals(r.get("system")) && !r.containsKey("error"))
-                        .map(get::applyAsDouble).filter(d -> !Double.isNaN(d)).toList();
+                        ? r -> num(r, "slow_duplicates") + num(r, "fast_duplicates")
+                        : r -> num(r, f.key());
+                List<Double> v = runs.stream()
+                        .filter(r -> s.equals(r.get("system")) && !r.containsKey("error"))
+                        .map(get::applyAsDouble)
+                        .filter(d -> !Double.isNaN(d))
+                        .toList();
                 Spread sp = Spread.of(v);
                 bySystem.put(s, sp);
                 sb.append(' ').append(sp.format(f.decimals())).append(" |");
@@ -466,17 +533,32 @@ public final class LogVsKafka {
             if (both) {
                 Spread c = bySystem.get("creditflow");
                 Spread k = bySystem.get("kafka");
-                sb.append(c.n() > 0 && k.n() > 0 && k.median() != 0
-                        ? String.format(Locale.ROOT, " %.2f |", c.median() / k.median()) : " - |");
+                sb.append(
+                        c.n() > 0 && k.n() > 0 && k.median() != 0
+                                ? String.format(Locale.ROOT, " %.2f |", c.median() / k.median())
+                                : " - |");
             }
             sb.append('\n');
         }
-        long busy = runs.stream().filter(r -> Boolean.TRUE.equals(r.get("busy"))).count();
+        long busy =
+                runs.stream().filter(r -> Boolean.TRUE.equals(r.get("busy"))).count();
         long errors = runs.stream().filter(r -> r.containsKey("error")).count();
-        sb.append(String.format(Locale.ROOT, "%d run(s), %d on a busy machine%s, %d failed%n", runs.size(), busy,
-                busy > 0 ? " (NOT publishable figures: " + String.join(", ", runs.stream()
-                        .filter(r -> Boolean.TRUE.equals(r.get("busy")))
-                        .map(r -> r.get("system") + " round " + r.get("round")).toList()) + ")" : "", errors));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%d run(s), %d on a busy machine%s, %d failed%n",
+                runs.size(),
+                busy,
+                busy > 0
+                        ? " (NOT publishable figures: "
+                                + String.join(
+                                        ", ",
+                                        runs.stream()
+                                                .filter(r -> Boolean.TRUE.equals(r.get("busy")))
+                                                .map(r -> r.get("system") + " round " + r.get("round"))
+                                                .toList())
+                                + ")"
+                        : "",
+                errors));
         return sb.toString();
     }
 }

@@ -13,8 +13,7 @@ final class ProcStatus {
     /** {@code /proc/PID/stat} counts CPU in clock ticks; USER_HZ is 100 on every Linux build we run on. */
     static final int TICKS_PER_SECOND = 100;
 
-    private ProcStatus() {
-    }
+    private ProcStatus() {}
 
     /** The value in KiB of a {@code kB} field such as {@code VmRSS} in a {@code /proc/PID/status} text, or -1. */
     static long kib(String status, String field) {

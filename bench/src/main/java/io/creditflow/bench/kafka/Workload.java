@@ -163,7 +163,7 @@ abstract class Workload implements AutoCloseable {
             if (interval == 0) {
                 return;
             }
-            for (;;) {
+            for (; ; ) {
                 long now = System.nanoTime();
                 if (released.getAsBoolean()) {
                     return;
@@ -182,18 +182,20 @@ abstract class Workload implements AutoCloseable {
     }
 
     private Thread thread(String name, Body body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Throwable e) {
-                if (failure == null) {
-                    failure = e;
-                }
-                e.printStackTrace();
-            }
-        }, name);
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        body.run();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Throwable e) {
+                        if (failure == null) {
+                            failure = e;
+                        }
+                        e.printStackTrace();
+                    }
+                },
+                name);
         t.setDaemon(true);
         return t;
     }

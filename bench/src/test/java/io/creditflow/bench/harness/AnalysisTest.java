@@ -22,7 +22,8 @@ class AnalysisTest {
         List<long[]> sent = List.of(new long[] {10, 5, 50}, new long[] {20, 5, 60});
         List<long[]> consumed = List.of(new long[] {15, 5, 10});
         assertThat(Analysis.maxUnconsumed(sent, consumed, 0)).isEqualTo(45);
-        assertThat(Analysis.maxUnconsumed(sent, List.of(new long[] {5, 0, 0}), 0)).isNull();
+        assertThat(Analysis.maxUnconsumed(sent, List.of(new long[] {5, 0, 0}), 0))
+                .isNull();
         assertThat(Analysis.maxUnconsumed(List.of(), consumed, 0)).isNull();
     }
 

@@ -12,9 +12,28 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse();
         assertThat(o.profile()).isEqualTo(Profile.DEFAULT);
         assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
-        assertThat(o.selected()).extracting(Scenario::id).containsExactly("S1", "S2", "S3", "S4", "S5", "S6", "S6-equal",
-                "S7-streams", "S7-conns", "S8-block", "S8-drop-oldest", "S8-drop-newest", "S8-disconnect", "S8-log",
-                "S11-memory", "S11-log", "S11-memory-1k", "S11-log-1k", "S11-catch-up");
+        assertThat(o.selected())
+                .extracting(Scenario::id)
+                .containsExactly(
+                        "S1",
+                        "S2",
+                        "S3",
+                        "S4",
+                        "S5",
+                        "S6",
+                        "S6-equal",
+                        "S7-streams",
+                        "S7-conns",
+                        "S8-block",
+                        "S8-drop-oldest",
+                        "S8-drop-newest",
+                        "S8-disconnect",
+                        "S8-log",
+                        "S11-memory",
+                        "S11-log",
+                        "S11-memory-1k",
+                        "S11-log-1k",
+                        "S11-catch-up");
         assertThat(o.json()).isNull();
         assertThat(o.chart()).isNull();
         assertThat(o.loadCheck()).isTrue();
@@ -23,8 +42,17 @@ class BenchOptionsTest {
 
     @Test
     void parsesEveryOption() {
-        BenchOptions o = BenchOptions.parse("--quick", "--scenario", "s1, S4", "--systems=grpc,creditflow",
-                "--json", "out/r.jsonl", "--chart=out/c.svg", "--cf-pull", "--verbose", "--no-load-check");
+        BenchOptions o = BenchOptions.parse(
+                "--quick",
+                "--scenario",
+                "s1, S4",
+                "--systems=grpc,creditflow",
+                "--json",
+                "out/r.jsonl",
+                "--chart=out/c.svg",
+                "--cf-pull",
+                "--verbose",
+                "--no-load-check");
         assertThat(o.profile()).isEqualTo(Profile.QUICK);
         assertThat(o.scenarioIds()).containsExactly("S1", "S4");
         assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC);
@@ -38,9 +66,11 @@ class BenchOptionsTest {
 
     @Test
     void addsTheScenariosAScenarioNeedsAndKeepsCatalogueOrder() {
-        assertThat(BenchOptions.parse("--scenario", "S6,S3").selected()).extracting(Scenario::id)
+        assertThat(BenchOptions.parse("--scenario", "S6,S3").selected())
+                .extracting(Scenario::id)
                 .containsExactly("S1", "S2", "S3", "S6", "S6-equal");
-        assertThat(BenchOptions.parse("--scenario", "S8-log,S11-log").selected()).extracting(Scenario::id)
+        assertThat(BenchOptions.parse("--scenario", "S8-log,S11-log").selected())
+                .extracting(Scenario::id)
                 .containsExactly("S8-disconnect", "S8-log", "S11-memory", "S11-log");
     }
 
@@ -48,27 +78,42 @@ class BenchOptionsTest {
     void aGroupSelectsAllItsScenariosAndAnIdOnlyItself() {
         assertThat(BenchOptions.parse("--scenario", "S8").selected()).hasSize(5);
         assertThat(BenchOptions.parse("--scenario", "S11").selected()).hasSize(5);
-        assertThat(BenchOptions.parse("--scenario", "s7-conns").selected()).extracting(Scenario::id)
+        assertThat(BenchOptions.parse("--scenario", "s7-conns").selected())
+                .extracting(Scenario::id)
                 .containsExactly("S7-conns");
     }
 
     @Test
     void s10RunsOnlyWhenNamedAndGoesThroughTheRelay() {
         assertThat(BenchOptions.parse().selected()).noneMatch(sc -> sc.group().equals("S10"));
-        assertThat(BenchOptions.parse("--scenario", "S10").selected()).extracting(Scenario::id).containsExactly(
-                "S10-fixed-0ms", "S10-adaptive-0ms", "S10-fixed-10ms", "S10-adaptive-10ms", "S10-fixed-50ms",
-                "S10-adaptive-50ms", "S10-slow-fixed", "S10-slow-adaptive");
-        Scenario slow = BenchOptions.parse("--scenario", "S10-slow-adaptive").selected().get(0);
+        assertThat(BenchOptions.parse("--scenario", "S10").selected())
+                .extracting(Scenario::id)
+                .containsExactly(
+                        "S10-fixed-0ms",
+                        "S10-adaptive-0ms",
+                        "S10-fixed-10ms",
+                        "S10-adaptive-10ms",
+                        "S10-fixed-50ms",
+                        "S10-adaptive-50ms",
+                        "S10-slow-fixed",
+                        "S10-slow-adaptive");
+        Scenario slow =
+                BenchOptions.parse("--scenario", "S10-slow-adaptive").selected().get(0);
         RunSpec spec = slow.spec(SystemKind.CREDITFLOW, 0, true);
         assertThat(spec.relayed()).isTrue();
         assertThat(RunSpec.fromJson(spec.toJson())).isEqualTo(spec);
-        assertThat(slow.warmupMs()).as("the first 1 MiB window drains at 100 msg/s first").isGreaterThan(10_000);
-        RunSpec direct = BenchOptions.parse("--scenario", "S1").selected().get(0).spec(SystemKind.GRPC, 0, true);
+        assertThat(slow.warmupMs())
+                .as("the first 1 MiB window drains at 100 msg/s first")
+                .isGreaterThan(10_000);
+        RunSpec direct =
+                BenchOptions.parse("--scenario", "S1").selected().get(0).spec(SystemKind.GRPC, 0, true);
         assertThat(direct.relayed()).isFalse();
         assertThat(RunSpec.fromJson(direct.toJson())).isEqualTo(direct);
         assertThat(BenchOptions.parse("--cf-windows", "fixed").cfWindows()).isEqualTo("fixed");
         assertThat(direct.withDefaultWindows("fixed").windows()).isEqualTo("fixed");
-        assertThat(spec.withDefaultWindows("fixed").windows()).as("S10 chooses its own").isEqualTo("adaptive");
+        assertThat(spec.withDefaultWindows("fixed").windows())
+                .as("S10 chooses its own")
+                .isEqualTo("adaptive");
         assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big")).hasMessageContaining("fixed or adaptive");
     }
 
@@ -94,8 +139,16 @@ class BenchOptionsTest {
     @Test
     void helpIsAnOptionAndTheUsageNamesEveryOption() {
         assertThat(BenchOptions.parse("--help").help()).isTrue();
-        assertThat(BenchOptions.usage()).contains("--quick", "--scenario", "--systems", "--json", "--chart",
-                "--cf-pull", "--verbose", "--no-load-check");
+        assertThat(BenchOptions.usage())
+                .contains(
+                        "--quick",
+                        "--scenario",
+                        "--systems",
+                        "--json",
+                        "--chart",
+                        "--cf-pull",
+                        "--verbose",
+                        "--no-load-check");
     }
 
     @Test

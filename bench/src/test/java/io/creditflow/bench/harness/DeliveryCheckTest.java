@@ -16,8 +16,7 @@ class DeliveryCheckTest {
     private static final int SIZE = 300;
 
     /** One message as a faulty channel delivers it, and what an unbounded reference model says of it. */
-    private record Arrival(int stream, byte[] payload) {
-    }
+    private record Arrival(int stream, byte[] payload) {}
 
     /**
      * A channel that drops, duplicates, swaps neighbours and corrupts messages of three streams at random
@@ -50,7 +49,8 @@ class DeliveryCheckTest {
                 } else if (fault == 5) {
                     p[SIZE - 1] ^= (byte) (1 + rnd.nextInt(255));
                 } else if (fault == 6 && Payloads.fullCheck(seq)) {
-                    p[Payloads.HEADER_BYTES + rnd.nextInt(SIZE - Payloads.HEADER_BYTES)] ^= (byte) (1 + rnd.nextInt(255));
+                    p[Payloads.HEADER_BYTES + rnd.nextInt(SIZE - Payloads.HEADER_BYTES)] ^=
+                            (byte) (1 + rnd.nextInt(255));
                 }
                 arrivals.add(new Arrival(i, p));
             }
@@ -77,7 +77,8 @@ class DeliveryCheckTest {
             byte[] p = a.payload();
             long seq = Payloads.sequence(p);
             int from = Payloads.stream(p);
-            boolean intact = viaBuffer ? Payloads.fillIntact(ByteBuffer.wrap(p), i, seq) : Payloads.fillIntact(p, i, seq);
+            boolean intact =
+                    viaBuffer ? Payloads.fillIntact(ByteBuffer.wrap(p), i, seq) : Payloads.fillIntact(p, i, seq);
             viaBuffer = !viaBuffer;
             check.accept(i, from, seq, p.length, intact);
             // the reference: corrupt iff the bytes differ from what the sender wrote
@@ -114,11 +115,16 @@ class DeliveryCheckTest {
         DeliveryCheck check = new DeliveryCheck(1, size, 4);
         for (long seq = 0; seq < 200; seq++) {
             byte[] p = Payloads.make(size, 0, seq, rnd.nextLong());
-            check.accept(0, Payloads.stream(p), Payloads.sequence(p), p.length,
+            check.accept(
+                    0,
+                    Payloads.stream(p),
+                    Payloads.sequence(p),
+                    p.length,
                     Payloads.fillIntact(ByteBuffer.wrap(p), 0, Payloads.sequence(p)));
         }
         assertThat(check.consumed(0)).isEqualTo(200);
-        assertThat(check.gaps(0) + check.duplicates(0) + check.outOfOrder(0) + check.corrupt(0)).isZero();
+        assertThat(check.gaps(0) + check.duplicates(0) + check.outOfOrder(0) + check.corrupt(0))
+                .isZero();
         assertThat(check.next(0)).isEqualTo(200);
     }
 
@@ -131,7 +137,9 @@ class DeliveryCheckTest {
             int j = Payloads.sampleOffset(1024, partial, k);
             assertThat(j).isBetween(Payloads.HEADER_BYTES, 1023);
             p[j] ^= 0x40;
-            assertThat(Payloads.fillIntact(p, 2, partial)).as("sample %d at %d", k, j).isFalse();
+            assertThat(Payloads.fillIntact(p, 2, partial))
+                    .as("sample %d at %d", k, j)
+                    .isFalse();
         }
         long full = Payloads.FULL_CHECK_EVERY * 3L;
         for (int j = Payloads.HEADER_BYTES; j < 1024; j++) {
@@ -140,8 +148,10 @@ class DeliveryCheckTest {
             assertThat(Payloads.fillIntact(p, 2, full)).as("byte %d", j).isFalse();
         }
         // the fill depends on the stream and the sequence number: another message's bytes do not pass
-        assertThat(Payloads.fillIntact(Payloads.make(1024, 2, 6, 0), 2, partial)).isFalse();
-        assertThat(Payloads.fillIntact(Payloads.make(1024, 3, partial, 0), 2, partial)).isFalse();
+        assertThat(Payloads.fillIntact(Payloads.make(1024, 2, 6, 0), 2, partial))
+                .isFalse();
+        assertThat(Payloads.fillIntact(Payloads.make(1024, 3, partial, 0), 2, partial))
+                .isFalse();
     }
 
     @Test

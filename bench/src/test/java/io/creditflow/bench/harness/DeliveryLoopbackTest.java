@@ -21,15 +21,20 @@ class DeliveryLoopbackTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @ParameterizedTest
-    @EnumSource(value = SystemKind.class, names = {"CREDITFLOW", "GRPC", "NETTY"})
+    @EnumSource(
+            value = SystemKind.class,
+            names = {"CREDITFLOW", "GRPC", "NETTY"})
     void aCleanRunIsDeliveredInFullAndInOrder(SystemKind system) throws Exception {
-        Scenario s2 = Scenario.catalogue(Profile.QUICK).stream().filter(s -> s.id().equals("S2")).findFirst()
+        Scenario s2 = Scenario.catalogue(Profile.QUICK).stream()
+                .filter(s -> s.id().equals("S2"))
+                .findFirst()
                 .orElseThrow();
         RunSpec spec = s2.spec(system, 0, true);
         int n = spec.totalStreams();
         RunContext rcvCtx = new RunContext(spec, new Meter(n, new int[0]));
         Meter sentMeter = new Meter(n, new int[0]);
-        try (Receiver receiver = system.newReceiver(spec); Sender sender = system.newSender(spec)) {
+        try (Receiver receiver = system.newReceiver(spec);
+                Sender sender = system.newSender(spec)) {
             int port = receiver.start(rcvCtx);
             RunSpec withPort = spec.withPort(port);
             RunContext sndCtx = new RunContext(withPort, sentMeter);
@@ -59,7 +64,8 @@ class DeliveryLoopbackTest {
             for (int i = 0; i < n; i++) {
                 assertThat(check.consumed(i)).as("stream %d", i).isEqualTo(sent[i]);
                 assertThat(check.next(i)).as("stream %d", i).isEqualTo(sent[i]);
-                assertThat(check.gaps(i) + check.duplicates(i) + check.outOfOrder(i) + check.corrupt(i)).isZero();
+                assertThat(check.gaps(i) + check.duplicates(i) + check.outOfOrder(i) + check.corrupt(i))
+                        .isZero();
                 sentList.add(sent[i]);
                 consumed.add(rcvCtx.meter().consumedMessages(i));
                 held.add(0L);

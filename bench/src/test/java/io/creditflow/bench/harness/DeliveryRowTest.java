@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 
 class DeliveryRowTest {
     private static Scenario scenario(String id) {
-        return Scenario.catalogue(Profile.QUICK).stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+        return Scenario.catalogue(Profile.QUICK).stream()
+                .filter(s -> s.id().equals(id))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static Row row() {
@@ -20,8 +23,8 @@ class DeliveryRowTest {
         return Map.of("sent_msgs_total", sent);
     }
 
-    private static Map<String, Object> receiver(List<Long> consumed, List<Long> held, long gaps, long dups, long ooo,
-                                                long corrupt) {
+    private static Map<String, Object> receiver(
+            List<Long> consumed, List<Long> held, long gaps, long dups, long ooo, long corrupt) {
         int n = consumed.size();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("drained", true);
@@ -78,12 +81,17 @@ class DeliveryRowTest {
         long[][] faults = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
         for (long[] f : faults) {
             Row r = row();
-            Analysis.delivery(r, receiver(List.of(10L, 20L), List.of(0L, 0L), f[0], f[1], f[2], f[3]),
-                    sender(List.of(10L, 20L)));
-            assertThat(r.get("delivery_ok")).as("faults %s", java.util.Arrays.toString(f)).isEqualTo(false);
+            Analysis.delivery(
+                    r, receiver(List.of(10L, 20L), List.of(0L, 0L), f[0], f[1], f[2], f[3]), sender(List.of(10L, 20L)));
+            assertThat(r.get("delivery_ok"))
+                    .as("faults %s", java.util.Arrays.toString(f))
+                    .isEqualTo(false);
             assertThat(r.status()).isEqualTo("error");
-            assertThat(r.number("gap_msgs") + r.number("duplicate_msgs") + r.number("out_of_order_msgs")
-                    + r.number("corrupt_msgs")).isEqualTo(1.0);
+            assertThat(r.number("gap_msgs")
+                            + r.number("duplicate_msgs")
+                            + r.number("out_of_order_msgs")
+                            + r.number("corrupt_msgs"))
+                    .isEqualTo(1.0);
         }
     }
 
@@ -110,14 +118,19 @@ class DeliveryRowTest {
                 Scenario sc = scenario(id);
                 if (sc.appliesTo(s)) {
                     assertThat(Analysis.verifiesDelivery(sc.spec(s, sc.kind() == Kind.LATENCY ? 100 : 0, true)))
-                            .as("%s %s", id, s).isTrue();
+                            .as("%s %s", id, s)
+                            .isTrue();
                 }
             }
         }
         Scenario scale = scenario("S7-streams");
-        assertThat(Analysis.verifiesDelivery(scale.spec(SystemKind.CREDITFLOW, 0, true))).isFalse();
-        Scenario broker = Scenario.catalogue(Profile.QUICK).stream().filter(s -> s.kind() == Kind.BROKER)
-                .findFirst().orElseThrow();
-        assertThat(Analysis.verifiesDelivery(broker.spec(SystemKind.CREDITFLOW, 0, true))).isFalse();
+        assertThat(Analysis.verifiesDelivery(scale.spec(SystemKind.CREDITFLOW, 0, true)))
+                .isFalse();
+        Scenario broker = Scenario.catalogue(Profile.QUICK).stream()
+                .filter(s -> s.kind() == Kind.BROKER)
+                .findFirst()
+                .orElseThrow();
+        assertThat(Analysis.verifiesDelivery(broker.spec(SystemKind.CREDITFLOW, 0, true)))
+                .isFalse();
     }
 }

@@ -49,7 +49,9 @@ class JsonTest {
         assertThat(Json.sixDigits(100.25)).isEqualTo("100.250".substring(0, 6));
         assertThat(Json.sixDigits(1.5e-7)).isEqualTo("1.5e-07");
         for (double d : new double[] {141819.9, 10.5, 99999.95, 1e20 + 0.5, -3.25e-5}) {
-            assertThat(((Number) Json.parse(Json.write(d))).doubleValue()).as("%s", d).isCloseTo(d, org.assertj.core.data.Percentage.withPercentage(0.001));
+            assertThat(((Number) Json.parse(Json.write(d))).doubleValue())
+                    .as("%s", d)
+                    .isCloseTo(d, org.assertj.core.data.Percentage.withPercentage(0.001));
         }
     }
 
@@ -65,16 +67,30 @@ class JsonTest {
     void aRowIsOneLineWithEveryFieldAndNullsWhereNotApplicable() {
         Scenario s1 = BenchOptions.parse().selected().get(0);
         Row row = Row.of(s1, SystemKind.NETTY, new MachineLoad(0.5, 2, 0.1, 0.05, 1).toMap())
-                .set("msgs_per_s", 700_000.0).set("note", "a \"quoted\"\nnote");
+                .set("msgs_per_s", 700_000.0)
+                .set("note", "a \"quoted\"\nnote");
         String line = row.toJson();
         assertThat(line).doesNotContain("\n");
         Map<String, Object> back = Json.parseObject(line);
         assertThat(back.keySet()).containsExactlyElementsOf(Row.FIELDS);
-        assertThat(back).containsEntry("scenario", "S1").containsEntry("system", "netty")
-                .containsEntry("msgs_per_s", 700_000L).containsEntry("p99_us", null)
-                .containsEntry("note", "a \"quoted\"\nnote").containsEntry("machine_cores", 2L);
-        for (String required : List.of("scenario", "system", "msgs_per_s", "mib_per_s", "cpu_s_per_million",
-                "heap_peak_mib", "direct_peak_mib", "p50_us", "p99_us", "p999_us")) {
+        assertThat(back)
+                .containsEntry("scenario", "S1")
+                .containsEntry("system", "netty")
+                .containsEntry("msgs_per_s", 700_000L)
+                .containsEntry("p99_us", null)
+                .containsEntry("note", "a \"quoted\"\nnote")
+                .containsEntry("machine_cores", 2L);
+        for (String required : List.of(
+                "scenario",
+                "system",
+                "msgs_per_s",
+                "mib_per_s",
+                "cpu_s_per_million",
+                "heap_peak_mib",
+                "direct_peak_mib",
+                "p50_us",
+                "p99_us",
+                "p999_us")) {
             assertThat(back).containsKey(required);
         }
         assertThatThrownBy(() -> row.set("no_such_field", 1)).isInstanceOf(IllegalArgumentException.class);
@@ -89,8 +105,10 @@ class JsonTest {
         assertThat(back.isSlow(15)).isTrue();
         assertThat(back.isSlow(14)).isFalse();
         assertThat(back.durable()).isFalse();
-        Scenario catchUp = Scenario.catalogue(Profile.DEFAULT).stream().filter(s -> s.id().equals("S11-catch-up"))
-                .findFirst().orElseThrow();
+        Scenario catchUp = Scenario.catalogue(Profile.DEFAULT).stream()
+                .filter(s -> s.id().equals("S11-catch-up"))
+                .findFirst()
+                .orElseThrow();
         RunSpec durable = catchUp.spec(SystemKind.CREDITFLOW, 0, true);
         assertThat(RunSpec.fromJson(durable.toJson())).isEqualTo(durable);
         assertThat(durable.durable()).isTrue();

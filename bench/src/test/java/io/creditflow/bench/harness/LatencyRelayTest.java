@@ -12,8 +12,8 @@ class LatencyRelayTest {
     @Test
     void forwardsBothWaysInOrderHalfARoundTripLaterEachWay() throws Exception {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             LatencyRelay relay = new LatencyRelay(target.getLocalPort(), 40);
-             Socket client = new Socket("127.0.0.1", relay.port())) {
+                LatencyRelay relay = new LatencyRelay(target.getLocalPort(), 40);
+                Socket client = new Socket("127.0.0.1", relay.port())) {
             client.setSoTimeout(10_000);
             target.setSoTimeout(10_000);
             try (Socket server = target.accept()) {
@@ -32,7 +32,9 @@ class LatencyRelayTest {
                 server.getOutputStream().write(7);
                 assertThat(client.getInputStream().read()).isEqualTo(7);
                 long roundTrip = System.nanoTime() - start;
-                assertThat(oneWay).as("no byte arrives before half the round trip").isGreaterThanOrEqualTo(20_000_000L);
+                assertThat(oneWay)
+                        .as("no byte arrives before half the round trip")
+                        .isGreaterThanOrEqualTo(20_000_000L);
                 assertThat(roundTrip).isGreaterThanOrEqualTo(40_000_000L);
             }
         }

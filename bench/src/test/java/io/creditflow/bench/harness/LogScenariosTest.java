@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 /** The durable topic log's scenarios (S8-log, S11): their catalogue entries, rows and tables, from made-up results. */
 class LogScenariosTest {
     private static Scenario scenario(String id) {
-        return Scenario.catalogue(Profile.DEFAULT).stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+        return Scenario.catalogue(Profile.DEFAULT).stream()
+                .filter(s -> s.id().equals(id))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static Row analyse(String id, Map<String, Object> rcv, Map<String, Object> snd, List<Row> earlier) {
@@ -56,8 +59,12 @@ class LogScenariosTest {
         assertThat(scenario("S11-memory").fsync()).isNull();
         assertThat(scenario("S11-log-1k").fixedRate()).isEqualTo(1000);
         assertThat(scenario("S11-catch-up").backlogBytes()).isEqualTo(1L << 30);
-        assertThat(Scenario.catalogue(Profile.QUICK).stream().filter(s -> s.id().equals("S11-catch-up")).findFirst()
-                .orElseThrow().backlogBytes()).isEqualTo(256L << 20);
+        assertThat(Scenario.catalogue(Profile.QUICK).stream()
+                        .filter(s -> s.id().equals("S11-catch-up"))
+                        .findFirst()
+                        .orElseThrow()
+                        .backlogBytes())
+                .isEqualTo(256L << 20);
         RunSpec spec = log.spec(SystemKind.CREDITFLOW, 0, true);
         assertThat(spec.durable()).isTrue();
         assertThat(spec.isSlow(16)).isTrue();
@@ -65,8 +72,9 @@ class LogScenariosTest {
         assertThat(SystemKind.CREDITFLOW.expectedAccepted(spec)).isEqualTo(17);
         assertThat(SystemKind.CREDITFLOW.expectedAccepted(scenario("S11-log").spec(SystemKind.CREDITFLOW, 0, true)))
                 .isEqualTo(2);
-        assertThat(SystemKind.CREDITFLOW.expectedAccepted(scenario("S11-catch-up").spec(SystemKind.CREDITFLOW, 0,
-                true))).isEqualTo(1);
+        assertThat(SystemKind.CREDITFLOW.expectedAccepted(
+                        scenario("S11-catch-up").spec(SystemKind.CREDITFLOW, 0, true)))
+                .isEqualTo(1);
         assertThat(Row.notApplicable(scenario("S11-log"), SystemKind.GRPC, null).get("note"))
                 .isEqualTo("the broker is built on creditflow");
     }
@@ -170,9 +178,12 @@ class LogScenariosTest {
         rcv.put("page_cache_drop_error", "java.nio.file.AccessDeniedException: /proc/sys/vm/drop_caches");
         Row warm = analyse("S11-catch-up", rcv, catchUpSender(false, 1000), List.of());
         assertThat(warm.get("cache")).isEqualTo("warm");
-        assertThat((String) warm.get("note")).startsWith("warm: the page cache was not dropped (java.nio.file.Access")
+        assertThat((String) warm.get("note"))
+                .startsWith("warm: the page cache was not dropped (java.nio.file.Access")
                 .endsWith("did not finish: 1000 of 1048576 records in the window, the rate is the partial one");
-        assertThat(analyse("S11-catch-up", rcv, catchUpSender(false, 0), List.of()).status()).isEqualTo("error");
+        assertThat(analyse("S11-catch-up", rcv, catchUpSender(false, 0), List.of())
+                        .status())
+                .isEqualTo("error");
     }
 
     @Test
@@ -184,10 +195,23 @@ class LogScenariosTest {
         Row memory = analyse("S11-memory", receiver(5), producerSender(1_000_000, 300.0, 900.0), List.of());
         Row s9 = analyse("S11-log", receiver(5), producerSender(600_000, 2_000.0, 8_000.0), List.of(memory));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Report.table(BenchOptions.parse("--scenario", "S8-log,S11-log").selected(), List.of(disconnect, log, memory, s9),
+        Report.table(
+                BenchOptions.parse("--scenario", "S8-log,S11-log").selected(),
+                List.of(disconnect, log, memory, s9),
                 new PrintStream(out, true));
         String text = out.toString();
-        assertThat(text).contains("vs disconnect", "slow lost", "disk peak", "0.95", "300.0 MiB", "vs memory",
-                "ack p99 us", "S11-memory", "S11-log", "0.60", "8000");
+        assertThat(text)
+                .contains(
+                        "vs disconnect",
+                        "slow lost",
+                        "disk peak",
+                        "0.95",
+                        "300.0 MiB",
+                        "vs memory",
+                        "ack p99 us",
+                        "S11-memory",
+                        "S11-log",
+                        "0.60",
+                        "8000");
     }
 }

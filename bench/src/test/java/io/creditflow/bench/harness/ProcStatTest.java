@@ -19,8 +19,8 @@ class ProcStatTest {
     @Test
     @EnabledOnOs(OS.LINUX)
     void thisProcessCpuGrowsWithWorkAndAgreesWithTheMxBean() {
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double before = ProcStat.selfCpuSeconds();
         long mxBefore = os.getProcessCpuTime();
         assertThat(before).isPositive();

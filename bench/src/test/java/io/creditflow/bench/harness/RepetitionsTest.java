@@ -12,12 +12,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RepetitionsTest {
-    private static final Scenario S1 = Scenario.catalogue(Profile.QUICK).stream().filter(s -> s.id().equals("S1"))
-            .findFirst().orElseThrow();
+    private static final Scenario S1 = Scenario.catalogue(Profile.QUICK).stream()
+            .filter(s -> s.id().equals("S1"))
+            .findFirst()
+            .orElseThrow();
 
     private static Row row(SystemKind s, double msgs, double cpu) {
-        return Row.of(S1, s, null).set("msgs_per_s", msgs).set("mib_per_s", msgs / 1024).set("cpu_s_per_million", cpu)
-                .set("sent_msgs", (long) msgs).set("transport", "epoll").set("delivery_ok", true);
+        return Row.of(S1, s, null)
+                .set("msgs_per_s", msgs)
+                .set("mib_per_s", msgs / 1024)
+                .set("cpu_s_per_million", cpu)
+                .set("sent_msgs", (long) msgs)
+                .set("transport", "epoll")
+                .set("delivery_ok", true);
     }
 
     @Test
@@ -97,7 +104,9 @@ class RepetitionsTest {
 
     @Test
     void aFailedRepetitionMakesAnErrorRowThatKeepsTheOthersFigures() {
-        Row bad = row(SystemKind.GRPC, 10, 1).set("delivery_ok", false).set("status", "error")
+        Row bad = row(SystemKind.GRPC, 10, 1)
+                .set("delivery_ok", false)
+                .set("status", "error")
                 .set("note", "delivery: 3 missing");
         Row out = Repetitions.aggregate(List.of(row(SystemKind.GRPC, 100, 1), bad, row(SystemKind.GRPC, 300, 1)));
         assertThat(out.status()).isEqualTo("error");
@@ -136,8 +145,8 @@ class RepetitionsTest {
 
     @Test
     void theTableShowsMedianAndRangeForSeveralRepetitionsOnly() {
-        Row out = Repetitions.aggregate(List.of(row(SystemKind.NETTY, 1000, 1), row(SystemKind.NETTY, 3000, 2),
-                row(SystemKind.NETTY, 2000, 3)));
+        Row out = Repetitions.aggregate(List.of(
+                row(SystemKind.NETTY, 1000, 1), row(SystemKind.NETTY, 3000, 2), row(SystemKind.NETTY, 2000, 3)));
         Report.Col col = new Report.Col("msgs/s", Report.Fmt.RATE, "msgs_per_s");
         assertThat(Report.cell(out, col)).isEqualTo("2,000 (1,000..3,000)");
         Row one = Repetitions.aggregate(List.of(row(SystemKind.NETTY, 1000, 1)));

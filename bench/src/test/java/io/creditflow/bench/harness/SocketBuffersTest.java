@@ -13,7 +13,8 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 class SocketBuffersTest {
-    private static final String SS = String.join("\n",
+    private static final String SS = String.join(
+            "\n",
             "Recv-Q Send-Q Local Address:Port  Peer Address:Port Process",
             "0      0          127.0.0.1:44598    127.0.0.1:33205",
             "\t skmem:(r0,rb131072,t0,tb4194304,f0,w0,o0,bl0,d0) bbr wscale:10,10 rto:204 mss:35328",
@@ -27,9 +28,13 @@ class SocketBuffersTest {
     @Test
     void takesEachSidesLargestBuffersAndIgnoresOtherSockets() {
         Map<String, Object> m = SocketBuffers.parse(SS, 33205);
-        assertThat(m).containsEntry("rcvbuf_bytes_receiver", 524288L).containsEntry("sndbuf_bytes_receiver", 2626560L)
-                .containsEntry("rcvbuf_bytes_sender", 262144L).containsEntry("sndbuf_bytes_sender", 8388608L)
-                .containsEntry("sockets_receiver", 1).containsEntry("sockets_sender", 2);
+        assertThat(m)
+                .containsEntry("rcvbuf_bytes_receiver", 524288L)
+                .containsEntry("sndbuf_bytes_receiver", 2626560L)
+                .containsEntry("rcvbuf_bytes_sender", 262144L)
+                .containsEntry("sndbuf_bytes_sender", 8388608L)
+                .containsEntry("sockets_receiver", 1)
+                .containsEntry("sockets_sender", 2);
         assertThat(SocketBuffers.parse(SS, 1234)).isEmpty();
         assertThat(SocketBuffers.parse("", 33205)).isEmpty();
     }
@@ -49,7 +54,8 @@ class SocketBuffersTest {
                         return; // no ss on this machine: the harness leaves the figures out, as here
                     }
                     // Linux doubles a value set with setsockopt
-                    assertThat(m).containsEntry("rcvbuf_bytes_receiver", 512L * 1024)
+                    assertThat(m)
+                            .containsEntry("rcvbuf_bytes_receiver", 512L * 1024)
                             .containsEntry("sndbuf_bytes_sender", 256L * 1024);
                 }
             }

@@ -20,11 +20,20 @@ class SvgChartTest {
     @Test
     void isWellFormedSvgWithABarPerValueAndTextForMissingOnes() throws Exception {
         List<SvgChart.Panel> panels = List.of(
-                new SvgChart.Panel("S1: <one> & \"only\" stream", "messages/s", List.of(
-                        new SvgChart.Bar("creditflow", 450_000.0, "n/a"), new SvgChart.Bar("grpc", 28_000.0, "n/a"),
-                        new SvgChart.Bar("netty", 755_000.0, "n/a"))),
-                new SvgChart.Panel("S7-streams", "bytes", List.of(new SvgChart.Bar("creditflow", 900.0, "n/a"),
-                        new SvgChart.Bar("grpc", null, "error"), new SvgChart.Bar("netty", null, "n/a"))));
+                new SvgChart.Panel(
+                        "S1: <one> & \"only\" stream",
+                        "messages/s",
+                        List.of(
+                                new SvgChart.Bar("creditflow", 450_000.0, "n/a"),
+                                new SvgChart.Bar("grpc", 28_000.0, "n/a"),
+                                new SvgChart.Bar("netty", 755_000.0, "n/a"))),
+                new SvgChart.Panel(
+                        "S7-streams",
+                        "bytes",
+                        List.of(
+                                new SvgChart.Bar("creditflow", 900.0, "n/a"),
+                                new SvgChart.Bar("grpc", null, "error"),
+                                new SvgChart.Bar("netty", null, "n/a"))));
         String svg = SvgChart.render("title", "sub & title", panels);
         Document d = parse(svg);
         assertThat(d.getDocumentElement().getLocalName()).isEqualTo("svg");
@@ -36,12 +45,16 @@ class SvgChartTest {
 
     @Test
     void theTallestBarFillsThePlotAndOthersScale() throws Exception {
-        String svg = SvgChart.render("t", "s", List.of(new SvgChart.Panel("p", "u", List.of(
-                new SvgChart.Bar("a", 100.0, ""), new SvgChart.Bar("b", 50.0, "")))));
+        String svg = SvgChart.render(
+                "t",
+                "s",
+                List.of(new SvgChart.Panel(
+                        "p", "u", List.of(new SvgChart.Bar("a", 100.0, ""), new SvgChart.Bar("b", 50.0, "")))));
         var rects = parse(svg).getElementsByTagName("rect");
         List<Double> heights = new ArrayList<>();
         for (int i = 1; i < rects.getLength(); i++) {
-            heights.add(Double.parseDouble(rects.item(i).getAttributes().getNamedItem("height").getNodeValue()));
+            heights.add(Double.parseDouble(
+                    rects.item(i).getAttributes().getNamedItem("height").getNodeValue()));
         }
         assertThat(heights).hasSize(2);
         assertThat(heights.get(1) * 2).isCloseTo(heights.get(0), org.assertj.core.data.Offset.offset(0.2));
@@ -56,7 +69,10 @@ class SvgChartTest {
 
     @Test
     void anEmptyChartIsStillValid() throws Exception {
-        assertThat(parse(SvgChart.render("t", "s", List.of())).getDocumentElement().getLocalName()).isEqualTo("svg");
+        assertThat(parse(SvgChart.render("t", "s", List.of()))
+                        .getDocumentElement()
+                        .getLocalName())
+                .isEqualTo("svg");
     }
 
     @Test
@@ -65,8 +81,10 @@ class SvgChartTest {
         List<Row> rows = new ArrayList<>();
         for (Scenario sc : scenarios) {
             for (SystemKind s : SystemKind.values()) {
-                rows.add(sc.appliesTo(s) ? Row.of(sc, s, null).set("msgs_per_s", 1000.0).set("p99_us", 10.0)
-                        : Row.notApplicable(sc, s, null));
+                rows.add(
+                        sc.appliesTo(s)
+                                ? Row.of(sc, s, null).set("msgs_per_s", 1000.0).set("p99_us", 10.0)
+                                : Row.notApplicable(sc, s, null));
             }
         }
         List<SvgChart.Panel> panels = Report.panels(scenarios, rows);
@@ -75,7 +93,13 @@ class SvgChartTest {
         parse(SvgChart.render("t", "s", panels));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         Report.table(scenarios, rows, new java.io.PrintStream(out, true));
-        assertThat(out.toString()).contains("S1  one stream", "S8  broker", "n/a: no streams", "S11  broker producer",
-                "S11-log-1k", "S11-catch-up  broker, 1 consumer from earliest");
+        assertThat(out.toString())
+                .contains(
+                        "S1  one stream",
+                        "S8  broker",
+                        "n/a: no streams",
+                        "S11  broker producer",
+                        "S11-log-1k",
+                        "S11-catch-up  broker, 1 consumer from earliest");
     }
 }

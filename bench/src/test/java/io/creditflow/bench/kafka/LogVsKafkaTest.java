@@ -87,9 +87,23 @@ class LogVsKafkaTest {
 
     @Test
     void parsesOptionsAndRefusesBadOnes() {
-        LogVsKafka.Options o = LogVsKafka.Options.parse(new String[] {"--rounds", "1", "--window", "2.5",
-                "--warmup", "0", "--systems", "kafka", "--kafka-producer", "linger.ms=0", "--cf-fsync", "never",
-                "--allow-busy", "--producer-rate", "25000"});
+        LogVsKafka.Options o = LogVsKafka.Options.parse(new String[] {
+            "--rounds",
+            "1",
+            "--window",
+            "2.5",
+            "--warmup",
+            "0",
+            "--systems",
+            "kafka",
+            "--kafka-producer",
+            "linger.ms=0",
+            "--cf-fsync",
+            "never",
+            "--allow-busy",
+            "--producer-rate",
+            "25000"
+        });
         assertThat(o.producerRate).isEqualTo(25_000);
         assertThat(o.rounds).isEqualTo(1);
         assertThat(o.windowMs).isEqualTo(2500);
@@ -103,9 +117,14 @@ class LogVsKafkaTest {
         assertThat(d.windowMs).isEqualTo(20_000);
         assertThat(d.cfFsync).isEqualTo("batch");
         assertThat(d.cfLogMaxBytes).isEqualTo(8L << 30);
-        for (String[] bad : List.of(new String[] {"--window", "0"}, new String[] {"--systems", "nats"},
-                new String[] {"--kafka-flush", "sometimes"}, new String[] {"--kafka-producer", "acks"},
-                new String[] {"--rounds"}, new String[] {"--bogus", "1"}, new String[] {"--cf-fsync", "maybe"},
+        for (String[] bad : List.of(
+                new String[] {"--window", "0"},
+                new String[] {"--systems", "nats"},
+                new String[] {"--kafka-flush", "sometimes"},
+                new String[] {"--kafka-producer", "acks"},
+                new String[] {"--rounds"},
+                new String[] {"--bogus", "1"},
+                new String[] {"--cf-fsync", "maybe"},
                 new String[] {"--producer-rate", "-1"})) {
             assertThatThrownBy(() -> LogVsKafka.Options.parse(bad)).isInstanceOf(IllegalArgumentException.class);
         }
@@ -118,7 +137,8 @@ class LogVsKafkaTest {
         assertThat(b.getProperty("process.roles")).isEqualTo("broker,controller");
         assertThat(b).doesNotContainKey("log.flush.interval.messages");
         assertThat(KafkaBrokerMain.properties(java.nio.file.Path.of("d"), 1, 2, "each")
-                .getProperty("log.flush.interval.messages")).isEqualTo("1");
+                        .getProperty("log.flush.interval.messages"))
+                .isEqualTo("1");
         assertThatThrownBy(() -> KafkaBrokerMain.properties(java.nio.file.Path.of("d"), 1, 2, "x"))
                 .isInstanceOf(IllegalArgumentException.class);
         Properties p = KafkaWorkload.producerProperties("127.0.0.1:1", Map.of("linger.ms", "0"));
@@ -130,17 +150,32 @@ class LogVsKafkaTest {
     @Test
     void summaryGivesMediansRangesAndRatios() {
         List<Map<String, Object>> runs = List.of(
-                run("creditflow", 90_000, 0, 150), run("creditflow", 100_000, 0, 160), run("creditflow", 120_000, 0, 170),
-                run("kafka", 30_000, 0, 280), run("kafka", 31_000, 0, 283), run("kafka", 35_000, 0, 290));
+                run("creditflow", 90_000, 0, 150),
+                run("creditflow", 100_000, 0, 160),
+                run("creditflow", 120_000, 0, 170),
+                run("kafka", 30_000, 0, 280),
+                run("kafka", 31_000, 0, 283),
+                run("kafka", 35_000, 0, 290));
         String s = LogVsKafka.summary(runs, List.of("creditflow", "kafka"));
-        assertThat(s).contains("| producer msgs/s (acknowledged) | 100,000 (90,000..120,000) | 31,000 (30,000..35,000) "
-                + "| 3.23 |");
-        assertThat(s).contains("| broker RSS peak, MiB (sampled VmRSS, 50 ms) | 160 (150..170) | 283 (280..290) | 0.57 |");
+        assertThat(s)
+                .contains("| producer msgs/s (acknowledged) | 100,000 (90,000..120,000) | 31,000 (30,000..35,000) "
+                        + "| 3.23 |");
+        assertThat(s)
+                .contains("| broker RSS peak, MiB (sampled VmRSS, 50 ms) | 160 (150..170) | 283 (280..290) | 0.57 |");
         assertThat(s).contains("6 run(s), 0 on a busy machine, 0 failed");
     }
 
     private static Map<String, Object> run(String system, double rate, long lost, double rss) {
-        return Map.of("system", system, "producer_acked_msgs_per_s", rate, "slow_lost", lost,
-                "broker_rss_peak_mib", rss, "busy", false);
+        return Map.of(
+                "system",
+                system,
+                "producer_acked_msgs_per_s",
+                rate,
+                "slow_lost",
+                lost,
+                "broker_rss_peak_mib",
+                rss,
+                "busy",
+                false);
     }
 }

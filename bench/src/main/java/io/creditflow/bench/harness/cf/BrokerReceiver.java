@@ -44,6 +44,7 @@ public final class BrokerReceiver implements Receiver {
     static final String TOPIC = "bench";
     /** The bound on each topic log in a durable run: 8 GiB, more than any run writes. */
     static final long LOG_MAX_BYTES = 8L << 30;
+
     static final int DISK_SAMPLE_MILLIS = 100;
     private static final int FILL_BATCH = 256;
     private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
@@ -68,7 +69,8 @@ public final class BrokerReceiver implements Receiver {
     @Override
     public int start(RunContext ctx) throws Exception {
         spec = ctx.spec();
-        BrokerConfig.Builder b = BrokerConfig.builder().host("127.0.0.1").port(0).httpPort(-1);
+        BrokerConfig.Builder b =
+                BrokerConfig.builder().host("127.0.0.1").port(0).httpPort(-1);
         if (spec.durable()) {
             dataDir = Files.createTempDirectory("creditflow-bench-log-");
             FsyncMode fsync = FsyncMode.parse(spec.fsync());
@@ -99,15 +101,19 @@ public final class BrokerReceiver implements Receiver {
     private void writeBacklog(Path dir, FsyncMode fsync) throws IOException {
         long t0 = System.nanoTime();
         long records = spec.backlogRecords();
-        LogConfig config = LogConfig.builder().maxBytes(LOG_MAX_BYTES).segmentBytes(LogConfig.DEFAULT_SEGMENT_BYTES)
-                .fsync(fsync).build();
+        LogConfig config = LogConfig.builder()
+                .maxBytes(LOG_MAX_BYTES)
+                .segmentBytes(LogConfig.DEFAULT_SEGMENT_BYTES)
+                .fsync(fsync)
+                .build();
         try (FileTopicLog log = FileTopicLog.open(dir, config)) {
             List<AppendRecord> batch = new ArrayList<>(FILL_BATCH);
             for (long k = 0; k < records; k += batch.size()) {
                 batch.clear();
                 long now = System.currentTimeMillis();
                 for (int j = 0; j < FILL_BATCH && k + j < records; j++) {
-                    batch.add(AppendRecord.of(ByteBuffer.wrap(Payloads.make(spec.payloadBytes(), 0, k + j, k + j)), now));
+                    batch.add(
+                            AppendRecord.of(ByteBuffer.wrap(Payloads.make(spec.payloadBytes(), 0, k + j, k + j)), now));
                 }
                 AppendResult r = log.append(batch);
                 if (r.status() != AppendResult.Status.OK) {
@@ -130,8 +136,10 @@ public final class BrokerReceiver implements Receiver {
         m.put("page_cache_mib_before_drop", pageCacheMib());
         String error = null;
         try {
-            Process sync = new ProcessBuilder("sync").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process sync = new ProcessBuilder("sync")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!sync.waitFor(120, TimeUnit.SECONDS)) {
                 sync.destroyForcibly();
                 error = "sync did not finish within 120 s";

@@ -57,24 +57,36 @@ public final class BrokerSender implements Sender {
         String fastPolicy = spec.durable() ? spec.policy() : "block";
         for (int k = 1; k <= n; k++) {
             int i = k;
-            StreamListener listener = spec.isSlow(i) ? StreamListener.PULL : new PullListener() {
-                @Override
-                public void onReadable(Stream s) {
-                    drain(s, c.meter(), i);
-                }
-            };
-            consumers[i] = openConsumer(consumerClient, host, port, SUBSCRIPTION_PREFIX + i,
-                    spec.isSlow(i) ? spec.policy() : fastPolicy, null, listener);
+            StreamListener listener = spec.isSlow(i)
+                    ? StreamListener.PULL
+                    : new PullListener() {
+                        @Override
+                        public void onReadable(Stream s) {
+                            drain(s, c.meter(), i);
+                        }
+                    };
+            consumers[i] = openConsumer(
+                    consumerClient,
+                    host,
+                    port,
+                    SUBSCRIPTION_PREFIX + i,
+                    spec.isSlow(i) ? spec.policy() : fastPolicy,
+                    null,
+                    listener);
         }
         producerClient = Client.builder().build();
-        producer = producerClient.connect(host, port).openStream(StreamOptions.builder()
-                .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE).metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
-                .listener(new StreamListener() {
-                    @Override
-                    public void onReady(Stream s) {
-                        ready.signal();
-                    }
-                }).build());
+        producer = producerClient
+                .connect(host, port)
+                .openStream(StreamOptions.builder()
+                        .metadata(BrokerProtocol.ROLE, BrokerProtocol.PRODUCE)
+                        .metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
+                        .listener(new StreamListener() {
+                            @Override
+                            public void onReady(Stream s) {
+                                ready.signal();
+                            }
+                        })
+                        .build());
         int[] slow = IntStream.rangeClosed(1, n).filter(spec::isSlow).toArray();
         slowReader = new SlowReader(slow, spec.slowRate(), this::consumeSlow).start();
     }
@@ -84,11 +96,20 @@ public final class BrokerSender implements Sender {
      *
      * @param from where a new subscription starts ({@code earliest}...), or null for the broker's default
      */
-    static Stream openConsumer(Client client, String host, int port, String subscription, String policy, String from,
-                               StreamListener listener) throws java.io.IOException, InterruptedException {
+    static Stream openConsumer(
+            Client client,
+            String host,
+            int port,
+            String subscription,
+            String policy,
+            String from,
+            StreamListener listener)
+            throws java.io.IOException, InterruptedException {
         StreamOptions.Builder b = StreamOptions.builder()
-                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME).metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
-                .metadata(BrokerProtocol.SUBSCRIPTION, subscription).metadata(BrokerProtocol.POLICY, policy)
+                .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)
+                .metadata(BrokerProtocol.TOPIC, BrokerReceiver.TOPIC)
+                .metadata(BrokerProtocol.SUBSCRIPTION, subscription)
+                .metadata(BrokerProtocol.POLICY, policy)
                 .listener(listener);
         if (from != null) {
             b.metadata(BrokerProtocol.FROM, from);
@@ -99,7 +120,7 @@ public final class BrokerSender implements Sender {
     /** Consumes what is waiting on a pull-mode consumer stream, counting payload bytes as meter stream {@code i}. */
     static int drain(Stream s, Meter meter, int i) {
         int n = 0;
-        for (;;) {
+        for (; ; ) {
             try (Message m = s.poll(0, TimeUnit.NANOSECONDS)) {
                 if (m == null) {
                     return n;

@@ -66,16 +66,22 @@ public final class CatchUpSender implements Sender {
 
     @Override
     public Map<String, Object> figures() {
-        return catchUpFigures(expected, meter.consumedMessages(0), meter.consumedBytes(0), openNanos, firstNanos,
-                doneNanos, System.nanoTime());
+        return catchUpFigures(
+                expected,
+                meter.consumedMessages(0),
+                meter.consumedBytes(0),
+                openNanos,
+                firstNanos,
+                doneNanos,
+                System.nanoTime());
     }
 
     /**
      * The catch-up figures: done or not, its time and rate (over the time to the last record when done, else the
      * partial rate so far), and the time to the first record.
      */
-    static Map<String, Object> catchUpFigures(long expected, long records, long bytes, long openNanos,
-                                              long firstNanos, long doneNanos, long nowNanos) {
+    static Map<String, Object> catchUpFigures(
+            long expected, long records, long bytes, long openNanos, long firstNanos, long doneNanos, long nowNanos) {
         Map<String, Object> m = new LinkedHashMap<>();
         boolean done = doneNanos != 0;
         double seconds = ((done ? doneNanos : nowNanos) - openNanos) / 1e9;

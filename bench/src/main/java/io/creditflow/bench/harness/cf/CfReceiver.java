@@ -84,7 +84,7 @@ public final class CfReceiver implements Receiver {
     }
 
     private void drain(int i, Stream s) {
-        for (;;) {
+        for (; ; ) {
             if (ctx.held(i)) {
                 return;
             }

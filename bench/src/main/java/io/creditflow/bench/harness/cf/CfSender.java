@@ -50,8 +50,10 @@ public final class CfSender implements Sender {
             Connection conn = connecting.get(c).get(60, TimeUnit.SECONDS);
             for (int s = 0; s < spec.streamsPerConnection(); s++) {
                 int i = c * spec.streamsPerConnection() + s;
-                streams[i] = conn.openStream(StreamOptions.builder().metadata(CfReceiver.STREAM_KEY, Integer.toString(i))
-                        .listener(listener).build());
+                streams[i] = conn.openStream(StreamOptions.builder()
+                        .metadata(CfReceiver.STREAM_KEY, Integer.toString(i))
+                        .listener(listener)
+                        .build());
             }
         }
     }

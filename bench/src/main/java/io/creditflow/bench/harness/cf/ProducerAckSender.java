@@ -51,8 +51,14 @@ public final class ProducerAckSender implements Sender {
         consumerClient = Client.builder().build();
         for (int k = 1; k <= spec.consumers(); k++) {
             int i = k;
-            BrokerSender.openConsumer(consumerClient, host, port, BrokerSender.SUBSCRIPTION_PREFIX + i, spec.policy(),
-                    null, new PullListener() {
+            BrokerSender.openConsumer(
+                    consumerClient,
+                    host,
+                    port,
+                    BrokerSender.SUBSCRIPTION_PREFIX + i,
+                    spec.policy(),
+                    null,
+                    new PullListener() {
                         @Override
                         public void onReadable(Stream s) {
                             BrokerSender.drain(s, meter, i);

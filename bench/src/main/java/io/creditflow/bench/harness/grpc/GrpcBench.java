@@ -23,8 +23,7 @@ final class GrpcBench {
     /** grpc-java's default flow-control window (NettyServerBuilder/NettyChannelBuilder). */
     static final long DEFAULT_WINDOW_BYTES = 1024 * 1024;
 
-    private GrpcBench() {
-    }
+    private GrpcBench() {}
 
     static String transport() {
         return io.grpc.netty.shaded.io.netty.channel.epoll.Epoll.isAvailable() ? "epoll (gRPC default)" : "nio";

@@ -12,8 +12,8 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -27,6 +27,7 @@ public final class GrpcReceiver implements Receiver {
     private AtomicReferenceArray<ServerCall<byte[], byte[]>> calls;
     /** Per stream: the paced reader's requests not yet answered by a message (kept at most 2). */
     private AtomicIntegerArray outstanding;
+
     private RunContext ctx;
     private Server server;
 
@@ -39,7 +40,10 @@ public final class GrpcReceiver implements Receiver {
         ServerServiceDefinition service = ServerServiceDefinition.builder(GrpcBench.SERVICE)
                 .addMethod(GrpcBench.METHOD, this::startCall)
                 .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(service)
+                .build()
+                .start();
         return server.getPort();
     }
 

@@ -36,7 +36,8 @@ public final class GrpcSender implements Sender {
             }
         };
         for (int c = 0; c < channels.length; c++) {
-            channels[c] = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+            channels[c] =
+                    NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
             for (int s = 0; s < spec.streamsPerConnection(); s++) {
                 int i = calls.size();
                 ClientCall<byte[], byte[]> call = channels[c].newCall(GrpcBench.METHOD, CallOptions.DEFAULT);

@@ -49,7 +49,9 @@ public final class NettyReceiver implements Receiver {
         boss = NettyTransport.group(1, "netty-accept");
         workers = NettyTransport.group(Runtime.getRuntime().availableProcessors(), "netty-server");
         ChannelHandler frames = new FrameHandler();
-        serverChannel = new ServerBootstrap().group(boss, workers).channel(NettyTransport.serverChannel())
+        serverChannel = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NettyTransport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -57,7 +59,9 @@ public final class NettyReceiver implements Receiver {
                         ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4), frames);
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
         return ((java.net.InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NettySender implements Sender {
     /** creditflow's default write watermarks, so both have the same outbound budget above the kernel. */
     static final int WRITE_LOW = 256 * 1024;
+
     static final int WRITE_HIGH = 512 * 1024;
     private static final int BATCH_MESSAGES = 32;
     private static final int BATCH_BYTES = 32 * 1024;
@@ -54,7 +55,9 @@ public final class NettySender implements Sender {
         streamsPerConnection = spec.streamsPerConnection();
         maxInTasks = Math.max(MIN_IN_TASKS, 2L * (spec.payloadBytes() + 4));
         group = NettyTransport.group(1, "netty-client");
-        Bootstrap b = new Bootstrap().group(group).channel(NettyTransport.socketChannel())
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(NettyTransport.socketChannel())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(WRITE_LOW, WRITE_HIGH))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -148,8 +151,11 @@ public final class NettySender implements Sender {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", NettyTransport.label());
         if (channels.length == 1) {
-            m.put("outbound_pending_bytes", channels[0].unsafe().outboundBuffer() == null ? 0
-                    : channels[0].unsafe().outboundBuffer().totalPendingWriteBytes());
+            m.put(
+                    "outbound_pending_bytes",
+                    channels[0].unsafe().outboundBuffer() == null
+                            ? 0
+                            : channels[0].unsafe().outboundBuffer().totalPendingWriteBytes());
         }
         return m;
     }

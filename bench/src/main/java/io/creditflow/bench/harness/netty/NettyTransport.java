@@ -17,11 +17,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 final class NettyTransport {
     static final boolean EPOLL = Epoll.isAvailable();
 
-    private NettyTransport() {
-    }
+    private NettyTransport() {}
 
     static EventLoopGroup group(int threads, String name) {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
+        return new MultiThreadIoEventLoopGroup(
+                threads,
+                new DefaultThreadFactory(name, true),
                 EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 

@@ -17,8 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The figures the broker's side and the catch-up consumer put in their result lines. */
 class BrokerLogFiguresTest {
     private static RunSpec s8Log() {
-        return Scenario.catalogue(Profile.DEFAULT).stream().filter(s -> s.id().equals("S8-log")).findFirst()
-                .orElseThrow().spec(SystemKind.CREDITFLOW, 0, true);
+        return Scenario.catalogue(Profile.DEFAULT).stream()
+                .filter(s -> s.id().equals("S8-log"))
+                .findFirst()
+                .orElseThrow()
+                .spec(SystemKind.CREDITFLOW, 0, true);
     }
 
     private static LogTopicStats.CursorStats cursor(String name, long lag, long skipped) {
@@ -27,15 +30,34 @@ class BrokerLogFiguresTest {
 
     @Test
     void theSlowSubscriptionsSkipsAndLagAreItsOwn() {
-        LogTopicStats t = new LogTopicStats("bench", 5000, BrokerReceiver.LOG_MAX_BYTES, 0, 0, 0, 1000, 1000,
-                "none", "",
-                Map.of(), Map.of("log_full", 2L), 4, 0, 0, 0,
+        LogTopicStats t = new LogTopicStats(
+                "bench",
+                5000,
+                BrokerReceiver.LOG_MAX_BYTES,
+                0,
+                0,
+                0,
+                1000,
+                1000,
+                "none",
+                "",
+                Map.of(),
+                Map.of("log_full", 2L),
+                4,
+                0,
+                0,
+                0,
                 List.of(cursor("sub-1", 3, 1), cursor("sub-16", 900, 5), cursor("other", 7, 11)));
         Map<String, Object> m = BrokerReceiver.logFigures(List.of(t), s8Log());
-        assertThat(m).containsEntry("log_fsync", "batch").containsEntry("log_size_bytes", 5000L)
-                .containsEntry("log_end_offset", 1000L).containsEntry("log_unread_records_dropped", 4L)
-                .containsEntry("log_skipped_records", 17L).containsEntry("log_slow_skipped_records", 5L)
-                .containsEntry("log_slow_lag_records", 900L).containsEntry("log_hold_events", 2L);
+        assertThat(m)
+                .containsEntry("log_fsync", "batch")
+                .containsEntry("log_size_bytes", 5000L)
+                .containsEntry("log_end_offset", 1000L)
+                .containsEntry("log_unread_records_dropped", 4L)
+                .containsEntry("log_skipped_records", 17L)
+                .containsEntry("log_slow_skipped_records", 5L)
+                .containsEntry("log_slow_lag_records", 900L)
+                .containsEntry("log_hold_events", 2L);
     }
 
     @Test
@@ -57,13 +79,19 @@ class BrokerLogFiguresTest {
     @Test
     void theCatchUpRateIsOverTheTimeToTheLastRecordOrPartial() {
         long s = 1_000_000_000L;
-        Map<String, Object> done = CatchUpSender.catchUpFigures(1024, 1024, 512L << 20, 10 * s, 10 * s + s / 100,
-                12 * s, 40 * s);
-        assertThat(done).containsEntry("catch_up_done", true).containsEntry("catch_up_s", 2.0)
-                .containsEntry("catch_up_first_record_s", 0.01).containsEntry("catch_up_mib_per_s", 256.0)
+        Map<String, Object> done =
+                CatchUpSender.catchUpFigures(1024, 1024, 512L << 20, 10 * s, 10 * s + s / 100, 12 * s, 40 * s);
+        assertThat(done)
+                .containsEntry("catch_up_done", true)
+                .containsEntry("catch_up_s", 2.0)
+                .containsEntry("catch_up_first_record_s", 0.01)
+                .containsEntry("catch_up_mib_per_s", 256.0)
                 .containsEntry("catch_up_records_per_s", 512.0);
         Map<String, Object> partial = CatchUpSender.catchUpFigures(1024, 100, 100L << 20, 10 * s, 0, 0, 20 * s);
-        assertThat(partial).containsEntry("catch_up_done", false).containsEntry("catch_up_s", null)
-                .containsEntry("catch_up_first_record_s", null).containsEntry("catch_up_mib_per_s", 10.0);
+        assertThat(partial)
+                .containsEntry("catch_up_done", false)
+                .containsEntry("catch_up_s", null)
+                .containsEntry("catch_up_first_record_s", null)
+                .containsEntry("catch_up_mib_per_s", 10.0);
     }
 }

@@ -28,7 +28,10 @@ class BrokerLogRunsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private static RunSpec spec(String id, Map<String, Object> changes) {
-        RunSpec s = Scenario.catalogue(Profile.QUICK).stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow()
+        RunSpec s = Scenario.catalogue(Profile.QUICK).stream()
+                .filter(x -> x.id().equals(id))
+                .findFirst()
+                .orElseThrow()
                 .spec(SystemKind.CREDITFLOW, 0, true);
         Map<String, Object> m = s.toMap();
         m.putAll(changes);
@@ -51,17 +54,22 @@ class BrokerLogRunsTest {
         Meter meter = new Meter(spec.consumers() + 1, new int[0]);
         RunContext ctx = new RunContext(spec, meter);
         Path dir;
-        try (BrokerReceiver broker = new BrokerReceiver(false); ProducerAckSender producer = new ProducerAckSender()) {
+        try (BrokerReceiver broker = new BrokerReceiver(false);
+                ProducerAckSender producer = new ProducerAckSender()) {
             int port = broker.start(ctx);
             dir = broker.dataDir();
             producer.open(ctx, "127.0.0.1", port);
             send(producer, 500);
-            Await.until("500 acknowledgements and deliveries", TIMEOUT,
+            Await.until(
+                    "500 acknowledgements and deliveries",
+                    TIMEOUT,
                     () -> (long) producer.figures().get("acknowledged_msgs_total") == 500
                             && meter.consumedMessages(1) == 500);
             assertThat(meter.result().get("latency_count")).isEqualTo(500L);
             Map<String, Object> f = broker.figures();
-            assertThat(f).containsEntry("log_fsync", "batch").containsEntry("log_end_offset", 500L)
+            assertThat(f)
+                    .containsEntry("log_fsync", "batch")
+                    .containsEntry("log_end_offset", 500L)
                     .containsEntry("log_unread_records_dropped", 0L);
             assertThat((long) f.get("log_disk_peak_bytes")).isGreaterThan(500L * 1024);
             assertThat(dir).exists();
@@ -75,16 +83,22 @@ class BrokerLogRunsTest {
         RunSpec spec = spec("S8-log", Map.of("consumers", 3L, "streamsPerConnection", 4L));
         Meter meter = new Meter(spec.consumers() + 1, new int[0]);
         RunContext ctx = new RunContext(spec, meter);
-        try (BrokerReceiver broker = new BrokerReceiver(false); BrokerSender sender = new BrokerSender()) {
+        try (BrokerReceiver broker = new BrokerReceiver(false);
+                BrokerSender sender = new BrokerSender()) {
             int port = broker.start(ctx);
             sender.open(ctx, "127.0.0.1", port);
             Await.until("4 streams attached", TIMEOUT, () -> broker.accepted() == 4);
             send(sender, 300);
-            Await.until("300 messages to each fast consumer and some to the slow one", TIMEOUT,
-                    () -> meter.consumedMessages(1) == 300 && meter.consumedMessages(2) == 300
+            Await.until(
+                    "300 messages to each fast consumer and some to the slow one",
+                    TIMEOUT,
+                    () -> meter.consumedMessages(1) == 300
+                            && meter.consumedMessages(2) == 300
                             && meter.consumedMessages(3) > 0);
             Map<String, Object> f = broker.figures();
-            assertThat(f).containsEntry("log_slow_skipped_records", 0L).containsEntry("log_unread_records_dropped", 0L)
+            assertThat(f)
+                    .containsEntry("log_slow_skipped_records", 0L)
+                    .containsEntry("log_unread_records_dropped", 0L)
                     .containsEntry("log_hold_events", 0L);
             assertThat(sender.figures()).containsEntry("slow_gap_records", 0L).containsEntry("slow_evicted", false);
         }
@@ -96,15 +110,19 @@ class BrokerLogRunsTest {
         Meter meter = new Meter(spec.consumers() + 1, new int[0]);
         RunContext ctx = new RunContext(spec, meter);
         Path dir;
-        try (BrokerReceiver broker = new BrokerReceiver(false); CatchUpSender consumer = new CatchUpSender()) {
+        try (BrokerReceiver broker = new BrokerReceiver(false);
+                CatchUpSender consumer = new CatchUpSender()) {
             int port = broker.start(ctx);
             dir = broker.dataDir();
             assertThat(Files.list(dir.resolve(BrokerReceiver.TOPIC)).count()).isPositive();
             consumer.open(ctx, "127.0.0.1", port);
-            Await.until("the backlog read", TIMEOUT, () -> (boolean) consumer.figures().get("catch_up_done"));
+            Await.until("the backlog read", TIMEOUT, () ->
+                    (boolean) consumer.figures().get("catch_up_done"));
             Map<String, Object> f = consumer.figures();
             assertThat(f).containsEntry("catch_up_records", 256L).containsEntry("catch_up_payload_bytes", 256L * 1024);
-            assertThat(broker.figures()).containsEntry("backlog_records", 256L).containsEntry("page_cache_dropped", false);
+            assertThat(broker.figures())
+                    .containsEntry("backlog_records", 256L)
+                    .containsEntry("page_cache_dropped", false);
         }
         assertThat(dir).doesNotExist();
     }
