@@ -17,6 +17,11 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        for (String f : new String[] {
+            "rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender", "sndbuf_bytes_receiver"
+        }) {
+            row.set(f, rcv.get(f)); // the receiver reads both sides' sockets (SocketBuffers)
+        }
         if (spec.system() == SystemKind.CREDITFLOW) {
             row.set("windows", spec.windows() != null ? spec.windows() : "default (adaptive)");
         }
@@ -49,7 +54,90 @@ final class Analysis {
         if (spec.relayed()) {
             adaptiveWindows(row, run);
         }
+        Map<String, Object> rd = Json.getObject(rcv, "drain");
+        Map<String, Object> sd = Json.getObject(snd, "drain");
+        if (!rd.isEmpty() && !sd.isEmpty()) {
+            delivery(row, rd, sd);
+        }
         return row;
+    }
+
+    /** True for the runs whose messages the receiver checks: point-to-point traffic on the three systems. */
+    static boolean verifiesDelivery(RunSpec spec) {
+        boolean kind = switch (spec.kind()) {
+            case THROUGHPUT, SLOW_STREAM, STALL, LATENCY -> true;
+            default -> false;
+        };
+        boolean system = switch (spec.system()) {
+            case CREDITFLOW, GRPC, NETTY -> true;
+            default -> false;
+        };
+        return kind && system;
+    }
+
+    /**
+     * The delivery figures from the two drain answers, over the whole run (warmup included): a row is
+     * {@code delivery_ok} if no stream had a gap, a duplicate, a message out of order or a corrupt one,
+     * no stream consumed more than was sent, and every stream the receiver was not holding consumed
+     * all that was sent (after the drain nothing can still be in flight on those). A held stream (slow,
+     * or stalled at the mark) may still have messages waiting in the transport: they are counted in
+     * {@code undelivered_held_msgs}, not as a fault. A row that is not {@code delivery_ok} is an error row.
+     */
+    static void delivery(Row row, Map<String, Object> rcvDrain, Map<String, Object> sndDrain) {
+        long[] sent = Json.getLongArray(sndDrain, "sent_msgs_total");
+        long[] consumed = Json.getLongArray(rcvDrain, "consumed_msgs_total");
+        long[] held = Json.getLongArray(rcvDrain, "held");
+        long gaps = sum(Json.getLongArray(rcvDrain, "gap_msgs"));
+        long dups = sum(Json.getLongArray(rcvDrain, "duplicate_msgs"));
+        long ooo = sum(Json.getLongArray(rcvDrain, "out_of_order_msgs"));
+        long corrupt = sum(Json.getLongArray(rcvDrain, "corrupt_msgs"));
+        StringBuilder why = new StringBuilder();
+        long undeliveredHeld = 0;
+        if (sent.length != consumed.length || held.length != consumed.length) {
+            why.append("sender counted ")
+                    .append(sent.length)
+                    .append(" streams, receiver ")
+                    .append(consumed.length);
+        } else {
+            for (int i = 0; i < sent.length; i++) {
+                long missing = sent[i] - consumed[i];
+                if (missing < 0) {
+                    append(why, "stream " + i + " consumed " + consumed[i] + " of " + sent[i] + " sent");
+                } else if (missing > 0 && held[i] == 0) {
+                    append(
+                            why,
+                            "stream " + i + " consumed " + consumed[i] + " of " + sent[i] + " sent after the drain");
+                } else {
+                    undeliveredHeld += missing;
+                }
+            }
+        }
+        if (gaps + dups + ooo + corrupt > 0) {
+            append(why, gaps + " missing, " + dups + " duplicate, " + ooo + " out of order, " + corrupt + " corrupt");
+        }
+        boolean ok = why.length() == 0;
+        row.set("delivery_ok", ok);
+        row.set("sent_msgs", sum(sent));
+        row.set("delivered_msgs", sum(consumed));
+        row.set("undelivered_held_msgs", undeliveredHeld);
+        row.set("gap_msgs", gaps);
+        row.set("duplicate_msgs", dups);
+        row.set("out_of_order_msgs", ooo);
+        row.set("corrupt_msgs", corrupt);
+        row.set("drain_s", Json.getDoubleOrNull(rcvDrain, "drain_s"));
+        if (!ok && row.ok()) {
+            row.set("status", "error");
+            row.set("note", "delivery: " + why);
+        }
+    }
+
+    private static void append(StringBuilder b, String s) {
+        if (b.length() > 0) {
+            b.append("; ");
+        }
+        if (b.length() < 400) {
+            b.append(s);
+        }
     }
 
     /**
@@ -138,6 +226,7 @@ final class Analysis {
         double millions = msgs / 1e6;
         double cr = Json.getDouble(rcv, "cpu_s", 0);
         double cs = Json.getDouble(snd, "cpu_s", 0);
+        row.set("cpu_source", Json.getString(rcv, "cpu_source", null));
         row.set("cpu_s_per_million", (cr + cs) / millions);
         row.set("cpu_s_per_million_receiver", cr / millions);
         row.set("cpu_s_per_million_sender", cs / millions);

@@ -111,6 +111,11 @@ public final class BenchMain {
                 return 1;
             }
         }
+        if (Boolean.TRUE.equals(machine.get("busy"))) { // said before the table too: the figures are not for publishing
+            out.println();
+            out.println("WARNING: the machine was busy when this run started (machine_busy in every row): "
+                    + "do not publish these figures.");
+        }
         long errors = rows.stream().filter(r -> "error".equals(r.status())).count();
         out.printf(
                 "%ndone in %.0f s: %d rows, %d errors%s%s%n",

@@ -24,6 +24,8 @@ import java.util.Set;
  * @param help print usage and exit
  * @param cfWindows creditflow's receive windows, {@code "fixed"} or {@code "adaptive"}, in the scenarios
  *        that do not choose them (all but S10), or null for creditflow's default
+ * @param reps repetitions of each scenario, the systems in a random order in each ({@code --reps}, default 3)
+ * @param seed the seed of that order ({@code --seed}), or null to pick one (it is printed)
  */
 public record BenchOptions(
         Profile profile,
@@ -35,14 +37,19 @@ public record BenchOptions(
         boolean verbose,
         boolean loadCheck,
         boolean help,
-        String cfWindows) {
+        String cfWindows,
+        int reps,
+        Long seed) {
+    public static final int DEFAULT_REPS = 3;
+    /** A bound on {@code --reps}: each repetition runs every selected scenario on every system. */
+    public static final int MAX_REPS = 50;
 
     public static String usage() {
         return String.join(
                 "\n",
                 "Usage: creditflow bench [--quick] [--scenario S1,S4,...] [--systems creditflow,grpc,netty]",
                 "                        [--json FILE] [--chart FILE.svg] [--cf-pull] [--cf-windows fixed|adaptive]",
-                "                        [--verbose] [--no-load-check]",
+                "                        [--reps N] [--seed N] [--verbose] [--no-load-check]",
                 "",
                 "Compares creditflow, gRPC-java (grpc-netty-shaded) and raw Netty in separate receiver and sender",
                 "JVMs over loopback, scenario by scenario, the systems interleaved.",
@@ -62,6 +69,10 @@ public record BenchOptions(
                 "                     request(Long.MAX_VALUE), the held ones (slow, stalled) in pull mode",
                 "  --cf-windows MODE  creditflow's receive windows, fixed or adaptive, where the scenario does",
                 "                     not choose (all but S10); default: creditflow's default (adaptive)",
+                "  --reps N           repetitions of each scenario (default 3, at most 50), the systems in a",
+                "                     random order in each; figures are the median with min..max, ratios",
+                "                     between systems are taken within each repetition, then their median",
+                "  --seed N           the seed of that order (default: picked and printed)",
                 "  --verbose          echo the child JVMs' output to stderr",
                 "  --no-load-check    skip the 1 s sample of how busy the machine is",
                 "",
@@ -88,6 +99,8 @@ public record BenchOptions(
         boolean loadCheck = true;
         boolean help = false;
         String cfWindows = null;
+        int reps = DEFAULT_REPS;
+        Long seed = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -116,6 +129,25 @@ public record BenchOptions(
                                 "--cf-windows: " + cfWindows + " (expected: fixed or adaptive)");
                     }
                 }
+                case "--reps" -> {
+                    String v = value != null ? value : next(args, ++i, a);
+                    try {
+                        reps = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--reps: " + v + " is not a number");
+                    }
+                    if (reps < 1 || reps > MAX_REPS) {
+                        throw new IllegalArgumentException("--reps: " + reps + " (expected 1 to " + MAX_REPS + ")");
+                    }
+                }
+                case "--seed" -> {
+                    String v = value != null ? value : next(args, ++i, a);
+                    try {
+                        seed = Long.parseLong(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--seed: " + v + " is not a number");
+                    }
+                }
                 case "--verbose", "-v" -> verbose = true;
                 case "--no-load-check" -> loadCheck = false;
                 case "--help", "-h" -> help = true;
@@ -132,7 +164,9 @@ public record BenchOptions(
                 verbose,
                 loadCheck,
                 help,
-                cfWindows);
+                cfWindows,
+                reps,
+                seed);
     }
 
     private static String next(String[] args, int i, String option) {

@@ -18,7 +18,10 @@ import java.util.stream.IntStream;
  * AWAIT n millis   receiver: wait until n streams (connections) are accepted
  * START            sender: start the send loop; receiver: start the paced slow reader
  * MARK             the measured window starts (a stall starts here)
- * STOP             the window ends: answers "@RESULT {json}" with this side's figures
+ * STOP             the window ends: answers "@RESULT {json}" with this side's figures (the send loop stops)
+ * DRAIN [{json}]   sender: answers its sent count per stream; receiver, given those counts and a timeout:
+ *                  waits until every stream it is not holding has consumed what was sent, or the timeout
+ *                  passes, and answers its consumed count and its delivery check per stream
  * TEARDOWN         close the run's connections and server
  * EXIT
  * </pre>
@@ -37,6 +40,7 @@ public final class ChildMain {
     private SendLoop loop;
     private SlowReader slowReader;
     private long heapBefore = -1;
+    private int port = -1;
     private final Map<String, Object> setupFigures = new LinkedHashMap<>();
 
     private ChildMain(boolean receiverRole, SystemKind system, PrintStream out) {
@@ -100,6 +104,7 @@ public final class ChildMain {
             case "START" -> start();
             case "MARK" -> mark();
             case "STOP" -> stop();
+            case "DRAIN" -> drain(arg);
             case "TEARDOWN" -> {
                 teardown();
                 reply("OK", Map.of());
@@ -124,6 +129,7 @@ public final class ChildMain {
         if (receiverRole) {
             receiver = system.newReceiver(s);
             int port = receiver.start(ctx);
+            this.port = port;
             Receiver rcv = receiver;
             probe.begin(meter, rcv::heldBytes);
             if (s.kind() == Kind.SCALE) {
@@ -198,6 +204,9 @@ public final class ChildMain {
         }
         r.putAll(setupFigures);
         r.putAll(receiverRole ? receiver.figures() : sender.figures());
+        if (receiverRole && port > 0 && spec.kind() != Kind.SCALE) { // after the window: ss costs CPU
+            r.putAll(SocketBuffers.sample(port));
+        }
         if (loop != null) {
             loop.stop();
             if (loop.failure() != null) {
@@ -206,6 +215,63 @@ public final class ChildMain {
             loop = null;
         }
         reply("RESULT", r);
+    }
+
+    private void drain(String arg) throws InterruptedException {
+        Meter meter = ctx.meter();
+        int n = meter.streams();
+        Map<String, Object> r = new LinkedHashMap<>();
+        if (!receiverRole) {
+            if (loop != null) {
+                loop.stop();
+                loop = null;
+            }
+            long[] sent = new long[n];
+            for (int i = 0; i < n; i++) {
+                sent[i] = meter.sentMessages(i);
+            }
+            r.put("sent_msgs_total", sent);
+            reply("DRAINED", r);
+            return;
+        }
+        Map<String, Object> req = Json.parseObject(arg);
+        long[] sent = Json.getLongArray(req, "sent_msgs_total");
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Json.getLong(req, "timeout_ms", 10_000));
+        if (sent.length != n) {
+            throw new IllegalArgumentException("DRAIN: " + sent.length + " sent counts for " + n + " streams");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeoutNanos;
+        boolean drained;
+        while (!(drained = drained(sent)) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        long[] consumed = new long[n];
+        boolean[] held = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            consumed[i] = meter.consumedMessages(i); // read first: it publishes the check's counts
+            held[i] = ctx.held(i);
+        }
+        r.put("drained", drained);
+        r.put("drain_s", (System.nanoTime() - t0) / 1e9);
+        r.put("consumed_msgs_total", consumed);
+        long[] heldFlags = new long[n];
+        for (int i = 0; i < n; i++) {
+            heldFlags[i] = held[i] ? 1 : 0;
+        }
+        r.put("held", heldFlags);
+        r.putAll(ctx.check().result());
+        reply("DRAINED", r);
+    }
+
+    /** True once every stream not held has consumed at least what was sent on it. */
+    private boolean drained(long[] sent) {
+        for (int i = 0; i < sent.length; i++) {
+            if (!ctx.held(i) && ctx.meter().consumedMessages(i) < sent[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void teardown() throws InterruptedException {

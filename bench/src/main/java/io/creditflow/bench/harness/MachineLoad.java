@@ -41,6 +41,7 @@ public record MachineLoad(double load1, int cores, double busyCores, double othe
         m.put("load1", load1);
         m.put("cores", cores);
         m.put("other_cpu_cores", otherCores);
+        m.put("busy", busy());
         return m;
     }
 

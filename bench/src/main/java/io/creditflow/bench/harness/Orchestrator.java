@@ -6,16 +6,21 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 
 /**
  * Runs the scenarios: for each one, each applicable system in turn (so the systems interleave), on
  * that system's {@link Session}. A run is: SETUP the receiver (it answers its port), SETUP the sender
  * (it connects and opens the streams), AWAIT until the receiver has them all, START, warm up, MARK,
- * measure, STOP (each child answers one JSON result line), TEARDOWN. Every wait has a timeout; a child
+ * measure, STOP (each child answers one JSON result line), DRAIN (where delivery is verified: the
+ * sender's sent counts, then the receiver's consumed counts and delivery check), TEARDOWN. Every wait has a timeout; a child
  * that misses one is killed and the run is reported as an error.
  */
 final class Orchestrator implements AutoCloseable {
+    /** The longest the receiver waits at the end of a run for what is still in flight. */
+    static final long DRAIN_TIMEOUT_MS = 10_000;
+
     private final BenchOptions options;
     private final Profile profile;
     private final PrintStream log;
@@ -35,8 +40,25 @@ final class Orchestrator implements AutoCloseable {
         return rows;
     }
 
-    /** Runs every scenario, calling {@code onRow} as each row is done. */
+    /**
+     * Runs every scenario {@code --reps} times in a row, the applicable systems in a fresh random order
+     * each time (seeded; the seed is printed and kept in each row), then calls {@code onRow} with one
+     * row per (scenario, system): the repetitions folded by {@link Repetitions#aggregate}. Ratios
+     * between systems, and a scenario's comparison with its reference scenario (S3 against S2), are
+     * taken within a repetition.
+     */
     void runAll(List<Scenario> scenarios, Consumer<Row> onRow) {
+        long seed = options.seed() != null ? options.seed() : new java.security.SecureRandom().nextLong();
+        Random random = new Random(seed);
+        int reps = options.reps();
+        log.printf(
+                "  %d repetition%s of each scenario, systems in a random order each time; order seed %d "
+                        + "(--seed %d repeats it)%n",
+                reps, reps == 1 ? "" : "s", seed, seed);
+        List<List<Row>> byRep = new ArrayList<>();
+        for (int k = 0; k < reps; k++) {
+            byRep.add(new ArrayList<>());
+        }
         for (Scenario sc : scenarios) {
             List<SystemKind> applicable = new ArrayList<>();
             for (SystemKind s : options.systems()) {
@@ -46,11 +68,28 @@ final class Orchestrator implements AutoCloseable {
                     emit(Row.notApplicable(sc, s, machine), onRow);
                 }
             }
-            if (sc.parallel() && applicable.size() > 1) {
-                runTogether(sc, applicable, onRow);
-            } else {
-                for (SystemKind s : applicable) {
-                    runTogether(sc, List.of(s), onRow);
+            Map<SystemKind, List<Row>> bySystem = new EnumMap<>(SystemKind.class);
+            for (int k = 0; k < reps; k++) {
+                List<SystemKind> order = Repetitions.order(applicable, random);
+                String rep = reps > 1 ? " (repetition " + (k + 1) + "/" + reps + ")" : "";
+                List<Row> repRows = new ArrayList<>();
+                if (sc.parallel() && order.size() > 1) {
+                    repRows.addAll(runTogether(sc, order, byRep.get(k), rep));
+                } else {
+                    for (SystemKind s : order) {
+                        repRows.addAll(runTogether(sc, List.of(s), byRep.get(k), rep));
+                    }
+                }
+                Repetitions.pairRatios(repRows);
+                byRep.get(k).addAll(repRows);
+                for (Row r : repRows) {
+                    bySystem.computeIfAbsent(r.system(), x -> new ArrayList<>()).add(r);
+                }
+            }
+            for (SystemKind s : applicable) {
+                List<Row> mine = bySystem.get(s);
+                if (mine != null) {
+                    emit(Repetitions.aggregate(mine).set("reps_seed", seed), onRow);
                 }
             }
         }
@@ -61,7 +100,9 @@ final class Orchestrator implements AutoCloseable {
         onRow.accept(row);
     }
 
-    private void runTogether(Scenario sc, List<SystemKind> systems, Consumer<Row> onRow) {
+    /** One repetition of a scenario on these systems: their rows, {@code earlier} being this repetition's so far. */
+    private List<Row> runTogether(Scenario sc, List<SystemKind> systems, List<Row> earlier, String rep) {
+        List<Row> out = new ArrayList<>();
         List<Session> live = new ArrayList<>();
         List<RunSpec> specs = new ArrayList<>();
         for (SystemKind s : systems) {
@@ -77,28 +118,30 @@ final class Orchestrator implements AutoCloseable {
                 live.add(session);
                 specs.add(spec);
             } catch (ChildFailure | IllegalStateException e) {
-                emit(Row.error(sc, s, machine, e.getMessage()), onRow);
+                out.add(Row.error(sc, s, machine, e.getMessage()));
             }
         }
         if (live.isEmpty()) {
-            return;
+            return out;
         }
         log.printf(
-                "  %-12s %s ...%n",
+                "  %-12s %s%s ...%n",
                 sc.id(),
-                String.join(", ", live.stream().map(x -> x.system.label()).toList()));
+                String.join(", ", live.stream().map(x -> x.system.label()).toList()),
+                rep);
         try {
             List<RunResult> results = execute(sc, live, specs);
             for (RunResult r : results) {
-                emit(Analysis.row(r, rows, machine), onRow);
+                out.add(Analysis.row(r, earlier, machine));
             }
         } catch (ChildFailure e) {
             for (Session s : live) {
                 s.kill();
                 sessions.remove(s.system);
-                emit(Row.error(sc, s.system, machine, e.getMessage()), onRow);
+                out.add(Row.error(sc, s.system, machine, e.getMessage()));
             }
         }
+        return out;
     }
 
     /**
@@ -217,6 +260,11 @@ final class Orchestrator implements AutoCloseable {
                 Map<String, Object> x = s.sender.await("RESULT", 60_000);
                 out.add(new RunResult(sc, withPorts.get(k), r, x, s.clockShared));
             }
+            for (int k = 0; k < n; k++) {
+                if (Analysis.verifiesDelivery(withPorts.get(k))) {
+                    out.set(k, drain(ss.get(k), out.get(k)));
+                }
+            }
             return out;
         } finally {
             for (Session s : ss) {
@@ -224,6 +272,27 @@ final class Orchestrator implements AutoCloseable {
             }
             relays.forEach(LatencyRelay::close);
         }
+    }
+
+    /**
+     * After the window: the sender (its loop already stopped) answers what it sent per stream over the
+     * whole run, and the receiver waits, up to {@value #DRAIN_TIMEOUT_MS} ms, until each stream it is
+     * not holding has consumed as much, then answers its counts and its delivery check. Both answers
+     * join the run's result under {@code drain}.
+     */
+    private static RunResult drain(Session s, RunResult run) throws ChildFailure {
+        s.sender.send("DRAIN");
+        Map<String, Object> sent = s.sender.await("DRAINED", 30_000);
+        Map<String, Object> req = new java.util.LinkedHashMap<>();
+        req.put("sent_msgs_total", Json.getLongArray(sent, "sent_msgs_total"));
+        req.put("timeout_ms", DRAIN_TIMEOUT_MS);
+        s.receiver.send("DRAIN " + Json.write(req));
+        Map<String, Object> got = s.receiver.await("DRAINED", DRAIN_TIMEOUT_MS + 30_000);
+        Map<String, Object> rcv = new java.util.LinkedHashMap<>(run.receiver());
+        rcv.put("drain", got);
+        Map<String, Object> snd = new java.util.LinkedHashMap<>(run.sender());
+        snd.put("drain", sent);
+        return new RunResult(run.scenario(), run.spec(), rcv, snd, run.clockShared());
     }
 
     private static LatencyRelay relay(int port, int rttMs) throws ChildFailure {

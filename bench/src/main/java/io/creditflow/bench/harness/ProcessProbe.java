@@ -11,8 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
- * A child's own figures over a run's measured window: CPU seconds
- * ({@code com.sun.management.OperatingSystemMXBean#getProcessCpuTime}), and heap, direct memory and the
+ * A child's own figures over a run's measured window: CPU seconds ({@code utime + stime} of
+ * {@code /proc/self/stat}, see {@link ProcStat}; {@code getProcessCpuTime} where /proc is missing, and
+ * beside it as {@code cpu_mxbean_s}), and heap, direct memory and the
  * receiver's held bytes sampled every {@value #SAMPLE_MILLIS} ms on a daemon thread (which also
  * samples the {@link Meter}'s tracked streams).
  */
@@ -36,6 +37,7 @@ public final class ProcessProbe {
     private long nettyAtMark;
     private long jdkAtMark;
     private long cpuAtMark;
+    private double procCpuAtMark;
     private long nanosAtMark;
     private long heapAfterGcAtMark = -1;
 
@@ -109,18 +111,27 @@ public final class ProcessProbe {
         resetPeaks();
         sample();
         cpuAtMark = os.getProcessCpuTime();
+        procCpuAtMark = ProcStat.selfCpuSeconds();
         nanosAtMark = System.nanoTime();
     }
 
     /** End of the window: the figures, then sampling stops. */
     public Map<String, Object> stop(boolean gc) {
         long cpu = os.getProcessCpuTime() - cpuAtMark;
+        double procCpu = ProcStat.selfCpuSeconds();
         long nanos = System.nanoTime() - nanosAtMark;
         sample();
         sampling = false;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("window_s", nanos / 1e9);
-        r.put("cpu_s", cpu / 1e9);
+        if (procCpu >= 0 && procCpuAtMark >= 0) { // /proc/self/stat utime + stime over the window
+            r.put("cpu_s", procCpu - procCpuAtMark);
+            r.put("cpu_source", "/proc/self/stat utime+stime");
+        } else {
+            r.put("cpu_s", cpu / 1e9);
+            r.put("cpu_source", "OperatingSystemMXBean.getProcessCpuTime");
+        }
+        r.put("cpu_mxbean_s", cpu / 1e9);
         r.put("heap_peak_mib", heapPeak / MIB);
         r.put("heap_at_mark_mib", heapAtMark / MIB);
         r.put("direct_peak_mib", nettyPeak < 0 ? null : nettyPeak / MIB);

@@ -10,9 +10,9 @@ final class Report {
     private Report() {}
 
     /** A table column: a header and one or two fields (two print as "receiver / sender"). */
-    private record Col(String header, Fmt fmt, String... fields) {}
+    record Col(String header, Fmt fmt, String... fields) {}
 
-    private enum Fmt {
+    enum Fmt {
         RATE,
         F0,
         F1,
@@ -29,6 +29,8 @@ final class Report {
                         new Col("msgs/s", Fmt.RATE, "msgs_per_s"),
                         new Col("MiB/s", Fmt.F1, "mib_per_s"),
                         new Col("CPU s/M", Fmt.F2, "cpu_s_per_million"),
+                        new Col("cf/this msgs/s", Fmt.F2, "cf_ratio_msgs_per_s"),
+                        new Col("cf/this CPU/M", Fmt.F2, "cf_ratio_cpu_s_per_million"),
                         new Col("CPU s/M r / s", Fmt.F2, "cpu_s_per_million_receiver", "cpu_s_per_million_sender"),
                         new Col("heap MiB r / s", Fmt.F0, "heap_peak_mib_receiver", "heap_peak_mib_sender"),
                         new Col("direct MiB r / s", Fmt.F1, "direct_peak_mib_receiver", "direct_peak_mib_sender"),
@@ -164,8 +166,16 @@ final class Report {
             int labelWidth = sc.kind() == Kind.PRODUCER ? 13 : 11;
             StringBuilder h = new StringBuilder(
                     String.format("  %-" + labelWidth + "s", sc.kind() == Kind.PRODUCER ? "scenario" : "system"));
-            for (Col c : cols) {
-                h.append(String.format(" %" + width(c) + "s", c.header()));
+            java.util.Map<Col, Integer> widths = new java.util.HashMap<>();
+            for (Col c : cols) { // wide enough for "median (min..max)" cells
+                int w = width(c);
+                for (Row r : mine) {
+                    if (r.ok()) {
+                        w = Math.max(w, cell(r, c).length());
+                    }
+                }
+                widths.put(c, w);
+                h.append(String.format(" %" + w + "s", c.header()));
             }
             out.println(h);
             java.util.Set<SystemKind> naShown = java.util.EnumSet.noneOf(SystemKind.class);
@@ -180,7 +190,7 @@ final class Report {
                     line.append(' ').append(r.status()).append(": ").append(firstLine(String.valueOf(r.get("note"))));
                 } else {
                     for (Col c : cols) {
-                        line.append(String.format(" %" + width(c) + "s", cell(r, c)));
+                        line.append(String.format(" %" + widths.get(c) + "s", cell(r, c)));
                     }
                     Object note = r.get("note");
                     if (note != null) {
@@ -201,10 +211,16 @@ final class Report {
         return Math.max(c.header().length(), c.fields().length == 2 ? 13 : 9);
     }
 
-    private static String cell(Row r, Col c) {
+    /** A cell: "median (min..max)" for a ranged figure of several repetitions, else the value. */
+    static String cell(Row r, Col c) {
         List<String> parts = new ArrayList<>();
+        Double reps = r.number("reps");
         for (String f : c.fields()) {
-            parts.add(format(r.get(f), c.fmt()));
+            String v = format(r.get(f), c.fmt());
+            if (reps != null && reps > 1 && Repetitions.RANGED.contains(f) && r.get(f + "_min") != null) {
+                v += " (" + format(r.get(f + "_min"), c.fmt()) + ".." + format(r.get(f + "_max"), c.fmt()) + ")";
+            }
+            parts.add(v);
         }
         return String.join(" / ", parts);
     }

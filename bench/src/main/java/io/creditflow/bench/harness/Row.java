@@ -22,9 +22,14 @@ public final class Row {
             "transport",
             "receive_mode",
             "jvm_options",
+            "rcvbuf_bytes_receiver",
+            "sndbuf_bytes_sender",
+            "rcvbuf_bytes_sender",
+            "sndbuf_bytes_receiver",
             "machine_load1",
             "machine_cores",
             "machine_other_cpu_cores",
+            "machine_busy",
             "warmup_s",
             "window_s",
             // throughput and cost
@@ -34,9 +39,35 @@ public final class Row {
             "cpu_s_per_million",
             "cpu_s_per_million_receiver",
             "cpu_s_per_million_sender",
+            // repetitions (--reps): ranges of the medians above, and ratios taken within each repetition
+            "reps",
+            "reps_seed",
+            "msgs_per_s_min",
+            "msgs_per_s_max",
+            "mib_per_s_min",
+            "mib_per_s_max",
+            "cpu_s_per_million_min",
+            "cpu_s_per_million_max",
+            "cpu_source",
+            "cf_ratio_msgs_per_s",
+            "cf_ratio_msgs_per_s_min",
+            "cf_ratio_msgs_per_s_max",
+            "cf_ratio_cpu_s_per_million",
+            "cf_ratio_cpu_s_per_million_min",
+            "cf_ratio_cpu_s_per_million_max",
             "heap_peak_mib",
             "heap_peak_mib_receiver",
             "heap_peak_mib_sender",
+            // delivery, checked over the whole run after the drain
+            "delivery_ok",
+            "delivered_msgs",
+            "sent_msgs",
+            "undelivered_held_msgs",
+            "gap_msgs",
+            "duplicate_msgs",
+            "out_of_order_msgs",
+            "corrupt_msgs",
+            "drain_s",
             "direct_peak_mib",
             "direct_peak_mib_receiver",
             "direct_peak_mib_sender",
@@ -121,6 +152,8 @@ public final class Row {
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
+    private Row() {}
+
     private Row(Scenario sc, SystemKind system, Map<String, Object> machine) {
         for (String f : FIELDS) {
             values.put(f, null);
@@ -136,6 +169,7 @@ public final class Row {
             values.put("machine_load1", machine.get("load1"));
             values.put("machine_cores", machine.get("cores"));
             values.put("machine_other_cpu_cores", machine.get("other_cpu_cores"));
+            values.put("machine_busy", machine.get("busy"));
         }
     }
 
@@ -164,6 +198,13 @@ public final class Row {
         Row r = new Row(sc, system, machine);
         r.set("status", "error");
         r.set("note", message);
+        return r;
+    }
+
+    /** A copy with the same values. */
+    Row copy() {
+        Row r = new Row();
+        r.values.putAll(values);
         return r;
     }
 

@@ -11,6 +11,10 @@ import java.util.concurrent.locks.LockSupport;
  * sender held back by the transport is charged for the wait (no coordinated omission). The pacer parks
  * between due times; its wake-up delay counts in the latency, for every system alike.
  *
+ * <p>Each stream's messages carry sequence numbers 0, 1, 2, ... in the order they are handed over (a
+ * message the sender refused keeps its number and is offered again), so the receiver's
+ * {@link DeliveryCheck} can tell gaps, duplicates and reordering.
+ *
  * <p>A {@code capBytes} bound stops sending to a slow stream (counted from the start) or, in a stall,
  * to any stream (counted from the mark): raw Netty would otherwise buffer until it runs out of memory.
  */
@@ -93,6 +97,7 @@ public final class SendLoop implements Runnable {
         int size = ctx.spec().payloadBytes();
         Meter meter = ctx.meter();
         byte[][] pending = new byte[n][];
+        long[] seq = new long[n];
         int first = 0;
         while (running) {
             boolean progress = false;
@@ -106,12 +111,13 @@ public final class SendLoop implements Runnable {
                 }
                 open = true;
                 for (int burst = 0; burst < BURST; burst++) {
-                    byte[] p = pending[i] != null ? pending[i] : Payloads.make(size, i, System.nanoTime());
+                    byte[] p = pending[i] != null ? pending[i] : Payloads.make(size, i, seq[i], System.nanoTime());
                     if (!sender.trySend(i, p)) {
                         pending[i] = p;
                         break;
                     }
                     pending[i] = null;
+                    seq[i]++;
                     meter.sent(i, size);
                     progress = true;
                 }
@@ -131,6 +137,7 @@ public final class SendLoop implements Runnable {
         Meter meter = ctx.meter();
         double interval = 1e9 / rate;
         byte[][] pending = new byte[n][];
+        long[] seq = new long[n];
         long t0 = System.nanoTime();
         long k = 0;
         while (running) {
@@ -139,13 +146,14 @@ public final class SendLoop implements Runnable {
             boolean blocked = false;
             while (k < due) {
                 int i = (int) (k % n);
-                byte[] p = pending[i] != null ? pending[i] : Payloads.make(size, i, t0 + (long) (k * interval));
+                byte[] p = pending[i] != null ? pending[i] : Payloads.make(size, i, seq[i], t0 + (long) (k * interval));
                 if (!sender.trySend(i, p)) {
                     pending[i] = p;
                     blocked = true;
                     break;
                 }
                 pending[i] = null;
+                seq[i]++;
                 meter.sent(i, size);
                 k++;
             }

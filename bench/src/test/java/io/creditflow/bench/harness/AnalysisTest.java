@@ -29,13 +29,15 @@ class AnalysisTest {
 
     @Test
     void payloadsCarryTheStreamAndTheIntendedTime() {
-        byte[] p = Payloads.make(1024, 1234567, -42L);
+        byte[] p = Payloads.make(1024, 1234567, 99L, -42L);
         assertThat(p).hasSize(1024);
         assertThat(Payloads.stream(p)).isEqualTo(1234567);
         assertThat(Payloads.intendedNanos(p)).isEqualTo(-42L);
+        assertThat(Payloads.sequence(p)).isEqualTo(99L);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(p);
         assertThat(Payloads.stream(b)).isEqualTo(1234567);
         assertThat(Payloads.intendedNanos(b)).isEqualTo(-42L);
+        assertThat(Payloads.sequence(b)).isEqualTo(99L);
     }
 
     @Test

@@ -159,4 +159,18 @@ class BenchOptionsTest {
         assertThat(BenchMain.run(new String[] {"--help"}, ps, ps)).isZero();
         assertThat(out.toString()).contains("unknown option: --nope", "Usage: creditflow bench");
     }
+
+    @Test
+    void repetitionsDefaultToThreeAndAreBounded() {
+        assertThat(BenchOptions.parse().reps()).isEqualTo(3);
+        assertThat(BenchOptions.parse().seed()).isNull();
+        BenchOptions o = BenchOptions.parse("--reps", "5", "--seed=-12");
+        assertThat(o.reps()).isEqualTo(5);
+        assertThat(o.seed()).isEqualTo(-12L);
+        assertThat(BenchOptions.parse("--reps=1").reps()).isEqualTo(1);
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "0")).hasMessageContaining("--reps");
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "51")).hasMessageContaining("1 to 50");
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "x")).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> BenchOptions.parse("--seed", "1.5")).hasMessageContaining("--seed");
+    }
 }

@@ -51,4 +51,15 @@ class MachineLoadTest {
         assertThat(new MachineLoad(1.0, 2, 0.1, 0.05, 1).busy()).isTrue();
         assertThat(new MachineLoad(0.2, 2, 0.5, 0.4, 1).busy()).isTrue();
     }
+
+    @Test
+    void everyRowSaysWhetherTheMachineWasBusy() {
+        Scenario s1 = Scenario.catalogue(Profile.QUICK).get(0);
+        assertThat(Row.of(s1, SystemKind.NETTY, new MachineLoad(1.0, 2, 0.1, 0.05, 1).toMap())
+                        .get("machine_busy"))
+                .isEqualTo(true);
+        assertThat(Row.of(s1, SystemKind.NETTY, new MachineLoad(0.2, 2, 0.1, 0.05, 1).toMap())
+                        .get("machine_busy"))
+                .isEqualTo(false);
+    }
 }

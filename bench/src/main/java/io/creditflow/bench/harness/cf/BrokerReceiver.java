@@ -112,7 +112,8 @@ public final class BrokerReceiver implements Receiver {
                 batch.clear();
                 long now = System.currentTimeMillis();
                 for (int j = 0; j < FILL_BATCH && k + j < records; j++) {
-                    batch.add(AppendRecord.of(ByteBuffer.wrap(Payloads.make(spec.payloadBytes(), 0, k + j)), now));
+                    batch.add(
+                            AppendRecord.of(ByteBuffer.wrap(Payloads.make(spec.payloadBytes(), 0, k + j, k + j)), now));
                 }
                 AppendResult r = log.append(batch);
                 if (r.status() != AppendResult.Status.OK) {

@@ -1,6 +1,5 @@
 package io.creditflow.bench.harness.cf;
 
-import io.creditflow.bench.harness.Payloads;
 import io.creditflow.bench.harness.Receiver;
 import io.creditflow.bench.harness.RunContext;
 import io.creditflow.bench.harness.RunSpec;
@@ -69,7 +68,7 @@ public final class CfReceiver implements Receiver {
 
                 @Override
                 public void onMessage(Stream s, Message m) {
-                    ctx.consumed(i, m.size(), Payloads.intendedNanos(m.payload()));
+                    ctx.consumed(i, m.payload());
                 }
             };
         }
@@ -93,7 +92,7 @@ public final class CfReceiver implements Receiver {
                 if (m == null) {
                     return;
                 }
-                ctx.consumed(i, m.size(), Payloads.intendedNanos(m.payload()));
+                ctx.consumed(i, m.payload());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -116,7 +115,7 @@ public final class CfReceiver implements Receiver {
         }
         try (Message m = s.poll(0, TimeUnit.NANOSECONDS)) {
             if (m != null) {
-                ctx.consumed(i, m.size(), Payloads.intendedNanos(m.payload()));
+                ctx.consumed(i, m.payload());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.creditflow.bench.harness.netty;
 
+import io.creditflow.bench.harness.Payloads;
 import io.creditflow.bench.harness.Receiver;
 import io.creditflow.bench.harness.RunContext;
 import io.netty.bootstrap.ServerBootstrap;
@@ -79,7 +80,8 @@ public final class NettyReceiver implements Receiver {
                     queues.get(i).add(copy);
                     held.addAndGet(size);
                 } else {
-                    ctx.consumed(i, size, f.getLong(at + 4));
+                    long seq = f.getLong(at + 12);
+                    ctx.consumed(i, i, seq, size, fillIntact(f, at, size, i, seq), f.getLong(at + 4));
                 }
             } finally {
                 f.release();
@@ -90,6 +92,26 @@ public final class NettyReceiver implements Receiver {
         public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
             c.close();
         }
+    }
+
+    /** {@link Payloads#fillIntact(byte[], int, long)} for a frame in a Netty buffer (absolute reads). */
+    static boolean fillIntact(ByteBuf f, int at, int size, int stream, long seq) {
+        int seed = Payloads.seed(stream, seq);
+        if (Payloads.fullCheck(seq)) {
+            for (int j = Payloads.HEADER_BYTES; j < size; j++) {
+                if (f.getByte(at + j) != Payloads.fill(seed, j)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int k = 0; k < Payloads.SAMPLES && size > Payloads.HEADER_BYTES; k++) {
+            int j = Payloads.sampleOffset(size, seq, k);
+            if (f.getByte(at + j) != Payloads.fill(seed, j)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -41,7 +41,7 @@ class BrokerLogRunsTest {
     private static void send(Sender sender, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         for (int k = 0; k < count; k++) {
-            while (!sender.trySend(0, Payloads.make(1024, 0, System.nanoTime()))) {
+            while (!sender.trySend(0, Payloads.make(1024, 0, k, System.nanoTime()))) {
                 assertThat(System.nanoTime()).as("sending message %d", k).isLessThan(deadline);
                 sender.awaitReady(TimeUnit.MILLISECONDS.toNanos(1));
             }
