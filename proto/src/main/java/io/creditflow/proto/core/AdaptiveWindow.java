@@ -15,7 +15,8 @@ package io.creditflow.proto.core;
  *     sample once it is {@link #RTT_EXPIRY_NANOS} old.</li>
  * <li><b>Grow (delivery side, BDP)</b>: a {@code Blocked} (the sender has a message and no credit for
  *     it) that arrives within two round trips of our last grant, while the application has waited for
- *     data in the current interval (its queue ran empty), means the window, not the application, is
+ *     data (its queue is empty, or it consumed until it was empty in the current interval and since the
+ *     last growth: a queue empty only because nothing had arrived yet is no evidence), means the window, not the application, is
  *     what limits the stream: the target doubles, at most once per round trip (round trips below
  *     {@link #GRANULARITY_NANOS} count as that).</li>
  * <li><b>Shrink (drain side, CoDel-style)</b>: every interval ({@code max(2 x targetDelay, 2 x RTT)})
@@ -86,6 +87,12 @@ public final class AdaptiveWindow {
     private long intervalStartConsumedBytes;
     /** The application took everything there was at least once in this interval: it waited for data. */
     private boolean queueEmptied;
+    /**
+     * The application consumed until its queue was empty, in this interval and since the last growth:
+     * the evidence growth needs. Unlike {@link #queueEmptied} it is never set by a queue that is empty
+     * because nothing arrived, so an application that reads nothing never grows its window.
+     */
+    private boolean consumedToEmpty;
 
     private long drainBytesPerSecond;
     private long measuredIntervals;
@@ -176,7 +183,7 @@ public final class AdaptiveWindow {
         if (rttNanos == 0 || lastGrantNanos == NONE || nowNanos - lastGrantNanos > 2 * rtt) {
             return false;
         }
-        if (!(queueEmptied || bufferedBytes == 0)) {
+        if (!(consumedToEmpty || bufferedBytes == 0)) {
             return false; // the application has data waiting: it, not the window, is the limit
         }
         if (lastGrowNanos != NONE && nowNanos - lastGrowNanos < rtt) {
@@ -199,6 +206,7 @@ public final class AdaptiveWindow {
                     : grown == growLimitBytes ? WindowReason.BUDGET : WindowReason.BDP;
         }
         lastGrowNanos = nowNanos;
+        consumedToEmpty = false; // the next growth needs new evidence
         lastDirection = 1;
         opposingIntervals = 0;
         return targetBytes() != before;
@@ -214,7 +222,11 @@ public final class AdaptiveWindow {
         if (bufferedBytes == 0) {
             queueEmptied = true;
         }
-        return maybeEndInterval(nowNanos, consumedBytes, bufferedBytes);
+        boolean changed = maybeEndInterval(nowNanos, consumedBytes, bufferedBytes);
+        if (bufferedBytes == 0) {
+            consumedToEmpty = true; // after the interval check: this consumption counts in the new interval
+        }
+        return changed;
     }
 
     /**
@@ -244,6 +256,7 @@ public final class AdaptiveWindow {
         intervalStartNanos = nowNanos;
         intervalStartConsumedBytes = consumedBytes;
         queueEmptied = bufferedBytes == 0;
+        consumedToEmpty = false;
 
         long before = targetBytes();
         if (appLimited) {

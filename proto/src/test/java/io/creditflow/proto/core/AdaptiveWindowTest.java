@@ -158,6 +158,42 @@ class AdaptiveWindowTest {
         assertThat(w.targetBytes()).isEqualTo(before);
     }
 
+    @Test
+    void anApplicationThatReadsNothingNeverGrowsItsWindow() {
+        // The stalled reader: the first interval ends before any data (its queue is empty because
+        // nothing came), then a whole window arrives, none of it consumed, and the sender is blocked.
+        AdaptiveWindow w = window();
+        now += 150 * MS;
+        w.onTick(now, 0, 0);
+        sampleRtt(w, 0, 50 * MS);
+        for (int i = 0; i < 10; i++) {
+            w.onGrant(now, MIB);
+            now += 50 * MS;
+            assertThat(w.onBlocked(now, MIB, 64 * MIB)).isFalse();
+        }
+        assertThat(w.targetBytes()).isEqualTo(MIB);
+    }
+
+    @Test
+    void eachGrowthNeedsTheQueueConsumedToEmptyAgain() {
+        AdaptiveWindow w = window();
+        sampleRtt(w, 0, 50 * MS);
+        w.onConsumed(now, KIB, 0);
+        w.onGrant(now, MIB);
+        now += 50 * MS;
+        assertThat(w.onBlocked(now, 256 * KIB, 64 * MIB)).isTrue();
+        w.onGrant(now, 2 * MIB);
+        now += 50 * MS;
+        assertThat(w.onBlocked(now, 256 * KIB, 64 * MIB))
+                .as("nothing consumed since the growth, data waiting")
+                .isFalse();
+        w.onConsumed(now, 2 * KIB, 0);
+        w.onGrant(now, 2 * MIB);
+        now += 10 * MS;
+        assertThat(w.onBlocked(now, 256 * KIB, 64 * MIB)).isTrue();
+        assertThat(w.targetBytes()).isEqualTo(4 * MIB);
+    }
+
     /** Ten round trips in each of which the sender used the whole grant at once. */
     AdaptiveWindow blockedEveryRoundTrip(long growLimitBytes) {
         AdaptiveWindow w = window();
