@@ -1,5 +1,7 @@
 package io.creditflow.bench.kafka;
 
+import io.creditflow.bench.harness.Json;
+import io.creditflow.bench.harness.MachineLoad;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.BrokerProducer;
@@ -16,7 +18,10 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,24 +54,60 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class GatewayVsKafka {
     private GatewayVsKafka() {}
 
+    static final String USAGE = """
+            Usage: java -cp bench/target/benchmarks.jar:bench/target/kafka-lib/* \
+                io.creditflow.bench.kafka.GatewayVsKafka [options]
+              --reps N          repetitions, plain Kafka and the gateway alternating which goes first (default 3)
+              --window S        measured seconds of each throughput and slow-consumer run (default 10)
+              --size B          record payload bytes (default 1024)
+              --json FILE       append every repetition as one JSON line
+              --wait-quiet S    wait up to S seconds for a quiet machine before each repetition (default 600)
+              --allow-busy      run on a busy machine anyway (the repetitions are labelled busy)
+            """;
+
     public static void main(String[] args) throws Exception {
+        int reps = 3;
         int windowS = 10;
         int size = 1024;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--window" -> windowS = Integer.parseInt(args[i + 1]);
-                case "--size" -> size = Integer.parseInt(args[i + 1]);
-                default ->
-                    throw new IllegalArgumentException(
-                            "unknown option " + args[i] + " (expected: --window S, --size B)");
+        long waitQuietS = 600;
+        boolean allowBusy = false;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help")) {
+                System.out.print(USAGE);
+                return;
+            }
+            if (a.equals("--allow-busy")) {
+                allowBusy = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + ": a value is missing\n" + USAGE);
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--reps" -> reps = Integer.parseInt(v);
+                case "--window" -> windowS = Integer.parseInt(v);
+                case "--size" -> size = Integer.parseInt(v);
+                case "--json" -> json = Path.of(v);
+                case "--wait-quiet" -> waitQuietS = Long.parseLong(v);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
-        if (windowS < 1 || size < 16) {
-            throw new IllegalArgumentException("--window: >= 1 s, --size: >= 16 bytes");
+        if (reps < 1 || reps > 20 || windowS < 1 || size < 16 || waitQuietS < 0) {
+            throw new IllegalArgumentException("--reps 1..20, --window >= 1 s, --size >= 16 bytes, --wait-quiet >= 0");
         }
+        System.out.printf(
+                Locale.ROOT,
+                "S9: gateway vs plain Kafka, %d repetition(s), window %d s, %d-byte records%n",
+                reps,
+                windowS,
+                size);
         Path dir = Files.createTempDirectory("creditflow-s9-");
         int port = freePort();
         String cp = System.getProperty("java.class.path");
+        List<Map<String, Object>> rows = new ArrayList<>();
         try (BrokerChild kafka = BrokerChild.start(
                 "kafka",
                 cp,
@@ -76,37 +117,125 @@ public final class GatewayVsKafka {
                 dir.resolve("kafka.log"))) {
             kafka.await("@READY", 60_000);
             String bootstrap = "127.0.0.1:" + port;
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(
-                                new NewTopic("s9-plain", Optional.of(1), Optional.empty()),
-                                new NewTopic("s9-plain-slow", Optional.of(1), Optional.empty())))
-                        .all()
-                        .get(30, TimeUnit.SECONDS);
+            for (int rep = 1; rep <= reps; rep++) {
+                MachineLoad load = awaitQuiet(waitQuietS, allowBusy);
+                if (load == null) {
+                    System.out.println("machine busy: repetition " + rep + " not measured (--allow-busy runs anyway)");
+                    continue;
+                }
+                Map<String, Object> row = repetition(bootstrap, rep, size, windowS, rep % 2 == 1);
+                row.put("busy", load.busy() || LogVsKafka.otherJavaProcesses() > 0 || (boolean) row.get("busy"));
+                row.put("machine_before", load.describe());
+                rows.add(row);
+                String line = Json.write(row);
+                System.out.println(line);
+                if (json != null) {
+                    Files.writeString(json, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
             }
-            double plain = plainThroughput(bootstrap, size, windowS);
-            long plainSlowHeap = plainSlowHeap(bootstrap, size, windowS);
-            double[] gw = gatewayRuns(bootstrap, size, windowS);
-            System.out.println(String.format(
-                    Locale.ROOT,
-                    "{\"scenario\":\"S9\",\"size\":%d,\"window_s\":%d,"
-                            + "\"plain_msgs_per_s\":%.0f,\"gateway_msgs_per_s\":%.0f,\"ratio\":%.3f,"
-                            + "\"plain_slow_heap_growth_bytes\":%d,\"gateway_slow_heap_growth_bytes\":%.0f,"
-                            + "\"gateway_read_ahead_peak_bytes\":%.0f}",
-                    size,
-                    windowS,
-                    plain,
-                    gw[0],
-                    gw[0] / plain,
-                    plainSlowHeap,
-                    gw[1],
-                    gw[2]));
         } finally {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder())
                         .forEach(f -> f.toFile().delete());
             }
         }
+        System.out.print(summary(rows));
         System.exit(0);
+    }
+
+    /** One repetition: both sides' throughput, then both sides with a slow consumer, on fresh topics. */
+    static Map<String, Object> repetition(String bootstrap, int rep, int size, int windowS, boolean plainFirst)
+            throws Exception {
+        String plainTopic = "s9-plain-" + rep;
+        String plainSlowTopic = "s9-plain-slow-" + rep;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(
+                            new NewTopic(plainTopic, Optional.of(1), Optional.empty()),
+                            new NewTopic(plainSlowTopic, Optional.of(1), Optional.empty())))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("scenario", "S9");
+        r.put("repetition", rep);
+        r.put("first", plainFirst ? "plain" : "gateway");
+        r.put("size", size);
+        r.put("window_s", windowS);
+        long othersBefore = LogVsKafka.otherJavaProcesses();
+        double plain;
+        long plainSlowHeap;
+        double[] gw;
+        if (plainFirst) {
+            plain = plainThroughput(bootstrap, plainTopic, size, windowS);
+            plainSlowHeap = plainSlowHeap(bootstrap, plainSlowTopic, size, windowS);
+            gw = gatewayRuns(bootstrap, "s9-gw-" + rep, size, windowS);
+        } else {
+            gw = gatewayRuns(bootstrap, "s9-gw-" + rep, size, windowS);
+            plain = plainThroughput(bootstrap, plainTopic, size, windowS);
+            plainSlowHeap = plainSlowHeap(bootstrap, plainSlowTopic, size, windowS);
+        }
+        r.put("plain_msgs_per_s", Math.round(plain));
+        r.put("gateway_msgs_per_s", Math.round(gw[0]));
+        r.put("ratio", gw[0] / plain);
+        r.put("plain_slow_heap_growth_bytes", plainSlowHeap);
+        r.put("gateway_slow_heap_growth_bytes", Math.round(gw[1]));
+        r.put("gateway_read_ahead_peak_bytes", Math.round(gw[2]));
+        // Someone else's JVM during the repetition: its figures are not publishable.
+        r.put("busy", othersBefore > 0 || LogVsKafka.otherJavaProcesses() > 0);
+        return r;
+    }
+
+    static String summary(List<Map<String, Object>> rows) {
+        StringBuilder b = new StringBuilder("\n| figure | median (min..max) |\n|---|---:|\n");
+        String[][] figures = {
+            {"plain_msgs_per_s", "plain Kafka consumer, records/s", "0"},
+            {"gateway_msgs_per_s", "through the gateway, records/s", "0"},
+            {"ratio", "gateway / plain (pair by pair)", "2"},
+            {"plain_slow_heap_growth_bytes", "slow consumer (100/s): heap growth, plain, bytes", "0"},
+            {"gateway_slow_heap_growth_bytes", "slow consumer (100/s): heap growth, gateway, bytes", "0"},
+            {"gateway_read_ahead_peak_bytes", "slow consumer: the gateway's read-ahead peak, bytes", "0"}
+        };
+        for (String[] f : figures) {
+            List<Double> v = new ArrayList<>();
+            for (Map<String, Object> r : rows) {
+                v.add(((Number) r.get(f[0])).doubleValue());
+            }
+            b.append("| ")
+                    .append(f[1])
+                    .append(" | ")
+                    .append(Spread.of(v).format(Integer.parseInt(f[2])))
+                    .append(" |\n");
+        }
+        long busy =
+                rows.stream().filter(r -> Boolean.TRUE.equals(r.get("busy"))).count();
+        b.append(String.format(
+                Locale.ROOT,
+                "%d repetition(s), %d on a busy machine%s%n",
+                rows.size(),
+                busy,
+                busy > 0 ? " (NOT publishable figures)" : ""));
+        return b.toString();
+    }
+
+    /** A quiet machine's sample, a busy one with {@code allowBusy}, or null if it stayed busy past the wait. */
+    private static MachineLoad awaitQuiet(long waitS, boolean allowBusy) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitS);
+        for (; ; ) {
+            MachineLoad load = MachineLoad.sample(1000);
+            long others = LogVsKafka.otherJavaProcesses();
+            if ((!load.busy() && others == 0) || allowBusy) {
+                return load;
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "waiting for a quiet machine: %s; %d other java process(es)%n",
+                    load.describe(),
+                    others);
+            Thread.sleep(30_000);
+        }
     }
 
     private static Map<String, Object> producerProps(String bootstrap) {
@@ -126,7 +255,7 @@ public final class GatewayVsKafka {
     }
 
     /** A plain producer sending as fast as its buffer lets it and a plain consumer; records/s consumed. */
-    static double plainThroughput(String bootstrap, int size, int windowS) throws Exception {
+    static double plainThroughput(String bootstrap, String topic, int size, int windowS) throws Exception {
         AtomicBoolean run = new AtomicBoolean(true);
         Thread p = new Thread(
                 () -> {
@@ -134,7 +263,7 @@ public final class GatewayVsKafka {
                             producerProps(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
                         byte[] v = new byte[size];
                         while (run.get()) {
-                            kp.send(new ProducerRecord<>("s9-plain", v));
+                            kp.send(new ProducerRecord<>(topic, v));
                         }
                     }
                 },
@@ -142,8 +271,8 @@ public final class GatewayVsKafka {
         p.start();
         AtomicLong consumed = new AtomicLong();
         try (KafkaConsumer<byte[], byte[]> kc = new KafkaConsumer<>(
-                consumerProps(bootstrap, "s9-plain"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            kc.subscribe(List.of("s9-plain"));
+                consumerProps(bootstrap, topic), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            kc.subscribe(List.of(topic));
             double rate = measure(
                     windowS,
                     consumed,
@@ -155,7 +284,7 @@ public final class GatewayVsKafka {
     }
 
     /** A plain consumer taking 100 records/s (one per poll) while a producer runs: heap after GC growth. */
-    static long plainSlowHeap(String bootstrap, int size, int windowS) throws Exception {
+    static long plainSlowHeap(String bootstrap, String topic, int size, int windowS) throws Exception {
         AtomicBoolean run = new AtomicBoolean(true);
         Thread p = new Thread(
                 () -> {
@@ -163,20 +292,20 @@ public final class GatewayVsKafka {
                             producerProps(bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
                         byte[] v = new byte[size];
                         while (run.get()) {
-                            kp.send(new ProducerRecord<>("s9-plain-slow", v));
+                            kp.send(new ProducerRecord<>(topic, v));
                             pause(1); // about 1,000/s, so the backlog is the consumer's to fetch
                         }
                     }
                 },
                 "s9-plain-slow-producer");
         p.start();
-        Map<String, Object> props = new java.util.HashMap<>(consumerProps(bootstrap, "s9-plain-slow"));
+        Map<String, Object> props = new java.util.HashMap<>(consumerProps(bootstrap, topic));
         props.put("max.poll.records", 1);
         long before = heapAfterGc();
         long peak = before;
         try (KafkaConsumer<byte[], byte[]> kc =
                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            kc.subscribe(List.of("s9-plain-slow"));
+            kc.subscribe(List.of(topic));
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(windowS);
             for (int i = 0; System.nanoTime() < end && i < 1_000_000; i++) {
                 ConsumerRecords<byte[], byte[]> r = kc.poll(Duration.ofMillis(10));
@@ -192,7 +321,7 @@ public final class GatewayVsKafka {
     }
 
     /** The gateway: throughput, then heap growth and read-ahead with a 100 msg/s consumer. */
-    static double[] gatewayRuns(String bootstrap, int size, int windowS) throws Exception {
+    static double[] gatewayRuns(String bootstrap, String topic, int size, int windowS) throws Exception {
         BrokerConfig cfg = BrokerConfig.builder()
                 .port(0)
                 .httpPort(-1)
@@ -201,10 +330,10 @@ public final class GatewayVsKafka {
                 .build();
         try (Broker broker = Broker.start(cfg);
                 Client client = Client.builder().build()) {
-            double rate = gatewayFlow(broker, client, "s9-gw", size, windowS, 0)[0];
-            double[] slow = gatewayFlow(broker, client, "s9-gw-slow", size, windowS, 10);
+            double rate = gatewayFlow(broker, client, topic, size, windowS, 0)[0];
+            double[] slow = gatewayFlow(broker, client, topic + "-slow", size, windowS, 10);
             KafkaGatewayStats.SubscriptionStats s =
-                    ((KafkaGateway) broker.backend()).stats().subscription("s9-gw-slow", "s9");
+                    ((KafkaGateway) broker.backend()).stats().subscription(topic + "-slow", "s9");
             return new double[] {rate, slow[1], s == null ? -1 : s.readAheadPeakBytes()};
         }
     }

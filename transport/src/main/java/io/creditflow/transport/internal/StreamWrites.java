@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * {@link OutboundFlowController} (credit, fairness, writability), and the batch ends with one write pass and one
  * flush.
  *
- * <p>Event-loop confined, except {@link #requestWrite} and {@link #passLater}, which are thread-safe.
+ * <p>Event-loop confined, except {@link #requestWrite} and {@link #passLater}, which are thread-safe;
+ * {@link #requestWrite} from the loop itself skips the command queue.
  */
 final class StreamWrites {
     private final Channel channel;
@@ -60,6 +61,18 @@ final class StreamWrites {
 
     /** Any thread: {@code s} has something to write (or to half-close); at most one command per stream queued. */
     void requestWrite(DefaultStream s) {
+        if (channel.eventLoop().inEventLoop() && flow != null && s.transport.registered) {
+            // Already on the loop (a consumer's onReady offering its next message, a broker dispatching): straight
+            // into the write scheduler, not through the command queue, which cost a node, a CAS and a command per
+            // message. The pass runs at the end of this read batch or command batch, or in the drain asked for here
+            // (coalesced). Safe inside a write pass: the scheduler takes the stream for a later turn.
+            if (!s.transport.isClosed() && !lifecycle.isClosed()) {
+                flow.onStreamReady(s.transport);
+                passNeeded = true;
+                commands.scheduleDrain();
+            }
+            return;
+        }
         if (s.writeRequested.compareAndSet(false, true)) {
             commands.enqueue(new CommandQueue.StreamWritable(s));
         }
