@@ -118,7 +118,7 @@ final class InboundFrames implements FrameReader.Listener {
             } else {
                 emptyFrames.onNonEmptyFrame();
             }
-            flow.onData(s.transport.receive, size);
+            flow.onData(s.transport.receive, size, host.time.now());
             host.connection().onBytesReceived(size);
             host.pressure.onArrived(frameBytes);
             s.transport.unconsumedWireBytes += frameBytes;
@@ -302,13 +302,13 @@ final class InboundFrames implements FrameReader.Listener {
             throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
         }
         s.transport.onRemoteHalfClosed();
-        flow.onRemoteHalfClosed(s.transport.receive);
+        flow.onRemoteHalfClosed(s.transport.receive, host.time.now());
         s.transport.onRemoteHalfClose();
         registry.maybeFinish(s);
     }
 
     private void onReset(Reset reset) {
-        resets.onResetReceived(settings.clock().nanoTime());
+        resets.onResetReceived(host.time.now());
         int id = reset.getStreamId();
         DefaultStream s = registry.get(id);
         if (s == null) {
@@ -324,7 +324,7 @@ final class InboundFrames implements FrameReader.Listener {
     }
 
     private void onPing(Ping ping) {
-        pings.onPing(settings.clock().nanoTime());
+        pings.onPing(host.time.now());
         host.out.writeControl(Frame.newBuilder()
                 .setPong(Pong.newBuilder().setPayload(ping.getPayload()))
                 .build());
@@ -372,7 +372,7 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "RevokeAck");
             return;
         }
-        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()));
+        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()), host.time.now());
     }
 
     private void onBlocked(Blocked blocked) {
@@ -389,7 +389,7 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         if (s.transport.state.canReceive()) {
-            flow.onBlocked(s.transport.receive, needed);
+            flow.onBlocked(s.transport.receive, needed, host.time.now());
         }
     }
 
@@ -412,6 +412,6 @@ final class InboundFrames implements FrameReader.Listener {
 
     /** A reset the peer made us send (a refusal or its stream error): budgeted against MadeYouReset. */
     private void countPeerCausedReset() {
-        resets.onPeerCausedReset(settings.clock().nanoTime());
+        resets.onPeerCausedReset(host.time.now());
     }
 }

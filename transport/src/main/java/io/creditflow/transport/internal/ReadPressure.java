@@ -15,14 +15,17 @@ import io.netty.channel.Channel;
 final class ReadPressure {
     private final Channel channel;
     private final EndpointSettings settings;
+    private final LoopClock time;
     private final StallTimer stalls;
     private final ConnectionTimers timers;
     private volatile long unconsumedBytes;
     private volatile boolean paused;
 
-    ReadPressure(Channel channel, EndpointSettings settings, StallTimer stalls, ConnectionTimers timers) {
+    ReadPressure(
+            Channel channel, EndpointSettings settings, LoopClock time, StallTimer stalls, ConnectionTimers timers) {
         this.channel = channel;
         this.settings = settings;
+        this.time = time;
         this.stalls = stalls;
         this.timers = timers;
     }
@@ -65,7 +68,7 @@ final class ReadPressure {
     }
 
     private void setPaused(boolean pause) {
-        long now = settings.clock().nanoTime();
+        long now = time.now();
         if (!pause) {
             // While paused nothing was read, so the read-side clocks restart: the peer's silence, its unread
             // answer to a ping or the unread rest of a frame during a pause say nothing about the peer.
