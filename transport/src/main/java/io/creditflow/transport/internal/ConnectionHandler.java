@@ -66,7 +66,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         this.client = client;
         this.connection = new DefaultConnection(settings, client);
         this.time = new LoopClock(settings.clock());
-        this.timers = new ConnectionTimers(settings.limits());
+        this.timers = new ConnectionTimers(settings.timeouts());
     }
 
     /** The public side of this connection (any thread). */
@@ -94,19 +94,20 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         EventLoop loop = channel.eventLoop();
         ConnectionLifecycle lifecycle = connection.lifecycle();
         OutboundFrames out = new OutboundFrames(
-                ctx, lifecycle, new ControlBacklog(settings.limits().maxQueuedControlFrames()));
+                ctx, lifecycle, new ControlBacklog(settings.defenses().maxQueuedControlFrames()));
         CommandQueue commands = new CommandQueue(loop, loop::inEventLoop, time);
         InboundFlowController flow = new InboundFlowController(
                 settings.receiveConfig(),
-                settings.memoryBudget(),
+                settings.flow().memoryBudget(),
                 out,
                 () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
-        ReadPressure pressure = new ReadPressure(channel, settings, time, stalls, timers);
+        ReadPressure pressure = new ReadPressure(channel, settings.buffers(), time, stalls, timers);
         StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, time);
         StreamRegistry registry = new StreamRegistry(client, settings, time, flow, out, writes, pressure, timers, loop);
         host = new StreamHost(settings, time, connection, loop, flow, out, writes, pressure, registry, commands);
         assembler = new FrameAssembler(
-                new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
+                new FrameReader(
+                        settings.frames().maxFrameBytes(), settings.frames().maxControlFrameBytes()),
                 ctx.alloc(),
                 lifecycle,
                 timers);
@@ -159,13 +160,13 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                         }
                     }
                 },
-                settings.handshakeTimeoutNanos(),
+                settings.timeouts().handshakeTimeoutNanos(),
                 TimeUnit.NANOSECONDS);
         closer.cancelAtTeardown(handshakeTimer);
     }
 
     private void onHandshakeTimeout() {
-        long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
+        long millis = TimeUnit.NANOSECONDS.toMillis(settings.timeouts().handshakeTimeoutNanos());
         closer.connectionError(ErrorCodes.connectionError(
                 ErrorCode.HANDSHAKE_TIMEOUT,
                 closer.tlsPending()
@@ -323,7 +324,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     /** Carries out what {@link ConnectionTimers#check} decided. */
     private void onTimer(ConnectionTimers.Action action, long now) {
-        EndpointSettings.Limits limits = settings.limits();
         switch (action) {
             case NONE -> {}
             case WRITE_STALLED -> {
@@ -342,7 +342,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                         new CloseStatus(
                                 ErrorCode.IDLE_TIMEOUT,
                                 "keepalive: no answer from the peer within "
-                                        + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms",
+                                        + TimeUnit.NANOSECONDS.toMillis(
+                                                settings.timeouts().keepaliveTimeoutNanos()) + " ms",
                                 false,
                                 0),
                         true);

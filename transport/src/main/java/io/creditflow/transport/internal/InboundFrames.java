@@ -65,7 +65,7 @@ final class InboundFrames implements FrameReader.Listener {
         this.channel = channel;
         this.client = client;
         this.onHandshaken = onHandshaken;
-        EndpointSettings.Limits limits = settings.limits();
+        EndpointSettings.Defenses limits = settings.defenses();
         this.pings = new PingPolicer(limits.minPingIntervalNanos(), limits.maxPingStrikes());
         this.emptyFrames = new EmptyFrameLimit(limits.maxConsecutiveEmptyFrames());
         this.resets = new ResetBudgets(limits);
@@ -94,10 +94,11 @@ final class InboundFrames implements FrameReader.Listener {
                 throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "expected Handshake as the first frame");
             }
             int size = payload.readableBytes();
-            if (size > settings.maxMessageBytes()) {
+            if (size > settings.frames().maxMessageBytes()) {
                 throw ErrorCodes.connectionError(
                         ErrorCode.MESSAGE_TOO_LARGE,
-                        "message of " + size + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
+                        "message of " + size + " bytes exceeds max_message_bytes "
+                                + settings.frames().maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
             if (s == null || s.transport.receive == null) {
@@ -200,22 +201,23 @@ final class InboundFrames implements FrameReader.Listener {
             host.out.writeReset(id, ErrorCode.REFUSED_STREAM, "endpoint is shutting down");
             return;
         }
-        if (registry.remoteOpen() >= settings.maxConcurrentStreams()) {
+        if (registry.remoteOpen() >= settings.frames().maxConcurrentStreams()) {
             countPeerCausedReset();
             host.out.writeReset(
                     id,
                     ErrorCode.REFUSED_STREAM,
-                    "max_concurrent_streams " + settings.maxConcurrentStreams() + " reached");
+                    "max_concurrent_streams " + settings.frames().maxConcurrentStreams() + " reached");
             return;
         }
         Map<String, String> metadata = open.getMetadataMap();
-        if (metadata.size() > settings.maxMetadataEntries() || metadataBytes(metadata) > settings.maxMetadataBytes()) {
+        if (metadata.size() > settings.frames().maxMetadataEntries()
+                || metadataBytes(metadata) > settings.frames().maxMetadataBytes()) {
             countPeerCausedReset();
             host.out.writeReset(
                     id,
                     ErrorCode.PROTOCOL_ERROR,
-                    "metadata exceeds " + settings.maxMetadataEntries() + " entries or " + settings.maxMetadataBytes()
-                            + " bytes");
+                    "metadata exceeds " + settings.frames().maxMetadataEntries() + " entries or "
+                            + settings.frames().maxMetadataBytes() + " bytes");
             return;
         }
         DefaultStream stream = new DefaultStream(host, id, false, metadata, settings.acceptedStreamOptions());
@@ -378,10 +380,11 @@ final class InboundFrames implements FrameReader.Listener {
     private void onBlocked(Blocked blocked) {
         int id = blocked.getStreamId();
         long needed = Credits.fromUint64(blocked.getNeededBytes());
-        if (needed > settings.maxMessageBytes()) {
+        if (needed > settings.frames().maxMessageBytes()) {
             throw ErrorCodes.connectionError(
                     ErrorCode.PROTOCOL_ERROR,
-                    "Blocked for " + needed + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
+                    "Blocked for " + needed + " bytes, more than max_message_bytes "
+                            + settings.frames().maxMessageBytes());
         }
         DefaultStream s = registry.get(id);
         if (s == null) {

@@ -14,7 +14,7 @@ import io.netty.channel.Channel;
  */
 final class ReadPressure {
     private final Channel channel;
-    private final EndpointSettings settings;
+    private final EndpointSettings.Buffers buffers;
     private final LoopClock time;
     private final StallTimer stalls;
     private final ConnectionTimers timers;
@@ -22,9 +22,13 @@ final class ReadPressure {
     private volatile boolean paused;
 
     ReadPressure(
-            Channel channel, EndpointSettings settings, LoopClock time, StallTimer stalls, ConnectionTimers timers) {
+            Channel channel,
+            EndpointSettings.Buffers buffers,
+            LoopClock time,
+            StallTimer stalls,
+            ConnectionTimers timers) {
         this.channel = channel;
-        this.settings = settings;
+        this.buffers = buffers;
         this.time = time;
         this.stalls = stalls;
         this.timers = timers;
@@ -54,7 +58,7 @@ final class ReadPressure {
     /** Resumes reading if it is paused and the unconsumed bytes are at or below the low watermark. */
     void maybeResume() {
         assert channel.eventLoop().inEventLoop();
-        if (paused && unconsumedBytes <= settings.readLowWatermarkBytes()) {
+        if (paused && unconsumedBytes <= buffers.readLowWatermarkBytes()) {
             setPaused(false);
         }
     }
@@ -62,7 +66,7 @@ final class ReadPressure {
     /** The read batch ended: pauses above the high watermark. */
     void onReadComplete() {
         assert channel.eventLoop().inEventLoop();
-        if (!paused && unconsumedBytes > settings.readHighWatermarkBytes()) {
+        if (!paused && unconsumedBytes > buffers.readHighWatermarkBytes()) {
             setPaused(true);
         }
     }

@@ -217,9 +217,9 @@ final class StreamRegistry {
         boolean adaptive = switch (stream.windowMode) {
             case ADAPTIVE -> true;
             case FIXED -> false;
-            case ENDPOINT_DEFAULT -> settings.adaptiveWindows();
+            case ENDPOINT_DEFAULT -> settings.adaptive().byDefault();
         };
-        return adaptive ? settings.adaptiveWindowSettings() : null;
+        return adaptive ? settings.adaptive().bounds() : null;
     }
 
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
