@@ -110,10 +110,7 @@ public final class Broker implements AutoCloseable {
                 // at it, inside the broker budget); a window grown to the path's BDP would take that budget from
                 // the subscription queues. Clients keep adaptive windows.
                 .adaptiveWindows(false)
-                .timeouts(
-                        io.creditflow.transport.EndpointBuilder.DEFAULT_PARTIAL_FRAME_TIMEOUT,
-                        config.writeStallTimeout(),
-                        io.creditflow.transport.EndpointBuilder.DEFAULT_IDLE_TIMEOUT)
+                .writeStallTimeout(config.writeStallTimeout())
                 .maxMessageBytes(config.maxMessageBytes())
                 .streamHandler(this::route);
         if (config.tls() != null) {

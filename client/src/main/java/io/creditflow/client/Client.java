@@ -2,6 +2,7 @@ package io.creditflow.client;
 
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.Defaults;
 import io.creditflow.transport.EndpointBuilder;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
@@ -57,12 +58,16 @@ public final class Client implements AutoCloseable {
     private Client(Builder b, EndpointSettings settings) {
         this.settings = settings;
         this.connectTimeout = b.connectTimeout;
-        this.sslContext = settings.tls() == null ? null : TlsContexts.forClient(settings.tls());
-        this.ownsGroup = settings.eventLoopGroup() == null;
+        this.sslContext = settings.security().tls() == null
+                ? null
+                : TlsContexts.forClient(settings.security().tls());
+        this.ownsGroup = settings.io().eventLoopGroup() == null;
         this.group = ownsGroup
                 ? Transports.newGroup(
-                        settings.transport(), settings.ioThreads() > 0 ? settings.ioThreads() : 1, "creditflow-client")
-                : settings.eventLoopGroup();
+                        settings.io().transport(),
+                        settings.io().ioThreads() > 0 ? settings.io().ioThreads() : 1,
+                        "creditflow-client")
+                : settings.io().eventLoopGroup();
     }
 
     public static Builder builder() {
@@ -81,7 +86,7 @@ public final class Client implements AutoCloseable {
         ConnectionHandler handler = new ConnectionHandler(settings, true);
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
-                .channel(Transports.socketChannel(settings.transport()))
+                .channel(Transports.socketChannel(settings.io().transport()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
@@ -121,7 +126,7 @@ public final class Client implements AutoCloseable {
      *         (message "... TLS handshake failed: ...") if TLS failed
      */
     public Connection connect(String host, int port) throws java.io.IOException, InterruptedException {
-        long timeoutNanos = connectTimeout.toNanos() + settings.handshakeTimeoutNanos();
+        long timeoutNanos = connectTimeout.toNanos() + settings.timeouts().handshakeTimeoutNanos();
         try {
             return connectAsync(host, port).toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
@@ -156,7 +161,7 @@ public final class Client implements AutoCloseable {
 
     /** The receive memory budget shared by every connection of this client. */
     public MemoryBudget memoryBudget() {
-        return settings.memoryBudget();
+        return settings.flow().memoryBudget();
     }
 
     /** Open connections. */
@@ -188,7 +193,7 @@ public final class Client implements AutoCloseable {
 
     /** Builder; not thread-safe. The client refuses streams the server opens unless given a handler. */
     public static final class Builder extends EndpointBuilder<Builder> {
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Defaults.CONNECT_TIMEOUT;
 
         private Builder() {
             super(StreamHandler.REFUSE_ALL);
@@ -200,6 +205,7 @@ public final class Client implements AutoCloseable {
             return super.credential(credential);
         }
 
+        /** The TCP connect; {@code connect} waits for it plus the handshake timeout. Default {@link Defaults#CONNECT_TIMEOUT}. */
         public Builder connectTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");

@@ -3,6 +3,7 @@ package io.creditflow.server;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.Connection;
+import io.creditflow.transport.Defaults;
 import io.creditflow.transport.EndpointBuilder;
 import io.creditflow.transport.StreamHandler;
 import io.creditflow.transport.internal.ChannelSetup;
@@ -72,14 +73,17 @@ public final class Server implements AutoCloseable {
         this.requestedPort = b.port;
         this.maxConnections = b.maxConnections;
         this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-        this.sslContext = settings.tls() == null ? null : TlsContexts.forServer(settings.tls());
-        this.ownsGroups = settings.eventLoopGroup() == null;
+        this.sslContext = settings.security().tls() == null
+                ? null
+                : TlsContexts.forServer(settings.security().tls());
+        this.ownsGroups = settings.io().eventLoopGroup() == null;
         if (ownsGroups) {
-            this.bossGroup = Transports.newGroup(settings.transport(), 1, "creditflow-accept");
-            this.workerGroup = Transports.newGroup(settings.transport(), settings.ioThreads(), "creditflow-server");
+            this.bossGroup = Transports.newGroup(settings.io().transport(), 1, "creditflow-accept");
+            this.workerGroup =
+                    Transports.newGroup(settings.io().transport(), settings.io().ioThreads(), "creditflow-server");
         } else {
-            this.bossGroup = settings.eventLoopGroup();
-            this.workerGroup = settings.eventLoopGroup();
+            this.bossGroup = settings.io().eventLoopGroup();
+            this.workerGroup = settings.io().eventLoopGroup();
         }
     }
 
@@ -94,7 +98,7 @@ public final class Server implements AutoCloseable {
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(Transports.serverChannel(settings.transport()))
+                .channel(Transports.serverChannel(settings.io().transport()))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -115,9 +119,9 @@ public final class Server implements AutoCloseable {
                         ch.pipeline().addLast(handler);
                     }
                 });
-        if (settings.socketReceiveBufferBytes() > 0) {
+        if (settings.buffers().socketReceiveBufferBytes() > 0) {
             // Set on the listening socket so accepted sockets start with it (window scaling is fixed at SYN).
-            bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketReceiveBufferBytes());
+            bootstrap.option(ChannelOption.SO_RCVBUF, settings.buffers().socketReceiveBufferBytes());
         }
         ChannelSetup.apply(settings, bootstrap::childOption);
         serverChannel = bootstrap.bind(host, requestedPort).sync().channel();
@@ -173,7 +177,7 @@ public final class Server implements AutoCloseable {
 
     /** The receive memory budget shared by every connection of this server. */
     public MemoryBudget memoryBudget() {
-        return settings.memoryBudget();
+        return settings.flow().memoryBudget();
     }
 
     /** Open connections. */
@@ -235,15 +239,15 @@ public final class Server implements AutoCloseable {
 
     /** Builder; not thread-safe. */
     public static final class Builder extends EndpointBuilder<Builder> {
-        /** Connections at once: half the 20,000 open files a process gets here, the rest for everything else. */
-        public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-        /** Connections at once from one address: one host cannot take all the others' room. */
-        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+        /** Same as {@link Defaults#MAX_CONNECTIONS} (kept for source compatibility; the reason is there). */
+        public static final int DEFAULT_MAX_CONNECTIONS = Defaults.MAX_CONNECTIONS;
+        /** Same as {@link Defaults#MAX_CONNECTIONS_PER_ADDRESS} (kept for source compatibility). */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = Defaults.MAX_CONNECTIONS_PER_ADDRESS;
 
         private String host = "127.0.0.1";
         private int port;
-        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int maxConnections = Defaults.MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = Defaults.MAX_CONNECTIONS_PER_ADDRESS;
 
         private Builder() {
             super(StreamHandler.REFUSE_ALL);
@@ -273,13 +277,27 @@ public final class Server implements AutoCloseable {
             return this;
         }
 
-        /** Caps on open connections, in all and per remote address; beyond them connections are refused at accept. */
-        public Builder connectionCaps(int max, int perAddress) {
-            if (max <= 0 || perAddress <= 0) {
-                throw new IllegalArgumentException("connectionCaps: " + max + ", " + perAddress + " (expected: > 0)");
+        /**
+         * Open connections in all; beyond it connections are refused at accept. Default
+         * {@value Defaults#MAX_CONNECTIONS}.
+         */
+        public Builder maxConnections(int connections) {
+            if (connections <= 0) {
+                throw new IllegalArgumentException("maxConnections: " + connections + " (expected: > 0)");
             }
-            this.maxConnections = max;
-            this.maxConnectionsPerAddress = perAddress;
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
+         * Open connections from one remote address; beyond it that address's connections are refused at accept.
+         * Default {@value Defaults#MAX_CONNECTIONS_PER_ADDRESS}.
+         */
+        public Builder maxConnectionsPerAddress(int connections) {
+            if (connections <= 0) {
+                throw new IllegalArgumentException("maxConnectionsPerAddress: " + connections + " (expected: > 0)");
+            }
+            this.maxConnectionsPerAddress = connections;
             return this;
         }
 

@@ -78,9 +78,11 @@ class ConnectionFloodTest {
     @Test
     void connectionsBeyondTheCapsAreRefusedAtAcceptAndIdleOnesTimeOut() throws Exception {
         try (Server server = Server.builder()
-                        .connectionCaps(MAX_CONNECTIONS, PER_ADDRESS)
+                        .maxConnections(MAX_CONNECTIONS)
+                        .maxConnectionsPerAddress(PER_ADDRESS)
                         .handshakeTimeout(Duration.ofSeconds(5))
-                        .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), IDLE)
+                        .partialFrameTimeout(Duration.ofSeconds(5))
+                        .idleTimeout(IDLE)
                         .streamHandler(Steady.serverHandler(null))
                         .build()
                         .start();

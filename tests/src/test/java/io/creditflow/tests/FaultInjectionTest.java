@@ -214,7 +214,8 @@ class FaultInjectionTest {
                         .start();
                 FaultProxy proxy = new FaultProxy(server.port());
                 Client client = Client.builder()
-                        .keepalive(Duration.ofMillis(200), Duration.ofMillis(300))
+                        .keepaliveInterval(Duration.ofMillis(200))
+                        .keepaliveTimeout(Duration.ofMillis(300))
                         .handshakeTimeout(Duration.ofMillis(500))
                         .build()) {
             LinkedBlockingQueue<Connection> connections = new LinkedBlockingQueue<>();

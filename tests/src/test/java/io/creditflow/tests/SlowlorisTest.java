@@ -84,7 +84,8 @@ class SlowlorisTest {
         long directBefore;
         try (Server server = Server.builder()
                 .handshakeTimeout(HANDSHAKE_TIMEOUT)
-                .timeouts(PARTIAL_FRAME_TIMEOUT, Duration.ofSeconds(30), Duration.ofSeconds(60))
+                .partialFrameTimeout(PARTIAL_FRAME_TIMEOUT)
+                .idleTimeout(Duration.ofSeconds(60))
                 .streamHandler(Steady.serverHandler(null))
                 .build()
                 .start()) {

@@ -57,8 +57,12 @@ class SoakTest {
         List<Thread> threads = new ArrayList<>();
         try (Server server = Server.builder()
                         .maxQueuedControlFrames(500)
-                        .resetBudgets(200, 200, Duration.ofSeconds(1))
-                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(30))
+                        .maxResetsReceived(200)
+                        .maxResetsSent(200)
+                        .resetWindow(Duration.ofSeconds(1))
+                        .partialFrameTimeout(Duration.ofSeconds(2))
+                        .writeStallTimeout(Duration.ofSeconds(1))
+                        .idleTimeout(Duration.ofSeconds(30))
                         .streamHandler(s -> new StreamListener() {
                             long count;
 
@@ -82,7 +86,8 @@ class SoakTest {
                         .start();
                 FaultProxy proxy = new FaultProxy(server.port());
                 Client client = Client.builder()
-                        .keepalive(Duration.ofMillis(500), Duration.ofMillis(500))
+                        .keepaliveInterval(Duration.ofMillis(500))
+                        .keepaliveTimeout(Duration.ofMillis(500))
                         .build()) {
             // Well-behaved producers, through the fault proxy, reconnecting as needed.
             for (int p = 0; p < 4; p++) {

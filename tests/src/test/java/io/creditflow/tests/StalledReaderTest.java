@@ -34,9 +34,11 @@ class StalledReaderTest {
                         .connectionWindowBytes(4 * WINDOW)
                         .maxMessageBytes(WINDOW)
                         .writeBufferWatermarks(HIGH_WATERMARK / 2, HIGH_WATERMARK)
-                        .socketBufferBytes(64 * 1024, 64 * 1024),
+                        .socketSendBufferBytes(64 * 1024)
+                        .socketReceiveBufferBytes(64 * 1024),
                 c -> c.writeBufferWatermarks(HIGH_WATERMARK / 2, HIGH_WATERMARK)
-                        .socketBufferBytes(64 * 1024, 64 * 1024))) {
+                        .socketSendBufferBytes(64 * 1024)
+                        .socketReceiveBufferBytes(64 * 1024))) {
             Stream sender = lb.connection.openStream(StreamOptions.builder()
                     .metadata("topic", "stall")
                     .sendQueueBytes(QUEUE)

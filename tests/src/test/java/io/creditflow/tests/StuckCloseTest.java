@@ -30,9 +30,10 @@ class StuckCloseTest {
     void aConnectionErrorBehindDataThePeerNeverReadsStillClosesTheConnection() throws Exception {
         Duration writeStall = Duration.ofMillis(500);
         try (Server server = Server.builder()
-                        .socketBufferBytes(8 * 1024, 8 * 1024)
+                        .socketSendBufferBytes(8 * 1024)
+                        .socketReceiveBufferBytes(8 * 1024)
                         .writeBufferWatermarks(32 * 1024, 64 * 1024)
-                        .timeouts(Duration.ofSeconds(10), writeStall, Duration.ofMinutes(5))
+                        .writeStallTimeout(writeStall)
                         .streamHandler(stream -> {
                             for (int i = 0; i < 64; i++) { // 1 MiB for a peer that will read none of it
                                 stream.offer(new byte[16 * 1024]);

@@ -9,117 +9,105 @@ import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 
 /**
- * Settings shared by {@code Client.builder()} and {@code Server.builder()}. Every setter validates at
- * once, with the offending value in the message; cross-checks run in {@link #settings()}.
- * Defaults and the reasons for them are listed in docs/protocol.md, "Limits and defaults".
+ * Settings shared by {@code Client.builder()} and {@code Server.builder()}. Each setter sets one value (a
+ * pair of watermarks or of bounds is one range) and validates it at once, with the offending value in the
+ * message; cross-checks run in {@link #settings()}. Every default, with the reason for it, is in
+ * {@link Defaults} (tabled in docs/protocol.md, "Limits and defaults").
  *
  * <p>Not thread-safe.
  *
  * @param <B> the concrete builder
  */
 public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
-    /** Per-connection receive bound: 16 streams at the default stream window without contention. */
-    public static final long DEFAULT_CONNECTION_WINDOW_BYTES = 16L * 1024 * 1024;
-    /** Per-stream receive window: gRPC-java's default, enough for line rate on loopback and LANs. */
-    public static final long DEFAULT_STREAM_WINDOW_BYTES = 1024 * 1024;
-    /** Pull-mode message window: bounds the per-message overhead of tiny messages. */
-    public static final long DEFAULT_STREAM_WINDOW_MESSAGES = 4096;
-    /** Largest message: equal to the stream window so a default stream can always take one. */
-    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-    /** Streams the peer may open at once: HTTP/2's recommended minimum is 100; 1024 is ample. */
-    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
+    // Aliases of the values in Defaults, kept for source compatibility; the reason for each is given there.
 
-    public static final int DEFAULT_MAX_METADATA_BYTES = 8 * 1024;
-    public static final int DEFAULT_MAX_METADATA_ENTRIES = 64;
-    /** Process-wide receive budget per Client/Server object. */
-    public static final long DEFAULT_MEMORY_BUDGET_BYTES = 256L * 1024 * 1024;
+    public static final long DEFAULT_CONNECTION_WINDOW_BYTES = Defaults.CONNECTION_WINDOW_BYTES;
+    public static final long DEFAULT_STREAM_WINDOW_BYTES = Defaults.STREAM_WINDOW_BYTES;
+    public static final long DEFAULT_STREAM_WINDOW_MESSAGES = Defaults.STREAM_WINDOW_MESSAGES;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = Defaults.MAX_MESSAGE_BYTES;
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = Defaults.MAX_CONCURRENT_STREAMS;
+    public static final int DEFAULT_MAX_METADATA_BYTES = Defaults.MAX_METADATA_BYTES;
+    public static final int DEFAULT_MAX_METADATA_ENTRIES = Defaults.MAX_METADATA_ENTRIES;
+    public static final long DEFAULT_MEMORY_BUDGET_BYTES = Defaults.MEMORY_BUDGET_BYTES;
+    public static final long DEFAULT_MIN_GRANT_BYTES = Defaults.MIN_GRANT_BYTES;
+    public static final Duration DEFAULT_REVOKE_IDLE = Defaults.REVOKE_IDLE;
+    public static final int DEFAULT_WRITE_LOW_WATERMARK_BYTES = Defaults.WRITE_LOW_WATERMARK_BYTES;
+    public static final int DEFAULT_WRITE_HIGH_WATERMARK_BYTES = Defaults.WRITE_HIGH_WATERMARK_BYTES;
+    /** Both socket buffers: {@link Defaults#SOCKET_SEND_BUFFER_BYTES} and {@link Defaults#SOCKET_RECEIVE_BUFFER_BYTES}. */
+    public static final int DEFAULT_SOCKET_BUFFER_BYTES = Defaults.SOCKET_SEND_BUFFER_BYTES;
 
-    public static final long DEFAULT_MIN_GRANT_BYTES = 16 * 1024;
-    public static final Duration DEFAULT_REVOKE_IDLE = Duration.ofMillis(250);
-    public static final int DEFAULT_WRITE_LOW_WATERMARK_BYTES = 256 * 1024;
-    public static final int DEFAULT_WRITE_HIGH_WATERMARK_BYTES = 512 * 1024;
-    public static final int DEFAULT_SOCKET_BUFFER_BYTES = 256 * 1024;
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-    /** Control replies (Pong, Credit, Reset, ...) queued while the peer does not read: Netty HTTP/2's default. */
-    public static final int DEFAULT_MAX_QUEUED_CONTROL_FRAMES = 10_000;
-    /** Resets received per window before the peer is cut off (Rapid Reset). */
-    public static final int DEFAULT_MAX_RESETS_RECEIVED = 1_000;
-    /** Resets this side sends per window before the peer is cut off (MadeYouReset). */
-    public static final int DEFAULT_MAX_RESETS_SENT = 1_000;
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Defaults.HANDSHAKE_TIMEOUT;
+    public static final int DEFAULT_MAX_QUEUED_CONTROL_FRAMES = Defaults.MAX_QUEUED_CONTROL_FRAMES;
+    public static final int DEFAULT_MAX_RESETS_RECEIVED = Defaults.MAX_RESETS_RECEIVED;
+    public static final int DEFAULT_MAX_RESETS_SENT = Defaults.MAX_RESETS_SENT;
+    public static final Duration DEFAULT_RESET_WINDOW = Defaults.RESET_WINDOW;
+    public static final Duration DEFAULT_MIN_PING_INTERVAL = Defaults.MIN_PING_INTERVAL;
+    public static final int DEFAULT_MAX_PING_STRIKES = Defaults.MAX_PING_STRIKES;
+    public static final int DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES = Defaults.MAX_CONSECUTIVE_EMPTY_FRAMES;
+    public static final Duration DEFAULT_PARTIAL_FRAME_TIMEOUT = Defaults.PARTIAL_FRAME_TIMEOUT;
+    public static final Duration DEFAULT_WRITE_STALL_TIMEOUT = Defaults.WRITE_STALL_TIMEOUT;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Defaults.IDLE_TIMEOUT;
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Defaults.KEEPALIVE_INTERVAL;
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Defaults.KEEPALIVE_TIMEOUT;
+    public static final boolean DEFAULT_ADAPTIVE_WINDOWS = Defaults.ADAPTIVE_WINDOWS;
+    public static final long DEFAULT_WINDOW_FLOOR_BYTES = Defaults.WINDOW_FLOOR_BYTES;
+    public static final long DEFAULT_WINDOW_CEILING_BYTES = Defaults.WINDOW_CEILING_BYTES;
+    public static final Duration DEFAULT_WINDOW_TARGET_DELAY = Defaults.WINDOW_TARGET_DELAY;
 
-    public static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(10);
-    /** Pings closer together than this earn a strike; our own keepalive never pings this often. */
-    public static final Duration DEFAULT_MIN_PING_INTERVAL = Duration.ofSeconds(1);
-    /** Strikes tolerated before ENHANCE_YOUR_CALM (gRPC tolerates 2 too). */
-    public static final int DEFAULT_MAX_PING_STRIKES = 2;
-    /** Consecutive empty data frames tolerated (they cost the receiver work but no byte credit). */
-    public static final int DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES = 1024;
-    /** A frame started must be complete within this (slowloris mid-frame). */
-    public static final Duration DEFAULT_PARTIAL_FRAME_TIMEOUT = Duration.ofSeconds(10);
-    /** Writes waiting for a peer that granted credit and stopped reading its socket. */
-    public static final Duration DEFAULT_WRITE_STALL_TIMEOUT = Duration.ofSeconds(30);
-    /** A connection with no stream and no frame for this long is closed. */
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
-    /** Ping the peer after this long without a frame from it. */
-    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
-    /** Close if a keepalive ping is not answered within this. */
-    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * Adaptive windows by default: measured with S10 (docs/benchmarks.md), they multiply a stream's
-     * throughput 9 to 13.5 times across a round trip of 10 to 50 ms and cut what a slow reader holds
-     * about 190 times; the cost is memory while a fast stream runs (up to its budget and connection shares).
-     */
-    public static final boolean DEFAULT_ADAPTIVE_WINDOWS = true;
-    /** Adaptive floor: a few 1 KiB messages (a larger blocked message still raises the target to its size). */
-    public static final long DEFAULT_WINDOW_FLOOR_BYTES = 4 * 1024;
-    /** Adaptive ceiling: the default connection window, which bounds every stream of a connection anyway. */
-    public static final long DEFAULT_WINDOW_CEILING_BYTES = DEFAULT_CONNECTION_WINDOW_BYTES;
-    /** Adaptive drain side: the queueing delay it aims for in the application's queue (CoDel-style). */
-    public static final Duration DEFAULT_WINDOW_TARGET_DELAY = Duration.ofMillis(50);
+    // Every field starts at its value in Defaults; one setter sets one of them (a watermark pair or a pair of
+    // bounds is one range, validated together).
 
     private StreamHandler streamHandler;
-    private MemoryBudget memoryBudget;
-    private long memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES;
-    private long connectionWindowBytes = DEFAULT_CONNECTION_WINDOW_BYTES;
-    private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
-    private long streamWindowMessages = DEFAULT_STREAM_WINDOW_MESSAGES;
-    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-    private int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
-    private int maxMetadataBytes = DEFAULT_MAX_METADATA_BYTES;
-    private int maxMetadataEntries = DEFAULT_MAX_METADATA_ENTRIES;
-    private long minGrantBytes = DEFAULT_MIN_GRANT_BYTES;
-    private Duration revokeIdle = DEFAULT_REVOKE_IDLE;
-    private int writeLowWatermarkBytes = DEFAULT_WRITE_LOW_WATERMARK_BYTES;
-    private int writeHighWatermarkBytes = DEFAULT_WRITE_HIGH_WATERMARK_BYTES;
-    private long readHighWatermarkBytes = -1;
-    private long readLowWatermarkBytes = -1;
-    private int socketSendBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
-    private int socketReceiveBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
     private StreamOptions acceptedStreamOptions = StreamOptions.defaults();
-    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
-    private int maxQueuedControlFrames = DEFAULT_MAX_QUEUED_CONTROL_FRAMES;
-    private int maxResetsReceived = DEFAULT_MAX_RESETS_RECEIVED;
-    private int maxResetsSent = DEFAULT_MAX_RESETS_SENT;
-    private Duration resetWindow = DEFAULT_RESET_WINDOW;
-    private Duration minPingInterval = DEFAULT_MIN_PING_INTERVAL;
-    private int maxPingStrikes = DEFAULT_MAX_PING_STRIKES;
-    private int maxConsecutiveEmptyFrames = DEFAULT_MAX_CONSECUTIVE_EMPTY_FRAMES;
-    private Duration partialFrameTimeout = DEFAULT_PARTIAL_FRAME_TIMEOUT;
-    private Duration writeStallTimeout = DEFAULT_WRITE_STALL_TIMEOUT;
-    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-    private Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
-    private Duration keepaliveTimeout = DEFAULT_KEEPALIVE_TIMEOUT;
-    private int ioThreads;
+    private NanoClock clock = NanoClock.SYSTEM;
+    // flow windows and memory
+    private MemoryBudget memoryBudget;
+    private long memoryBudgetBytes = Defaults.MEMORY_BUDGET_BYTES;
+    private long connectionWindowBytes = Defaults.CONNECTION_WINDOW_BYTES;
+    private long streamWindowBytes = Defaults.STREAM_WINDOW_BYTES;
+    private long streamWindowMessages = Defaults.STREAM_WINDOW_MESSAGES;
+    private long minGrantBytes = Defaults.MIN_GRANT_BYTES;
+    private Duration revokeIdle = Defaults.REVOKE_IDLE;
+    // adaptive windows
+    private boolean adaptiveWindows = Defaults.ADAPTIVE_WINDOWS;
+    private long windowFloorBytes = Defaults.WINDOW_FLOOR_BYTES;
+    private long windowCeilingBytes = Defaults.WINDOW_CEILING_BYTES;
+    private Duration windowTargetDelay = Defaults.WINDOW_TARGET_DELAY;
+    // messages, frames and streams
+    private int maxMessageBytes = Defaults.MAX_MESSAGE_BYTES;
+    private int maxConcurrentStreams = Defaults.MAX_CONCURRENT_STREAMS;
+    private int maxMetadataBytes = Defaults.MAX_METADATA_BYTES;
+    private int maxMetadataEntries = Defaults.MAX_METADATA_ENTRIES;
+    // defenses
+    private int maxQueuedControlFrames = Defaults.MAX_QUEUED_CONTROL_FRAMES;
+    private int maxResetsReceived = Defaults.MAX_RESETS_RECEIVED;
+    private int maxResetsSent = Defaults.MAX_RESETS_SENT;
+    private Duration resetWindow = Defaults.RESET_WINDOW;
+    private Duration minPingInterval = Defaults.MIN_PING_INTERVAL;
+    private int maxPingStrikes = Defaults.MAX_PING_STRIKES;
+    private int maxConsecutiveEmptyFrames = Defaults.MAX_CONSECUTIVE_EMPTY_FRAMES;
+    // timeouts
+    private Duration handshakeTimeout = Defaults.HANDSHAKE_TIMEOUT;
+    private Duration partialFrameTimeout = Defaults.PARTIAL_FRAME_TIMEOUT;
+    private Duration writeStallTimeout = Defaults.WRITE_STALL_TIMEOUT;
+    private Duration idleTimeout = Defaults.IDLE_TIMEOUT;
+    private Duration keepaliveInterval = Defaults.KEEPALIVE_INTERVAL;
+    private Duration keepaliveTimeout = Defaults.KEEPALIVE_TIMEOUT;
+    // write and socket buffers; the read watermarks follow the connection window unless set (0: not set)
+    private int writeLowWatermarkBytes = Defaults.WRITE_LOW_WATERMARK_BYTES;
+    private int writeHighWatermarkBytes = Defaults.WRITE_HIGH_WATERMARK_BYTES;
+    private long readLowWatermarkBytes;
+    private long readHighWatermarkBytes;
+    private int socketSendBufferBytes = Defaults.SOCKET_SEND_BUFFER_BYTES;
+    private int socketReceiveBufferBytes = Defaults.SOCKET_RECEIVE_BUFFER_BYTES;
+    // threads
+    private int ioThreads = Defaults.IO_THREADS;
     private IoTransport transport = IoTransport.AUTO;
     private EventLoopGroup eventLoopGroup;
-    private NanoClock clock = NanoClock.SYSTEM;
+    // security
     private Authenticator authenticator = Authenticator.NONE;
     private byte[] credential = new byte[0];
     private TlsOptions tls;
-    private boolean adaptiveWindows = DEFAULT_ADAPTIVE_WINDOWS;
-    private long windowFloorBytes = DEFAULT_WINDOW_FLOOR_BYTES;
-    private long windowCeilingBytes = DEFAULT_WINDOW_CEILING_BYTES;
-    private Duration windowTargetDelay = DEFAULT_WINDOW_TARGET_DELAY;
 
     protected EndpointBuilder(StreamHandler defaultHandler) {
         this.streamHandler = defaultHandler;
@@ -141,7 +129,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
 
     /**
      * The receive memory budget for every connection of this endpoint: credit granted and not yet
-     * consumed never exceeds it. Default {@value #DEFAULT_MEMORY_BUDGET_BYTES} bytes.
+     * consumed never exceeds it. Default {@value Defaults#MEMORY_BUDGET_BYTES} bytes. The budget is one
+     * value: this replaces a budget object given to {@link #memoryBudget(MemoryBudget)}, and that one this.
      */
     public B memoryBudgetBytes(long bytes) {
         requirePositive("memoryBudgetBytes", bytes);
@@ -201,12 +190,14 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /** UTF-8 bytes of an Open's metadata, keys and values. Default {@value Defaults#MAX_METADATA_BYTES}. */
     public B maxMetadataBytes(int bytes) {
         requirePositive("maxMetadataBytes", bytes);
         this.maxMetadataBytes = bytes;
         return self();
     }
 
+    /** Entries of an Open's metadata. Default {@value Defaults#MAX_METADATA_ENTRIES}. */
     public B maxMetadataEntries(int entries) {
         requirePositive("maxMetadataEntries", entries);
         this.maxMetadataEntries = entries;
@@ -217,7 +208,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
      * Adaptive receive windows for streams whose {@code StreamOptions.windowMode} is
      * {@link WindowMode#ENDPOINT_DEFAULT} (docs/protocol.md section 6.5): each stream's target starts at
      * {@link #streamWindowBytes}, grows to the path's bandwidth-delay product and shrinks to its
-     * application's drain rate. Default {@value #DEFAULT_ADAPTIVE_WINDOWS}.
+     * application's drain rate. Default {@value Defaults#ADAPTIVE_WINDOWS}.
      */
     public B adaptiveWindows(boolean adaptive) {
         this.adaptiveWindows = adaptive;
@@ -225,8 +216,8 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     }
 
     /**
-     * The bounds of an adaptive window target. Defaults {@value #DEFAULT_WINDOW_FLOOR_BYTES} and
-     * {@value #DEFAULT_WINDOW_CEILING_BYTES} bytes; the connection window and the stream's share of the
+     * The bounds of an adaptive window target, one range. Defaults {@value Defaults#WINDOW_FLOOR_BYTES} and
+     * {@value Defaults#WINDOW_CEILING_BYTES} bytes; the connection window and the stream's share of the
      * memory budget bound it too.
      */
     public B adaptiveWindowBounds(long floorBytes, long ceilingBytes) {
@@ -236,12 +227,12 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** The queueing delay an adaptive window aims for in the application's receive queue. Default 50 ms. */
+    /**
+     * The queueing delay an adaptive window aims for in the application's receive queue. Default
+     * {@link Defaults#WINDOW_TARGET_DELAY}.
+     */
     public B adaptiveWindowTargetDelay(Duration delay) {
-        if (delay == null || delay.isNegative() || delay.isZero()) {
-            throw new IllegalArgumentException("adaptiveWindowTargetDelay: " + delay + " (expected: > 0)");
-        }
-        this.windowTargetDelay = delay;
+        this.windowTargetDelay = positive("adaptiveWindowTargetDelay", delay);
         return self();
     }
 
@@ -261,7 +252,11 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** The channel's write buffer watermarks: writes pause above high and resume below low. */
+    /**
+     * The channel's write buffer watermarks, one range (as Netty's {@code WriteBufferWaterMark}): writes pause
+     * above high and resume below low. Defaults {@value Defaults#WRITE_LOW_WATERMARK_BYTES} and
+     * {@value Defaults#WRITE_HIGH_WATERMARK_BYTES} bytes.
+     */
     public B writeBufferWatermarks(int lowBytes, int highBytes) {
         requireOrdered("writeBufferLowWatermarkBytes", lowBytes, "writeBufferHighWatermarkBytes", highBytes);
         this.writeLowWatermarkBytes = lowBytes;
@@ -270,8 +265,9 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     }
 
     /**
-     * Read watermarks on unconsumed inbound data (wire bytes): reading pauses above high and resumes
-     * below low. Default high = 2 x connection window, low = connection window.
+     * Read watermarks on unconsumed inbound data (wire bytes), one range: reading pauses above high and
+     * resumes below low. Default high = 2 x connection window, low = connection window
+     * ({@link Defaults#READ_HIGH_WATERMARK_CONNECTION_WINDOWS}).
      */
     public B readWatermarks(long lowBytes, long highBytes) {
         requirePositive("readLowWatermarkBytes", lowBytes);
@@ -284,14 +280,21 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** SO_SNDBUF and SO_RCVBUF; 0 leaves the kernel's default (autotuning, up to about 4 MiB each). */
-    public B socketBufferBytes(int sendBytes, int receiveBytes) {
-        if (sendBytes < 0 || receiveBytes < 0) {
-            throw new IllegalArgumentException(
-                    "socketBufferBytes: " + sendBytes + ", " + receiveBytes + " (expected: >= 0)");
-        }
-        this.socketSendBufferBytes = sendBytes;
-        this.socketReceiveBufferBytes = receiveBytes;
+    /**
+     * SO_SNDBUF; 0 leaves the kernel's default (autotuning, up to about 4 MiB). Default
+     * {@value Defaults#SOCKET_SEND_BUFFER_BYTES}.
+     */
+    public B socketSendBufferBytes(int bytes) {
+        this.socketSendBufferBytes = nonNegative("socketSendBufferBytes", bytes);
+        return self();
+    }
+
+    /**
+     * SO_RCVBUF; 0 leaves the kernel's default (autotuning, up to about 4 MiB). Default
+     * {@value Defaults#SOCKET_RECEIVE_BUFFER_BYTES}.
+     */
+    public B socketReceiveBufferBytes(int bytes) {
+        this.socketReceiveBufferBytes = nonNegative("socketReceiveBufferBytes", bytes);
         return self();
     }
 
@@ -304,11 +307,12 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /**
+     * The TLS handshake and the creditflow handshake together, from TCP connect. Default
+     * {@link Defaults#HANDSHAKE_TIMEOUT}.
+     */
     public B handshakeTimeout(Duration timeout) {
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("handshakeTimeout: " + timeout + " (expected: > 0)");
-        }
-        this.handshakeTimeout = timeout;
+        this.handshakeTimeout = positive("handshakeTimeout", timeout);
         return self();
     }
 
@@ -319,26 +323,48 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
-    /** Resets received, and resets sent, per {@code window} before ENHANCE_YOUR_CALM. */
-    public B resetBudgets(int received, int sent, Duration window) {
-        requirePositive("maxResetsReceived", received);
-        requirePositive("maxResetsSent", sent);
-        this.maxResetsReceived = received;
-        this.maxResetsSent = sent;
+    /**
+     * Resets received per {@link #resetWindow} before ENHANCE_YOUR_CALM (Rapid Reset). Default
+     * {@value Defaults#MAX_RESETS_RECEIVED}.
+     */
+    public B maxResetsReceived(int resets) {
+        requirePositive("maxResetsReceived", resets);
+        this.maxResetsReceived = resets;
+        return self();
+    }
+
+    /**
+     * Resets the peer makes this side send per {@link #resetWindow} before ENHANCE_YOUR_CALM (MadeYouReset).
+     * Default {@value Defaults#MAX_RESETS_SENT}.
+     */
+    public B maxResetsSent(int resets) {
+        requirePositive("maxResetsSent", resets);
+        this.maxResetsSent = resets;
+        return self();
+    }
+
+    /** The window both reset budgets count in. Default {@link Defaults#RESET_WINDOW}. */
+    public B resetWindow(Duration window) {
         this.resetWindow = positive("resetWindow", window);
         return self();
     }
 
-    /** Pings closer together than {@code minInterval} earn a strike; more than {@code maxStrikes}: cut off. */
-    public B pingPolicy(Duration minInterval, int maxStrikes) {
-        this.minPingInterval = positive("minPingInterval", minInterval);
-        if (maxStrikes < 0) {
-            throw new IllegalArgumentException("maxPingStrikes: " + maxStrikes + " (expected: >= 0)");
-        }
-        this.maxPingStrikes = maxStrikes;
+    /** Pings closer together than this earn a strike. Default {@link Defaults#MIN_PING_INTERVAL}. */
+    public B minPingInterval(Duration interval) {
+        this.minPingInterval = positive("minPingInterval", interval);
         return self();
     }
 
+    /** Strikes tolerated; one more: ENHANCE_YOUR_CALM. Default {@value Defaults#MAX_PING_STRIKES}. */
+    public B maxPingStrikes(int strikes) {
+        this.maxPingStrikes = nonNegative("maxPingStrikes", strikes);
+        return self();
+    }
+
+    /**
+     * Empty or unknown frames tolerated in a row (they cost parsing and no credit). Default
+     * {@value Defaults#MAX_CONSECUTIVE_EMPTY_FRAMES}.
+     */
     public B maxConsecutiveEmptyFrames(int frames) {
         requirePositive("maxConsecutiveEmptyFrames", frames);
         this.maxConsecutiveEmptyFrames = frames;
@@ -346,31 +372,45 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     }
 
     /**
-     * Timeouts: a frame left incomplete (suspended while reading is paused for a slow application), writes
-     * stalled by a peer that stopped reading, a connection with no stream open (whatever else the peer sends).
+     * A frame started must be complete within this (slowloris mid-frame); suspended while reading is paused for
+     * a slow application. Default {@link Defaults#PARTIAL_FRAME_TIMEOUT}.
      */
-    public B timeouts(Duration partialFrame, Duration writeStall, Duration idle) {
-        this.partialFrameTimeout = positive("partialFrameTimeout", partialFrame);
-        this.writeStallTimeout = positive("writeStallTimeout", writeStall);
-        this.idleTimeout = positive("idleTimeout", idle);
+    public B partialFrameTimeout(Duration timeout) {
+        this.partialFrameTimeout = positive("partialFrameTimeout", timeout);
         return self();
     }
 
     /**
-     * Keepalive: ping after {@code interval} without a frame from the peer; close if unanswered in {@code timeout}.
-     * Suspended while reading is paused for a slow application; both clocks restart when reading resumes.
+     * Writes stalled this long by a peer that granted credit and stopped reading close the connection
+     * (WRITE_STALLED). Default {@link Defaults#WRITE_STALL_TIMEOUT}.
      */
-    public B keepalive(Duration interval, Duration timeout) {
-        this.keepaliveInterval = positive("keepaliveInterval", interval);
-        this.keepaliveTimeout = positive("keepaliveTimeout", timeout);
+    public B writeStallTimeout(Duration timeout) {
+        this.writeStallTimeout = positive("writeStallTimeout", timeout);
         return self();
     }
 
-    private static Duration positive(String name, Duration d) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-        }
-        return d;
+    /**
+     * A connection with no stream open for this long is closed, whatever else the peer sends. Default
+     * {@link Defaults#IDLE_TIMEOUT}.
+     */
+    public B idleTimeout(Duration timeout) {
+        this.idleTimeout = positive("idleTimeout", timeout);
+        return self();
+    }
+
+    /**
+     * Ping the peer after this long without a frame from it; suspended while reading is paused for a slow
+     * application (the clock restarts when reading resumes). Default {@link Defaults#KEEPALIVE_INTERVAL}.
+     */
+    public B keepaliveInterval(Duration interval) {
+        this.keepaliveInterval = positive("keepaliveInterval", interval);
+        return self();
+    }
+
+    /** Close if a keepalive ping is not answered within this. Default {@link Defaults#KEEPALIVE_TIMEOUT}. */
+    public B keepaliveTimeout(Duration timeout) {
+        this.keepaliveTimeout = positive("keepaliveTimeout", timeout);
+        return self();
     }
 
     /** I/O threads of the endpoint's own event loop group (ignored with {@link #eventLoopGroup}). */
@@ -380,6 +420,7 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         return self();
     }
 
+    /** The I/O transport: epoll where its native library loads, NIO otherwise ({@link IoTransport#AUTO}, the default). */
     public B transport(IoTransport transport) {
         if (transport == null) {
             throw new NullPointerException("transport");
@@ -444,50 +485,52 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
     /** Validates the combination and freezes it. */
     protected EndpointSettings settings() {
         MemoryBudget budget = memoryBudget != null ? memoryBudget : MemoryBudget.ofBytes(memoryBudgetBytes);
-        long readHigh = readHighWatermarkBytes > 0 ? readHighWatermarkBytes : 2 * connectionWindowBytes;
-        long readLow = readLowWatermarkBytes > 0 ? readLowWatermarkBytes : connectionWindowBytes;
+        long readLow = readLowWatermarkBytes > 0
+                ? readLowWatermarkBytes
+                : Defaults.READ_LOW_WATERMARK_CONNECTION_WINDOWS * connectionWindowBytes;
+        long readHigh = readHighWatermarkBytes > 0
+                ? readHighWatermarkBytes
+                : Defaults.READ_HIGH_WATERMARK_CONNECTION_WINDOWS * connectionWindowBytes;
         return new EndpointSettings(
                 streamHandler,
-                budget,
-                connectionWindowBytes,
-                streamWindowBytes,
-                streamWindowMessages,
-                maxMessageBytes,
-                maxConcurrentStreams,
-                maxMetadataBytes,
-                maxMetadataEntries,
-                minGrantBytes,
-                revokeIdle.toNanos(),
-                writeLowWatermarkBytes,
-                writeHighWatermarkBytes,
-                readLow,
-                readHigh,
-                socketSendBufferBytes,
-                socketReceiveBufferBytes,
                 acceptedStreamOptions,
-                handshakeTimeout.toNanos(),
-                ioThreads,
-                transport,
-                eventLoopGroup,
                 clock,
-                new EndpointSettings.Limits(
+                new EndpointSettings.FlowSettings(
+                        budget,
+                        connectionWindowBytes,
+                        streamWindowBytes,
+                        streamWindowMessages,
+                        minGrantBytes,
+                        revokeIdle.toNanos()),
+                new EndpointSettings.AdaptiveWindows(
+                        adaptiveWindows,
+                        new AdaptiveWindow.Settings(windowFloorBytes, windowCeilingBytes, windowTargetDelay.toNanos())),
+                new EndpointSettings.FrameLimits(
+                        maxMessageBytes, maxConcurrentStreams, maxMetadataBytes, maxMetadataEntries),
+                new EndpointSettings.Defenses(
                         maxQueuedControlFrames,
                         maxResetsReceived,
                         maxResetsSent,
                         resetWindow.toNanos(),
                         minPingInterval.toNanos(),
                         maxPingStrikes,
-                        maxConsecutiveEmptyFrames,
+                        maxConsecutiveEmptyFrames),
+                new EndpointSettings.Timeouts(
+                        handshakeTimeout.toNanos(),
                         partialFrameTimeout.toNanos(),
                         writeStallTimeout.toNanos(),
                         idleTimeout.toNanos(),
                         keepaliveInterval.toNanos(),
                         keepaliveTimeout.toNanos()),
-                authenticator,
-                credential,
-                tls,
-                adaptiveWindows,
-                new AdaptiveWindow.Settings(windowFloorBytes, windowCeilingBytes, windowTargetDelay.toNanos()));
+                new EndpointSettings.Buffers(
+                        writeLowWatermarkBytes,
+                        writeHighWatermarkBytes,
+                        readLow,
+                        readHigh,
+                        socketSendBufferBytes,
+                        socketReceiveBufferBytes),
+                new EndpointSettings.IoSettings(ioThreads, transport, eventLoopGroup),
+                new EndpointSettings.Security(authenticator, credential, tls));
     }
 
     /** A pair of bounds: the low one positive, the high one at least the low one. */
@@ -496,6 +539,20 @@ public abstract class EndpointBuilder<B extends EndpointBuilder<B>> {
         if (high < low) {
             throw new IllegalArgumentException(highName + ": " + high + " (expected: >= " + lowName + " " + low + ")");
         }
+    }
+
+    private static Duration positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
+        return d;
+    }
+
+    private static int nonNegative(String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
+        }
+        return value;
     }
 
     private static void requirePositive(String name, long value) {

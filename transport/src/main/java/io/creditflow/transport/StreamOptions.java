@@ -13,12 +13,11 @@ import java.util.Objects;
  * for room.
  */
 public final class StreamOptions {
-    /** Default send-queue bytes: enough to keep a 1 MiB window busy without hoarding memory. */
-    public static final long DEFAULT_SEND_QUEUE_BYTES = 256 * 1024;
-    /** Default send-queue messages: bounds per-message overhead for tiny messages. */
-    public static final int DEFAULT_SEND_QUEUE_MESSAGES = 1024;
-    /** Default number of async sends that may wait for room under BLOCK. */
-    public static final int DEFAULT_MAX_PENDING_SENDS = 1024;
+    // Aliases of the values in Defaults, kept for source compatibility; the reason for each is given there.
+
+    public static final long DEFAULT_SEND_QUEUE_BYTES = Defaults.SEND_QUEUE_BYTES;
+    public static final int DEFAULT_SEND_QUEUE_MESSAGES = Defaults.SEND_QUEUE_MESSAGES;
+    public static final int DEFAULT_MAX_PENDING_SENDS = Defaults.MAX_PENDING_SENDS;
 
     private final Map<String, String> metadata;
     private final StreamListener listener;
@@ -82,9 +81,9 @@ public final class StreamOptions {
         private final Map<String, String> metadata = new LinkedHashMap<>();
         private StreamListener listener = StreamListener.PULL;
         private OverflowPolicy overflowPolicy = OverflowPolicy.BLOCK;
-        private long sendQueueBytes = DEFAULT_SEND_QUEUE_BYTES;
-        private int sendQueueMessages = DEFAULT_SEND_QUEUE_MESSAGES;
-        private int maxPendingSends = DEFAULT_MAX_PENDING_SENDS;
+        private long sendQueueBytes = Defaults.SEND_QUEUE_BYTES;
+        private int sendQueueMessages = Defaults.SEND_QUEUE_MESSAGES;
+        private int maxPendingSends = Defaults.MAX_PENDING_SENDS;
         private WindowMode windowMode = WindowMode.ENDPOINT_DEFAULT;
 
         private Builder() {}

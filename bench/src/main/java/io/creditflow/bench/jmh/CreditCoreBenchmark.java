@@ -2,7 +2,6 @@ package io.creditflow.bench.jmh;
 
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
-import io.creditflow.proto.core.NanoClock;
 import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallTimer;
@@ -64,6 +63,8 @@ public class CreditCoreBenchmark {
     private CountingSink sink;
     private InboundFlowController inbound;
     private InboundFlowController.ReceiveStream stream;
+    /** The core takes time as an argument; the event loop's one clock reading per event is not the core's cost. */
+    private long nowNanos;
 
     // Sender side.
     private OutboundFlowController<FakeSource> outbound;
@@ -80,9 +81,9 @@ public class CreditCoreBenchmark {
                 new InboundFlowController.Config(16L << 20, 1L << 20, 256, 64L << 10, TimeUnit.SECONDS.toNanos(1)),
                 receiveBudget,
                 sink,
-                NanoClock.SYSTEM,
                 () -> {});
-        stream = inbound.openStream(1, false, new StallTimer());
+        nowNanos = System.nanoTime();
+        stream = inbound.openStream(1, false, new StallTimer(), nowNanos);
         if (stream.windowBytes() < MESSAGE_BYTES || stream.windowMessages() < 1) {
             throw new IllegalStateException("no initial credit: " + stream.windowBytes() + " bytes");
         }
@@ -102,7 +103,7 @@ public class CreditCoreBenchmark {
         if (sink.streamGrants == 0 || sink.revokes != 0) {
             throw new IllegalStateException("unexpected credit traffic: " + sink);
         }
-        inbound.close();
+        inbound.close(nowNanos);
         if (receiveBudget.reservedBytes() != 0 || budget.reservedBytes() != 0) {
             throw new IllegalStateException("budget not returned: " + receiveBudget + ", " + budget);
         }
@@ -110,8 +111,8 @@ public class CreditCoreBenchmark {
 
     @Benchmark
     public long receiveDataAndConsume() {
-        inbound.onData(stream, MESSAGE_BYTES);
-        inbound.onConsumed(stream, MESSAGE_BYTES, 1);
+        inbound.onData(stream, MESSAGE_BYTES, nowNanos);
+        inbound.onConsumed(stream, MESSAGE_BYTES, 1, nowNanos);
         return stream.windowBytes();
     }
 

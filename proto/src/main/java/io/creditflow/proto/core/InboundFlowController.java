@@ -17,7 +17,7 @@ import java.util.ArrayList;
  * <li>Grants are batched: bytes once the stream can be topped up by at least half its target window
  *     (or a blocked message needs them), messages once half the message window was consumed (or, for
  *     demand-driven streams, once the application's demand at least doubles what is outstanding), and
- *     on the {@link #tick()} all consumed message credit of a stream whose application is caught up.</li>
+ *     on the {@link #tick(long)} all consumed message credit of a stream whose application is caught up.</li>
  * <li>The connection window is never over-committed: the holds of all streams on the connection stay
  *     within {@link Config#connectionWindowBytes()}, so a stalled stream can only ever sit on its own
  *     credit and never on credit another stream needs.</li>
@@ -35,6 +35,10 @@ import java.util.ArrayList;
  *     budget and of the connection window. A smaller target means granting less, never revoking.</li>
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
+ *
+ * <p>Time is always passed in: every entry point that can start a stall, end one or feed an adaptive window
+ * takes the caller's {@code nowNanos} (read once per event by the event loop), and this class reads no clock,
+ * so tests drive it with plain numbers (as {@link AdaptiveWindow}).
  *
  * <p>Not thread-safe; event-loop confined. It writes nothing itself: it tells a {@link CreditSink}.
  */
@@ -102,7 +106,6 @@ public final class InboundFlowController {
     /** Data was discarded since the last {@link #onReadComplete()}: its connection credit is due. */
     private boolean discardedSinceReadComplete;
 
-    private final NanoClock clock;
     private final MemoryBudget.Waiter budgetWaiter;
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
     private final ArrayDeque<ReceiveStream> wanting = new ArrayDeque<>();
@@ -122,14 +125,12 @@ public final class InboundFlowController {
 
     /**
      * @param budgetAvailable run (from any thread) when budget memory is released while this
-     *        connection waits for it; it must schedule {@link #onBudgetAvailable()} on the event loop
+     *        connection waits for it; it must schedule {@link #onBudgetAvailable(long)} on the event loop
      */
-    public InboundFlowController(
-            Config config, MemoryBudget budget, CreditSink sink, NanoClock clock, Runnable budgetAvailable) {
+    public InboundFlowController(Config config, MemoryBudget budget, CreditSink sink, Runnable budgetAvailable) {
         this.config = config;
         this.budget = budget;
         this.sink = sink;
-        this.clock = clock;
         this.budgetWaiter = new MemoryBudget.Waiter() {
             @Override
             protected void onBudgetReleased() {
@@ -152,26 +153,26 @@ public final class InboundFlowController {
      *        (push mode, Flow subscribers); false to keep {@link Config#streamWindowMessages()} granted
      *        (pull mode)
      */
-    public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls) {
-        return openStream(streamId, demandDriven, stalls, config.adaptive());
+    public ReceiveStream openStream(int streamId, boolean demandDriven, StallTimer stalls, long nowNanos) {
+        return openStream(streamId, demandDriven, stalls, config.adaptive(), nowNanos);
     }
 
     /**
-     * As {@link #openStream(int, boolean, StallTimer)}, with this stream's own adaptive-window bounds
+     * As {@link #openStream(int, boolean, StallTimer, long)}, with this stream's own adaptive-window bounds
      * (null: a fixed window of {@link Config#streamWindowBytes()}).
      */
     public ReceiveStream openStream(
-            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive) {
-        ReceiveStream s = openStreamUnchecked(streamId, demandDriven, stalls, adaptive);
+            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive, long nowNanos) {
+        ReceiveStream s = openStreamUnchecked(streamId, demandDriven, stalls, adaptive, nowNanos);
         assert checkInvariants() : "after openStream";
         return s;
     }
 
     private ReceiveStream openStreamUnchecked(
-            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive) {
+            int streamId, boolean demandDriven, StallTimer stalls, AdaptiveWindow.Settings adaptive, long now) {
         ReceiveStream s = new ReceiveStream(streamId, demandDriven, stalls);
         s.messageLimit = demandDriven ? 0 : config.streamWindowMessages();
-        s.lastActivityNanos = clock.nanoTime();
+        s.lastActivityNanos = now;
         if (adaptive != null) {
             s.adaptive = new AdaptiveWindow(adaptive, config.streamWindowBytes(), s.lastActivityNanos);
         }
@@ -182,7 +183,7 @@ public final class InboundFlowController {
             adaptiveStreams++;
         }
         budget.registerStream();
-        maybeGrant(s);
+        maybeGrant(s, now);
         return s;
     }
 
@@ -191,12 +192,12 @@ public final class InboundFlowController {
      *
      * @throws ProtocolException FLOW_CONTROL_ERROR (connection scope) if the peer exceeded its credit
      */
-    public void onData(ReceiveStream s, int payloadBytes) {
-        onDataUnchecked(s, payloadBytes);
+    public void onData(ReceiveStream s, int payloadBytes, long nowNanos) {
+        onDataUnchecked(s, payloadBytes, nowNanos);
         assert checkInvariants() : "after onData";
     }
 
-    private void onDataUnchecked(ReceiveStream s, int payloadBytes) {
+    private void onDataUnchecked(ReceiveStream s, int payloadBytes, long now) {
         checkConnectionCredit(payloadBytes);
         if (payloadBytes > s.windowBytes() || s.windowMessages() < 1) {
             throw ProtocolException.connectionError(
@@ -209,10 +210,9 @@ public final class InboundFlowController {
         s.receivedMessages++;
         s.neededBytes = 0;
         if (s.adaptive != null && s.adaptive.answersProbe(s.receivedBytes)) {
-            s.adaptive.onProbeAnswered(clock.nanoTime());
+            s.adaptive.onProbeAnswered(now);
         }
         if (s.windowBytes() == 0 || s.windowMessages() == 0) {
-            long now = clock.nanoTime();
             s.lastActivityNanos = now;
             s.stalls.set(StallReason.APPLICATION_NOT_READING, true, now);
         } else {
@@ -262,12 +262,12 @@ public final class InboundFlowController {
     }
 
     /** The application consumed {@code messages} messages totalling {@code bytes} from {@code s}. */
-    public void onConsumed(ReceiveStream s, long bytes, long messages) {
-        onConsumedUnchecked(s, bytes, messages);
+    public void onConsumed(ReceiveStream s, long bytes, long messages, long nowNanos) {
+        onConsumedUnchecked(s, bytes, messages, nowNanos);
         assert checkInvariants() : "after onConsumed";
     }
 
-    private void onConsumedUnchecked(ReceiveStream s, long bytes, long messages) {
+    private void onConsumedUnchecked(ReceiveStream s, long bytes, long messages, long now) {
         assert bytes <= s.bufferedBytes() && messages <= s.bufferedMessages()
                 : "consumed more than buffered on stream " + s.id;
         s.consumedBytes += bytes;
@@ -281,10 +281,10 @@ public final class InboundFlowController {
             return;
         }
         if (s.adaptive != null) {
-            s.adaptive.onConsumed(clock.nanoTime(), s.consumedBytes, s.bufferedBytes());
+            s.adaptive.onConsumed(now, s.consumedBytes, s.bufferedBytes());
         }
-        serveWanting();
-        maybeGrant(s);
+        serveWanting(now);
+        maybeGrant(s, now);
         if (!s.acceptingData || isUnderPressure()) {
             releaseUnheld(s);
         }
@@ -292,33 +292,33 @@ public final class InboundFlowController {
     }
 
     /** The application asked for {@code n} more messages on a demand-driven stream. */
-    public void onDemand(ReceiveStream s, long n) {
-        onDemandUnchecked(s, n);
+    public void onDemand(ReceiveStream s, long n, long nowNanos) {
+        onDemandUnchecked(s, n, nowNanos);
         assert checkInvariants() : "after onDemand";
     }
 
-    private void onDemandUnchecked(ReceiveStream s, long n) {
+    private void onDemandUnchecked(ReceiveStream s, long n, long now) {
         if (n <= 0 || s.closed) {
             return;
         }
         s.messageLimit = Credits.saturatedAdd(s.messageLimit, n);
-        maybeGrant(s);
+        maybeGrant(s, now);
     }
 
     /** The peer reports a message of {@code neededBytes} waiting for byte credit on {@code s}. */
-    public void onBlocked(ReceiveStream s, long neededBytes) {
-        onBlockedUnchecked(s, neededBytes);
+    public void onBlocked(ReceiveStream s, long neededBytes, long nowNanos) {
+        onBlockedUnchecked(s, neededBytes, nowNanos);
         assert checkInvariants() : "after onBlocked";
     }
 
-    private void onBlockedUnchecked(ReceiveStream s, long neededBytes) {
+    private void onBlockedUnchecked(ReceiveStream s, long neededBytes, long now) {
         s.neededBytes = neededBytes;
         s.idleRevoked = false;
         s.lastActivityNanos = Long.MIN_VALUE;
         if (s.adaptive != null && s.acceptingData) {
-            s.adaptive.onBlocked(clock.nanoTime(), s.bufferedBytes(), growLimitBytes());
+            s.adaptive.onBlocked(now, s.bufferedBytes(), growLimitBytes());
         }
-        maybeGrant(s);
+        maybeGrant(s, now);
     }
 
     /**
@@ -326,12 +326,12 @@ public final class InboundFlowController {
      *
      * @throws ProtocolException if no revoke was outstanding or more came back than the peer held
      */
-    public void onRevokeAck(ReceiveStream s, long returnedBytes) {
-        onRevokeAckUnchecked(s, returnedBytes);
+    public void onRevokeAck(ReceiveStream s, long returnedBytes, long nowNanos) {
+        onRevokeAckUnchecked(s, returnedBytes, nowNanos);
         assert checkInvariants() : "after onRevokeAck";
     }
 
-    private void onRevokeAckUnchecked(ReceiveStream s, long returnedBytes) {
+    private void onRevokeAckUnchecked(ReceiveStream s, long returnedBytes, long now) {
         if (!s.revokePending) {
             throw ProtocolException.connectionError(
                     ErrorCode.PROTOCOL_ERROR, "stream " + s.id + ": RevokeAck without a Revoke");
@@ -353,17 +353,17 @@ public final class InboundFlowController {
         s.neededBytes = 0;
         connectionHoldBytes -= returnedBytes;
         releaseUnheld(s);
-        serveWanting();
-        maybeGrant(s); // message credit that came due while the revoke was out (bytes stay quiet)
+        serveWanting(now);
+        maybeGrant(s, now); // message credit that came due while the revoke was out (bytes stay quiet)
     }
 
     /** The peer half-closed {@code s}: it will send nothing more, so its unused credit is freed. */
-    public void onRemoteHalfClosed(ReceiveStream s) {
-        onRemoteHalfClosedUnchecked(s);
+    public void onRemoteHalfClosed(ReceiveStream s, long nowNanos) {
+        onRemoteHalfClosedUnchecked(s, nowNanos);
         assert checkInvariants() : "after onRemoteHalfClosed";
     }
 
-    private void onRemoteHalfClosedUnchecked(ReceiveStream s) {
+    private void onRemoteHalfClosedUnchecked(ReceiveStream s, long now) {
         if (s.closed || !s.acceptingData) {
             return;
         }
@@ -371,9 +371,9 @@ public final class InboundFlowController {
         long unused = s.windowBytes();
         s.revokedBytes += unused;
         connectionHoldBytes -= unused;
-        setWanting(s, false, false);
+        setWanting(s, false, false, now);
         releaseUnheld(s);
-        serveWanting();
+        serveWanting(now);
     }
 
     private void stopAccepting(ReceiveStream s) {
@@ -388,12 +388,12 @@ public final class InboundFlowController {
      * The stream is gone (closed, reset, or the connection ended): unconsumed data is discarded and
      * everything the stream held is released. Idempotent.
      */
-    public void onStreamClosed(ReceiveStream s) {
-        onStreamClosedUnchecked(s);
+    public void onStreamClosed(ReceiveStream s, long nowNanos) {
+        onStreamClosedUnchecked(s, nowNanos);
         assert checkInvariants() : "after onStreamClosed";
     }
 
-    private void onStreamClosedUnchecked(ReceiveStream s) {
+    private void onStreamClosedUnchecked(ReceiveStream s, long now) {
         if (s.closed) {
             return;
         }
@@ -405,42 +405,42 @@ public final class InboundFlowController {
         s.revokedBytes = s.grantedBytes - s.receivedBytes; // the unused credit is void
         stopAccepting(s);
         s.closed = true;
-        setWanting(s, false, false);
+        setWanting(s, false, false, now);
         budget.release(s.reservedBytes);
         s.reservedBytes = 0;
         removeFromList(s);
-        s.stalls.stopAll(clock.nanoTime());
+        s.stalls.stopAll(now);
         if (!closed) {
-            serveWanting();
+            serveWanting(now);
             flushConnectionCredit(discarded > 0);
         }
     }
 
     /** The connection is gone: release every stream. Idempotent. */
-    public void close() {
-        closeUnchecked();
+    public void close(long nowNanos) {
+        closeUnchecked(nowNanos);
         assert checkInvariants() : "after close";
     }
 
-    private void closeUnchecked() {
+    private void closeUnchecked(long now) {
         if (closed) {
             return;
         }
         closed = true;
         while (!streams.isEmpty()) {
-            onStreamClosed(streams.get(streams.size() - 1));
+            onStreamClosed(streams.get(streams.size() - 1), now);
         }
     }
 
     /** Budget memory was released while this connection waited: retry the starved streams. */
-    public void onBudgetAvailable() {
-        onBudgetAvailableUnchecked();
+    public void onBudgetAvailable(long nowNanos) {
+        onBudgetAvailableUnchecked(nowNanos);
         assert checkInvariants() : "after onBudgetAvailable";
     }
 
-    private void onBudgetAvailableUnchecked() {
+    private void onBudgetAvailableUnchecked(long now) {
         if (!closed) {
-            serveWanting();
+            serveWanting(now);
         }
     }
 
@@ -449,16 +449,15 @@ public final class InboundFlowController {
      * unused for {@link Config#revokeIdleNanos()} and from blocked streams that are not first in line,
      * then retries the starved. Cheap when nothing is starved.
      */
-    public void tick() {
-        tickUnchecked();
+    public void tick(long nowNanos) {
+        tickUnchecked(nowNanos);
         assert checkInvariants() : "after tick";
     }
 
-    private void tickUnchecked() {
+    private void tickUnchecked(long now) {
         if (closed) {
             return;
         }
-        long now = clock.nanoTime();
         if (adaptiveStreams > 0) {
             tickAdaptive(now);
         }
@@ -484,7 +483,7 @@ public final class InboundFlowController {
                 sink.writeRevoke(s.id, 0);
             }
         }
-        serveWanting();
+        serveWanting(now);
     }
 
     /**
@@ -517,7 +516,7 @@ public final class InboundFlowController {
         for (int i = 0; i < streams.size(); i++) {
             ReceiveStream s = streams.get(i);
             if (s.adaptive != null && s.acceptingData && s.adaptive.onTick(now, s.consumedBytes, s.bufferedBytes())) {
-                maybeGrant(s);
+                maybeGrant(s, now);
             }
         }
     }
@@ -549,7 +548,7 @@ public final class InboundFlowController {
         return oldest == 0 || oldest == s.ticket;
     }
 
-    private void serveWanting() {
+    private void serveWanting(long now) {
         for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
             ReceiveStream s = wanting.pollFirst();
             s.wanting = false; // maybeGrant re-queues it at the back if it is still short (ticket kept)
@@ -557,13 +556,13 @@ public final class InboundFlowController {
             // served at most its fair share, even if it was the only one starved.
             serving = s;
             try {
-                maybeGrant(s);
+                maybeGrant(s, now);
             } finally {
                 serving = null;
             }
             if (!s.wanting) {
-                setWanting(s, false, false);
-                s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, clock.nanoTime());
+                setWanting(s, false, false, now);
+                s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, now);
             }
         }
     }
@@ -592,7 +591,7 @@ public final class InboundFlowController {
         return Math.max(target, s.neededBytes);
     }
 
-    private void maybeGrant(ReceiveStream s) {
+    private void maybeGrant(ReceiveStream s, long now) {
         if (!s.acceptingData || s.revokePending) {
             return;
         }
@@ -629,7 +628,7 @@ public final class InboundFlowController {
             if (bytes > 0) {
                 s.lastActivityNanos = Long.MIN_VALUE; // just granted: not idle
                 if (s.adaptive != null) {
-                    s.adaptive.onGrant(clock.nanoTime(), s.grantedBytes);
+                    s.adaptive.onGrant(now, s.grantedBytes);
                 }
             }
             s.grantedBytes += bytes;
@@ -638,12 +637,12 @@ public final class InboundFlowController {
             flushConnectionCredit(true);
             sink.writeStreamCredit(s.id, bytes, messages);
             if (s.windowBytes() > 0 && s.windowMessages() > 0) {
-                s.stalls.set(StallReason.APPLICATION_NOT_READING, false, clock.nanoTime());
+                s.stalls.set(StallReason.APPLICATION_NOT_READING, false, now);
             }
         }
         if (bytesDue) {
             boolean starved = s.windowBytes() < Math.max(1, s.neededBytes);
-            setWanting(s, starved, starved && budgetShort);
+            setWanting(s, starved, starved && budgetShort, now);
             if (starved && budgetShort) {
                 budget.awaitRelease(budgetWaiter);
             }
@@ -668,7 +667,7 @@ public final class InboundFlowController {
      * starved in the process budget (which makes every connection sharing it cut to fair shares and
      * revoke idle credit) only when the budget, not the connection window, was what ran short.
      */
-    private void setWanting(ReceiveStream s, boolean wantingNow, boolean budgetShort) {
+    private void setWanting(ReceiveStream s, boolean wantingNow, boolean budgetShort, long now) {
         if (wantingNow != s.wanting) {
             s.wanting = wantingNow;
             if (wantingNow) {
@@ -676,7 +675,7 @@ public final class InboundFlowController {
             } else {
                 wanting.remove(s);
             }
-            s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, clock.nanoTime());
+            s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, now);
         }
         boolean budgetStarved = wantingNow && budgetShort;
         if (budgetStarved && s.ticket == 0) {

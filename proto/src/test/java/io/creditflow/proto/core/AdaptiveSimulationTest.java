@@ -78,7 +78,6 @@ class AdaptiveSimulationTest {
                             connectionWindow, MIB, Credits.UNLIMITED, 16 * KIB, 250 * MS, ADAPTIVE),
                     budget,
                     this,
-                    clock,
                     () -> {});
             delivered = new long[streams];
             drainBytesPerSecond = new long[streams];
@@ -87,7 +86,7 @@ class AdaptiveSimulationTest {
             for (int i = 0; i < streams; i++) {
                 senders.add(new Sender(i, sent));
                 buffered.add(new ArrayDeque<>());
-                receivers.add(in.openStream(i, false, new StallTimer()));
+                receivers.add(in.openStream(i, false, new StallTimer(), clock.now));
             }
         }
 
@@ -133,12 +132,12 @@ class AdaptiveSimulationTest {
                 toReceiver.add(new Timed(clock.now + oneWayNanos, sent.pollFirst()));
             }
             while (!toReceiver.isEmpty() && toReceiver.peekFirst().atNanos <= clock.now) {
-                FlowControlSimulationTest.receive(toReceiver.pollFirst().frame, in, receivers, buffered);
+                FlowControlSimulationTest.receive(toReceiver.pollFirst().frame, in, receivers, buffered, clock.now);
             }
             for (int i = 0; i < senders.size(); i++) {
                 consume(i);
             }
-            in.onBudgetAvailable();
+            in.onBudgetAvailable(clock.now);
         }
 
         void consume(int stream) {
@@ -157,7 +156,7 @@ class AdaptiveSimulationTest {
                 count++;
             }
             if (count > 0) {
-                in.onConsumed(receivers.get(stream), bytes, count);
+                in.onConsumed(receivers.get(stream), bytes, count, clock.now);
             }
         }
 
@@ -202,7 +201,7 @@ class AdaptiveSimulationTest {
                 c.produce(true);
                 c.step();
                 if (ms % 50 == 0) {
-                    c.in.tick();
+                    c.in.tick(clock.now);
                 }
             }
             assertThat(budget.reservedBytes()).isLessThanOrEqualTo(budget.limitBytes());
@@ -221,7 +220,7 @@ class AdaptiveSimulationTest {
             for (Conn c : conns) {
                 c.step();
                 if (ms % 50 == 0) {
-                    c.in.tick();
+                    c.in.tick(clock.now);
                 }
                 c.checkInvariants(budget.limitBytes());
             }

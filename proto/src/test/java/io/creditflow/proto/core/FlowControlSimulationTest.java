@@ -130,12 +130,11 @@ class FlowControlSimulationTest {
                             adaptive),
                     budget,
                     this,
-                    clock,
                     () -> budgetWake = true);
             for (int i = 0; i < STREAMS; i++) {
                 senders.add(new Sender(i, toReceiver));
                 buffered.add(new ArrayDeque<>());
-                receivers.add(in.openStream(i, false, new StallTimer()));
+                receivers.add(in.openStream(i, false, new StallTimer(), clock.now));
             }
         }
 
@@ -161,7 +160,7 @@ class FlowControlSimulationTest {
                 if (f instanceof BlockedFrame) {
                     blockedFrames++;
                 }
-                receive(f, in, receivers, buffered);
+                receive(f, in, receivers, buffered, clock.now);
             }
         }
 
@@ -185,7 +184,7 @@ class FlowControlSimulationTest {
                 bytes += m[0];
             }
             if (count > 0) {
-                in.onConsumed(receivers.get(stream), bytes, count);
+                in.onConsumed(receivers.get(stream), bytes, count, clock.now);
             }
         }
 
@@ -204,14 +203,18 @@ class FlowControlSimulationTest {
 
     /** The receiver takes a frame from the wire: data is buffered for the application. */
     static void receive(
-            Object f, InboundFlowController in, List<ReceiveStream> receivers, List<ArrayDeque<long[]>> buffered) {
+            Object f,
+            InboundFlowController in,
+            List<ReceiveStream> receivers,
+            List<ArrayDeque<long[]>> buffered,
+            long now) {
         if (f instanceof DataFrame d) {
-            in.onData(receivers.get(d.stream), d.size); // throws on any credit violation
+            in.onData(receivers.get(d.stream), d.size, now); // throws on any credit violation
             buffered.get(d.stream).add(new long[] {d.size, d.seq});
         } else if (f instanceof BlockedFrame b) {
-            in.onBlocked(receivers.get(b.stream), b.needed);
+            in.onBlocked(receivers.get(b.stream), b.needed, now);
         } else if (f instanceof RevokeAckFrame a) {
-            in.onRevokeAck(receivers.get(a.stream), a.returned);
+            in.onRevokeAck(receivers.get(a.stream), a.returned, now);
         }
     }
 
@@ -276,13 +279,13 @@ class FlowControlSimulationTest {
                 }
                 case 5 -> {
                     clock.advanceMillis(random.nextInt(40));
-                    c.in.tick();
+                    c.in.tick(clock.now);
                 }
                 default -> {
                     for (Conn k : conns) {
                         if (k.budgetWake) {
                             k.budgetWake = false;
-                            k.in.onBudgetAvailable();
+                            k.in.onBudgetAvailable(clock.now);
                         }
                     }
                 }
@@ -303,11 +306,11 @@ class FlowControlSimulationTest {
                 }
                 if (c.budgetWake) {
                     c.budgetWake = false;
-                    c.in.onBudgetAvailable();
+                    c.in.onBudgetAvailable(clock.now);
                 }
                 if (round % 10 == 0) {
                     clock.advanceMillis(10);
-                    c.in.tick();
+                    c.in.tick(clock.now);
                 }
                 c.checkInvariants();
             }

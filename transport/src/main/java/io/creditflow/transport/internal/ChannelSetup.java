@@ -16,12 +16,13 @@ public final class ChannelSetup {
         option.set(ChannelOption.TCP_NODELAY, true);
         option.set(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(s.writeLowWatermarkBytes(), s.writeHighWatermarkBytes()));
-        if (s.socketSendBufferBytes() > 0) {
-            option.set(ChannelOption.SO_SNDBUF, s.socketSendBufferBytes());
+                new WriteBufferWaterMark(
+                        s.buffers().writeLowWatermarkBytes(), s.buffers().writeHighWatermarkBytes()));
+        if (s.buffers().socketSendBufferBytes() > 0) {
+            option.set(ChannelOption.SO_SNDBUF, s.buffers().socketSendBufferBytes());
         }
-        if (s.socketReceiveBufferBytes() > 0) {
-            option.set(ChannelOption.SO_RCVBUF, s.socketReceiveBufferBytes());
+        if (s.buffers().socketReceiveBufferBytes() > 0) {
+            option.set(ChannelOption.SO_RCVBUF, s.buffers().socketReceiveBufferBytes());
         }
     }
 

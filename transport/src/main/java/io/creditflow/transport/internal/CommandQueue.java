@@ -127,13 +127,16 @@ final class CommandQueue {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Executor loop;
     private final BooleanSupplier inEventLoop;
+    private final LoopClock time;
     private final Runnable drainTask = this::drain;
     private Handler handler;
     private boolean draining;
 
-    CommandQueue(Executor loop, BooleanSupplier inEventLoop) {
+    /** @param time read once per batch: every command of a batch is handled at that one instant */
+    CommandQueue(Executor loop, BooleanSupplier inEventLoop, LoopClock time) {
         this.loop = loop;
         this.inEventLoop = inEventLoop;
+        this.time = time;
     }
 
     /** Wires the loop side, once the connection's parts exist (before any command can arrive). */
@@ -169,6 +172,7 @@ final class CommandQueue {
             return;
         }
         draining = true;
+        time.begin();
         try {
             scheduled.set(false);
             int n = 0;
@@ -181,6 +185,7 @@ final class CommandQueue {
             }
             handler.afterBatch();
         } finally {
+            time.end();
             draining = false;
         }
     }

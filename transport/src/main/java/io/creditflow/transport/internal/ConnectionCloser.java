@@ -228,14 +228,15 @@ final class ConnectionCloser {
                         ? fallback
                         : new CloseStatus(ErrorCode.CANCEL, "connection closed before the stream ended", false, 0);
         InboundFlowController flow = host.flow;
+        long now = host.time.now();
         for (DefaultStream s : host.registry.removeAll()) {
             if (s.transport.receive != null) {
-                flow.onStreamClosed(s.transport.receive);
+                flow.onStreamClosed(s.transport.receive, now);
             }
             s.transport.closeWith(s.transport.state == StreamState.CLOSED ? status : cut);
         }
-        flow.close();
-        stalls.stopAll(host.settings.clock().nanoTime());
+        flow.close(now);
+        stalls.stopAll(now);
         // Commands still queued (an Open not yet written among them) now meet a closed connection: a pending
         // open is refused with the close status; the rest find their streams closed. A drain under way goes on.
         host.commands.drain();

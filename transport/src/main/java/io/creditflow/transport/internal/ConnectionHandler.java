@@ -47,6 +47,9 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     private final boolean client;
     private final DefaultConnection connection;
     private final StallTimer stalls = new StallTimer();
+    /** Read once per Netty callback, command batch and tick; every part takes its time from it. */
+    private final LoopClock time;
+
     private final ConnectionTimers timers;
     // The parts below are created when the handler is added to its channel.
     private StreamHost host;
@@ -62,7 +65,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         this.settings = settings;
         this.client = client;
         this.connection = new DefaultConnection(settings, client);
-        this.timers = new ConnectionTimers(settings.limits());
+        this.time = new LoopClock(settings.clock());
+        this.timers = new ConnectionTimers(settings.timeouts());
     }
 
     /** The public side of this connection (any thread). */
@@ -77,24 +81,33 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        time.begin();
+        try {
+            addParts(ctx);
+        } finally {
+            time.end();
+        }
+    }
+
+    private void addParts(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
         EventLoop loop = channel.eventLoop();
         ConnectionLifecycle lifecycle = connection.lifecycle();
         OutboundFrames out = new OutboundFrames(
-                ctx, lifecycle, new ControlBacklog(settings.limits().maxQueuedControlFrames()));
-        CommandQueue commands = new CommandQueue(loop, loop::inEventLoop);
+                ctx, lifecycle, new ControlBacklog(settings.defenses().maxQueuedControlFrames()));
+        CommandQueue commands = new CommandQueue(loop, loop::inEventLoop, time);
         InboundFlowController flow = new InboundFlowController(
                 settings.receiveConfig(),
-                settings.memoryBudget(),
+                settings.flow().memoryBudget(),
                 out,
-                settings.clock(),
                 () -> commands.enqueue(CommandQueue.BudgetAvailable.INSTANCE));
-        ReadPressure pressure = new ReadPressure(channel, settings, stalls, timers);
-        StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, settings);
-        StreamRegistry registry = new StreamRegistry(client, settings, flow, out, writes, pressure, timers, loop);
-        host = new StreamHost(settings, connection, loop, flow, out, writes, pressure, registry, commands);
+        ReadPressure pressure = new ReadPressure(channel, settings.buffers(), time, stalls, timers);
+        StreamWrites writes = new StreamWrites(channel, commands, lifecycle, out, stalls, time);
+        StreamRegistry registry = new StreamRegistry(client, settings, time, flow, out, writes, pressure, timers, loop);
+        host = new StreamHost(settings, time, connection, loop, flow, out, writes, pressure, registry, commands);
         assembler = new FrameAssembler(
-                new FrameReader(settings.maxFrameBytes(), settings.maxControlFrameBytes()),
+                new FrameReader(
+                        settings.frames().maxFrameBytes(), settings.frames().maxControlFrameBytes()),
                 ctx.alloc(),
                 lifecycle,
                 timers);
@@ -111,7 +124,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        onActive(ctx);
+        time.begin();
+        try {
+            onActive(ctx);
+        } finally {
+            time.end();
+        }
         ctx.fireChannelActive();
     }
 
@@ -120,7 +138,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         if (handshakeTimer != null) {
             return;
         }
-        timers.start(settings.clock().nanoTime());
+        timers.start(time.now());
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         if (tls != null && !tls.handshakeFuture().isDone()) {
             closer.watchTls(tls);
@@ -134,17 +152,26 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         handshakeTimer = host.loop.schedule(
                 () -> {
                     if (!connection.handshaken()) {
-                        long millis = TimeUnit.NANOSECONDS.toMillis(settings.handshakeTimeoutNanos());
-                        closer.connectionError(ErrorCodes.connectionError(
-                                ErrorCode.HANDSHAKE_TIMEOUT,
-                                closer.tlsPending()
-                                        ? "TLS handshake not complete within " + millis + " ms"
-                                        : "no handshake within " + millis + " ms"));
+                        time.begin();
+                        try {
+                            onHandshakeTimeout();
+                        } finally {
+                            time.end();
+                        }
                     }
                 },
-                settings.handshakeTimeoutNanos(),
+                settings.timeouts().handshakeTimeoutNanos(),
                 TimeUnit.NANOSECONDS);
         closer.cancelAtTeardown(handshakeTimer);
+    }
+
+    private void onHandshakeTimeout() {
+        long millis = TimeUnit.NANOSECONDS.toMillis(settings.timeouts().handshakeTimeoutNanos());
+        closer.connectionError(ErrorCodes.connectionError(
+                ErrorCode.HANDSHAKE_TIMEOUT,
+                closer.tlsPending()
+                        ? "TLS handshake not complete within " + millis + " ms"
+                        : "no handshake within " + millis + " ms"));
     }
 
     /** The peer's handshake was accepted: the handshake timer stops, the ticks start. */
@@ -156,17 +183,36 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closer.teardown(new CloseStatus(ErrorCode.CANCEL, "connection lost", true, 0));
+        time.begin();
+        try {
+            closer.teardown(new CloseStatus(ErrorCode.CANCEL, "connection lost", true, 0));
+        } finally {
+            time.end();
+        }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        closer.teardown(new CloseStatus(ErrorCode.CANCEL, "handler removed", false, 0));
+        time.begin();
+        try {
+            closer.teardown(new CloseStatus(ErrorCode.CANCEL, "handler removed", false, 0));
+        } finally {
+            time.end();
+        }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        time.begin();
+        try {
+            onException(ctx, cause);
+        } finally {
+            time.end();
+        }
+    }
+
+    private void onException(ChannelHandlerContext ctx, Throwable cause) {
         if (!connection.handshaken() && ConnectionCloser.sslCause(cause) != null) {
             // With TLS 1.3 a client's TLS handshake completes before the server has checked the client's
             // certificate: the server's refusal then arrives as an alert, after TLS looked established.
@@ -189,11 +235,12 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             ctx.fireChannelRead(msg);
             return;
         }
+        long now = time.begin(); // one reading for every frame of this read
         try {
             if (!host.lifecycle.acceptsInput()) {
                 return; // after a connection error or close, input is discarded
             }
-            timers.onRead(settings.clock().nanoTime()); // anything from the peer proves it is alive
+            timers.onRead(now); // anything from the peer proves it is alive
             assembler.read(in, inbound);
         } catch (ProtocolException e) {
             inbound.onProtocolException(e);
@@ -201,12 +248,23 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             LOG.log(System.Logger.Level.WARNING, "internal error on " + ctx.channel(), e);
             closer.connectionError(ErrorCodes.connectionError(ErrorCode.INTERNAL_ERROR, e.toString()));
         } finally {
+            time.end();
             in.release();
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        time.begin();
+        try {
+            onReadComplete();
+        } finally {
+            time.end();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void onReadComplete() {
         host.notifyReadable();
         if (!host.lifecycle.isClosed()) {
             if (host.lifecycle.acceptsInput()) {
@@ -216,11 +274,20 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
             host.pressure.onReadComplete();
             host.out.flushIfNeeded();
         }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        long now = time.begin();
+        try {
+            onWritabilityChanged(ctx, now);
+        } finally {
+            time.end();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void onWritabilityChanged(ChannelHandlerContext ctx, long now) {
         if (ctx.channel().isWritable()) {
             host.out.onWritable();
             timers.onWritable();
@@ -231,19 +298,25 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                 host.out.flushIfNeeded();
             }
         } else {
-            long now = settings.clock().nanoTime();
             timers.onUnwritable(now);
             stalls.set(StallReason.CHANNEL_NOT_WRITABLE, true, now);
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     private void tick() {
         if (!host.lifecycle.acceptsInput()) {
             return;
         }
-        host.flow.tick();
-        long now = settings.clock().nanoTime();
+        long now = time.begin();
+        try {
+            onTick(now);
+        } finally {
+            time.end();
+        }
+    }
+
+    private void onTick(long now) {
+        host.flow.tick(now);
         stalls.set(StallReason.BUDGET_EXHAUSTED, host.flow.starvedStreams() > 0, now);
         onTimer(timers.check(now, host.pressure.isPaused(), host.registry.isDrained()), now);
         host.out.flushIfNeeded();
@@ -251,7 +324,6 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
 
     /** Carries out what {@link ConnectionTimers#check} decided. */
     private void onTimer(ConnectionTimers.Action action, long now) {
-        EndpointSettings.Limits limits = settings.limits();
         switch (action) {
             case NONE -> {}
             case WRITE_STALLED -> {
@@ -270,7 +342,8 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
                         new CloseStatus(
                                 ErrorCode.IDLE_TIMEOUT,
                                 "keepalive: no answer from the peer within "
-                                        + TimeUnit.NANOSECONDS.toMillis(limits.keepaliveTimeoutNanos()) + " ms",
+                                        + TimeUnit.NANOSECONDS.toMillis(
+                                                settings.timeouts().keepaliveTimeoutNanos()) + " ms",
                                 false,
                                 0),
                         true);

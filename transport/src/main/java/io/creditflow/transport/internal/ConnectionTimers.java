@@ -25,7 +25,7 @@ final class ConnectionTimers {
         PING
     }
 
-    private final EndpointSettings.Limits limits;
+    private final EndpointSettings.Timeouts timeouts;
     private long lastReadNanos;
     /** When our unanswered keepalive ping was sent, or -1. */
     private long pingSentNanos = -1;
@@ -37,8 +37,8 @@ final class ConnectionTimers {
     private boolean partialPending;
     private long partialSinceNanos;
 
-    ConnectionTimers(EndpointSettings.Limits limits) {
-        this.limits = limits;
+    ConnectionTimers(EndpointSettings.Timeouts timeouts) {
+        this.timeouts = timeouts;
     }
 
     /** The connection became active at {@code now}: the read and idle clocks start. */
@@ -133,23 +133,23 @@ final class ConnectionTimers {
      * @param noStreams the connection has no stream, neither registered nor being opened
      */
     Action check(long now, boolean readPaused, boolean noStreams) {
-        if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > limits.writeStallTimeoutNanos()) {
+        if (unwritableSinceNanos >= 0 && now - unwritableSinceNanos > timeouts.writeStallTimeoutNanos()) {
             return Action.WRITE_STALLED;
         }
         if (readPaused) {
             return Action.NONE; // the write-stall timeout above still covers a peer that stops reading
         }
-        if (partialPending && now - partialSinceNanos > limits.partialFrameTimeoutNanos()) {
+        if (partialPending && now - partialSinceNanos > timeouts.partialFrameTimeoutNanos()) {
             return Action.PARTIAL_FRAME;
         }
-        if (pingSentNanos >= 0 && now - pingSentNanos > limits.keepaliveTimeoutNanos()) {
+        if (pingSentNanos >= 0 && now - pingSentNanos > timeouts.keepaliveTimeoutNanos()) {
             return Action.KEEPALIVE_TIMEOUT;
         }
-        if (noStreams && idleSinceNanos >= 0 && now - idleSinceNanos > limits.idleTimeoutNanos()) {
+        if (noStreams && idleSinceNanos >= 0 && now - idleSinceNanos > timeouts.idleTimeoutNanos()) {
             // Idle means no stream, whatever else arrives: pings or stray bytes do not keep a slot forever.
             return Action.IDLE;
         }
-        if (pingSentNanos < 0 && now - lastReadNanos > limits.keepaliveIntervalNanos()) {
+        if (pingSentNanos < 0 && now - lastReadNanos > timeouts.keepaliveIntervalNanos()) {
             return Action.PING;
         }
         return Action.NONE;

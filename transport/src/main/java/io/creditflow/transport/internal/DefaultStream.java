@@ -79,7 +79,7 @@ final class DefaultStream implements Stream {
 
     private ReceiveQueue newPullQueue() {
         EndpointSettings s = connection.settings;
-        return new ReceiveQueue(s.streamWindowBytes() / 4, s.streamWindowMessages() / 4);
+        return new ReceiveQueue(s.flow().streamWindowBytes() / 4, s.flow().streamWindowMessages() / 4);
     }
 
     /**

@@ -13,40 +13,28 @@ import io.creditflow.transport.TlsOptions;
 import io.netty.channel.EventLoopGroup;
 
 /**
- * The frozen settings of one endpoint (a Client or a Server), shared by all its connections.
- * Built and validated by {@code EndpointBuilder}. Immutable; thread-safe. {@code tls} is null for
- * plain TCP.
+ * The frozen settings of one endpoint (a Client or a Server), shared by all its connections, as one small
+ * record per concern, so that each part of a connection receives only what it uses. Built and validated by
+ * {@code EndpointBuilder}, whose defaults are {@code io.creditflow.transport.Defaults}. Immutable; thread-safe.
+ *
+ * @param streamHandler accepts the streams the peer opens
+ * @param acceptedStreamOptions the options of the streams the peer opens
+ * @param clock the endpoint's clock, read once per event on the event loop
  */
 public record EndpointSettings(
         StreamHandler streamHandler,
-        MemoryBudget memoryBudget,
-        long connectionWindowBytes,
-        long streamWindowBytes,
-        long streamWindowMessages,
-        int maxMessageBytes,
-        int maxConcurrentStreams,
-        int maxMetadataBytes,
-        int maxMetadataEntries,
-        long minGrantBytes,
-        long revokeIdleNanos,
-        int writeLowWatermarkBytes,
-        int writeHighWatermarkBytes,
-        long readLowWatermarkBytes,
-        long readHighWatermarkBytes,
-        int socketSendBufferBytes,
-        int socketReceiveBufferBytes,
         StreamOptions acceptedStreamOptions,
-        long handshakeTimeoutNanos,
-        int ioThreads,
-        IoTransport transport,
-        EventLoopGroup eventLoopGroup,
         NanoClock clock,
-        Limits limits,
-        Authenticator authenticator,
-        byte[] credential,
-        TlsOptions tls,
-        boolean adaptiveWindows,
-        AdaptiveWindow.Settings adaptiveWindowSettings) {
+        FlowSettings flow,
+        AdaptiveWindows adaptive,
+        FrameLimits frames,
+        Defenses defenses,
+        Timeouts timeouts,
+        Buffers buffers,
+        IoSettings io,
+        Security security) {
+
+    // Fixed constants: not settings, the same for every endpoint (docs/protocol.md section 10, "Fixed constants").
 
     /** Upper limit on maxMessageBytes: frames are length-prefixed with a varint32 and held whole. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -62,66 +50,160 @@ public record EndpointSettings(
     static final int WRITE_QUANTUM_BYTES = 16 * 1024;
 
     public EndpointSettings {
-        if (maxMessageBytes > connectionWindowBytes) {
-            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes
-                    + " (expected: <= connectionWindowBytes " + connectionWindowBytes
+        if (streamHandler == null
+                || acceptedStreamOptions == null
+                || clock == null
+                || flow == null
+                || adaptive == null
+                || frames == null
+                || defenses == null
+                || timeouts == null
+                || buffers == null
+                || io == null
+                || security == null) {
+            throw new NullPointerException("every component of EndpointSettings is required");
+        }
+        if (frames.maxMessageBytes() > flow.connectionWindowBytes()) {
+            throw new IllegalArgumentException("maxMessageBytes: " + frames.maxMessageBytes()
+                    + " (expected: <= connectionWindowBytes " + flow.connectionWindowBytes()
                     + ", or a largest message could never be received)");
         }
-        if (maxMessageBytes > memoryBudget.limitBytes()) {
-            throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: <= memory budget "
-                    + memoryBudget.limitBytes() + ")");
-        }
-        if (readHighWatermarkBytes < readLowWatermarkBytes) {
-            throw new IllegalArgumentException("readHighWatermarkBytes: " + readHighWatermarkBytes
-                    + " (expected: >= readLowWatermarkBytes " + readLowWatermarkBytes + ")");
-        }
-        if (clock == null || streamHandler == null || acceptedStreamOptions == null || adaptiveWindowSettings == null) {
-            throw new NullPointerException(
-                    "clock, streamHandler, acceptedStreamOptions and adaptiveWindowSettings are required");
+        if (frames.maxMessageBytes() > flow.memoryBudget().limitBytes()) {
+            throw new IllegalArgumentException("maxMessageBytes: " + frames.maxMessageBytes()
+                    + " (expected: <= memory budget " + flow.memoryBudget().limitBytes() + ")");
         }
     }
 
     /**
-     * The largest frame accepted: a largest message with its header, or an Open frame with the
-     * largest metadata (each entry costs up to 16 bytes of tags and lengths), or a control frame.
+     * Receive-side flow control: windows, the memory budget, and when unused credit may be taken back.
+     *
+     * @param revokeIdleNanos how long a stream may hold unused credit before it may be revoked for a starved one
      */
-    public int maxFrameBytes() {
-        long open = (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
-        long data = (long) maxMessageBytes + FrameWriter.MAX_DATA_HEADER_BYTES;
-        return (int) Math.max(Math.max(open, data), CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES);
+    public record FlowSettings(
+            MemoryBudget memoryBudget,
+            long connectionWindowBytes,
+            long streamWindowBytes,
+            long streamWindowMessages,
+            long minGrantBytes,
+            long revokeIdleNanos) {
+        public FlowSettings {
+            if (memoryBudget == null) {
+                throw new NullPointerException("memoryBudget");
+            }
+        }
     }
 
     /**
-     * The defenses against a misbehaving peer (docs/protocol.md, "Limits and defaults"). All in
-     * nanoseconds or counts; every time limit is checked against the endpoint's clock.
+     * Adaptive receive windows (docs/protocol.md section 6.5).
+     *
+     * @param byDefault whether streams of {@code WindowMode.ENDPOINT_DEFAULT} adapt
+     * @param bounds the floor, ceiling and target delay of every adaptive stream
      */
-    public record Limits(
+    public record AdaptiveWindows(boolean byDefault, AdaptiveWindow.Settings bounds) {
+        public AdaptiveWindows {
+            if (bounds == null) {
+                throw new NullPointerException("bounds");
+            }
+        }
+    }
+
+    /** What the peer may send in one message, one Open and at once; and the frame sizes that follow. */
+    public record FrameLimits(
+            int maxMessageBytes, int maxConcurrentStreams, int maxMetadataBytes, int maxMetadataEntries) {
+        /**
+         * The largest frame accepted: a largest message with its header, or an Open frame with the
+         * largest metadata (each entry costs up to 16 bytes of tags and lengths), or a control frame.
+         */
+        public int maxFrameBytes() {
+            long data = (long) maxMessageBytes + FrameWriter.MAX_DATA_HEADER_BYTES;
+            return (int) Math.max(Math.max(maxOpenBytes(), data), CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES);
+        }
+
+        /** The largest frame that is not data: an Open with the largest metadata, or a Handshake, or a control frame. */
+        public int maxControlFrameBytes() {
+            return (int)
+                    Math.min(maxFrameBytes(), Math.max(maxOpenBytes(), CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES));
+        }
+
+        private long maxOpenBytes() {
+            return (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
+        }
+    }
+
+    /** The defenses against a misbehaving peer (docs/protocol.md section 11), in counts and nanoseconds. */
+    public record Defenses(
             int maxQueuedControlFrames,
             int maxResetsReceived,
             int maxResetsSent,
             long resetWindowNanos,
             long minPingIntervalNanos,
             int maxPingStrikes,
-            int maxConsecutiveEmptyFrames,
+            int maxConsecutiveEmptyFrames) {}
+
+    /** The time limits of a connection (docs/protocol.md section 4.4), checked against the endpoint's clock. */
+    public record Timeouts(
+            long handshakeTimeoutNanos,
             long partialFrameTimeoutNanos,
             long writeStallTimeoutNanos,
             long idleTimeoutNanos,
             long keepaliveIntervalNanos,
             long keepaliveTimeoutNanos) {}
 
-    /** The largest frame that is not data: an Open with the largest metadata, or a Handshake, or a control frame. */
-    public int maxControlFrameBytes() {
-        long open = (long) maxMetadataBytes + 16L * maxMetadataEntries + 32;
-        return (int) Math.min(maxFrameBytes(), Math.max(open, CONTROL_FRAME_BYTES + MAX_CREDENTIAL_BYTES));
+    /**
+     * The buffers around the socket: the channel's write watermarks, the read watermarks on unconsumed inbound
+     * data (wire bytes), and the kernel's buffers (0: the kernel's default).
+     */
+    public record Buffers(
+            int writeLowWatermarkBytes,
+            int writeHighWatermarkBytes,
+            long readLowWatermarkBytes,
+            long readHighWatermarkBytes,
+            int socketSendBufferBytes,
+            int socketReceiveBufferBytes) {
+        public Buffers {
+            if (readHighWatermarkBytes < readLowWatermarkBytes) {
+                throw new IllegalArgumentException("readHighWatermarkBytes: " + readHighWatermarkBytes
+                        + " (expected: >= readLowWatermarkBytes " + readLowWatermarkBytes + ")");
+            }
+        }
     }
 
+    /**
+     * Threads and the I/O transport.
+     *
+     * @param ioThreads threads of the endpoint's own event loop group, or 0 for its default size
+     * @param eventLoopGroup the embedder's group, or null for the endpoint's own
+     */
+    public record IoSettings(int ioThreads, IoTransport transport, EventLoopGroup eventLoopGroup) {
+        public IoSettings {
+            if (transport == null) {
+                throw new NullPointerException("transport");
+            }
+        }
+    }
+
+    /**
+     * Who may connect and how the bytes are protected.
+     *
+     * @param credential what a client sends in its handshake (empty for none)
+     * @param tls the TLS options, or null for plain TCP
+     */
+    public record Security(Authenticator authenticator, byte[] credential, TlsOptions tls) {
+        public Security {
+            if (authenticator == null || credential == null) {
+                throw new NullPointerException("authenticator and credential are required");
+            }
+        }
+    }
+
+    /** The receive-side flow controller's settings: adaptive bounds only if streams adapt by default. */
     public InboundFlowController.Config receiveConfig() {
         return new InboundFlowController.Config(
-                connectionWindowBytes,
-                streamWindowBytes,
-                streamWindowMessages,
-                minGrantBytes,
-                revokeIdleNanos,
-                adaptiveWindows ? adaptiveWindowSettings : null);
+                flow.connectionWindowBytes(),
+                flow.streamWindowBytes(),
+                flow.streamWindowMessages(),
+                flow.minGrantBytes(),
+                flow.revokeIdleNanos(),
+                adaptive.byDefault() ? adaptive.bounds() : null);
     }
 }

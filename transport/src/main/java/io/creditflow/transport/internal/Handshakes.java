@@ -29,21 +29,22 @@ final class Handshakes {
     /** Our Handshake: our settings, and the credential if {@code client}. */
     static Frame ours(EndpointSettings settings, boolean client) {
         Settings ours = Settings.newBuilder()
-                .setMaxFrameBytes(settings.maxFrameBytes())
-                .setMaxMessageBytes(settings.maxMessageBytes())
-                .setMaxConcurrentStreams(settings.maxConcurrentStreams())
-                .setInitialConnectionWindowBytes(settings.connectionWindowBytes())
-                .setInitialStreamWindowBytes(settings.streamWindowBytes())
-                .setInitialStreamWindowMessages(settings.streamWindowMessages())
-                .setMaxMetadataBytes(settings.maxMetadataBytes())
-                .setMaxMetadataEntries(settings.maxMetadataEntries())
+                .setMaxFrameBytes(settings.frames().maxFrameBytes())
+                .setMaxMessageBytes(settings.frames().maxMessageBytes())
+                .setMaxConcurrentStreams(settings.frames().maxConcurrentStreams())
+                .setInitialConnectionWindowBytes(settings.flow().connectionWindowBytes())
+                .setInitialStreamWindowBytes(settings.flow().streamWindowBytes())
+                .setInitialStreamWindowMessages(settings.flow().streamWindowMessages())
+                .setMaxMetadataBytes(settings.frames().maxMetadataBytes())
+                .setMaxMetadataEntries(settings.frames().maxMetadataEntries())
                 .build();
         return Frame.newBuilder()
                 .setHandshake(Handshake.newBuilder()
                         .setMagic(MAGIC)
                         .setProtocolVersion(PROTOCOL_VERSION)
                         .setSettings(ours)
-                        .setCredential(ByteString.copyFrom(client ? settings.credential() : new byte[0])))
+                        .setCredential(
+                                ByteString.copyFrom(client ? settings.security().credential() : new byte[0])))
                 .build();
     }
 
@@ -96,7 +97,9 @@ final class Handshakes {
         }
         String who;
         try {
-            who = settings.authenticator().authenticate(h.getCredential().toByteArray(), remote);
+            who = settings.security()
+                    .authenticator()
+                    .authenticate(h.getCredential().toByteArray(), remote);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "authenticator failed for " + remote, e);
             who = null;

@@ -65,7 +65,7 @@ final class InboundFrames implements FrameReader.Listener {
         this.channel = channel;
         this.client = client;
         this.onHandshaken = onHandshaken;
-        EndpointSettings.Limits limits = settings.limits();
+        EndpointSettings.Defenses limits = settings.defenses();
         this.pings = new PingPolicer(limits.minPingIntervalNanos(), limits.maxPingStrikes());
         this.emptyFrames = new EmptyFrameLimit(limits.maxConsecutiveEmptyFrames());
         this.resets = new ResetBudgets(limits);
@@ -94,10 +94,11 @@ final class InboundFrames implements FrameReader.Listener {
                 throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "expected Handshake as the first frame");
             }
             int size = payload.readableBytes();
-            if (size > settings.maxMessageBytes()) {
+            if (size > settings.frames().maxMessageBytes()) {
                 throw ErrorCodes.connectionError(
                         ErrorCode.MESSAGE_TOO_LARGE,
-                        "message of " + size + " bytes exceeds max_message_bytes " + settings.maxMessageBytes());
+                        "message of " + size + " bytes exceeds max_message_bytes "
+                                + settings.frames().maxMessageBytes());
             }
             DefaultStream s = registry.get(streamId);
             if (s == null || s.transport.receive == null) {
@@ -118,7 +119,7 @@ final class InboundFrames implements FrameReader.Listener {
             } else {
                 emptyFrames.onNonEmptyFrame();
             }
-            flow.onData(s.transport.receive, size);
+            flow.onData(s.transport.receive, size, host.time.now());
             host.connection().onBytesReceived(size);
             host.pressure.onArrived(frameBytes);
             s.transport.unconsumedWireBytes += frameBytes;
@@ -200,22 +201,23 @@ final class InboundFrames implements FrameReader.Listener {
             host.out.writeReset(id, ErrorCode.REFUSED_STREAM, "endpoint is shutting down");
             return;
         }
-        if (registry.remoteOpen() >= settings.maxConcurrentStreams()) {
+        if (registry.remoteOpen() >= settings.frames().maxConcurrentStreams()) {
             countPeerCausedReset();
             host.out.writeReset(
                     id,
                     ErrorCode.REFUSED_STREAM,
-                    "max_concurrent_streams " + settings.maxConcurrentStreams() + " reached");
+                    "max_concurrent_streams " + settings.frames().maxConcurrentStreams() + " reached");
             return;
         }
         Map<String, String> metadata = open.getMetadataMap();
-        if (metadata.size() > settings.maxMetadataEntries() || metadataBytes(metadata) > settings.maxMetadataBytes()) {
+        if (metadata.size() > settings.frames().maxMetadataEntries()
+                || metadataBytes(metadata) > settings.frames().maxMetadataBytes()) {
             countPeerCausedReset();
             host.out.writeReset(
                     id,
                     ErrorCode.PROTOCOL_ERROR,
-                    "metadata exceeds " + settings.maxMetadataEntries() + " entries or " + settings.maxMetadataBytes()
-                            + " bytes");
+                    "metadata exceeds " + settings.frames().maxMetadataEntries() + " entries or "
+                            + settings.frames().maxMetadataBytes() + " bytes");
             return;
         }
         DefaultStream stream = new DefaultStream(host, id, false, metadata, settings.acceptedStreamOptions());
@@ -302,13 +304,13 @@ final class InboundFrames implements FrameReader.Listener {
             throw ErrorCodes.streamError(ErrorCode.STREAM_CLOSED, id, "second HalfClose");
         }
         s.transport.onRemoteHalfClosed();
-        flow.onRemoteHalfClosed(s.transport.receive);
+        flow.onRemoteHalfClosed(s.transport.receive, host.time.now());
         s.transport.onRemoteHalfClose();
         registry.maybeFinish(s);
     }
 
     private void onReset(Reset reset) {
-        resets.onResetReceived(settings.clock().nanoTime());
+        resets.onResetReceived(host.time.now());
         int id = reset.getStreamId();
         DefaultStream s = registry.get(id);
         if (s == null) {
@@ -324,7 +326,7 @@ final class InboundFrames implements FrameReader.Listener {
     }
 
     private void onPing(Ping ping) {
-        pings.onPing(settings.clock().nanoTime());
+        pings.onPing(host.time.now());
         host.out.writeControl(Frame.newBuilder()
                 .setPong(Pong.newBuilder().setPayload(ping.getPayload()))
                 .build());
@@ -372,16 +374,17 @@ final class InboundFrames implements FrameReader.Listener {
             registry.classifyUnknownStream(id, "RevokeAck");
             return;
         }
-        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()));
+        flow.onRevokeAck(s.transport.receive, Credits.fromUint64(ack.getReturnedBytes()), host.time.now());
     }
 
     private void onBlocked(Blocked blocked) {
         int id = blocked.getStreamId();
         long needed = Credits.fromUint64(blocked.getNeededBytes());
-        if (needed > settings.maxMessageBytes()) {
+        if (needed > settings.frames().maxMessageBytes()) {
             throw ErrorCodes.connectionError(
                     ErrorCode.PROTOCOL_ERROR,
-                    "Blocked for " + needed + " bytes, more than max_message_bytes " + settings.maxMessageBytes());
+                    "Blocked for " + needed + " bytes, more than max_message_bytes "
+                            + settings.frames().maxMessageBytes());
         }
         DefaultStream s = registry.get(id);
         if (s == null) {
@@ -389,7 +392,7 @@ final class InboundFrames implements FrameReader.Listener {
             return;
         }
         if (s.transport.state.canReceive()) {
-            flow.onBlocked(s.transport.receive, needed);
+            flow.onBlocked(s.transport.receive, needed, host.time.now());
         }
     }
 
@@ -412,6 +415,6 @@ final class InboundFrames implements FrameReader.Listener {
 
     /** A reset the peer made us send (a refusal or its stream error): budgeted against MadeYouReset. */
     private void countPeerCausedReset() {
-        resets.onPeerCausedReset(settings.clock().nanoTime());
+        resets.onPeerCausedReset(host.time.now());
     }
 }

@@ -71,7 +71,7 @@ final class LoopCommands implements CommandQueue.Handler {
     @Override
     public void budgetAvailable() {
         assert host.inEventLoop();
-        host.flow.onBudgetAvailable();
+        host.flow.onBudgetAvailable(host.time.now());
     }
 
     @Override

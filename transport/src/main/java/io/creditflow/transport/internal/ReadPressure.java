@@ -14,15 +14,22 @@ import io.netty.channel.Channel;
  */
 final class ReadPressure {
     private final Channel channel;
-    private final EndpointSettings settings;
+    private final EndpointSettings.Buffers buffers;
+    private final LoopClock time;
     private final StallTimer stalls;
     private final ConnectionTimers timers;
     private volatile long unconsumedBytes;
     private volatile boolean paused;
 
-    ReadPressure(Channel channel, EndpointSettings settings, StallTimer stalls, ConnectionTimers timers) {
+    ReadPressure(
+            Channel channel,
+            EndpointSettings.Buffers buffers,
+            LoopClock time,
+            StallTimer stalls,
+            ConnectionTimers timers) {
         this.channel = channel;
-        this.settings = settings;
+        this.buffers = buffers;
+        this.time = time;
         this.stalls = stalls;
         this.timers = timers;
     }
@@ -51,7 +58,7 @@ final class ReadPressure {
     /** Resumes reading if it is paused and the unconsumed bytes are at or below the low watermark. */
     void maybeResume() {
         assert channel.eventLoop().inEventLoop();
-        if (paused && unconsumedBytes <= settings.readLowWatermarkBytes()) {
+        if (paused && unconsumedBytes <= buffers.readLowWatermarkBytes()) {
             setPaused(false);
         }
     }
@@ -59,13 +66,13 @@ final class ReadPressure {
     /** The read batch ended: pauses above the high watermark. */
     void onReadComplete() {
         assert channel.eventLoop().inEventLoop();
-        if (!paused && unconsumedBytes > settings.readHighWatermarkBytes()) {
+        if (!paused && unconsumedBytes > buffers.readHighWatermarkBytes()) {
             setPaused(true);
         }
     }
 
     private void setPaused(boolean pause) {
-        long now = settings.clock().nanoTime();
+        long now = time.now();
         if (!pause) {
             // While paused nothing was read, so the read-side clocks restart: the peer's silence, its unread
             // answer to a ping or the unread rest of a frame during a pause say nothing about the peer.

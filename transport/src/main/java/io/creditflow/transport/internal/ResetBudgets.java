@@ -16,9 +16,9 @@ final class ResetBudgets {
     private final EventBudget received;
     private final EventBudget sent;
 
-    ResetBudgets(EndpointSettings.Limits limits) {
-        this.received = new EventBudget(limits.maxResetsReceived(), limits.resetWindowNanos());
-        this.sent = new EventBudget(limits.maxResetsSent(), limits.resetWindowNanos());
+    ResetBudgets(EndpointSettings.Defenses defenses) {
+        this.received = new EventBudget(defenses.maxResetsReceived(), defenses.resetWindowNanos());
+        this.sent = new EventBudget(defenses.maxResetsSent(), defenses.resetWindowNanos());
     }
 
     /**

@@ -15,6 +15,9 @@ import io.netty.channel.EventLoop;
  */
 final class StreamHost {
     final EndpointSettings settings;
+    /** The time of the event the loop is handling (event loop only). */
+    final LoopClock time;
+
     final ConnectionLifecycle lifecycle;
     final EventLoop loop;
     final InboundFlowController flow;
@@ -29,6 +32,7 @@ final class StreamHost {
 
     StreamHost(
             EndpointSettings settings,
+            LoopClock time,
             DefaultConnection connection,
             EventLoop loop,
             InboundFlowController flow,
@@ -38,6 +42,7 @@ final class StreamHost {
             StreamRegistry registry,
             CommandQueue commands) {
         this.settings = settings;
+        this.time = time;
         this.connection = connection;
         this.lifecycle = connection.lifecycle();
         this.loop = loop;

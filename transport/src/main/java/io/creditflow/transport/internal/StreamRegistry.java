@@ -32,6 +32,7 @@ final class StreamRegistry {
     private final AtomicInteger localOpen = new AtomicInteger();
     private final Object idLock = new Object();
     private final EndpointSettings settings;
+    private final LoopClock time;
     private final InboundFlowController flow;
     private final OutboundFrames out;
     private final StreamWrites writes;
@@ -50,6 +51,7 @@ final class StreamRegistry {
     StreamRegistry(
             boolean client,
             EndpointSettings settings,
+            LoopClock time,
             InboundFlowController flow,
             OutboundFrames out,
             StreamWrites writes,
@@ -58,6 +60,7 @@ final class StreamRegistry {
             EventLoop loop) {
         this.client = client;
         this.settings = settings;
+        this.time = time;
         this.flow = flow;
         this.out = out;
         this.writes = writes;
@@ -195,12 +198,13 @@ final class StreamRegistry {
         assert loop.inEventLoop();
         streams.put(stream.id, stream);
         timers.onStreamOpened();
+        long now = time.now();
         stream.transport.receive =
-                flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream));
+                flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream), now);
         stream.transport.onWindowTargetChanged();
         stream.transport.registered = true;
         if (stream.transport.earlyDemand > 0) {
-            flow.onDemand(stream.transport.receive, stream.transport.earlyDemand);
+            flow.onDemand(stream.transport.receive, stream.transport.earlyDemand, now);
             stream.transport.earlyDemand = 0;
         }
         if (!stream.sendQueue.isEmpty() || stream.sendQueue.isFinishing()) {
@@ -213,9 +217,9 @@ final class StreamRegistry {
         boolean adaptive = switch (stream.windowMode) {
             case ADAPTIVE -> true;
             case FIXED -> false;
-            case ENDPOINT_DEFAULT -> settings.adaptiveWindows();
+            case ENDPOINT_DEFAULT -> settings.adaptive().byDefault();
         };
-        return adaptive ? settings.adaptiveWindowSettings() : null;
+        return adaptive ? settings.adaptive().bounds() : null;
     }
 
     /** Writes our HalfClose for {@code s} and finishes it if both directions ended. */
@@ -235,7 +239,7 @@ final class StreamRegistry {
         }
         pressure.onReleased(wireBytes);
         s.transport.unconsumedWireBytes -= wireBytes;
-        flow.onConsumed(s.transport.receive, bytes, messages);
+        flow.onConsumed(s.transport.receive, bytes, messages, time.now());
         s.transport.onWindowTargetChanged();
         pressure.maybeResume();
         maybeFinish(s);
@@ -277,14 +281,15 @@ final class StreamRegistry {
         if (streams.remove(s.id) == null) {
             return;
         }
+        long now = time.now();
         if (s.transport.receive != null) {
-            flow.onStreamClosed(s.transport.receive);
+            flow.onStreamClosed(s.transport.receive, now);
         }
         pressure.onReleased(s.transport.unconsumedWireBytes);
         s.transport.unconsumedWireBytes = 0;
         pressure.maybeResume();
         if (streams.isEmpty()) {
-            timers.onNoStreams(settings.clock().nanoTime());
+            timers.onNoStreams(now);
         }
         if (s.local) {
             localOpen.decrementAndGet();

@@ -104,10 +104,7 @@ final class StreamTransportState implements OutboundFlowController.Source {
         stagedSize = -1;
         stream.connection.writeData(stream.id, message, size);
         if (stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(
-                    StallReason.NO_PEER_CREDIT,
-                    false,
-                    stream.connection.settings.clock().nanoTime());
+            stalls.set(StallReason.NO_PEER_CREDIT, false, stream.connection.time.now());
         }
         if (stream.wantsReady) {
             notifyReadyIfReady();
@@ -117,10 +114,7 @@ final class StreamTransportState implements OutboundFlowController.Source {
     @Override
     public void onCreditStall(long neededBytes, boolean streamBytesShort) {
         if (!stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
-            stalls.set(
-                    StallReason.NO_PEER_CREDIT,
-                    true,
-                    stream.connection.settings.clock().nanoTime());
+            stalls.set(StallReason.NO_PEER_CREDIT, true, stream.connection.time.now());
         }
         if (streamBytesShort && sendWindow.markBlockedReported()) {
             stream.connection.writeBlocked(stream.id, neededBytes);
@@ -261,7 +255,7 @@ final class StreamTransportState implements OutboundFlowController.Source {
         if (stream.pullQueue != null) {
             stream.pullQueue.close(finalStatus);
         }
-        stalls.stopAll(stream.connection.settings.clock().nanoTime());
+        stalls.stopAll(stream.connection.time.now());
         if (stream.listener != null) {
             try {
                 stream.listener.onClose(stream, finalStatus);
@@ -281,7 +275,7 @@ final class StreamTransportState implements OutboundFlowController.Source {
             // A local stream's onOpen runs before its Open is written: the demand waits for register().
             earlyDemand = Math.min(Long.MAX_VALUE - n, earlyDemand) + n;
         } else if (!receive.isClosed()) {
-            stream.connection.inbound().onDemand(receive, n);
+            stream.connection.inbound().onDemand(receive, n, stream.connection.time.now());
         }
     }
 }

@@ -23,7 +23,7 @@ final class StreamWrites {
     private final ConnectionLifecycle lifecycle;
     private final OutboundFrames out;
     private final StallTimer stalls;
-    private final EndpointSettings settings;
+    private final LoopClock time;
     private final BooleanSupplier writable;
     /** Created once the peer's handshake tells its connection window; null before. */
     private OutboundFlowController<StreamTransportState> flow;
@@ -36,13 +36,13 @@ final class StreamWrites {
             ConnectionLifecycle lifecycle,
             OutboundFrames out,
             StallTimer stalls,
-            EndpointSettings settings) {
+            LoopClock time) {
         this.channel = channel;
         this.commands = commands;
         this.lifecycle = lifecycle;
         this.out = out;
         this.stalls = stalls;
-        this.settings = settings;
+        this.time = time;
         this.writable = out::isChannelWritable;
     }
 
@@ -131,7 +131,7 @@ final class StreamWrites {
             return;
         }
         flow.writePass(writable);
-        long now = settings.clock().nanoTime();
+        long now = time.now();
         stalls.set(StallReason.CHANNEL_NOT_WRITABLE, !channel.isWritable() && flow.scheduledStreams() > 0, now);
         stalls.set(StallReason.NO_PEER_CREDIT, flow.isConnectionCreditStalled(), now);
     }

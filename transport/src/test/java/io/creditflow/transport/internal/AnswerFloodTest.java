@@ -15,7 +15,6 @@ import io.creditflow.transport.StreamListener;
 import io.creditflow.transport.StreamRejectedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -125,7 +124,7 @@ class AnswerFloodTest {
     void refusalsByTheApplicationCountAgainstThePeerCausedResetBudget() {
         int budget = 20;
         AtomicInteger asked = new AtomicInteger();
-        try (Harness h = Harness.server(new TestEndpoint().resetBudgets(1000, budget, Duration.ofSeconds(10)), s -> {
+        try (Harness h = Harness.server(new TestEndpoint().maxResetsSent(budget), s -> {
                     asked.incrementAndGet();
                     throw new StreamRejectedException(io.creditflow.transport.ErrorCode.PERMISSION_DENIED, "not yours");
                 })

@@ -93,7 +93,7 @@ class CommandQueueTest {
     @Test
     void everyKindOfCommandRunsInTheOrderItWasQueuedAndTheBatchEndsWithOneFlush() {
         ManualLoop loop = new ManualLoop();
-        CommandQueue q = new CommandQueue(loop, () -> true);
+        CommandQueue q = new CommandQueue(loop, () -> true, new LoopClock(System::nanoTime));
         Recorder r = new Recorder();
         q.bind(r);
         q.enqueue(new CommandQueue.OpenStream(null));
@@ -125,7 +125,7 @@ class CommandQueueTest {
     @Test
     void aLongBatchFlushesEveryChunk() {
         ManualLoop loop = new ManualLoop();
-        CommandQueue q = new CommandQueue(loop, () -> true);
+        CommandQueue q = new CommandQueue(loop, () -> true, new LoopClock(System::nanoTime));
         Recorder r = new Recorder();
         q.bind(r);
         for (int i = 0; i < 2 * CommandQueue.FLUSH_EVERY + 1; i++) {
@@ -141,7 +141,7 @@ class CommandQueueTest {
     @Test
     void commandsFromManyThreadsKeepEachThreadsOrder() throws InterruptedException {
         ManualLoop loop = new ManualLoop();
-        CommandQueue q = new CommandQueue(loop, () -> true);
+        CommandQueue q = new CommandQueue(loop, () -> true, new LoopClock(System::nanoTime));
         Recorder r = new Recorder();
         q.bind(r);
         int threads = 4;
@@ -177,7 +177,7 @@ class CommandQueueTest {
     @Test
     void aDrainFromInsideADrainLeavesTheRestToTheOuterOne() {
         ManualLoop loop = new ManualLoop();
-        CommandQueue q = new CommandQueue(loop, () -> true);
+        CommandQueue q = new CommandQueue(loop, () -> true, new LoopClock(System::nanoTime));
         Recorder r = new Recorder() {
             @Override
             public void close() {
@@ -198,7 +198,8 @@ class CommandQueueTest {
                 task -> {
                     throw new RejectedExecutionException("terminated");
                 },
-                () -> true);
+                () -> true,
+                new LoopClock(System::nanoTime));
         q.bind(new Recorder());
         assertThatCode(() -> q.enqueue(new CommandQueue.Close())).doesNotThrowAnyException();
     }

@@ -176,8 +176,8 @@ class ConformanceTableTest {
         Builder<Row> r = java.util.stream.Stream.builder();
         // ---- framing
         r.add(row("length prefix above our max_frame_bytes")
-                .attack(h ->
-                        h.sendRaw(Unpooled.wrappedBuffer(Frames.varint(h.p.handler.settings.maxFrameBytes() + 1L))))
+                .attack(h -> h.sendRaw(Unpooled.wrappedBuffer(
+                        Frames.varint(h.p.handler.settings.frames().maxFrameBytes() + 1L))))
                 .expect(new Conn(ErrorCode.FRAME_SIZE_ERROR)));
         r.add(row("length prefix longer than 5 bytes")
                 .attack(raw(0x80, 0x80, 0x80, 0x80, 0x80, 0x01))

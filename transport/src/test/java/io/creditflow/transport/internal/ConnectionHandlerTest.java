@@ -406,7 +406,8 @@ class ConnectionHandlerTest {
                 .streamWindowMessages(100_000)
                 .streamWindowBytes(64 << 20)
                 .connectionWindowBytes(64 << 20)
-                .pingPolicy(Duration.ofNanos(1), Integer.MAX_VALUE)); // pings mixed in freely
+                .minPingInterval(Duration.ofNanos(1))
+                .maxPingStrikes(Integer.MAX_VALUE)); // pings mixed in freely
         p.handshake();
         p.send(Frame.newBuilder().setOpen(Open.newBuilder().setStreamId(1)).build());
         io.netty.buffer.ByteBuf wire = io.netty.buffer.Unpooled.buffer();

@@ -14,7 +14,7 @@ class ConnectionTimersTest {
     private static final long MS = 1_000_000L;
 
     private static ConnectionTimers started(long now) {
-        ConnectionTimers t = new ConnectionTimers(PeerPolicingTest.limits(10, 10, 1000 * MS));
+        ConnectionTimers t = new ConnectionTimers(PeerPolicingTest.timeouts());
         t.start(now);
         return t;
     }

@@ -59,7 +59,7 @@ class FrameAbuseTest {
     @ValueSource(strings = {"2GiB", "max+1", "6-byte varint", "2^32"})
     void aLyingLengthPrefixIsAConnectionErrorBeforeAnythingIsBuffered(String kind) {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxFrameBytes();
+            int max = h.p.handler.settings.frames().maxFrameBytes();
             byte[] prefix = switch (kind) {
                 case "2GiB" -> new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
                 case "max+1" -> Frames.varint(max + 1L);
@@ -91,10 +91,9 @@ class FrameAbuseTest {
 
     @Test
     void anHonestMaximalPrefixAllocatesOnlyWhatArrivedAndIsClosedAtThePartialFrameTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint()
-                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+        try (Harness h = Harness.server(new TestEndpoint().partialFrameTimeout(Duration.ofSeconds(2)))
                 .handshake()) {
-            int max = h.p.handler.settings.maxFrameBytes();
+            int max = h.p.handler.settings.frames().maxFrameBytes();
             ByteBuf start = Unpooled.buffer();
             start.writeBytes(Frames.varint(max));
             start.writeByte(0x1A).writeZero(9); // ten bytes of a ~1 MiB data frame, then a stall
@@ -121,8 +120,7 @@ class FrameAbuseTest {
 
     @Test
     void aFrameDribbledByteByByteAfterItsStartIsStillCutAtThePartialFrameTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint()
-                        .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+        try (Harness h = Harness.server(new TestEndpoint().partialFrameTimeout(Duration.ofSeconds(1)))
                 .handshake()) {
             h.sendRaw(Unpooled.wrappedBuffer(Frames.varint(1000)));
             for (int i = 0; i < 30 && h.active(); i++) {
@@ -310,7 +308,7 @@ class FrameAbuseTest {
     void anOversizeOpenIsRefusedFromItsPrefixBeforeTheBodyIsBuffered() {
         try (Harness h = Harness.server(new TestEndpoint().maxMessageBytes(4096).connectionWindowBytes(1 << 20))
                 .handshake()) {
-            int max = h.p.handler.settings.maxFrameBytes();
+            int max = h.p.handler.settings.frames().maxFrameBytes();
             ByteBuf bomb = openFrame(1, 200_000, i -> entry("k" + i, "v"));
             assertThat(bomb.readableBytes()).isGreaterThan(max);
             long before = directUsed();
@@ -341,7 +339,7 @@ class FrameAbuseTest {
     @Test
     void thousandsOfDistinctKeysWithinTheFrameLimitAreAStreamErrorAfterParse() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxControlFrameBytes();
+            int max = h.p.handler.settings.frames().maxControlFrameBytes();
             // As many entries as fit the limit on non-data frames: far more than max_metadata_entries.
             int entries = (max - 16) / (entry("k0000000", "").length + 2); // + the tag and length of each entry
             ByteBuf bomb = openFrame(1, entries, i -> entry(String.format("k%07d", i), ""));
@@ -365,7 +363,7 @@ class FrameAbuseTest {
     @Test
     void thousandsOfEmptyKeysCollapseToOneEntryAndAreAccepted() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxControlFrameBytes();
+            int max = h.p.handler.settings.frames().maxControlFrameBytes();
             int entries = (max - 16) / 2; // an empty map entry is 2 bytes on the wire: 12 00
             long best = Long.MAX_VALUE;
             for (int i = 0; i < 4; i++) { // repeated: the cost per Open once warm
@@ -392,7 +390,7 @@ class FrameAbuseTest {
     @Test
     void aNonDataFrameOverItsOwnLimitIsRefusedFromItsFirstBytes() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxControlFrameBytes();
+            int max = h.p.handler.settings.frames().maxControlFrameBytes();
             ByteBuf start = Unpooled.buffer();
             start.writeBytes(Frames.varint(max + 1));
             start.writeByte(0x12); // an Open, one byte over the limit for non-data frames; nothing more sent
@@ -406,7 +404,7 @@ class FrameAbuseTest {
     @Test
     void aNonDataFrameOverItsOwnLimitIsRefusedWhenItsTypeArrivesAfterItsPrefix() {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
-            int max = h.p.handler.settings.maxControlFrameBytes();
+            int max = h.p.handler.settings.frames().maxControlFrameBytes();
             h.sendRaw(Unpooled.wrappedBuffer(Frames.varint(max + 1))); // the prefix alone: a data frame may follow
             assertThat(h.read()).isEmpty();
             assertThat(h.active()).isTrue();
@@ -420,7 +418,7 @@ class FrameAbuseTest {
     void aLargeDataFrameArrivingInPiecesIsNotMistakenForAControlFrame() throws Exception {
         try (Harness h = Harness.server(new TestEndpoint()).handshake()) {
             h.send(open(1));
-            int size = h.p.handler.settings.maxControlFrameBytes() * 4;
+            int size = h.p.handler.settings.frames().maxControlFrameBytes() * 4;
             ByteBuf frame = Unpooled.buffer();
             FrameWriter.writeDataHeader(frame, 1, size);
             frame.writeZero(size);
@@ -446,7 +444,7 @@ class FrameAbuseTest {
             h.send(open(1));
             h.read();
             // As deep as fits the limit on non-data frames: far beyond protobuf's recursion limit of 100.
-            int depth = (h.p.handler.settings.maxControlFrameBytes() - 64) / 2;
+            int depth = (h.p.handler.settings.frames().maxControlFrameBytes() - 64) / 2;
             ByteBuf nested = Unpooled.buffer();
             for (int i = 0; i < depth; i++) {
                 nested.writeByte(0x7B); // field 15, wire type 3 (start group): unknown everywhere

@@ -56,10 +56,14 @@ class InboundPipelineFuzzTest {
                         .maxMetadataBytes(256)
                         .maxMetadataEntries(4)
                         .maxQueuedControlFrames(64)
-                        .resetBudgets(16, 16, Duration.ofSeconds(1))
+                        .maxResetsReceived(16)
+                        .maxResetsSent(16)
+                        .resetWindow(Duration.ofSeconds(1))
                         .maxConsecutiveEmptyFrames(16)
                         .readWatermarks(8 * 1024, 16 * 1024)
-                        .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(30)),
+                        .partialFrameTimeout(Duration.ofSeconds(1))
+                        .writeStallTimeout(Duration.ofSeconds(2))
+                        .idleTimeout(Duration.ofSeconds(30)),
                 stream -> {
                     int id = stream.id();
                     if (id % 4 == 1) {

@@ -14,20 +14,13 @@ import org.junit.jupiter.api.Test;
 class PeerPolicingTest {
     private static final long MS = 1_000_000L;
 
-    static EndpointSettings.Limits limits(int maxResetsReceived, int maxResetsSent, long resetWindowNanos) {
-        return new EndpointSettings.Limits(
-                10,
-                maxResetsReceived,
-                maxResetsSent,
-                resetWindowNanos,
-                1000 * MS,
-                2,
-                3,
-                100 * MS,
-                200 * MS,
-                300 * MS,
-                400 * MS,
-                500 * MS);
+    static EndpointSettings.Defenses defenses(int maxResetsReceived, int maxResetsSent, long resetWindowNanos) {
+        return new EndpointSettings.Defenses(10, maxResetsReceived, maxResetsSent, resetWindowNanos, 1000 * MS, 2, 3);
+    }
+
+    /** Handshake 10 s (not a tick's business), partial frame 100 ms, write stall 200, idle 300, keepalive 400 / 500. */
+    static EndpointSettings.Timeouts timeouts() {
+        return new EndpointSettings.Timeouts(10_000 * MS, 100 * MS, 200 * MS, 300 * MS, 400 * MS, 500 * MS);
     }
 
     static ErrorCode codeOf(Runnable r) {
@@ -107,11 +100,11 @@ class PeerPolicingTest {
 
     @Test
     void resetsReceivedAreBudgetedPerWindow() {
-        ResetBudgets r = new ResetBudgets(limits(2, 5, 1000 * MS));
+        ResetBudgets r = new ResetBudgets(defenses(2, 5, 1000 * MS));
         r.onResetReceived(0);
         r.onResetReceived(MS);
         assertThat(codeOf(() -> r.onResetReceived(2 * MS))).isEqualTo(ErrorCode.ENHANCE_YOUR_CALM);
-        ResetBudgets fresh = new ResetBudgets(limits(2, 5, 1000 * MS));
+        ResetBudgets fresh = new ResetBudgets(defenses(2, 5, 1000 * MS));
         for (int window = 0; window < 10; window++) {
             long start = window * 1000 * MS;
             fresh.onResetReceived(start);
@@ -121,7 +114,7 @@ class PeerPolicingTest {
 
     @Test
     void resetsThePeerCausedHaveTheirOwnBudget() {
-        ResetBudgets r = new ResetBudgets(limits(1, 3, 1000 * MS));
+        ResetBudgets r = new ResetBudgets(defenses(1, 3, 1000 * MS));
         r.onResetReceived(0); // the received budget is separate
         r.onPeerCausedReset(0);
         r.onPeerCausedReset(0);

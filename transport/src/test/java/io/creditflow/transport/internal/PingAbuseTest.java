@@ -95,8 +95,9 @@ class PingAbuseTest {
     @Test
     void strikesDecaySoOccasionalEarlyPingsHoursApartNeverCutAClientOff() {
         try (Harness h = Harness.server(new TestEndpoint()
-                        .keepalive(Duration.ofHours(10), Duration.ofHours(1))
-                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofHours(10)))
+                        .keepaliveInterval(Duration.ofHours(10))
+                        .keepaliveTimeout(Duration.ofHours(1))
+                        .idleTimeout(Duration.ofHours(10)))
                 .handshake()) {
             h.send(ping(0));
             for (int strike = 1; strike <= 3; strike++) {

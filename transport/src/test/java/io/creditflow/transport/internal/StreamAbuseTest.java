@@ -77,10 +77,7 @@ class StreamAbuseTest {
         int maxStreams = 4;
         App app = new App();
         try (Harness h = Harness.server(
-                        new TestEndpoint()
-                                .maxConcurrentStreams(maxStreams)
-                                .resetBudgets(budget, 1000, Duration.ofSeconds(10)),
-                        app)
+                        new TestEndpoint().maxConcurrentStreams(maxStreams).maxResetsReceived(budget), app)
                 .handshake()) {
             // Keep the limit's worth of streams open, then open+reset pairs back to back in one read.
             for (int id = 1; id <= 2 * maxStreams - 1; id += 2) {
@@ -122,8 +119,7 @@ class StreamAbuseTest {
         int budget = 50;
         App app = new App();
         try (Harness h = Harness.server(
-                        new TestEndpoint().maxConcurrentStreams(8).resetBudgets(budget, 1000, Duration.ofSeconds(10)),
-                        app)
+                        new TestEndpoint().maxConcurrentStreams(8).maxResetsReceived(budget), app)
                 .handshake()) {
             ByteBuf burst = Unpooled.buffer();
             int id = 1;
@@ -155,7 +151,8 @@ class StreamAbuseTest {
     void resetsWithinTheBudgetPerWindowAreToleratedWindowAfterWindow() {
         int budget = 20;
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().resetBudgets(budget, 1000, Duration.ofSeconds(1)), app)
+        try (Harness h = Harness.server(
+                        new TestEndpoint().maxResetsReceived(budget).resetWindow(Duration.ofSeconds(1)), app)
                 .handshake()) {
             int id = 1;
             for (int window = 0; window < 5; window++) {
@@ -177,9 +174,7 @@ class StreamAbuseTest {
     void madeYouResetIsCutOffPastTheBudgetOfResetsWeSendAndTheResetStreamsWorkIsCancelled() {
         int budget = 30;
         App app = new App();
-        try (Harness h = Harness.server(
-                        new TestEndpoint().maxMetadataEntries(2).resetBudgets(1000, budget, Duration.ofSeconds(10)),
-                        app)
+        try (Harness h = Harness.server(new TestEndpoint().maxMetadataEntries(2).maxResetsSent(budget), app)
                 .handshake()) {
             ByteBuf burst = Unpooled.buffer();
             int id = 1;
@@ -237,8 +232,8 @@ class StreamAbuseTest {
     @Test
     void resetsTheApplicationAsksForDoNotCountAgainstThePeer() {
         App app = new App();
-        try (Harness h = Harness.server(new TestEndpoint().resetBudgets(1000, 5, Duration.ofSeconds(10)), app)
-                .handshake()) {
+        try (Harness h =
+                Harness.server(new TestEndpoint().maxResetsSent(5), app).handshake()) {
             for (int id = 1; id <= 39; id += 2) {
                 h.send(open(id));
                 h.accepted.get(h.accepted.size() - 1).cancel("application decided");
@@ -257,10 +252,7 @@ class StreamAbuseTest {
         int budget = 32;
         App app = new App();
         try (Harness h = Harness.server(
-                        new TestEndpoint()
-                                .maxConcurrentStreams(maxStreams)
-                                .resetBudgets(1000, budget, Duration.ofSeconds(10)),
-                        app)
+                        new TestEndpoint().maxConcurrentStreams(maxStreams).maxResetsSent(budget), app)
                 .handshake()) {
             int id = 1;
             for (int i = 0; i < maxStreams; i++, id += 2) {

@@ -26,8 +26,7 @@ class TimeoutAbuseTest {
 
     @Test
     void aConnectionWithNoStreamAndNoFrameIsClosedAtTheIdleTimeout() {
-        try (Harness h = Harness.server(new TestEndpoint()
-                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+        try (Harness h = Harness.server(new TestEndpoint().idleTimeout(Duration.ofSeconds(2)))
                 .handshake()) {
             h.advanceInTicks(Duration.ofMillis(1950));
             assertThat(h.active()).isTrue();
@@ -40,7 +39,9 @@ class TimeoutAbuseTest {
 
     @Test
     void aPeerThatDoesNotAnswerTheKeepalivePingIsClosed() {
-        try (Harness h = Harness.server(new TestEndpoint().keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        try (Harness h = Harness.server(new TestEndpoint()
+                        .keepaliveInterval(Duration.ofSeconds(1))
+                        .keepaliveTimeout(Duration.ofSeconds(1)))
                 .handshake()) {
             h.send(Frames.open(1)); // a stream: the idle timeout does not apply, the keepalive does
             h.read();
@@ -66,8 +67,7 @@ class TimeoutAbuseTest {
      */
     @Test
     void emptyFramesAndPingsDoNotKeepAConnectionWithNoStreamOpen() {
-        try (Harness h = Harness.server(new TestEndpoint()
-                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+        try (Harness h = Harness.server(new TestEndpoint().idleTimeout(Duration.ofSeconds(2)))
                 .handshake()) {
             h.advanceInTicks(Duration.ofMillis(1000));
             h.sendRaw(Unpooled.wrappedBuffer(new byte[] {0}));
@@ -84,8 +84,7 @@ class TimeoutAbuseTest {
 
     @Test
     void theIdleClockStartsWhenTheLastStreamCloses() {
-        try (Harness h = Harness.server(new TestEndpoint()
-                        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(2)))
+        try (Harness h = Harness.server(new TestEndpoint().idleTimeout(Duration.ofSeconds(2)))
                 .handshake()) {
             h.send(Frames.open(1));
             h.advanceInTicks(Duration.ofSeconds(5));
@@ -108,8 +107,9 @@ class TimeoutAbuseTest {
         try (Harness h = Harness.server(new TestEndpoint()
                         .streamWindowBytes(64 * 1024)
                         .readWatermarks(2000, 4000)
-                        .keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1))
-                        .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(5)))
+                        .keepaliveInterval(Duration.ofSeconds(1))
+                        .keepaliveTimeout(Duration.ofSeconds(1))
+                        .partialFrameTimeout(Duration.ofSeconds(2)))
                 .handshake()) {
             h.send(Frames.open(1));
             ByteBuf in = Unpooled.buffer();
