@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code /metrics} as a contract: every family's name, type, label names and HELP text equal the list in
- * {@code metrics-families.txt} (generated from the renderer before it moved to the Prometheus client library), the
- * output passes a strict reading of the text format, and the values are the snapshot's. A pure test: the snapshot
- * is built by hand.
+ * {@code metrics-families.txt} (generated from our own writer before {@link Metrics} moved to the Prometheus Java
+ * client's), the output passes a strict reading of the text format, and the values are the snapshot's. A pure test:
+ * the snapshot is built by hand.
  */
 class MetricsTest {
     private static final long SECOND = 1_000_000_000L;
@@ -89,10 +89,45 @@ class MetricsTest {
                 PrometheusText.parse(text.substring(0, text.length() - "backend_up 1\n".length()));
         assertThat(m).containsKeys("creditflow_broker_buffered_bytes", "creditflow_process_direct_used_bytes");
         assertThat(m.keySet())
-                .noneMatch(name -> name.startsWith("creditflow_log_")
+                .as("a family with no series yet is left out")
+                .noneMatch(name -> name.startsWith("creditflow_topic_")
+                        || name.startsWith("creditflow_subscription_")
+                        || name.startsWith("creditflow_log_")
                         || name.startsWith("creditflow_quota_")
                         || name.startsWith("creditflow_http_")
                         || name.startsWith("creditflow_box_"));
+    }
+
+    @Test
+    void aBoxIdGivenTwiceIsRenderedOnceTheFirstBox() {
+        BrokerSnapshot full = full();
+        List<DashboardBox> boxes = new java.util.ArrayList<>(full.extraBoxes());
+        boxes.add(DashboardBox.builder("workers", "other", "Other workers")
+                .depth(99, 100, "busy")
+                .build());
+        BrokerSnapshot twice = new BrokerSnapshot(
+                full.nanoTime(),
+                full.bufferedBytes(),
+                full.bufferedPeakBytes(),
+                full.budgetBytes(),
+                full.transportReservedBytes(),
+                full.heapUsedBytes(),
+                full.directUsedBytes(),
+                full.topics(),
+                full.logs(),
+                full.quotas(),
+                full.http(),
+                boxes,
+                full.backendMetrics());
+        PrometheusText.Family depth =
+                PrometheusText.parse(Metrics.render(twice)).get("creditflow_box_depth");
+        assertThat(depth.samples()).hasSize(2);
+        assertThat(depth.value("box", "workers", "unit", "busy")).isEqualTo(3);
+    }
+
+    @Test
+    void theContentTypeIsTheTextFormats() {
+        assertThat(Metrics.CONTENT_TYPE).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
     }
 
     private static String labelList(PrometheusText.Family f) {
