@@ -462,8 +462,8 @@ final class Metrics {
     }
 
     /**
-     * The families being built, in order. Counters are given by their exposition name ({@code ..._total}) and
-     * handed to the library without the suffix, which its writer appends.
+     * The families being built. Not thread-safe; one per render. Counters are given by their exposition name
+     * ({@code ..._total}) and handed to the library without the suffix, which its writer appends.
      */
     private static final class Families {
         private final MetricSnapshots.Builder out = MetricSnapshots.builder();

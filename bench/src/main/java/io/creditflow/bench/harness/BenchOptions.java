@@ -98,7 +98,7 @@ public record BenchOptions(
                 .setUsageHelpWidth(110);
     }
 
-    /** The command line as picocli sees it; {@link #parse} turns it into the record. */
+    /** The command line as picocli sees it; {@link #parse} turns it into the record. Not thread-safe; one per parse. */
     @Command(
             name = "creditflow bench",
             sortOptions = false,
