@@ -256,7 +256,7 @@ final class HttpEdge implements AutoCloseable {
                         HttpVersion.HTTP_1_1,
                         HttpResponseStatus.OK,
                         Unpooled.copiedBuffer(broker.metrics(), StandardCharsets.UTF_8));
-                r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, Metrics.CONTENT_TYPE);
                 send(ctx, r, keepAlive);
             } else if (path.equals("/") && req.method() == HttpMethod.GET) {
                 FullHttpResponse r = new DefaultFullHttpResponse(

@@ -122,11 +122,22 @@ class DashboardTest {
             }
             // The same boxes in /metrics, from the same snapshot.
             String metrics = broker.metrics();
-            assertThat(metrics)
-                    .contains("creditflow_box_depth{box=\"workers\",unit=\"busy\"} 3")
-                    .contains("creditflow_box_bound{box=\"workers\",unit=\"busy\"} 4")
-                    .contains("creditflow_box_total{box=\"database\"} 500")
-                    .contains("creditflow_box_stalled{box=\"workers\",reason=\"database lock\",state=\"stalled\"} 1");
+            assertThat(PrometheusText.value(metrics, "creditflow_box_depth", "box", "workers", "unit", "busy"))
+                    .isEqualTo(3);
+            assertThat(PrometheusText.value(metrics, "creditflow_box_bound", "box", "workers", "unit", "busy"))
+                    .isEqualTo(4);
+            assertThat(PrometheusText.value(metrics, "creditflow_box_total", "box", "database"))
+                    .isEqualTo(500);
+            assertThat(PrometheusText.value(
+                            metrics,
+                            "creditflow_box_stalled",
+                            "box",
+                            "workers",
+                            "reason",
+                            "database lock",
+                            "state",
+                            "stalled"))
+                    .isEqualTo(1);
             assertThat(broker.removeDashboardSource(pipeline)).isTrue();
             assertThat(broker.metrics()).doesNotContain("creditflow_box_depth");
         }

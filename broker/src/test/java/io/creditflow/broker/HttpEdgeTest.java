@@ -30,8 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HttpEdgeTest {
     static final int MAX_MESSAGE = 4096;
     static final int BODY = 1024;
-    static final String DEPTH_LINE =
-            "creditflow_subscription_depth_messages{topic=\"t\",subscription=\"stuck\",policy=\"block\"} ";
 
     private final ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "test-http-client");
@@ -73,12 +71,8 @@ class HttpEdgeTest {
         assertThat(r.body()).startsWith("{").endsWith("}");
     }
 
-    private static long metric(String metrics, String linePrefix) {
-        return metrics.lines()
-                .filter(l -> l.startsWith(linePrefix))
-                .findFirst()
-                .map(l -> Long.parseLong(l.substring(linePrefix.length()).trim()))
-                .orElseThrow(() -> new AssertionError("no metric line starting with " + linePrefix));
+    private static long metric(String metrics, String name, String... labels) {
+        return (long) PrometheusText.value(metrics, name, labels);
     }
 
     @Test
@@ -151,7 +145,15 @@ class HttpEdgeTest {
                     .startsWith("text/plain");
             TopicStats now = TestClients.topic(broker, "t").orElseThrow();
             TopicStats.SubscriptionStats sub = now.subscriptions().get(0);
-            long depth = metric(metrics.body(), DEPTH_LINE);
+            long depth = metric(
+                    metrics.body(),
+                    "creditflow_subscription_depth_messages",
+                    "topic",
+                    "t",
+                    "subscription",
+                    "stuck",
+                    "policy",
+                    "block");
             System.out.printf(
                     "HTTP: %d accepted before 503 (Retry-After %s, body %s); subscription depth %d "
                             + "(metrics %d), topic depth %d, http rejects %d%n",
@@ -163,11 +165,11 @@ class HttpEdgeTest {
                     now.depthMessages(),
                     now.httpRejects());
             assertThat(depth).isPositive().isEqualTo(sub.depthMessages());
-            assertThat(metric(metrics.body(), "creditflow_topic_published_messages_total{topic=\"t\"} "))
+            assertThat(metric(metrics.body(), "creditflow_topic_published_messages_total", "topic", "t"))
                     .isEqualTo(accepted);
-            assertThat(metric(metrics.body(), "creditflow_topic_http_rejects_total{topic=\"t\"} "))
+            assertThat(metric(metrics.body(), "creditflow_topic_http_rejects_total", "topic", "t"))
                     .isEqualTo(now.httpRejects());
-            assertThat(metric(metrics.body(), "creditflow_topic_depth_messages{topic=\"t\"} "))
+            assertThat(metric(metrics.body(), "creditflow_topic_depth_messages", "topic", "t"))
                     .isEqualTo(now.depthMessages())
                     .isPositive();
 

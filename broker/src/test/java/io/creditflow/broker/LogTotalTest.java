@@ -73,9 +73,12 @@ class LogTotalTest {
                     assertThat(held.totalBytes()).isEqualTo(held.sizeBytes()).isLessThanOrEqualTo(TOTAL);
                     assertThat(held.sizeBytes()).isLessThan(held.maxBytes());
                     assertThat(held.endOffset()).isLessThan(n);
-                    assertThat(broker.metrics())
-                            .contains("creditflow_log_total_max_bytes " + TOTAL + "\n")
-                            .contains("creditflow_log_appends_held{topic=\"a\",reason=\"total_full\"} 1");
+                    String metrics = broker.metrics();
+                    assertThat(PrometheusText.value(metrics, "creditflow_log_total_max_bytes"))
+                            .isEqualTo(TOTAL);
+                    assertThat(PrometheusText.value(
+                                    metrics, "creditflow_log_appends_held", "topic", "a", "reason", "total_full"))
+                            .isEqualTo(1);
 
                     // Another topic shares the total: it gets at most the room a's held batch (up to 256 KiB, a
                     // whole read batch) could not use, then it is refused too, and the total holds.

@@ -96,8 +96,9 @@ class TmpfsBrokerDiskFullTest {
                 LogTopicStats held = logStats(broker, "t");
                 assertThat(held.heldReason()).contains("disk full").contains("No space left on device");
                 assertThat(held.holdEvents().get("disk_full")).isEqualTo(1);
-                assertThat(broker.metrics())
-                        .contains("creditflow_log_appends_held{topic=\"t\",reason=\"disk_full\"} 1");
+                assertThat(PrometheusText.value(
+                                broker.metrics(), "creditflow_log_appends_held", "topic", "t", "reason", "disk_full"))
+                        .isEqualTo(1);
                 heldAt = held.endOffset();
                 assertThat(heldAt).as("records in the log when the disk filled").isBetween(500L, MESSAGES - 500L);
                 assertThat(p.isDone()).as("the producer is held, not finished").isFalse();

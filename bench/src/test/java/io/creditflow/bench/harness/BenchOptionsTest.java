@@ -114,7 +114,6 @@ class BenchOptionsTest {
         assertThat(spec.withDefaultWindows("fixed").windows())
                 .as("S10 chooses its own")
                 .isEqualTo("adaptive");
-        assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big")).hasMessageContaining("fixed or adaptive");
     }
 
     @Test
@@ -127,19 +126,71 @@ class BenchOptionsTest {
     }
 
     @Test
-    void rejectsWhatItDoesNotKnow() {
-        assertThatThrownBy(() -> BenchOptions.parse("--scenario", "S99")).hasMessageContaining("unknown scenario: S99");
-        assertThatThrownBy(() -> BenchOptions.parse("--systems", "zeromq")).hasMessageContaining("zeromq");
-        assertThatThrownBy(() -> BenchOptions.parse("--json")).hasMessageContaining("--json needs a value");
-        assertThatThrownBy(() -> BenchOptions.parse("--json", "--quick")).hasMessageContaining("needs a value");
-        assertThatThrownBy(() -> BenchOptions.parse("--fast")).hasMessageContaining("unknown option: --fast");
-        assertThatThrownBy(() -> BenchOptions.parse("--scenario", " , ")).hasMessageContaining("at least one");
+    void rejectsWhatItDoesNotKnowAndSaysWhichOptionAndWhy() {
+        assertThatThrownBy(() -> BenchOptions.parse("--scenario", "S99"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Invalid value for option '--scenarios' (LIST)")
+                .hasMessageContaining("unknown scenario: S99 (expected one of [S1, S2,");
+        assertThatThrownBy(() -> BenchOptions.parse("--systems", "grpc,zeromq"))
+                .hasMessage(
+                        "Invalid value for option '--systems': system: 'zeromq' (expected: creditflow, grpc or netty)");
+        assertThatThrownBy(() -> BenchOptions.parse("--json"))
+                .hasMessageContaining("Missing required parameter for option '--json' (FILE)");
+        assertThatThrownBy(() -> BenchOptions.parse("--json", "--quick"))
+                .hasMessageContaining("Expected parameter for option '--json' but found '--quick'");
+        assertThatThrownBy(() -> BenchOptions.parse("--fast")).hasMessageContaining("Unknown option: '--fast'");
+        assertThatThrownBy(() -> BenchOptions.parse("S1")).hasMessageContaining("'S1'");
+        assertThatThrownBy(() -> BenchOptions.parse("--scenario", " , "))
+                .hasMessageContaining("option '--scenarios'")
+                .hasMessageContaining("names no scenario (expected at least one)");
+        assertThatThrownBy(() -> BenchOptions.parse("--systems", ","))
+                .hasMessageContaining("names no system (expected at least one)");
+        assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big"))
+                .hasMessage("Invalid value for option '--cf-windows': 'big' (expected: fixed or adaptive)");
+    }
+
+    @Test
+    void aMistypedOptionGetsASuggestion() {
+        assertThatThrownBy(() -> BenchOptions.parse("--rep", "2"))
+                .hasMessage("Unknown options: '--rep', '2' (did you mean --reps?)");
+    }
+
+    @Test
+    void anOptionGivenTwiceKeepsItsLastValueAndScenariosAddUp() {
+        BenchOptions o = BenchOptions.parse(
+                "--systems",
+                "grpc",
+                "--systems",
+                "netty",
+                "--scenario",
+                "S1",
+                "--scenarios=s4",
+                "--reps",
+                "2",
+                "--reps",
+                "4",
+                "--quick",
+                "--quick");
+        assertThat(o.systems()).containsExactly(SystemKind.NETTY);
+        assertThat(o.scenarioIds()).containsExactly("S1", "S4");
+        assertThat(o.reps()).isEqualTo(4);
+        assertThat(o.profile()).isEqualTo(Profile.QUICK);
+        assertThat(BenchOptions.parse("--system", "netty,netty , creditflow").systems())
+                .as("each system once, in declaration order")
+                .containsExactly(SystemKind.CREDITFLOW, SystemKind.NETTY);
+        assertThat(BenchOptions.parse("-v").verbose()).isTrue();
+        assertThat(BenchOptions.parse("--json", "@out.jsonl").json())
+                .as("an @-argument is a path, not a file of arguments")
+                .isEqualTo(Path.of("@out.jsonl"));
     }
 
     @Test
     void helpIsAnOptionAndTheUsageNamesEveryOption() {
         assertThat(BenchOptions.parse("--help").help()).isTrue();
+        assertThat(BenchOptions.parse("-h").help()).isTrue();
+        assertThat(BenchOptions.parse().help()).isFalse();
         assertThat(BenchOptions.usage())
+                .startsWith("Usage: creditflow bench")
                 .contains(
                         "--quick",
                         "--scenario",
@@ -147,8 +198,14 @@ class BenchOptionsTest {
                         "--json",
                         "--chart",
                         "--cf-pull",
+                        "--cf-windows",
+                        "--reps",
+                        "--seed",
                         "--verbose",
-                        "--no-load-check");
+                        "--no-load-check",
+                        "--help",
+                        "S11-catch-up",
+                        "Scenarios: S1 one stream 1 KiB");
     }
 
     @Test
@@ -157,7 +214,7 @@ class BenchOptionsTest {
         java.io.PrintStream ps = new java.io.PrintStream(out, true);
         assertThat(BenchMain.run(new String[] {"--nope"}, ps, ps)).isEqualTo(2);
         assertThat(BenchMain.run(new String[] {"--help"}, ps, ps)).isZero();
-        assertThat(out.toString()).contains("unknown option: --nope", "Usage: creditflow bench");
+        assertThat(out.toString()).contains("creditflow bench: Unknown option: '--nope'", "Usage: creditflow bench");
     }
 
     @Test
@@ -167,10 +224,16 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse("--reps", "5", "--seed=-12");
         assertThat(o.reps()).isEqualTo(5);
         assertThat(o.seed()).isEqualTo(-12L);
+        assertThat(BenchOptions.parse("--seed", "-7").seed()).isEqualTo(-7L);
         assertThat(BenchOptions.parse("--reps=1").reps()).isEqualTo(1);
-        assertThatThrownBy(() -> BenchOptions.parse("--reps", "0")).hasMessageContaining("--reps");
-        assertThatThrownBy(() -> BenchOptions.parse("--reps", "51")).hasMessageContaining("1 to 50");
-        assertThatThrownBy(() -> BenchOptions.parse("--reps", "x")).hasMessageContaining("not a number");
-        assertThatThrownBy(() -> BenchOptions.parse("--seed", "1.5")).hasMessageContaining("--seed");
+        assertThat(BenchOptions.parse("--reps=50").reps()).isEqualTo(50);
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "0"))
+                .hasMessageContaining("Invalid value for option '--reps'")
+                .hasMessageContaining("0 (expected 1 to 50)");
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "51")).hasMessageContaining("51 (expected 1 to 50)");
+        assertThatThrownBy(() -> BenchOptions.parse("--reps", "x")).hasMessageContaining("'x' is not a number");
+        assertThatThrownBy(() -> BenchOptions.parse("--seed", "1.5"))
+                .hasMessageContaining("Invalid value for option '--seed'")
+                .hasMessageContaining("'1.5'");
     }
 }
