@@ -519,7 +519,7 @@ public final class Broker implements AutoCloseable {
                 quotaStats(),
                 http == null ? null : http.stats(),
                 List.copyOf(extra),
-                backend() == null ? "" : backend().metrics());
+                backend() == null ? List.of() : backend().metrics());
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.List;
  * @param quotas every principal's produce quota in use
  * @param http the HTTP edge (null if disabled)
  * @param extraBoxes boxes from the embedder's {@link DashboardSource}s
- * @param backendMetrics Prometheus lines of the topic backend ({@link TopicBackend#metrics()}), empty without one
+ * @param backendMetrics the topic backend's figures ({@link TopicBackend#metrics()}), empty without one
  */
 public record BrokerSnapshot(
         long nanoTime,
@@ -33,7 +33,7 @@ public record BrokerSnapshot(
         List<QuotaStats> quotas,
         Http http,
         List<DashboardBox> extraBoxes,
-        String backendMetrics) {
+        List<BackendMetric> backendMetrics) {
 
     /**
      * The HTTP edge's figures.

@@ -9,9 +9,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -51,7 +54,7 @@ final class Metrics {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }
-        return out.toString(StandardCharsets.UTF_8) + snap.backendMetrics();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Every family of {@code snap} (the library sorts them by name). */
@@ -82,7 +85,42 @@ final class Metrics {
         quotas(f, snap.quotas());
         http(f, snap.http());
         boxes(f, snap.extraBoxes());
+        backend(f, snap.backendMetrics());
         return f.build();
+    }
+
+    /** The backend's figures, one family per name in the order they first appear. */
+    private static void backend(Families f, List<BackendMetric> metrics) {
+        Map<String, List<BackendMetric>> families = new LinkedHashMap<>();
+        for (BackendMetric m : metrics) {
+            families.computeIfAbsent(m.name(), k -> new ArrayList<>()).add(m);
+        }
+        for (List<BackendMetric> family : families.values()) {
+            BackendMetric first = family.get(0);
+            if (first.type() == BackendMetric.Type.COUNTER) {
+                CounterSnapshot.Builder b = f.counter(first.name(), first.help());
+                family.forEach(m -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                        .labels(labels(m))
+                        .value(m.value())
+                        .build()));
+                f.add(b);
+            } else {
+                GaugeSnapshot.Builder b = f.gauge(first.name(), first.help());
+                family.forEach(m -> b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                        .labels(labels(m))
+                        .value(m.value())
+                        .build()));
+                f.add(b);
+            }
+        }
+    }
+
+    private static Labels labels(BackendMetric m) {
+        Labels l = Labels.EMPTY;
+        for (Map.Entry<String, String> e : m.labels().entrySet()) {
+            l = l.add(e.getKey(), e.getValue());
+        }
+        return l;
     }
 
     private static void topics(Families f, List<TopicStats> topics) {

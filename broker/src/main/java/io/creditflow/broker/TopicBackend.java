@@ -2,6 +2,7 @@ package io.creditflow.broker;
 
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.transport.StreamListener;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -80,8 +81,8 @@ public interface TopicBackend extends AutoCloseable {
      */
     CompletionStage<PublishResult> publish(String topic, byte[] payload);
 
-    /** Prometheus text lines of the backend's own figures, appended to {@code GET /metrics}. */
-    String metrics();
+    /** The backend's own figures, rendered into {@code GET /metrics} with the broker's (a snapshot, any thread). */
+    List<BackendMetric> metrics();
 
     /** Graceful shutdown begins: refuse new work, let what is in flight finish. */
     void startDraining();

@@ -264,7 +264,7 @@ class DashboardTest {
 
     private static BrokerSnapshot snapshot(
             long nanos, List<TopicStats> topics, BrokerSnapshot.Http http, List<DashboardBox> extra) {
-        return new BrokerSnapshot(nanos, 0, 0, 1 << 20, 0, 0, 0, topics, List.of(), List.of(), http, extra, "");
+        return new BrokerSnapshot(nanos, 0, 0, 1 << 20, 0, 0, 0, topics, List.of(), List.of(), http, extra, List.of());
     }
 
     @Test

@@ -80,13 +80,31 @@ class MetricsTest {
     }
 
     @Test
-    void theBackendsLinesFollowTheBrokersAndOptionalPartsAreLeftOut() {
+    void theBackendsFiguresAreRenderedWithTheBrokersAndOptionalPartsAreLeftOut() {
         BrokerSnapshot bare = new BrokerSnapshot(
-                0, 0, 0, 1 << 20, 0, 0, 0, List.of(), List.of(), List.of(), null, List.of(), "backend_up 1\n");
+                0,
+                0,
+                0,
+                1 << 20,
+                0,
+                0,
+                0,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                List.of(),
+                List.of(
+                        BackendMetric.gauge("backend_up", "Whether the backend is up", 1),
+                        BackendMetric.counter("backend_sent_total", "Sent", 7, "topic", "a"),
+                        BackendMetric.counter("backend_sent_total", "Sent", 9, "topic", "b")));
         String text = Metrics.render(bare);
-        assertThat(text).endsWith("backend_up 1\n");
-        Map<String, PrometheusText.Family> m =
-                PrometheusText.parse(text.substring(0, text.length() - "backend_up 1\n".length()));
+        Map<String, PrometheusText.Family> m = PrometheusText.parse(text);
+        assertThat(m.get("backend_up").type()).isEqualTo("gauge");
+        assertThat(m.get("backend_up").value()).isEqualTo(1);
+        assertThat(m.get("backend_sent_total").type()).isEqualTo("counter");
+        assertThat(m.get("backend_sent_total").value("topic", "b")).isEqualTo(9);
+        assertThat(m.get("backend_sent_total").samples()).hasSize(2);
         assertThat(m).containsKeys("creditflow_broker_buffered_bytes", "creditflow_process_direct_used_bytes");
         assertThat(m.keySet())
                 .as("a family with no series yet is left out")
@@ -221,6 +239,6 @@ class MetricsTest {
                 List.of(alice),
                 http,
                 List.of(workers, db),
-                "");
+                List.of());
     }
 }

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,8 +52,11 @@ class TopicBackendTest {
         }
 
         @Override
-        public String metrics() {
-            return "recording_backend 1\n";
+        public List<BackendMetric> metrics() {
+            return List.of(
+                    BackendMetric.gauge("recording_backend", "A test backend", 1),
+                    BackendMetric.counter("recording_backend_calls_total", "Calls", 3, "kind", "publish"),
+                    BackendMetric.counter("recording_backend_calls_total", "Calls", 4, "kind", "open"));
         }
 
         @Override
@@ -129,7 +133,15 @@ class TopicBackendTest {
             assertThat(no.statusCode()).isEqualTo(503);
             assertThat(no.headers().firstValue("Retry-After")).hasValue("7");
             assertThat(no.body()).contains("held: \\\"test\\\"").contains("\"retry_after_s\":7");
-            assertThat(broker.metrics()).contains("recording_backend 1");
+            // The backend's figures go through the broker's writer: parsed strictly, with their types and labels.
+            Map<String, PrometheusText.Family> families = PrometheusText.parse(broker.metrics());
+            assertThat(families.get("recording_backend").type()).isEqualTo("gauge");
+            assertThat(families.get("recording_backend").value()).isEqualTo(1);
+            assertThat(families.get("recording_backend_calls_total").type()).isEqualTo("counter");
+            assertThat(families.get("recording_backend_calls_total").value("kind", "open"))
+                    .isEqualTo(4);
+            assertThat(families.get("recording_backend_calls_total").value("kind", "publish"))
+                    .isEqualTo(3);
             p.cancel("done");
             s.cancel("done");
         }

@@ -1,5 +1,6 @@
 package io.creditflow.broker.kafka;
 
+import io.creditflow.broker.BackendMetric;
 import io.creditflow.broker.BrokerConfig;
 import io.creditflow.broker.TopicBackend;
 import io.creditflow.proto.core.MemoryBudget;
@@ -544,104 +545,68 @@ public final class KafkaGateway implements TopicBackend {
     }
 
     @Override
-    public String metrics() {
+    public List<BackendMetric> metrics() {
         KafkaGatewayStats s = stats();
-        StringBuilder b = new StringBuilder(1024);
-        gauge(b, "creditflow_kafka_producer_streams", "Producer streams on this gateway", s.producers());
-        gauge(
-                b,
+        List<BackendMetric> m = new ArrayList<>();
+        m.add(BackendMetric.gauge(
+                "creditflow_kafka_producer_streams", "Producer streams on this gateway", s.producers()));
+        m.add(BackendMetric.gauge(
                 "creditflow_kafka_in_flight_records",
                 "Records sent to Kafka and not yet acknowledged",
-                s.inFlightRecords());
-        gauge(
-                b,
+                s.inFlightRecords()));
+        m.add(BackendMetric.gauge(
                 "creditflow_kafka_in_flight_bytes",
                 "Bytes reserved for records in flight to Kafka",
-                s.inFlightBytes());
-        counter(
-                b,
+                s.inFlightBytes()));
+        m.add(BackendMetric.counter(
                 "creditflow_kafka_acknowledged_records_total",
                 "Records Kafka acknowledged (acks=all)",
-                s.acknowledgedRecords());
-        counter(
-                b,
+                s.acknowledgedRecords()));
+        m.add(BackendMetric.counter(
                 "creditflow_kafka_failed_records_total",
                 "Records Kafka failed (their producers resend)",
-                s.failedRecords());
-        counter(
-                b,
+                s.failedRecords()));
+        m.add(BackendMetric.counter(
                 "creditflow_kafka_send_retries_total",
                 "Sends that could not start at once (metadata, buffer)",
-                s.retriedSends());
-        b.append("# HELP creditflow_kafka_held_seconds_total Time producers were held, by reason\n")
-                .append("# TYPE creditflow_kafka_held_seconds_total counter\n");
+                s.retriedSends()));
         for (Map.Entry<String, Long> e : s.heldNanos().entrySet()) {
-            b.append("creditflow_kafka_held_seconds_total{reason=\"")
-                    .append(e.getKey())
-                    .append("\"} ")
-                    .append(e.getValue() / 1e9)
-                    .append('\n');
+            m.add(BackendMetric.counter(
+                    "creditflow_kafka_held_seconds_total",
+                    "Time producers were held, by reason",
+                    e.getValue() / 1e9,
+                    "reason",
+                    e.getKey()));
         }
-        b.append("# HELP creditflow_kafka_held Whether producers are held now, by reason\n")
-                .append("# TYPE creditflow_kafka_held gauge\n");
         for (String k : s.heldNanos().keySet()) {
-            b.append("creditflow_kafka_held{reason=\"")
-                    .append(k)
-                    .append("\"} ")
-                    .append(k.equals(s.held()) ? 1 : 0)
-                    .append('\n');
+            m.add(BackendMetric.gauge(
+                    "creditflow_kafka_held",
+                    "Whether producers are held now, by reason",
+                    k.equals(s.held()) ? 1 : 0,
+                    "reason",
+                    k));
         }
-        b.append("# HELP creditflow_kafka_subscription_read_ahead_bytes Records held ahead of consumer credit\n")
-                .append("# TYPE creditflow_kafka_subscription_read_ahead_bytes gauge\n");
         for (KafkaGatewayStats.SubscriptionStats ss : s.subscriptions()) {
-            b.append("creditflow_kafka_subscription_read_ahead_bytes{topic=\"")
-                    .append(ss.topic())
-                    .append("\",subscription=\"")
-                    .append(ss.name())
-                    .append("\"} ")
-                    .append(ss.readAheadBytes())
-                    .append('\n');
+            m.add(BackendMetric.gauge(
+                    "creditflow_kafka_subscription_read_ahead_bytes",
+                    "Records held ahead of consumer credit",
+                    ss.readAheadBytes(),
+                    "topic",
+                    ss.topic(),
+                    "subscription",
+                    ss.name()));
         }
-        b.append("# HELP creditflow_kafka_subscription_delivered_total Records delivered to consumers\n")
-                .append("# TYPE creditflow_kafka_subscription_delivered_total counter\n");
         for (KafkaGatewayStats.SubscriptionStats ss : s.subscriptions()) {
-            b.append("creditflow_kafka_subscription_delivered_total{topic=\"")
-                    .append(ss.topic())
-                    .append("\",subscription=\"")
-                    .append(ss.name())
-                    .append("\"} ")
-                    .append(ss.delivered())
-                    .append('\n');
+            m.add(BackendMetric.counter(
+                    "creditflow_kafka_subscription_delivered_total",
+                    "Records delivered to consumers",
+                    ss.delivered(),
+                    "topic",
+                    ss.topic(),
+                    "subscription",
+                    ss.name()));
         }
-        return b.toString();
-    }
-
-    private static void gauge(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ")
-                .append(name)
-                .append(' ')
-                .append(help)
-                .append("\n# TYPE ")
-                .append(name)
-                .append(" gauge\n")
-                .append(name)
-                .append(' ')
-                .append(v)
-                .append('\n');
-    }
-
-    private static void counter(StringBuilder b, String name, String help, long v) {
-        b.append("# HELP ")
-                .append(name)
-                .append(' ')
-                .append(help)
-                .append("\n# TYPE ")
-                .append(name)
-                .append(" counter\n")
-                .append(name)
-                .append(' ')
-                .append(v)
-                .append('\n');
+        return m;
     }
 
     @Override

@@ -130,7 +130,13 @@ class KafkaOutageTest {
             assertThat(held.held()).isIn("kafka_unacknowledged", "kafka_unavailable");
             assertThat(held.holdReason()).isNotEmpty();
             assertThat(gw.metrics())
-                    .containsPattern("creditflow_kafka_held\\{reason=\"kafka_(unacknowledged|unavailable)\"\\} 1");
+                    .containsPattern(
+                            "creditflow_kafka_held\\{reason=\"kafka_(unacknowledged|unavailable)\"\\} 1(\\.0)?\n");
+            assertThat(gateway().metrics()).anySatisfy(m -> {
+                assertThat(m.name()).isEqualTo("creditflow_kafka_held");
+                assertThat(m.labels().get("reason")).isIn("kafka_unacknowledged", "kafka_unavailable");
+                assertThat(m.value()).isEqualTo(1);
+            });
             long ackedAtStop = p.acknowledgedSequence();
             int probes = 0;
             while (System.nanoTime() - stoppedAt < TimeUnit.SECONDS.toNanos(10) && probes < 200) {
