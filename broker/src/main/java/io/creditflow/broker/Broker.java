@@ -80,10 +80,10 @@ public final class Broker implements AutoCloseable {
         this.access = config.authFile() == null ? null : AccessControl.load(config.authFile());
         this.diskTotal =
                 config.logTotalMaxBytes() > 0 ? new DiskTotal(config.logTotalMaxBytes()) : DiskTotal.unbounded();
+        this.budget = MemoryBudget.ofBytes(config.budgetBytes()); // before the topics: their tail caches reserve in it
         if (config.dataDir() != null) {
             openExistingTopics(config.dataDir());
         }
-        this.budget = MemoryBudget.ofBytes(config.budgetBytes());
         this.backend = config.topicBackend() == null
                 ? null
                 : config.topicBackend().create(new TopicBackend.Context() {

@@ -52,6 +52,7 @@ final class LogSubscription {
     long skippedRecords;
     long corruptRecords;
     private final TopicLog log;
+    private final TailCache tail;
     private final String topic;
     private final int largestRecordBytes;
     private final ArrayDeque<LogRecord> readAhead = new ArrayDeque<>();
@@ -59,8 +60,9 @@ final class LogSubscription {
     private int nextMember;
     private boolean ioErrorLogged;
 
-    LogSubscription(TopicLog log, String topic, String name, long start, int largestRecordBytes) {
+    LogSubscription(TopicLog log, TailCache tail, String topic, String name, long start, int largestRecordBytes) {
         this.log = log;
+        this.tail = tail;
         this.topic = topic;
         this.name = name;
         this.position = start;
@@ -269,12 +271,12 @@ final class LogSubscription {
 
     /**
      * The record as a consumer's message: its offset (8 bytes), then its payload. Without a copy when the
-     * payload lies in a heap buffer right after its 42-byte header: the read buffer is this subscription's own
-     * (fill reads into a new one each time), the header was checked when read, and its last 8 bytes (the
-     * producer sequence, already parsed into the record, and checked to be there) become the offset; otherwise,
-     * and when a record is offered again, a copy. The send queue then references slices of read buffers: a
-     * buffer lives until its last record is written, so what is pinned exceeds the queued bytes by at most a
-     * read buffer at each end ({@link #READ_AHEAD_BYTES} each).
+     * payload lies in a heap buffer right after an 8-byte slot that holds its offset already (a {@link TailCache}
+     * record, framed when appended, or a record offered before) or its producer sequence: the last 8 bytes of its
+     * 42-byte header in a read buffer, which is this subscription's own (fill reads into a new one each time), the
+     * header checked when read; they become the offset. Otherwise a copy. The send queue then references slices of
+     * read buffers: a buffer lives until its last record is written, so what is pinned exceeds the queued bytes by
+     * at most a read buffer at each end ({@link #READ_AHEAD_BYTES} each); a tail-cache record's array is its own.
      */
     static ByteBuffer frame(LogRecord r) {
         ByteBuffer payload = r.payload();
@@ -284,7 +286,11 @@ final class LogSubscription {
         if (at >= 0) {
             ByteBuffer frame = ByteBuffer.wrap(payload.array(), at, BrokerProtocol.HEADER_BYTES + payload.remaining())
                     .slice();
-            if (frame.getLong(0) == r.sequence()) {
+            long slot = frame.getLong(0);
+            if (slot == r.offset()) {
+                return frame; // framed already: a tail-cache record, or this record offered before
+            }
+            if (slot == r.sequence()) {
                 frame.putLong(0, r.offset());
                 return frame;
             }
@@ -304,6 +310,18 @@ final class LogSubscription {
         // credit in small steps) costs a buffer and a positioned read for a few records; the bound is the same.
         int maxBytes = READ_AHEAD_BYTES;
         int maxRecords = READ_AHEAD_RECORDS;
+        // Not below the log's start: records retention or drop-oldest deleted are gone, cached or not (the read
+        // below reports the skip).
+        int cached = position >= log.startOffset() ? tail.copyFrom(position, readAhead, maxBytes, maxRecords) : 0;
+        if (cached > 0) {
+            for (int i = 0; i < cached; i++) {
+                LogRecord rec = readAhead.pollFirst();
+                readAhead.addLast(rec); // rotate the new ones through to count them: they are the last `cached`
+                readAheadBytes += rec.sizeBytes();
+            }
+            position = readAhead.peekLast().offset() + 1;
+            return true;
+        }
         try {
             ReadResult r = log.read(position, maxBytes, maxRecords);
             if (r.isEmpty() && r.nextRecordBytes() > maxBytes) {

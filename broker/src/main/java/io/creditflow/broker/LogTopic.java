@@ -53,6 +53,11 @@ import java.util.concurrent.TimeUnit;
 final class LogTopic implements TopicEndpoint {
     /** Bytes of records appended at most per batch (one larger message still goes alone). */
     static final int MAX_BATCH_BYTES = 256 * 1024;
+    /**
+     * The tail cache's bound per topic (also reserved in the broker budget): 4 MiB, 16 batches of the largest size,
+     * so that consumers a few batches behind the head still read from memory.
+     */
+    static final long TAIL_CACHE_BYTES = 4L << 20;
 
     private static final int MAX_MOVES_PER_PUMP = 4096;
     /** Retry-After while the disk is full or failing: no drain rate predicts when it recovers. */
@@ -116,6 +121,8 @@ final class LogTopic implements TopicEndpoint {
     private final Stalls quotaStalls;
     /** The open hold, as a JFR event (committed when it ends, if longer than its threshold). */
     private BrokerEvents.Stall holdEvent;
+    /** The records appended last, for the subscriptions near the head. */
+    private final TailCache tail;
 
     private LogTopic(Broker broker, String name, BrokerConfig config, TopicLog log, RecoveryReport recovery) {
         this.broker = broker;
@@ -126,6 +133,7 @@ final class LogTopic implements TopicEndpoint {
         this.maxBatchBytes = Math.min(MAX_BATCH_BYTES, config.logSegmentBytes() / 2);
         this.largestRecordBytes = config.maxMessageBytes() + LogRecord.HEADER_BYTES;
         this.quotaStalls = new Stalls(name, "");
+        this.tail = new TailCache(TAIL_CACHE_BYTES, broker.budget());
         // Called on the log's flusher thread, or inside an append: acknowledging takes the topic's lock, so it
         // runs on the broker timer, never on the flusher (which must not wait for an event loop's append).
         log.addDurabilityListener(offset -> broker.runLater(() -> acknowledge(offset)));
@@ -194,7 +202,7 @@ final class LogTopic implements TopicEndpoint {
                         ErrorCode.REFUSED_STREAM,
                         "topic '" + name + "' has its maximum number of durable subscriptions");
             }
-            s = new LogSubscription(log, name, c.subscription, start, largestRecordBytes);
+            s = new LogSubscription(log, tail, name, c.subscription, start, largestRecordBytes);
             subscriptions.put(s.name, s);
         }
         s.attach(c);
@@ -368,13 +376,19 @@ final class LogTopic implements TopicEndpoint {
         return a;
     }
 
-    /** Takes the next message from a producer stream (one copy), or null. */
+    /**
+     * Takes the next message from a producer stream (one copy), or null. The copy sits behind an 8-byte slot of
+     * its own array, where {@link #cacheAppended} writes the record's offset: the consumer's header, so that the
+     * tail cache's record is sent without another copy.
+     */
     private static ByteBuffer take(ProducerLink p, int size) {
         try (Message msg = p.stream.poll(0, TimeUnit.SECONDS)) {
             if (msg == null || msg.size() != size) {
                 return null; // only the broker polls producer streams, under this lock: cannot happen
             }
-            ByteBuffer copy = ByteBuffer.allocate(size);
+            byte[] framed = new byte[BrokerProtocol.HEADER_BYTES + size];
+            ByteBuffer copy =
+                    ByteBuffer.wrap(framed, BrokerProtocol.HEADER_BYTES, size).slice();
             copy.put(msg.payload()).flip();
             return copy;
         } catch (StreamClosedException e) {
@@ -391,6 +405,7 @@ final class LogTopic implements TopicEndpoint {
         switch (r.status()) {
             case OK -> {
                 markAppended(r);
+                cacheAppended(r);
                 duplicatesDropped += r.duplicateRecords();
                 publishedMessages += r.appendedRecords();
                 publishedBytes += pendingBytes - (long) pending.size() * LogRecord.HEADER_BYTES;
@@ -422,6 +437,29 @@ final class LogTopic implements TopicEndpoint {
             case CLOSED -> hold(Hold.CLOSED, "log closed");
         }
         return false;
+    }
+
+    /**
+     * The appended batch into the tail cache, each payload with its offset written into the slot before it (see
+     * {@link #take}). A batch with duplicates dropped has offsets the batch does not tell: the cache starts over.
+     */
+    private void cacheAppended(AppendResult r) {
+        if (r.duplicateRecords() != 0 || r.appendedRecords() != pending.size()) {
+            tail.clear();
+            return;
+        }
+        long offset = r.firstOffset();
+        for (AppendRecord a : pending) {
+            ByteBuffer payload = a.payload();
+            if (!payload.hasArray() || payload.arrayOffset() + payload.position() < BrokerProtocol.HEADER_BYTES) {
+                tail.clear(); // not one of take's buffers: nothing to frame in place
+                return;
+            }
+            ByteBuffer.wrap(payload.array())
+                    .putLong(payload.arrayOffset() + payload.position() - BrokerProtocol.HEADER_BYTES, offset);
+            tail.add(new LogRecord(offset, a.timestampMillis(), a.producerId(), a.sequence(), payload));
+            offset++;
+        }
     }
 
     /** Each producer of the appended batch learns the sequence its records reached and when they are durable. */
@@ -678,6 +716,7 @@ final class LogTopic implements TopicEndpoint {
             commit(s);
         }
         closed = true;
+        tail.clear();
         try {
             log.close();
         } catch (IOException e) {
@@ -782,6 +821,8 @@ final class LogTopic implements TopicEndpoint {
                 tooLargeDropped,
                 duplicatesDropped,
                 recovery == null ? 0 : recovery.truncatedBytes(),
+                tail.bytes(),
+                tail.hits(),
                 cursors);
     }
 }

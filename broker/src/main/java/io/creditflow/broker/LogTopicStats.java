@@ -23,6 +23,9 @@ import java.util.Map;
  * @param tooLargeDropped messages dropped because the log refused their batch as too large (should stay 0)
  * @param duplicatesDropped retried messages of idempotent producers the log dropped as duplicates
  * @param recoveryTruncatedBytes bytes recovery cut off a torn or corrupt tail when the log was opened
+ * @param tailCacheBytes bytes of the records appended last held in memory for the subscriptions near the head
+ *        (within {@code LogTopic.TAIL_CACHE_BYTES}, reserved in the broker budget)
+ * @param tailCacheHits records subscriptions took from that cache instead of reading the log
  * @param cursors the durable subscriptions, from the cursor store
  */
 public record LogTopicStats(
@@ -42,6 +45,8 @@ public record LogTopicStats(
         long tooLargeDropped,
         long duplicatesDropped,
         long recoveryTruncatedBytes,
+        long tailCacheBytes,
+        long tailCacheHits,
         List<CursorStats> cursors) {
 
     /**

@@ -338,6 +338,18 @@ final class Metrics {
                 logs,
                 topic,
                 LogTopicStats::recoveryTruncatedBytes);
+        f.gauge(
+                "creditflow_log_tail_cache_bytes",
+                "Bytes of the records appended last held in memory for the subscriptions near the head",
+                logs,
+                topic,
+                LogTopicStats::tailCacheBytes);
+        f.counter(
+                "creditflow_log_tail_cache_hits_total",
+                "Records subscriptions took from the tail cache instead of reading the log",
+                logs,
+                topic,
+                LogTopicStats::tailCacheHits);
         GaugeSnapshot.Builder held =
                 f.gauge("creditflow_log_appends_held", "1 while the topic's producers are held, by reason");
         CounterSnapshot.Builder heldSeconds = f.counter(

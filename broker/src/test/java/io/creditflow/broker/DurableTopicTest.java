@@ -312,6 +312,12 @@ class DurableTopicTest {
                 assertThat(slow.received.get()).isZero();
                 assertThat(cursor(broker, "t", "slow").lag()).isEqualTo(n);
                 assertThat(fast.orderViolation).isNull();
+                // The fast one read behind the head, from the tail cache; the paused one, 3,000 records behind,
+                // will read the log. The cache stays within its bound and the broker budget holds its bytes.
+                LogTopicStats near = logStats(broker, "t");
+                assertThat(near.tailCacheHits()).isPositive();
+                assertThat(near.tailCacheBytes()).isBetween(1L, LogTopic.TAIL_CACHE_BYTES);
+                assertThat(broker.budget().reservedBytes()).isGreaterThanOrEqualTo(near.tailCacheBytes());
 
                 slow.pause(false);
                 Await.until("the paused consumer to catch up", WAIT, () -> slow.received.get() == n);

@@ -213,6 +213,8 @@ class MetricsTest {
                 0,
                 2,
                 512,
+                1 << 20,
+                12_345,
                 List.of(
                         new LogTopicStats.CursorStats("replay", 1, 4000, 3990, 1010, 3, 1, Long.MAX_VALUE),
                         new LogTopicStats.CursorStats("nightly", 0, 100, 100, 4900, 0, 0, 0)));

@@ -47,6 +47,8 @@ class BrokerLogFiguresTest {
                 0,
                 0,
                 0,
+                0,
+                0,
                 List.of(cursor("sub-1", 3, 1), cursor("sub-16", 900, 5), cursor("other", 7, 11)));
         Map<String, Object> m = BrokerReceiver.logFigures(List.of(t), s8Log());
         assertThat(m)
