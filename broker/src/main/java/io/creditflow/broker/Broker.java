@@ -544,6 +544,14 @@ public final class Broker implements AutoCloseable {
         return dashboard;
     }
 
+    /**
+     * The boxes of the dashboard's last sample (taken once a second), as the page at {@code GET /} draws them now,
+     * stall reasons and states included; empty before the first sample.
+     */
+    public List<DashboardBox> dashboardBoxes() {
+        return dashboard.rows().stream().map(Dashboard.Row::box).toList();
+    }
+
     /** Sends a dashboard event to the live connections (no-op without the HTTP edge). */
     void broadcastDashboard(String event) {
         if (http != null) {

@@ -317,9 +317,17 @@ final class Dashboard {
             if (before != null) {
                 before.subscriptions().forEach(s -> prevSubs.put(s.name(), s));
             }
+            Map<String, Long> cursorCreditMessages = new HashMap<>();
+            if (log != null) {
+                log.cursors().forEach(c -> cursorCreditMessages.put(c.name(), c.consumerCreditMessages()));
+            }
             for (TopicStats.SubscriptionStats s : t.subscriptions()) {
                 TopicStats.SubscriptionStats sb = prevSubs.get(s.name());
                 boolean durable = s.policy() == SubscriptionPolicy.LOG;
+                // A durable cursor is held by either credit: bytes, or messages (a consumer's message window full,
+                // as the pipeline's workers while the database makes them wait).
+                boolean noDurableCredit =
+                        s.consumerCreditBytes() == 0 || cursorCreditMessages.getOrDefault(s.name(), -1L) == 0;
                 DashboardBox.Builder x = DashboardBox.builder(
                                 "sub:" + t.name() + "/" + s.name(), "subscriptions", "subscription " + s.name())
                         .total(s.deliveredMessages())
@@ -337,7 +345,7 @@ final class Dashboard {
                 } else if (s.depthMessages() > 0 && s.consumers() == 0) {
                     x.stalled("no consumer");
                 } else if (durable
-                        ? s.depthMessages() > 0 && s.consumerCreditBytes() == 0
+                        ? s.depthMessages() > 0 && noDurableCredit
                         : sb != null && mostly(sb.noConsumerCreditNanos(), s.noConsumerCreditNanos(), interval)) {
                     x.stalled("no consumer credit");
                 }

@@ -307,6 +307,59 @@ class DashboardTest {
     }
 
     @Test
+    void aDurableSubscriptionWhoseConsumersHoldAllTheirMessagesIsStalledForCredit() {
+        BrokerConfig config = BrokerConfig.builder().build();
+        // Records waiting, byte credit left, but every member's message window full (as the pipeline's workers
+        // holding their batches while the database makes them wait).
+        Dashboard d = new Dashboard(null, config);
+        d.update(durable(0, 3_000_000, 0), 0);
+        assertThat(d.rows().get(1).box().id()).isEqualTo("sub:events/sink");
+        assertThat(d.rows().get(1).box().state()).isEqualTo(DashboardBox.State.STALLED);
+        assertThat(d.rows().get(1).box().stallReason()).isEqualTo("no consumer credit");
+        // Message credit back: moving.
+        d.update(durable(1_000_000_000L, 3_000_000, 50), 1000);
+        assertThat(d.rows().get(1).box().state()).isEqualTo(DashboardBox.State.OK);
+    }
+
+    /** A durable topic {@code events} whose subscription {@code sink} has 1,700 records waiting. */
+    private static BrokerSnapshot durable(long nanos, long creditBytes, long creditMessages) {
+        TopicStats.SubscriptionStats sub = new TopicStats.SubscriptionStats(
+                "sink", SubscriptionPolicy.LOG, 4, 1700, 1700 * 1024, creditBytes, 5000, 0, 0, 0);
+        LogTopicStats log = new LogTopicStats(
+                "events",
+                2 << 20,
+                2 << 20,
+                2 << 20,
+                0,
+                0,
+                6700,
+                6700,
+                "none",
+                "",
+                java.util.Map.of(),
+                java.util.Map.of(),
+                0,
+                0,
+                0,
+                0,
+                List.of(new LogTopicStats.CursorStats("sink", 4, 5000, 5000, 1700, 0, 0, creditMessages)));
+        return new BrokerSnapshot(
+                nanos,
+                0,
+                0,
+                1 << 20,
+                0,
+                0,
+                0,
+                List.of(topic("events", 6700, 0, 0, sub)),
+                List.of(log),
+                List.of(),
+                null,
+                List.of(),
+                List.of());
+    }
+
+    @Test
     void sparklinesKeepFiveMinutesAndBoxesAreBounded() {
         BrokerConfig config = BrokerConfig.builder().dashboardMaxBoxes(3).build();
         Dashboard d = new Dashboard(null, config);

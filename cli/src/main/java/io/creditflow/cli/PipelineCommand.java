@@ -66,6 +66,21 @@ final class PipelineCommand implements Runnable {
                     + " (the first 8 are its id) (default: ${DEFAULT-VALUE}).")
     int size = 1024;
 
+    @Option(
+            names = "--tenant-rate",
+            description = "Events per second offered, on top of --rate, by the second tenant (principal batch), "
+                    + "over its quota; 0 for none (default: ${DEFAULT-VALUE}).")
+    double tenantRate = 200;
+
+    @Option(
+            names = "--tenant-quota",
+            description = "The second tenant's produce quota, messages per second; the edge answers its excess with "
+                    + "429 and a computed Retry-After (default: ${DEFAULT-VALUE}).")
+    long tenantQuota = 50;
+
+    @Option(names = "--tenant-clients", description = "The second tenant's HTTP clients (default: ${DEFAULT-VALUE}).")
+    int tenantClients = 8;
+
     @Option(names = "--workers", description = "Sink workers (bounded concurrency) (default: ${DEFAULT-VALUE}).")
     int workers = 4;
 
@@ -129,6 +144,9 @@ final class PipelineCommand implements Runnable {
         s.rate = rate;
         s.clients = clients;
         s.size = size;
+        s.tenantRate = tenantRate;
+        s.tenantQuota = tenantQuota;
+        s.tenantClients = tenantClients;
         s.workers = workers;
         s.batch = batch;
         s.logMaxMib = logMaxMib;

@@ -19,15 +19,19 @@ import java.util.concurrent.locks.LockSupport;
  * An open-loop HTTP load generator on {@code java.net.http}: {@code clients} threads, each with its own arrival
  * schedule ({@code rate / clients} events per second, whatever the answers), POST one event each to the broker's
  * HTTP edge. An event is 8 bytes of id then padding up to {@code size}. 202: accepted (its id is kept in a bit
- * set for the final check). 503: refused; the client waits the {@code Retry-After} it was given (at most
- * {@code maxBackoff}), jittered by a factor from 0.5 to 1.5, and sends the same event again (a retry). Any other
- * answer or an I/O error: the same, with 1 s.
+ * set for the final check). 503 (the topic is full) or 429 (this tenant is over its produce quota): refused; the
+ * client waits the {@code Retry-After} it was given (at most {@code maxBackoff}), jittered by a factor from 0.5 to
+ * 1.5, and sends the same event again (a retry). Any other answer or an I/O error: the same, with 1 s.
+ *
+ * <p>One generator is one tenant: its requests carry the tenant's bearer token ({@code token}, null for none), so
+ * the broker knows its principal and applies that principal's quota. Several generators share one id counter
+ * ({@code ids}), so that their events never share an id and one SQL check covers them all.
  *
  * <p>The four questions: <b>bound</b> each client holds at most {@link #MAX_PENDING} arrivals it could not send
  * yet (a count, not a queue: ids are given when sent) and one event in flight; <b>when full</b> it sheds the
  * newest arrivals, counted as {@code shed} (never accepted, so never lost); <b>pressure</b> comes from the edge's
- * 503 and Retry-After; <b>observed</b> {@link #accepted()}, {@link #rejected()}, {@link #retried()},
- * {@link #shed()}.
+ * 503 or 429 and Retry-After; <b>observed</b> {@link #accepted()}, {@link #rejected()}, {@link #throttled()},
+ * {@link #retried()}, {@link #shed()}.
  */
 final class LoadGenerator {
     static final int MAX_PENDING = 1000;
@@ -36,24 +40,43 @@ final class LoadGenerator {
     private final int size;
     private final double perClientRate;
     private final long maxBackoffNanos;
+    private final String token;
     private final HttpClient http;
     private final List<Thread> threads = new ArrayList<>();
-    private final AtomicLong nextId = new AtomicLong();
+    private final AtomicLong nextId;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong shed = new AtomicLong();
     private final AtomicLong lastRetryAfter = new AtomicLong();
     /** System.nanoTime of the first and the last 503; 0 before the first. */
     private final AtomicLong firstRejectNanos = new AtomicLong();
+    /** System.nanoTime of the first 429; 0 before it. */
+    private final AtomicLong firstThrottleNanos = new AtomicLong();
 
     private volatile long lastRejectNanos;
     private final BitSet acceptedIds = new BitSet();
     private volatile boolean running = true;
 
-    LoadGenerator(URI uri, int clients, double rate, int size, Duration maxBackoff) {
+    /**
+     * @param name the tenant, for the clients' thread names
+     * @param token the tenant's bearer token, or null to send none
+     * @param ids the id counter, shared with the other tenants' generators
+     */
+    LoadGenerator(
+            String name,
+            URI uri,
+            String token,
+            AtomicLong ids,
+            int clients,
+            double rate,
+            int size,
+            Duration maxBackoff) {
         this.uri = uri;
+        this.token = token;
+        this.nextId = ids;
         this.size = size;
         this.perClientRate = rate / clients;
         this.maxBackoffNanos = maxBackoff.toNanos();
@@ -63,7 +86,7 @@ final class LoadGenerator {
                 .build();
         this.warmedUp = new java.util.concurrent.CountDownLatch(clients);
         for (int i = 0; i < clients; i++) {
-            Thread t = new Thread(this::client, "load-client-" + i);
+            Thread t = new Thread(this::client, "load-" + name + "-" + i);
             t.setDaemon(true);
             threads.add(t);
         }
@@ -107,6 +130,16 @@ final class LoadGenerator {
         return rejected.get();
     }
 
+    /** 429 answers: refusals for this tenant's quota. */
+    long throttled() {
+        return throttled.get();
+    }
+
+    /** System.nanoTime of the first 429, or 0. */
+    long firstThrottleNanos() {
+        return firstThrottleNanos.get();
+    }
+
     long retried() {
         return retried.get();
     }
@@ -119,7 +152,7 @@ final class LoadGenerator {
         return shed.get();
     }
 
-    /** The last Retry-After the edge sent, seconds. */
+    /** The last Retry-After the edge sent with a 503, seconds. */
     long lastRetryAfter() {
         return lastRetryAfter.get();
     }
@@ -132,11 +165,6 @@ final class LoadGenerator {
     /** System.nanoTime of the last 503, or 0. */
     long lastRejectNanos() {
         return lastRejectNanos;
-    }
-
-    /** Ids handed out so far (every id below was sent at least once). */
-    long idsIssued() {
-        return nextId.get();
     }
 
     /** A copy of the ids that got a 202. */
@@ -191,11 +219,14 @@ final class LoadGenerator {
     private void send(long id) {
         byte[] body = new byte[size];
         ByteBuffer.wrap(body).putLong(id);
-        HttpRequest request = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = b.build();
         boolean first = true;
         while (running) {
             if (!first) {
@@ -212,13 +243,20 @@ final class LoadGenerator {
                     }
                     return;
                 }
-                if (r.statusCode() == 503) {
-                    rejected.incrementAndGet();
+                if (r.statusCode() == 503 || r.statusCode() == 429) {
                     long now = System.nanoTime();
-                    firstRejectNanos.compareAndSet(0, now);
-                    lastRejectNanos = now;
+                    if (r.statusCode() == 503) {
+                        rejected.incrementAndGet();
+                        firstRejectNanos.compareAndSet(0, now);
+                        lastRejectNanos = now;
+                    } else {
+                        throttled.incrementAndGet();
+                        firstThrottleNanos.compareAndSet(0, now);
+                    }
                     long seconds = r.headers().firstValueAsLong("Retry-After").orElse(1);
-                    lastRetryAfter.set(seconds);
+                    if (r.statusCode() == 503) {
+                        lastRetryAfter.set(seconds);
+                    }
                     waitNanos = Math.min(TimeUnit.SECONDS.toNanos(Math.max(1, seconds)), maxBackoffNanos);
                 } else {
                     errors.incrementAndGet();

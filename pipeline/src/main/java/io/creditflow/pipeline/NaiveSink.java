@@ -7,6 +7,7 @@ import io.creditflow.transport.Stream;
 import io.creditflow.transport.StreamOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -29,11 +30,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * full</b> the process dies; <b>pressure</b> goes nowhere upstream: the broker sees a fast consumer;
  * <b>observed</b> only afterwards, as OOM deaths, restarts and events lost.
  *
- * <p>Arguments: host port topic subscription jdbcUrl writers batch. Prints {@code status queued=N written=N
+ * <p>Arguments: host port topic subscription jdbcUrl writers batch; the bearer token, if the broker wants one, in
+ * the environment variable {@value #TOKEN_ENV}. Prints {@code status queued=N written=N
  * heap_mib=N} to stdout five times a second for the supervisor.
  */
 public final class NaiveSink {
     static final int NAIVE_WINDOW_MESSAGES = 512;
+    /** The environment variable that carries the sink's bearer token to the child. */
+    static final String TOKEN_ENV = "CREDITFLOW_PIPELINE_TOKEN";
 
     private NaiveSink() {}
 
@@ -75,10 +79,12 @@ public final class NaiveSink {
         // A small message window only makes its grants frequent (the reader closes every message at once, so
         // credit is never what holds it back); with the default 4,096 the broker would learn of consumption only
         // every 2,048 records, and a small log quota could fill before the cursor moved.
-        try (Client client = Client.builder()
-                .ioThreads(1)
-                .streamWindowMessages(NAIVE_WINDOW_MESSAGES)
-                .build()) {
+        Client.Builder builder = Client.builder().ioThreads(1).streamWindowMessages(NAIVE_WINDOW_MESSAGES);
+        String token = System.getenv(TOKEN_ENV);
+        if (token != null) {
+            builder.credential(token.getBytes(StandardCharsets.UTF_8));
+        }
+        try (Client client = builder.build()) {
             Stream stream = client.connect(host, port)
                     .openStream(StreamOptions.builder()
                             .metadata(BrokerProtocol.ROLE, BrokerProtocol.CONSUME)

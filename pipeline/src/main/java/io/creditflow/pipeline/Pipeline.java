@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.creditflow.broker.Broker;
 import io.creditflow.broker.BrokerConfig;
+import io.creditflow.broker.DashboardBox;
 import io.creditflow.broker.DashboardSource;
 import io.creditflow.broker.LogTopicStats;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,17 +17,24 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One run of the pipeline of the post, end to end, in this process: the {@link LoadGenerator} posts events to the
@@ -35,14 +43,33 @@ import java.util.concurrent.TimeUnit;
  * and at {@code slowAt} for {@code slowFor} seconds another connection holds a lock the writes need
  * ({@link Database.Lock}). A row once a second; after {@code duration} the load stops, the backlog drains, and the
  * summary accounts for every event with SQL ({@link #run}).
+ *
+ * <p>Two tenants post events: {@value #TENANT} at {@code rate}, with no quota, and {@value #QUOTA_TENANT} at
+ * {@code tenantRate}, four times its produce quota of {@code tenantQuota} messages a second by default. The broker
+ * runs with an auth file written for the run (a token per tenant and one for the sink, and the quota line), so the
+ * edge answers the second tenant's excess with 429 and a computed Retry-After, and the dashboard's box for it says
+ * {@code quota}; the first tenant never sees a 429.
  */
 public final class Pipeline {
     static final String TOPIC = "events";
     static final String SUBSCRIPTION = "sink";
+    /** The tenant that posts at {@code rate}, with no quota. */
+    static final String TENANT = "web";
+    /** The tenant that offers {@code tenantRate}, over its quota of {@code tenantQuota} messages a second. */
+    static final String QUOTA_TENANT = "batch";
+    /** The principal of the sink (workers, or the naive child). */
+    static final String SINK = "sink";
+
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private final PipelineSettings s;
     private final PrintStream out;
+    private final Consumer<URI> onDashboard;
+    private final Map<String, String> tokens = new LinkedHashMap<>();
+    /** The stall reasons the dashboard gave the quota tenant's box, in the order first seen. */
+    private final Set<String> tenantStalls = new LinkedHashSet<>();
+
+    private int tenantQuotaSeconds;
     private long lagPeak;
     private long diskPeak;
     private double heapPeak;
@@ -52,15 +79,25 @@ public final class Pipeline {
     private long queuePeak;
     private long creditMinDuringSlow = Long.MAX_VALUE;
 
-    private Pipeline(PipelineSettings s, PrintStream out) {
+    private Pipeline(PipelineSettings s, PrintStream out, Consumer<URI> onDashboard) {
         this.s = s;
         this.out = out;
+        this.onDashboard = onDashboard;
     }
 
     /** Runs once with {@code settings} (bounded, or naive) and returns the summary; rows go to {@code out}. */
     public static Map<String, Object> run(PipelineSettings settings, PrintStream out) throws Exception {
+        return run(settings, out, uri -> {});
+    }
+
+    /**
+     * As {@link #run(PipelineSettings, PrintStream)}, and tells {@code onDashboard} (on the calling thread, once the
+     * load has started) the address of the broker's dashboard, its token included; it must return at once.
+     */
+    static Map<String, Object> run(PipelineSettings settings, PrintStream out, Consumer<URI> onDashboard)
+            throws Exception {
         settings.validate();
-        return new Pipeline(settings.copy(), out).go();
+        return new Pipeline(settings.copy(), out, onDashboard).go();
     }
 
     /** Runs the bounded pipeline, then the naive one, with the same settings; both summaries by mode. */
@@ -122,6 +159,7 @@ public final class Pipeline {
             }
             Database.createSchema(url);
             BrokerConfig config = BrokerConfig.builder()
+                    .authFile(writeAuthFile(dir.resolve("auth")))
                     .host("127.0.0.1")
                     .port(0)
                     .httpPort(0)
@@ -141,35 +179,88 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * The run's auth file: a random token for each tenant and for the sink, their permissions on the topic, and the
+     * quota tenant's {@code quota} line (AccessControl's format, docs/broker.md).
+     */
+    private Path writeAuthFile(Path file) throws IOException {
+        SecureRandom random = new SecureRandom();
+        StringBuilder text = new StringBuilder("# written by ./creditflow pipeline for one run\n");
+        for (String principal : List.of(TENANT, QUOTA_TENANT, SINK)) {
+            byte[] b = new byte[16];
+            random.nextBytes(b);
+            String token = HexFormat.of().formatHex(b);
+            tokens.put(principal, token);
+            text.append("token ")
+                    .append(token)
+                    .append(" principal ")
+                    .append(principal)
+                    .append('\n');
+        }
+        text.append("allow ").append(TENANT).append(" produce ").append(TOPIC).append('\n');
+        text.append("allow ")
+                .append(QUOTA_TENANT)
+                .append(" produce ")
+                .append(TOPIC)
+                .append('\n');
+        text.append("allow ").append(SINK).append(" consume ").append(TOPIC).append('\n');
+        text.append("quota ")
+                .append(QUOTA_TENANT)
+                .append(" messages-per-second ")
+                .append(s.tenantQuota)
+                .append('\n');
+        return Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
     private Map<String, Object> runWith(Broker broker, String url) throws Exception {
         Database.Dialect dialect = Database.dialect(url);
         SinkWorkers workers = null;
         Supervisor supervisor = null;
         DashboardSource boxes = null;
         LoadGenerator gen = null;
+        LoadGenerator tenant = null;
         Database.Lock lock = null;
         try (Connection monitor = Database.connect(url)) {
             if (s.naive) {
                 supervisor = new Supervisor(
-                        s.naiveHeapMib, "127.0.0.1", broker.port(), TOPIC, SUBSCRIPTION, url, s.workers, s.batch);
+                        s.naiveHeapMib,
+                        "127.0.0.1",
+                        broker.port(),
+                        tokens.get(SINK),
+                        TOPIC,
+                        SUBSCRIPTION,
+                        url,
+                        s.workers,
+                        s.batch);
                 supervisor.start();
             } else {
-                workers = new SinkWorkers("127.0.0.1", broker.port(), TOPIC, SUBSCRIPTION, s.workers, s.batch, url);
+                workers = new SinkWorkers(
+                        "127.0.0.1", broker.port(), tokens.get(SINK), TOPIC, SUBSCRIPTION, s.workers, s.batch, url);
                 SinkWorkers pool = workers;
                 boxes = () -> List.of(pool.workersBox(), pool.databaseBox());
                 broker.addDashboardSource(boxes);
                 workers.start();
             }
             awaitSubscribed(broker, s.naive ? 1 : s.workers);
-            gen = new LoadGenerator(
-                    URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/" + TOPIC),
-                    s.clients,
-                    s.rate,
-                    s.size,
-                    Duration.ofMillis((long) (s.maxBackoffS * 1000)));
+            URI topicUri = URI.create("http://127.0.0.1:" + broker.httpPort() + "/topics/" + TOPIC);
+            Duration maxBackoff = Duration.ofMillis((long) (s.maxBackoffS * 1000));
+            AtomicLong ids = new AtomicLong();
+            gen = new LoadGenerator(TENANT, topicUri, tokens.get(TENANT), ids, s.clients, s.rate, s.size, maxBackoff);
+            if (s.tenantRate > 0) {
+                tenant = new LoadGenerator(
+                        QUOTA_TENANT,
+                        topicUri,
+                        tokens.get(QUOTA_TENANT),
+                        ids,
+                        s.tenantClients,
+                        s.tenantRate,
+                        s.size,
+                        maxBackoff);
+            }
+            Tenants load = new Tenants(gen, tenant);
             out.printf(
                     Locale.ROOT,
-                    "creditflow pipeline (%s): %,.0f events/s of %d bytes from %d HTTP clients -> "
+                    "creditflow pipeline (%s): %,.0f events/s of %d bytes from %d HTTP clients%s -> "
                             + "edge :%d -> topic log (quota %d MiB) -> %s -> %s; database lock from %.0f s for %.0f s%n",
                     s.naive
                             ? "naive: unbounded queue in a " + s.naiveHeapMib + " MiB child JVM, supervised"
@@ -177,6 +268,15 @@ public final class Pipeline {
                     s.rate,
                     s.size,
                     s.clients,
+                    tenant == null
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    ", and tenant %s offering %,.0f/s over its quota of %d msg/s from %d",
+                                    QUOTA_TENANT,
+                                    s.tenantRate,
+                                    s.tenantQuota,
+                                    s.tenantClients),
                     broker.httpPort(),
                     s.logMaxMib,
                     s.naive ? s.workers + " writers" : s.workers + " workers x batch " + s.batch,
@@ -184,7 +284,7 @@ public final class Pipeline {
                     s.slowAtS,
                     s.slowForS);
             out.printf(
-                    "%4s | %8s %6s %7s %3s | %-13s %6s | %7s %4s | %9s %8s %9s %-8s | %6s %5s%n",
+                    "%4s | %8s %6s %7s %3s | %-13s %6s | %7s %4s | %9s %8s %9s %-8s | %6s %5s%s%n",
                     "t",
                     "accept/s",
                     "503/s",
@@ -199,9 +299,11 @@ public final class Pipeline {
                     "log disk",
                     "log held",
                     "heapM",
-                    "dirM");
+                    "dirM",
+                    tenant == null ? "" : String.format(" | %-5s %5s %5s %s", QUOTA_TENANT, "202/s", "429/s", "box"));
 
-            gen.start();
+            load.start();
+            onDashboard.accept(URI.create("http://127.0.0.1:" + broker.httpPort() + "/?token=" + tokens.get(TENANT)));
             long start = System.nanoTime();
             long slowAt = start + seconds(s.slowAtS);
             long slowEnd = slowAt + seconds(s.slowForS);
@@ -209,12 +311,12 @@ public final class Pipeline {
             long rejectedBeforeSlow = -1;
             long slowBeganNanos = 0;
             long slowEndedNanos = 0;
-            long[] last = {0, 0, 0};
+            long[] last = {0, 0, 0, 0, 0};
             int t = 0;
             while (true) {
                 long now = System.nanoTime();
                 if (lock == null && slowBeganNanos == 0 && s.slowForS > 0 && now >= slowAt && now < end) {
-                    rejectedBeforeSlow = gen.rejected();
+                    rejectedBeforeSlow = load.rejected();
                     lock = new Database.Lock(url); // the slow afternoon begins, inside the database
                     slowBeganNanos = System.nanoTime();
                 }
@@ -237,16 +339,22 @@ public final class Pipeline {
                 if (System.nanoTime() >= nextTick) {
                     t++;
                     long rows = workers != null ? workers.rowsWritten() : Database.count(monitor, "events_naive");
-                    long[] now2 = {gen.accepted(), gen.rejected(), rows};
-                    row(t, broker, gen, workers, supervisor, monitor, dialect, now2, last, lock != null);
+                    long[] now2 = {
+                        load.accepted(),
+                        load.rejected(),
+                        rows,
+                        tenant == null ? 0 : tenant.accepted(),
+                        tenant == null ? 0 : tenant.throttled()
+                    };
+                    row(t, broker, load, workers, supervisor, monitor, dialect, now2, last, lock != null);
                     last = now2;
                 }
             }
             if (rejectedBeforeSlow < 0) {
-                rejectedBeforeSlow = gen.rejected();
+                rejectedBeforeSlow = load.rejected();
             }
             double runSeconds = (System.nanoTime() - start) / 1e9;
-            gen.close();
+            load.close();
             if (lock != null) { // --slow-for reaches past --duration: the database recovers for the drain
                 lock.close();
                 lock = null;
@@ -299,8 +407,8 @@ public final class Pipeline {
                 dbErrors = workers.dbErrors();
                 dbStallS = workers.dbStallNanos() / 1e9;
             }
-            Database.Check check = Database.check(url, s.naive ? "events_naive" : "events", gen.idsIssued());
-            BitSet accepted = gen.acceptedIds();
+            Database.Check check = Database.check(url, s.naive ? "events_naive" : "events", ids.get());
+            BitSet accepted = load.acceptedIds();
             BitSet lost = (BitSet) accepted.clone();
             lost.andNot(check.ids());
             BitSet unacknowledged = (BitSet) check.ids().clone();
@@ -316,13 +424,14 @@ public final class Pipeline {
             m.put("slow_for_s", slowEndedNanos > 0 ? round((slowEndedNanos - slowBeganNanos) / 1e9) : 0.0);
             m.put("rate", s.rate);
             m.put("accepted", (long) accepted.cardinality());
-            m.put("rejected_503", gen.rejected());
+            m.put("rejected_503", load.rejected());
             m.put("rejected_503_before_slow", rejectedBeforeSlow);
-            m.put("first_503_s", gen.firstRejectNanos() == 0 ? -1.0 : round((gen.firstRejectNanos() - start) / 1e9));
-            m.put("last_503_s", gen.lastRejectNanos() == 0 ? -1.0 : round((gen.lastRejectNanos() - start) / 1e9));
-            m.put("retried", gen.retried());
-            m.put("shed_by_clients", gen.shed());
-            m.put("http_errors", gen.errors());
+            m.put("first_503_s", load.firstRejectNanos() == 0 ? -1.0 : round((load.firstRejectNanos() - start) / 1e9));
+            m.put("last_503_s", load.lastRejectNanos() == 0 ? -1.0 : round((load.lastRejectNanos() - start) / 1e9));
+            m.put("rejected_429", load.throttled());
+            m.put("retried", load.retried());
+            m.put("shed_by_clients", load.shed());
+            m.put("http_errors", load.errors());
             m.put("rows_in_db", check.rows());
             m.put("duplicates_in_db", check.duplicates());
             m.put("lost", (long) lost.cardinality());
@@ -338,6 +447,25 @@ public final class Pipeline {
             m.put("drain_s", round(drainSeconds));
             m.put("drained", drained);
             m.put("db_lock_waiters_peak", waitersPeak);
+            if (tenant != null) {
+                BitSet tenantAccepted = tenant.acceptedIds();
+                BitSet tenantLost = (BitSet) tenantAccepted.clone();
+                tenantLost.andNot(check.ids());
+                m.put("quota_tenant", QUOTA_TENANT);
+                m.put("quota_tenant_quota_messages_per_s", s.tenantQuota);
+                m.put("quota_tenant_rate", s.tenantRate);
+                m.put("quota_tenant_accepted", (long) tenantAccepted.cardinality());
+                m.put("quota_tenant_rejected_429", tenant.throttled());
+                m.put(
+                        "quota_tenant_first_429_s",
+                        tenant.firstThrottleNanos() == 0 ? -1.0 : round((tenant.firstThrottleNanos() - start) / 1e9));
+                m.put("quota_tenant_rejected_503", tenant.rejected());
+                m.put("quota_tenant_retried", tenant.retried());
+                m.put("quota_tenant_shed", tenant.shed());
+                m.put("quota_tenant_lost", (long) tenantLost.cardinality());
+                m.put("quota_tenant_dashboard_stalls", List.copyOf(tenantStalls));
+                m.put("quota_tenant_dashboard_quota_s", tenantQuotaSeconds);
+            }
             if (s.naive) {
                 m.put("oom_deaths", oomDeaths);
                 m.put("restarts", restarts);
@@ -363,6 +491,9 @@ public final class Pipeline {
             if (gen != null) {
                 gen.close();
             }
+            if (tenant != null) {
+                tenant.close();
+            }
             if (supervisor != null) {
                 supervisor.close();
             }
@@ -378,7 +509,7 @@ public final class Pipeline {
     private void row(
             int t,
             Broker broker,
-            LoadGenerator gen,
+            Tenants gen,
             SinkWorkers workers,
             Supervisor supervisor,
             Connection monitor,
@@ -413,7 +544,7 @@ public final class Pipeline {
         }
         out.printf(
                 Locale.ROOT,
-                "%3ds | %,8d %,6d %,7d %3s | %-13s %6s | %7s %4s | %9s %,8d %9s %-8s | %6.0f %5.1f%s%n",
+                "%3ds | %,8d %,6d %,7d %3s | %-13s %6s | %7s %4s | %9s %,8d %9s %-8s | %6.0f %5.1f%s%s%n",
                 t,
                 now[0] - last[0],
                 now[1] - last[1],
@@ -429,11 +560,41 @@ public final class Pipeline {
                 log == null ? "-" : log.held(),
                 heapMib(),
                 directMib(),
+                gen.quota() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                " | %-5s %,5d %,5d %s",
+                                "",
+                                now[3] - last[3],
+                                now[4] - last[4],
+                                tenantBox(broker)),
                 supervisor == null
                         ? ""
                         : String.format(
                                 "  deaths %d (oom %d)",
                                 supervisor.oomDeaths() + supervisor.otherDeaths(), supervisor.oomDeaths()));
+    }
+
+    /**
+     * The quota tenant's box in the dashboard's last sample: its stall reason (or {@code moving}), also kept for the
+     * summary.
+     */
+    private String tenantBox(Broker broker) {
+        for (DashboardBox b : broker.dashboardBoxes()) {
+            if (b.id().equals("quota:" + QUOTA_TENANT)) {
+                String reason = b.stallReason();
+                if (reason.isEmpty()) {
+                    return "moving";
+                }
+                tenantStalls.add(reason);
+                if (reason.startsWith("quota")) {
+                    tenantQuotaSeconds++;
+                }
+                return reason;
+            }
+        }
+        return "-";
     }
 
     private void sample(Broker broker, LogTopicStats.CursorStats c) {
@@ -528,6 +689,70 @@ public final class Pipeline {
     private static int freePort() throws IOException {
         try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return ss.getLocalPort();
+        }
+    }
+
+    /** The load generators of both tenants, counted together (the second may be null: no quota tenant). */
+    private record Tenants(LoadGenerator main, LoadGenerator quota) {
+        void start() throws InterruptedException {
+            main.start();
+            if (quota != null) {
+                quota.start();
+            }
+        }
+
+        void close() throws InterruptedException {
+            main.close();
+            if (quota != null) {
+                quota.close();
+            }
+        }
+
+        long accepted() {
+            return main.accepted() + (quota == null ? 0 : quota.accepted());
+        }
+
+        long rejected() {
+            return main.rejected() + (quota == null ? 0 : quota.rejected());
+        }
+
+        long throttled() {
+            return main.throttled() + (quota == null ? 0 : quota.throttled());
+        }
+
+        long retried() {
+            return main.retried() + (quota == null ? 0 : quota.retried());
+        }
+
+        long shed() {
+            return main.shed() + (quota == null ? 0 : quota.shed());
+        }
+
+        long errors() {
+            return main.errors() + (quota == null ? 0 : quota.errors());
+        }
+
+        /** The last 503's Retry-After either tenant got, seconds. */
+        long lastRetryAfter() {
+            return Math.max(main.lastRetryAfter(), quota == null ? 0 : quota.lastRetryAfter());
+        }
+
+        long firstRejectNanos() {
+            long a = main.firstRejectNanos();
+            long b = quota == null ? 0 : quota.firstRejectNanos();
+            return a == 0 ? b : b == 0 ? a : Math.min(a, b);
+        }
+
+        long lastRejectNanos() {
+            return Math.max(main.lastRejectNanos(), quota == null ? 0 : quota.lastRejectNanos());
+        }
+
+        BitSet acceptedIds() {
+            BitSet ids = main.acceptedIds();
+            if (quota != null) {
+                ids.or(quota.acceptedIds());
+            }
+            return ids;
         }
     }
 

@@ -20,6 +20,18 @@ public final class PipelineSettings {
     /** Bytes per event (8 of id, then padding). */
     public int size = 1024;
 
+    /**
+     * Events per second offered by the second tenant, {@value Pipeline#QUOTA_TENANT}, on top of {@link #rate}: four
+     * times its quota by default, so that a short run shows the quota at work (its clients send one request at a time
+     * each, so on a busy machine they manage less than they are asked for: the quota is kept small); 0: no second
+     * tenant.
+     */
+    public double tenantRate = 200;
+    /** The second tenant's produce quota, messages per second (its auth-file {@code quota} line). */
+    public long tenantQuota = 50;
+    /** The second tenant's HTTP clients. */
+    public int tenantClients = 8;
+
     public int workers = 4;
     public int batch = 100;
     /** The topic log's quota on disk, MiB. */
@@ -43,8 +55,15 @@ public final class PipelineSettings {
         check(slowAtS >= 0 && slowAtS <= durationS, "--slow-at", slowAtS, "0 to --duration");
         check(slowForS >= 0 && slowForS <= 3600, "--slow-for", slowForS, "0 to 3600 seconds");
         check(rate > 0 && rate <= 100_000, "--rate", rate, "0 < events/s <= 100000");
-        check(rate * durationS <= MAX_EVENTS, "--rate x --duration", rate * durationS, "<= " + MAX_EVENTS + " events");
+        check(
+                (rate + tenantRate) * durationS <= MAX_EVENTS,
+                "--rate x --duration",
+                (rate + tenantRate) * durationS,
+                "<= " + MAX_EVENTS + " events, with --tenant-rate");
         check(clients >= 1 && clients <= 256, "--clients", clients, "1 to 256");
+        check(tenantRate >= 0 && tenantRate <= 100_000, "--tenant-rate", tenantRate, "0 to 100000 events/s");
+        check(tenantQuota >= 1 && tenantQuota <= 1_000_000, "--tenant-quota", tenantQuota, "1 to 1000000 msg/s");
+        check(tenantClients >= 1 && tenantClients <= 64, "--tenant-clients", tenantClients, "1 to 64");
         check(size >= 8 && size <= MAX_SIZE, "--size", size, "8 to " + MAX_SIZE + " bytes (the first 8 are the id)");
         check(
                 workers >= 1 && workers <= Database.PROGRESS_ROWS,
@@ -97,6 +116,9 @@ public final class PipelineSettings {
         s.rate = rate;
         s.clients = clients;
         s.size = size;
+        s.tenantRate = tenantRate;
+        s.tenantQuota = tenantQuota;
+        s.tenantClients = tenantClients;
         s.workers = workers;
         s.batch = batch;
         s.logMaxMib = logMaxMib;

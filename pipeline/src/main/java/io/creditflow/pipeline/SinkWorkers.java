@@ -10,6 +10,7 @@ import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -58,7 +59,16 @@ final class SinkWorkers {
     private final Rate rowRate = new Rate();
     private volatile boolean running = true;
 
-    SinkWorkers(String host, int port, String topic, String subscription, int workers, int batch, String jdbcUrl)
+    /** {@code token}: the sink's bearer token for the broker's auth file, or null for a broker without one. */
+    SinkWorkers(
+            String host,
+            int port,
+            String token,
+            String topic,
+            String subscription,
+            int workers,
+            int batch,
+            String jdbcUrl)
             throws IOException, InterruptedException {
         this.jdbcUrl = jdbcUrl;
         this.batch = batch;
@@ -68,8 +78,11 @@ final class SinkWorkers {
         // message credit (from which the broker learns what was consumed, and commits) goes back after each batch
         // (grants come once half the window is consumed). The default 4,096 would leave up to 2,048 records per
         // worker consumed but uncommitted: with a small log quota, enough to hold the log full after a recovery.
-        this.client =
-                Client.builder().ioThreads(1).streamWindowMessages(2L * batch).build();
+        Client.Builder b = Client.builder().ioThreads(1).streamWindowMessages(2L * batch);
+        if (token != null) {
+            b.credential(token.getBytes(StandardCharsets.UTF_8));
+        }
+        this.client = b.build();
         Connection connection = client.connect(host, port);
         for (int i = 0; i < workers; i++) {
             streams.add(connection.openStream(StreamOptions.builder()

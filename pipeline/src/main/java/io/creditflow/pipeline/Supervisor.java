@@ -22,6 +22,7 @@ final class Supervisor {
     static final int OOM_EXIT_CODE = 3;
 
     private final List<String> command;
+    private final String token;
     private final Thread thread;
     private final AtomicLong oomDeaths = new AtomicLong();
     private final AtomicLong otherDeaths = new AtomicLong();
@@ -32,10 +33,12 @@ final class Supervisor {
     private volatile boolean running = true;
     private volatile Process child;
 
+    /** {@code token}: the sink's bearer token, handed to the child in {@link NaiveSink#TOKEN_ENV}; null for none. */
     Supervisor(
             int heapMib,
             String host,
             int port,
+            String token,
             String topic,
             String subscription,
             String jdbcUrl,
@@ -58,6 +61,7 @@ final class Supervisor {
                 jdbcUrl,
                 String.valueOf(writers),
                 String.valueOf(batch)));
+        this.token = token;
         thread = new Thread(this::supervise, "naive-supervisor");
         thread.setDaemon(true);
     }
@@ -105,8 +109,11 @@ final class Supervisor {
                 }
                 first = false;
                 queued = 0;
-                Process p =
-                        new ProcessBuilder(command).redirectErrorStream(true).start();
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+                if (token != null) {
+                    pb.environment().put(NaiveSink.TOKEN_ENV, token); // not on the command line, where ps shows it
+                }
+                Process p = pb.start();
                 child = p;
                 boolean[] sawOom = {false};
                 Thread reader = new Thread(() -> read(p, sawOom), "naive-child-output");

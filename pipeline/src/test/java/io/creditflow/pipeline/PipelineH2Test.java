@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.Timeout;
  * The bounded pipeline on embedded H2 with a shortened schedule (12 s of load, the lock from 3 s for 6 s, a 1 MiB
  * topic quota): every accepted event is in the database exactly once, the edge answered 503 during the slow
  * afternoon and never before it, the workers were blocked in the database and withheld their credit, and the lag
- * went back to zero. The summary is the JSON that {@code ./creditflow pipeline --json} prints.
+ * went back to zero. The second tenant, offering ten times its produce quota, got 429s from the start and the
+ * first tenant none, the dashboard's box for it said {@code quota}, and its accepted events are in the database too.
+ * The summary is the JSON that {@code ./creditflow pipeline --json} prints.
  */
 class PipelineH2Test {
     @Test
@@ -29,6 +32,9 @@ class PipelineH2Test {
         s.clients = 32;
         s.size = 1024; // 1 MiB of log is about 980 events: reached in seconds even on a busy machine
         s.batch = 25;
+        s.tenantRate = 200; // ten times its quota, from 8 clients: over it even when each request is slow
+        s.tenantQuota = 20;
+        s.tenantClients = 8;
         ByteArrayOutputStream rows = new ByteArrayOutputStream();
         Map<String, Object> m = Pipeline.run(s, new PrintStream(rows, true, StandardCharsets.UTF_8));
         String summary = Pipeline.json(m);
@@ -56,5 +62,23 @@ class PipelineH2Test {
         assertThat((long) m.get("lag_peak_messages")).as(why).isGreaterThan(400);
         assertThat((double) m.get("heap_live_mib")).as(why).isLessThan(200);
         assertThat(rows.toString(StandardCharsets.UTF_8)).as(why).contains(" 4/4 ");
+        // the second tenant, over its quota: 429 for it alone, from the start, the lock or not
+        assertThat(m.get("quota_tenant")).as(why).isEqualTo("batch");
+        assertThat((long) m.get("quota_tenant_rejected_429")).as(why).isPositive();
+        assertThat(m.get("rejected_429"))
+                .as(why + "\nno 429 for the tenant without a quota")
+                .isEqualTo(m.get("quota_tenant_rejected_429"));
+        assertThat((double) m.get("quota_tenant_first_429_s")).as(why).isBetween(0.0, 3.0);
+        assertThat((long) m.get("quota_tenant_retried")).as(why).isPositive();
+        assertThat((long) m.get("quota_tenant_accepted"))
+                .as(why + "\nat most its quota, 20 msg/s, for 12 s (and a little more), plus its 1 s burst")
+                .isPositive()
+                .isLessThanOrEqualTo(20 * 13 + 20);
+        assertThat(m.get("quota_tenant_lost")).as(why).isEqualTo(0L);
+        // the dashboard's box for it, from the page's own data, said why it was held back
+        assertThat((List<?>) m.get("quota_tenant_dashboard_stalls"))
+                .as(why)
+                .anySatisfy(r -> assertThat((String) r).startsWith("quota"));
+        assertThat((int) m.get("quota_tenant_dashboard_quota_s")).as(why).isPositive();
     }
 }

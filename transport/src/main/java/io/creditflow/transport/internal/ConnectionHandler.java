@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * <li>{@link ConnectionTimers} decides which time limit acts at each tick; the defenses are
  * {@link PingPolicer}, {@link EmptyFrameLimit}, {@link ControlBacklog} and {@link ResetBudgets};</li>
  * <li>{@link ConnectionCloser} closes and tears down; {@link DefaultConnection} is the public
- * {@link io.creditflow.transport.Connection}, {@link #connection()}.</li>
+ * {@link io.creditflow.transport.Connection}, {@link #connection()};</li>
+ * <li>{@link StallEvents} turns long stalls into JFR events, from the tick.</li>
  * </ul>
  *
  * <p>Event-loop confined: Netty calls it on the channel's event loop. Application threads use
@@ -56,6 +57,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     private FrameAssembler assembler;
     private InboundFrames inbound;
     private ConnectionCloser closer;
+    private StallEvents stallEvents;
     private Future<?> handshakeTimer;
 
     /**
@@ -77,6 +79,11 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
     /** The parts the streams use (tests). */
     StreamHost host() {
         return host;
+    }
+
+    /** The JFR stall events' watcher (tests). */
+    StallEvents stallEvents() {
+        return stallEvents;
     }
 
     @Override
@@ -117,6 +124,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         out.closeOnBacklogOverflow(closer);
         registry.afterRemove(closer::closeIfDrained);
         connection.bind(host, closer, channel, stalls);
+        stallEvents = new StallEvents(stalls, registry, connection::toString);
         if (channel.isActive()) {
             onActive(ctx);
         }
@@ -189,6 +197,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         } finally {
             time.end();
         }
+        stallEvents.close();
         ctx.fireChannelInactive();
     }
 
@@ -200,6 +209,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         } finally {
             time.end();
         }
+        stallEvents.close();
     }
 
     @Override
@@ -319,6 +329,7 @@ public final class ConnectionHandler extends ChannelDuplexHandler {
         host.flow.tick(now);
         stalls.set(StallReason.BUDGET_EXHAUSTED, host.flow.starvedStreams() > 0, now);
         onTimer(timers.check(now, host.pressure.isPaused(), host.registry.isDrained()), now);
+        stallEvents.tick(); // after the stall flags were brought up to date
         host.out.flushIfNeeded();
     }
 
