@@ -52,7 +52,8 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2 || !(args[0].equals("receiver") || args[0].equals("sender"))) {
-            System.err.println("usage: ChildMain receiver|sender creditflow|grpc|netty");
+            System.err.println(
+                    "usage: ChildMain receiver|sender " + SystemKind.labels().replace(", ", "|"));
             System.exit(2);
         }
         PrintStream protocol =

@@ -188,9 +188,11 @@ public final class Row {
                         ? "the broker is built on creditflow"
                         : sc.group().equals("S10") && system == SystemKind.GRPC
                                 ? "gRPC-java's window is its BDP estimator's: it runs in the adaptive rows"
-                                : sc.group().equals("S10")
-                                        ? "no receive window to adapt: raw Netty has no flow control"
-                                        : "no streams: a raw Netty connection is one stream");
+                                : sc.group().equals("S10") && system == SystemKind.GRPC_TUNED
+                                        ? "grpc-tuned pins its window: S10 compares adapting windows"
+                                        : sc.group().equals("S10")
+                                                ? "no receive window to adapt: raw Netty has no flow control"
+                                                : "no streams: a raw Netty connection is one stream");
         return r;
     }
 
