@@ -356,10 +356,12 @@ final class Analysis {
                     "note",
                     String.format(
                             "no flow control: the receiver turned autoRead off past %d KiB held, then the "
-                                    + "kernel and the sender's outbound buffer held the rest; sent %.1f MiB into "
+                                    + "kernel and the sender's outbound buffer held the rest; sent %s into "
                                     + "the stall (the harness caps it at %d MiB)",
                             io.creditflow.bench.harness.netty.ReadPause.HIGH_BYTES >> 10,
-                            sentInStall / MIB,
+                            sentInStall < MIB
+                                    ? String.format(java.util.Locale.ROOT, "%.0f KiB", sentInStall / 1024.0)
+                                    : String.format(java.util.Locale.ROOT, "%.1f MiB", sentInStall / MIB),
                             spec.capBytes() >> 20));
         }
     }

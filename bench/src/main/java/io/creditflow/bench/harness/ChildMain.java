@@ -241,6 +241,7 @@ public final class ChildMain {
         if (sent.length != n) {
             throw new IllegalArgumentException("DRAIN: " + sent.length + " sent counts for " + n + " streams");
         }
+        receiver.beforeDrain();
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
         boolean drained;

@@ -110,6 +110,11 @@ public final class BatchedNettyReceiver implements Receiver {
     }
 
     @Override
+    public void beforeDrain() {
+        pause.release();
+    }
+
+    @Override
     public long heldBytes() {
         return pause.heldBytes();
     }

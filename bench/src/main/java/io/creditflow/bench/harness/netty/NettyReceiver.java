@@ -131,6 +131,11 @@ public final class NettyReceiver implements Receiver {
     }
 
     @Override
+    public void beforeDrain() {
+        pause.release();
+    }
+
+    @Override
     public long heldBytes() {
         return pause.heldBytes();
     }

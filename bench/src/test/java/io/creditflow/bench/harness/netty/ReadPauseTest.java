@@ -40,4 +40,20 @@ class ReadPauseTest {
         assertThat(pause.isPaused()).isTrue();
         assertThat(pause.pauses()).isEqualTo(2);
     }
+
+    @Test
+    void onceReleasedReadingStaysOn() {
+        ReadPause pause = new ReadPause();
+        EmbeddedChannel a = new EmbeddedChannel();
+        pause.register(a);
+        pause.added(ReadPause.HIGH_BYTES + 1);
+        assertThat(a.config().isAutoRead()).isFalse();
+        pause.release();
+        assertThat(pause.isPaused()).isFalse();
+        assertThat(a.config().isAutoRead()).isTrue();
+        pause.added(10 * ReadPause.HIGH_BYTES);
+        assertThat(pause.isPaused()).isFalse();
+        assertThat(a.config().isAutoRead()).isTrue();
+        assertThat(pause.pauses()).isEqualTo(1);
+    }
 }
