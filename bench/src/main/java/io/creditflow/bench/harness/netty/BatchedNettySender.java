@@ -109,9 +109,7 @@ public final class BatchedNettySender implements Sender {
     @Override
     public void flush() {
         for (Connection c : connections) {
-            if (c.batchCount > 0) {
-                c.handOff();
-            }
+            c.handOff();
         }
     }
 
@@ -157,7 +155,7 @@ public final class BatchedNettySender implements Sender {
      * One connection: the send loop's open batch (its thread only), the hand-off queue and its counts (any
      * thread), and the write pass (the event loop only).
      */
-    private static final class Connection {
+    static final class Connection {
         private final ReadySignal ready;
         private final long maxQueuedBytes;
         private final long maxQueuedMessages;
@@ -168,7 +166,7 @@ public final class BatchedNettySender implements Sender {
         private final AtomicLong queuedMessages = new AtomicLong();
         private final AtomicBoolean passScheduled = new AtomicBoolean();
         private final Runnable pass = this::writePass;
-        private volatile Channel channel;
+        volatile Channel channel;
 
         // The send loop's thread only; the batch array is allocated at the first message (S7's idle connections).
         private byte[][] batch;
@@ -217,8 +215,11 @@ public final class BatchedNettySender implements Sender {
             return true;
         }
 
-        /** The send loop: hands the open batch to the event loop. */
+        /** The send loop: hands the open batch, if any, to the event loop. */
         void handOff() {
+            if (batchCount == 0) {
+                return;
+            }
             queuedBytes.addAndGet(batchBytes);
             queuedMessages.addAndGet(batchCount);
             handOff.offer(new Batch(batch, batchCount, batchBytes));
