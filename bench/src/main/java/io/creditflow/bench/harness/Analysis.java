@@ -17,6 +17,9 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        row.set("read_pauses", rcv.get("read_pauses"));
+        row.set("straddled_frames_copied", rcv.get("straddled_frames_copied"));
+        row.set("on_ready_threshold_bytes", snd.get("on_ready_threshold_bytes"));
         for (String f : new String[] {
             "rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender", "sndbuf_bytes_receiver"
         }) {

@@ -21,6 +21,11 @@ public final class Row {
             "note",
             "transport",
             "receive_mode",
+            // how the system ran, where it says so itself: raw Netty's autoRead pauses and copied straddling
+            // frames (netty-batched), gRPC's onReady threshold
+            "read_pauses",
+            "straddled_frames_copied",
+            "on_ready_threshold_bytes",
             "jvm_options",
             "rcvbuf_bytes_receiver",
             "sndbuf_bytes_sender",
