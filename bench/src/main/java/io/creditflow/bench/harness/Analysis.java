@@ -17,6 +17,9 @@ final class Analysis {
         Row row = Row.of(sc, spec.system(), machine);
         row.set("transport", Json.getString(rcv, "transport", null));
         row.set("receive_mode", Json.getString(rcv, "receive_mode", null));
+        row.set("read_pauses", rcv.get("read_pauses"));
+        row.set("straddled_frames_copied", rcv.get("straddled_frames_copied"));
+        row.set("on_ready_threshold_bytes", snd.get("on_ready_threshold_bytes"));
         for (String f : new String[] {
             "rcvbuf_bytes_receiver", "sndbuf_bytes_sender", "rcvbuf_bytes_sender", "sndbuf_bytes_receiver"
         }) {
@@ -24,6 +27,8 @@ final class Analysis {
         }
         if (spec.system() == SystemKind.CREDITFLOW) {
             row.set("windows", spec.windows() != null ? spec.windows() : "default (adaptive)");
+        } else if (spec.system().isGrpc()) { // what the receiver configured: pinned, or left to the BDP estimator
+            row.set("windows", Json.getString(rcv, "windows", null));
         }
         row.set("warmup_s", sc.kind().hasTraffic() ? sc.warmupMs() / 1000.0 : null);
         double window = Json.getDouble(rcv, "window_s", 0);
@@ -62,17 +67,12 @@ final class Analysis {
         return row;
     }
 
-    /** True for the runs whose messages the receiver checks: point-to-point traffic on the three systems. */
+    /** True for the runs whose messages the receiver checks: point-to-point traffic, on every system. */
     static boolean verifiesDelivery(RunSpec spec) {
-        boolean kind = switch (spec.kind()) {
+        return switch (spec.kind()) {
             case THROUGHPUT, SLOW_STREAM, STALL, LATENCY -> true;
             default -> false;
         };
-        boolean system = switch (spec.system()) {
-            case CREDITFLOW, GRPC, NETTY -> true;
-            default -> false;
-        };
-        return kind && system;
     }
 
     /**
@@ -150,7 +150,7 @@ final class Analysis {
     private static void adaptiveWindows(Row row, RunResult run) {
         RunSpec spec = run.spec();
         Map<String, Object> rcv = run.receiver();
-        row.set("windows", spec.system() == SystemKind.GRPC ? "bdp-estimator" : spec.windows());
+        row.set("windows", spec.system().isGrpc() ? "bdp-estimator" : spec.windows());
         row.set("rtt_ms", spec.rttMs());
         if (spec.kind() != Kind.SLOW_STREAM) {
             unconsumed(row, run);
@@ -354,13 +354,18 @@ final class Analysis {
         row.set("direct_jdk_growth_mib_sender", diff(snd, "direct_jdk_peak_mib", "direct_jdk_at_mark_mib"));
         unconsumed(row, run);
         long sentInStall = sum(Json.getLongArray(snd, "sent_bytes"));
-        if (spec.system() == SystemKind.NETTY) {
+        if (spec.system().isNetty()) {
             row.set(
                     "note",
                     String.format(
-                            "no flow control: sent %.0f MiB into the stall (capped at %d MiB by the "
-                                    + "harness), all of it buffered by the receiver",
-                            sentInStall / MIB, spec.capBytes() >> 20));
+                            "no flow control: the receiver turned autoRead off past %d KiB held, then the "
+                                    + "kernel and the sender's outbound buffer held the rest; sent %s into "
+                                    + "the stall (the harness caps it at %d MiB)",
+                            io.creditflow.bench.harness.netty.ReadPause.HIGH_BYTES >> 10,
+                            sentInStall < MIB
+                                    ? String.format(java.util.Locale.ROOT, "%.0f KiB", sentInStall / 1024.0)
+                                    : String.format(java.util.Locale.ROOT, "%.1f MiB", sentInStall / MIB),
+                            spec.capBytes() >> 20));
         }
     }
 

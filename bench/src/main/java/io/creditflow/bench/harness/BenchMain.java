@@ -63,7 +63,7 @@ public final class BenchMain {
                 options.systems().stream().map(SystemKind::label).collect(Collectors.joining(", ")));
         out.printf(
                 "children: %s, one receiver and one sender JVM per system on this classpath; loopback TCP; "
-                        + "creditflow and raw Netty on %s; gRPC on its default transport%n",
+                        + "creditflow and both raw Netty programs on %s; gRPC on its default transport%n",
                 String.join(" ", ChildProcess.JVM_OPTIONS),
                 io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "NIO (epoll unavailable)");
         List<Row> rows;
@@ -104,7 +104,7 @@ public final class BenchMain {
                 Files.writeString(
                         options.chart(),
                         SvgChart.render(
-                                "creditflow vs gRPC-java vs raw Netty", subtitle, Report.panels(scenarios, rows)),
+                                "creditflow vs raw Netty vs gRPC-java", subtitle, Report.panels(scenarios, rows)),
                         StandardCharsets.UTF_8);
             } catch (IOException e) {
                 err.println("creditflow bench: cannot write " + options.chart() + ": " + e.getMessage());

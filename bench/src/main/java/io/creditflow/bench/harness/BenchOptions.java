@@ -103,8 +103,15 @@ public record BenchOptions(
             name = "creditflow bench",
             sortOptions = false,
             description = {
-                "Compares creditflow, gRPC-java (grpc-netty-shaded) and raw Netty in separate receiver and sender "
-                        + "JVMs over loopback, scenario by scenario, the systems interleaved.",
+                "Compares creditflow with raw Netty and gRPC-java (grpc-netty-shaded) in separate receiver and "
+                        + "sender JVMs over loopback, scenario by scenario, the systems interleaved. Systems:",
+                "  creditflow     creditflow's Client and Server, default settings",
+                "  netty-batched  raw Netty written with creditflow's care (gathering writes, one flush per pass,",
+                "                 in-place decoding, the same hand-off depth and socket buffers): the ceiling",
+                "  netty-naive    raw Netty as most code looks (a buffer per message, the stock decoder);",
+                "                 'netty' is accepted for it",
+                "  grpc           gRPC-java defaults, with a marshaller on gRPC's KnownLength/Drainable fast path",
+                "  grpc-tuned     gRPC-java with direct executors, a raised onReady threshold, a pinned window",
                 ""
             },
             footer = {
@@ -123,7 +130,7 @@ public record BenchOptions(
     static final class Args {
         @Option(
                 names = "--quick",
-                description = "shorter windows and smaller S7 counts: about 90 s instead of about 5 min")
+                description = "shorter windows and smaller S7 counts: about a third of the default's time")
         boolean quick;
 
         @Option(
@@ -144,7 +151,8 @@ public record BenchOptions(
                 names = {"--systems", "--system"},
                 paramLabel = "LIST",
                 converter = SystemList.Converter.class,
-                description = "which systems, comma-separated: creditflow, grpc, netty (default: all three)")
+                description = "which systems, comma-separated: creditflow, netty-batched, netty-naive (or netty), "
+                        + "grpc, grpc-tuned (default: all five)")
         SystemList systems = new SystemList(List.of(SystemKind.values()));
 
         @Option(names = "--json", paramLabel = "FILE", description = "one JSON object per (scenario, system) per line")

@@ -52,7 +52,8 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2 || !(args[0].equals("receiver") || args[0].equals("sender"))) {
-            System.err.println("usage: ChildMain receiver|sender creditflow|grpc|netty");
+            System.err.println(
+                    "usage: ChildMain receiver|sender " + SystemKind.labels().replace(", ", "|"));
             System.exit(2);
         }
         PrintStream protocol =
@@ -240,6 +241,7 @@ public final class ChildMain {
         if (sent.length != n) {
             throw new IllegalArgumentException("DRAIN: " + sent.length + " sent counts for " + n + " streams");
         }
+        receiver.beforeDrain();
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
         boolean drained;

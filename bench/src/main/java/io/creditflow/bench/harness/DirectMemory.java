@@ -35,7 +35,7 @@ public final class DirectMemory {
 
     /** The probe for a child of {@code system} (only that system's Netty is touched). */
     public static DirectMemory forSystem(SystemKind system) {
-        return new DirectMemory(system == SystemKind.GRPC ? grpcNetty() : DirectMemory::unshadedNetty);
+        return new DirectMemory(system.isGrpc() ? grpcNetty() : DirectMemory::unshadedNetty);
     }
 
     /** Bytes Netty's allocator(s) hold in direct memory, or -1 if unknown. */

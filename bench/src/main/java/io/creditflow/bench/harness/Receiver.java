@@ -17,6 +17,13 @@ public interface Receiver extends AutoCloseable {
     /** The paced slow reader's turn on {@code stream}: consume one waiting message, if any. */
     void consumeOne(int stream);
 
+    /**
+     * The measured window is over and the drain starts: a receiver that holds back reading for the
+     * sake of a held stream (raw Netty's {@code autoRead} pause, which stops the whole connection) reads
+     * on, so the streams read at once can be checked in full. Default: nothing to do.
+     */
+    default void beforeDrain() {}
+
     /** Bytes received and not yet consumed, as the system itself counts them, or -1 if it cannot tell. */
     default long heldBytes() {
         return -1;

@@ -163,7 +163,7 @@ final class Report {
             }
             out.printf("%n%s  %s%n", grouped(sc.kind()) ? sc.group() : sc.id(), title);
             List<Col> cols = columns(sc.kind());
-            int labelWidth = sc.kind() == Kind.PRODUCER ? 13 : 11;
+            int labelWidth = 13; // "netty-batched", and S11's scenario ids
             StringBuilder h = new StringBuilder(
                     String.format("  %-" + labelWidth + "s", sc.kind() == Kind.PRODUCER ? "scenario" : "system"));
             java.util.Map<Col, Integer> widths = new java.util.HashMap<>();

@@ -21,6 +21,11 @@ public final class Row {
             "note",
             "transport",
             "receive_mode",
+            // how the system ran, where it says so itself: raw Netty's autoRead pauses and copied straddling
+            // frames (netty-batched), gRPC's onReady threshold
+            "read_pauses",
+            "straddled_frames_copied",
+            "on_ready_threshold_bytes",
             "jvm_options",
             "rcvbuf_bytes_receiver",
             "sndbuf_bytes_sender",
@@ -188,9 +193,11 @@ public final class Row {
                         ? "the broker is built on creditflow"
                         : sc.group().equals("S10") && system == SystemKind.GRPC
                                 ? "gRPC-java's window is its BDP estimator's: it runs in the adaptive rows"
-                                : sc.group().equals("S10")
-                                        ? "no receive window to adapt: raw Netty has no flow control"
-                                        : "no streams: a raw Netty connection is one stream");
+                                : sc.group().equals("S10") && system == SystemKind.GRPC_TUNED
+                                        ? "grpc-tuned pins its window: S10 compares adapting windows"
+                                        : sc.group().equals("S10")
+                                                ? "no receive window to adapt: raw Netty has no flow control"
+                                                : "no streams: a raw Netty connection is one stream");
         return r;
     }
 

@@ -333,7 +333,7 @@ public record Scenario(
     /** The suite, in the order it runs. */
     public static List<Scenario> catalogue(Profile p) {
         Set<SystemKind> all = EnumSet.allOf(SystemKind.class);
-        Set<SystemKind> withStreams = EnumSet.of(SystemKind.CREDITFLOW, SystemKind.GRPC);
+        Set<SystemKind> withStreams = EnumSet.of(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.GRPC_TUNED);
         Set<SystemKind> cf = EnumSet.of(SystemKind.CREDITFLOW);
         long w = p.warmupMs();
         long m = p.measureMs();

@@ -13,8 +13,12 @@ public final class SvgChart {
     private static final int PANEL_H = 250;
     private static final int COLUMNS = 3;
     private static final int TOP = 50;
-    private static final Map<String, String> COLORS =
-            Map.of("creditflow", "#2a6fdb", "grpc", "#e07b39", "netty", "#5a9e4b");
+    private static final Map<String, String> COLORS = Map.of(
+            "creditflow", "#2a6fdb",
+            "netty-batched", "#2e7d32",
+            "netty-naive", "#8bc34a",
+            "grpc", "#e07b39",
+            "grpc-tuned", "#b5541a");
 
     private SvgChart() {}
 

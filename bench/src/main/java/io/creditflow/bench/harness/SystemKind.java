@@ -8,37 +8,73 @@ import io.creditflow.bench.harness.cf.CfSender;
 import io.creditflow.bench.harness.cf.ProducerAckSender;
 import io.creditflow.bench.harness.grpc.GrpcReceiver;
 import io.creditflow.bench.harness.grpc.GrpcSender;
+import io.creditflow.bench.harness.netty.BatchedNettyReceiver;
+import io.creditflow.bench.harness.netty.BatchedNettySender;
 import io.creditflow.bench.harness.netty.NettyReceiver;
 import io.creditflow.bench.harness.netty.NettySender;
 import java.util.Locale;
 
 /**
  * The systems compared. Each supplies one {@link Receiver} and one {@link Sender}; everything else in
- * the harness is shared.
+ * the harness is shared. docs/benchmarks.md says what each one is and why it is a fair peer.
  */
 public enum SystemKind {
     /** creditflow's Client and Server (the broker for S8). */
     CREDITFLOW,
-    /** gRPC-java over grpc-netty-shaded, one bidi-streaming method with a byte[] marshaller. */
+    /**
+     * Raw Netty written with creditflow's care: gathering writes into 16 KiB buffers, one flush per write
+     * pass, in-place decoding, creditflow's hand-off depth and socket buffers. The ceiling for every
+     * Netty-based system.
+     */
+    NETTY_BATCHED,
+    /** Raw Netty as most hand-written code looks: a buffer per message, the stock cumulating decoder. */
+    NETTY_NAIVE,
+    /** gRPC-java over grpc-netty-shaded, one bidi-streaming method, defaults (fast-path marshaller). */
     GRPC,
-    /** Raw Netty, 4-byte length-prefixed frames: no flow control, the ceiling. */
-    NETTY;
+    /** The same gRPC method tuned: direct executors, a raised onReady threshold, a pinned window. */
+    GRPC_TUNED;
 
+    /** The name in rows and on the command line: {@code netty-batched}, {@code grpc-tuned}, ... */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** A label, case-insensitive; {@code netty}, the naive row's name before there were two, still means it. */
     public static SystemKind parse(String s) {
-        try {
-            return valueOf(s.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("system: '" + s + "' (expected: creditflow, grpc or netty)");
+        String label = s.trim().toLowerCase(Locale.ROOT);
+        if (label.equals("netty")) {
+            return NETTY_NAIVE;
         }
+        for (SystemKind k : values()) {
+            if (k.label().equals(label)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("system: '" + s + "' (expected: " + labels() + ")");
     }
 
-    /** True if streams are real on this system (netty's are a stream index in each frame). */
+    /** Every label, comma-separated, in order. */
+    public static String labels() {
+        StringBuilder b = new StringBuilder();
+        for (SystemKind k : values()) {
+            b.append(b.length() == 0 ? "" : ", ").append(k.label());
+        }
+        return b.toString();
+    }
+
+    /** True for the raw Netty systems. */
+    public boolean isNetty() {
+        return this == NETTY_BATCHED || this == NETTY_NAIVE;
+    }
+
+    /** True for the gRPC-java systems. */
+    public boolean isGrpc() {
+        return this == GRPC || this == GRPC_TUNED;
+    }
+
+    /** True if streams are real on this system (raw Netty's are a stream index in each frame). */
     public boolean hasStreams() {
-        return this != NETTY;
+        return !isNetty();
     }
 
     public Receiver newReceiver(RunSpec spec) {
@@ -50,8 +86,10 @@ public enum SystemKind {
         }
         return switch (this) {
             case CREDITFLOW -> new CfReceiver();
-            case GRPC -> new GrpcReceiver();
-            case NETTY -> new NettyReceiver();
+            case NETTY_BATCHED -> new BatchedNettyReceiver();
+            case NETTY_NAIVE -> new NettyReceiver();
+            case GRPC -> new GrpcReceiver(false);
+            case GRPC_TUNED -> new GrpcReceiver(true);
         };
     }
 
@@ -68,8 +106,10 @@ public enum SystemKind {
         }
         return switch (this) {
             case CREDITFLOW -> new CfSender();
-            case GRPC -> new GrpcSender();
-            case NETTY -> new NettySender();
+            case NETTY_BATCHED -> new BatchedNettySender();
+            case NETTY_NAIVE -> new NettySender();
+            case GRPC -> new GrpcSender(false);
+            case GRPC_TUNED -> new GrpcSender(true);
         };
     }
 

@@ -55,4 +55,40 @@ class AnalysisTest {
         assertThat((long[]) r.get("consumed_bytes")).containsExactly(0, 10);
         assertThat(r.get("sent_series")).isEqualTo(List.of(List.of(123L, 10L)));
     }
+
+    @Test
+    void aRowSaysHowTheSystemRan() {
+        Scenario s5 = Scenario.catalogue(Profile.QUICK).stream()
+                .filter(s -> s.id().equals("S5"))
+                .findFirst()
+                .orElseThrow();
+        java.util.Map<String, Object> rcv = new java.util.HashMap<>();
+        rcv.put("window_s", 10.0);
+        rcv.put("read_pauses", 2);
+        rcv.put("straddled_frames_copied", 7L);
+        rcv.put("consumed_msgs", List.of(0L));
+        rcv.put("consumed_bytes", List.of(0L));
+        java.util.Map<String, Object> snd = new java.util.HashMap<>();
+        snd.put("sent_bytes", List.of(20L * 1024));
+        Row netty = Analysis.row(
+                new RunResult(s5, s5.spec(SystemKind.NETTY_BATCHED, 0, true), rcv, snd, true), List.of(), null);
+        assertThat(netty.get("read_pauses")).isEqualTo(2);
+        assertThat(netty.get("straddled_frames_copied")).isEqualTo(7L);
+        assertThat((String) netty.get("note")).contains("autoRead off past 1024 KiB", "sent 20 KiB into the stall");
+
+        java.util.Map<String, Object> grpcRcv = new java.util.HashMap<>(rcv);
+        grpcRcv.put("windows", "fixed (flowControlWindow, BDP estimator off)");
+        Row grpc = Analysis.row(
+                new RunResult(
+                        s5,
+                        s5.spec(SystemKind.GRPC_TUNED, 0, true),
+                        grpcRcv,
+                        java.util.Map.of("on_ready_threshold_bytes", 262144),
+                        true),
+                List.of(),
+                null);
+        assertThat(grpc.get("on_ready_threshold_bytes")).isEqualTo(262144);
+        assertThat(grpc.get("windows")).isEqualTo("fixed (flowControlWindow, BDP estimator off)");
+        assertThat(grpc.get("note")).isNull();
+    }
 }

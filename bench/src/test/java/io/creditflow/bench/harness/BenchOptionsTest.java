@@ -11,7 +11,13 @@ class BenchOptionsTest {
     void defaultsRunEverythingOnEverySystem() {
         BenchOptions o = BenchOptions.parse();
         assertThat(o.profile()).isEqualTo(Profile.DEFAULT);
-        assertThat(o.systems()).containsExactly(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
+        assertThat(o.systems())
+                .containsExactly(
+                        SystemKind.CREDITFLOW,
+                        SystemKind.NETTY_BATCHED,
+                        SystemKind.NETTY_NAIVE,
+                        SystemKind.GRPC,
+                        SystemKind.GRPC_TUNED);
         assertThat(o.selected())
                 .extracting(Scenario::id)
                 .containsExactly(
@@ -132,8 +138,8 @@ class BenchOptionsTest {
                 .hasMessageContaining("Invalid value for option '--scenarios' (LIST)")
                 .hasMessageContaining("unknown scenario: S99 (expected one of [S1, S2,");
         assertThatThrownBy(() -> BenchOptions.parse("--systems", "grpc,zeromq"))
-                .hasMessage(
-                        "Invalid value for option '--systems': system: 'zeromq' (expected: creditflow, grpc or netty)");
+                .hasMessage("Invalid value for option '--systems': system: 'zeromq' (expected: " + SystemKind.labels()
+                        + ")");
         assertThatThrownBy(() -> BenchOptions.parse("--json"))
                 .hasMessageContaining("Missing required parameter for option '--json' (FILE)");
         assertThatThrownBy(() -> BenchOptions.parse("--json", "--quick"))
@@ -147,6 +153,24 @@ class BenchOptionsTest {
                 .hasMessageContaining("names no system (expected at least one)");
         assertThatThrownBy(() -> BenchOptions.parse("--cf-windows", "big"))
                 .hasMessage("Invalid value for option '--cf-windows': 'big' (expected: fixed or adaptive)");
+    }
+
+    @Test
+    void everySystemIsNamedByItsLabelAndNettyStillMeansTheNaiveRow() {
+        for (SystemKind k : SystemKind.values()) {
+            assertThat(SystemKind.parse(k.label())).isEqualTo(k);
+            assertThat(SystemKind.parse(" " + k.label().toUpperCase(java.util.Locale.ROOT) + " "))
+                    .isEqualTo(k);
+            assertThat(BenchOptions.usage()).contains(k.label());
+        }
+        assertThat(SystemKind.NETTY_BATCHED.label()).isEqualTo("netty-batched");
+        assertThat(SystemKind.GRPC_TUNED.label()).isEqualTo("grpc-tuned");
+        assertThat(BenchOptions.parse("--systems", "grpc-tuned,netty,netty-batched")
+                        .systems())
+                .containsExactly(SystemKind.NETTY_BATCHED, SystemKind.NETTY_NAIVE, SystemKind.GRPC_TUNED);
+        assertThatThrownBy(() -> SystemKind.parse("netty-fast"))
+                .hasMessageContaining("netty-fast")
+                .hasMessageContaining(SystemKind.labels());
     }
 
     @Test
@@ -171,13 +195,13 @@ class BenchOptionsTest {
                 "4",
                 "--quick",
                 "--quick");
-        assertThat(o.systems()).containsExactly(SystemKind.NETTY);
+        assertThat(o.systems()).containsExactly(SystemKind.NETTY_NAIVE);
         assertThat(o.scenarioIds()).containsExactly("S1", "S4");
         assertThat(o.reps()).isEqualTo(4);
         assertThat(o.profile()).isEqualTo(Profile.QUICK);
         assertThat(BenchOptions.parse("--system", "netty,netty , creditflow").systems())
                 .as("each system once, in declaration order")
-                .containsExactly(SystemKind.CREDITFLOW, SystemKind.NETTY);
+                .containsExactly(SystemKind.CREDITFLOW, SystemKind.NETTY_NAIVE);
         assertThat(BenchOptions.parse("-v").verbose()).isTrue();
         assertThat(BenchOptions.parse("--json", "@out.jsonl").json())
                 .as("an @-argument is a path, not a file of arguments")

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Each system's real sender and receiver in one JVM over loopback, driven by the shared send loop on
+ * Each system's real sender and receiver (all five) in one JVM over loopback, driven by the shared send loop on
  * S2's 16 streams for a few thousand messages (a check that the delivery check sees a clean run as
  * clean, not a measurement): the two sides keep their own meters, as in their own JVMs, and after the
  * send loop stops, each stream's consumed count reaches its sent count with no fault.
@@ -21,9 +21,7 @@ class DeliveryLoopbackTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @ParameterizedTest
-    @EnumSource(
-            value = SystemKind.class,
-            names = {"CREDITFLOW", "GRPC", "NETTY"})
+    @EnumSource(SystemKind.class)
     void aCleanRunIsDeliveredInFullAndInOrder(SystemKind system) throws Exception {
         Scenario s2 = Scenario.catalogue(Profile.QUICK).stream()
                 .filter(s -> s.id().equals("S2"))
@@ -77,6 +75,12 @@ class DeliveryLoopbackTest {
             Analysis.delivery(row, rd, Map.of("sent_msgs_total", sentList));
             assertThat(row.get("delivery_ok")).isEqualTo(true);
             assertThat(row.number("delivered_msgs")).isGreaterThanOrEqualTo(4000.0);
+            assertThat(Json.parseObject(row.toJson())).containsEntry("system", system.label());
+            assertThat(receiver.figures()).containsKey("transport");
+            if (system.isGrpc()) { // the window as it really was: pinned (grpc-tuned), or not known (grpc)
+                assertThat(receiver.figures())
+                        .containsEntry("window_bytes", system == SystemKind.GRPC_TUNED ? 1024 * 1024 : null);
+            }
         }
     }
 

@@ -113,7 +113,7 @@ class DeliveryRowTest {
 
     @Test
     void deliveryIsVerifiedOnPointToPointTrafficOnly() {
-        for (SystemKind s : List.of(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY)) {
+        for (SystemKind s : SystemKind.values()) {
             for (String id : List.of("S1", "S2", "S3", "S5", "S6")) {
                 Scenario sc = scenario(id);
                 if (sc.appliesTo(s)) {

@@ -66,7 +66,7 @@ class JsonTest {
     @Test
     void aRowIsOneLineWithEveryFieldAndNullsWhereNotApplicable() {
         Scenario s1 = BenchOptions.parse().selected().get(0);
-        Row row = Row.of(s1, SystemKind.NETTY, new MachineLoad(0.5, 2, 0.1, 0.05, 1).toMap())
+        Row row = Row.of(s1, SystemKind.NETTY_NAIVE, new MachineLoad(0.5, 2, 0.1, 0.05, 1).toMap())
                 .set("msgs_per_s", 700_000.0)
                 .set("note", "a \"quoted\"\nnote");
         String line = row.toJson();
@@ -75,7 +75,7 @@ class JsonTest {
         assertThat(back.keySet()).containsExactlyElementsOf(Row.FIELDS);
         assertThat(back)
                 .containsEntry("scenario", "S1")
-                .containsEntry("system", "netty")
+                .containsEntry("system", "netty-naive")
                 .containsEntry("msgs_per_s", 700_000L)
                 .containsEntry("p99_us", null)
                 .containsEntry("note", "a \"quoted\"\nnote")

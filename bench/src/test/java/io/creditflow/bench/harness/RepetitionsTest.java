@@ -44,7 +44,7 @@ class RepetitionsTest {
         double[] v = new double[n];
         for (int k = 0; k < n; k++) {
             v[k] = 1000 + rnd.nextInt(100_000);
-            reps.add(row(SystemKind.NETTY, v[k], rnd.nextDouble() * 10));
+            reps.add(row(SystemKind.NETTY_NAIVE, v[k], rnd.nextDouble() * 10));
         }
         Row out = Repetitions.aggregate(reps);
         Arrays.sort(v);
@@ -66,7 +66,7 @@ class RepetitionsTest {
         List<Row> nettyReps = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
             Row c = row(SystemKind.CREDITFLOW, cf[k], 1.0);
-            Row n = row(SystemKind.NETTY, netty[k], 4.0);
+            Row n = row(SystemKind.NETTY_NAIVE, netty[k], 4.0);
             Repetitions.pairRatios(List.of(n, c));
             assertThat(c.get("cf_ratio_msgs_per_s")).isNull();
             nettyReps.add(n);
@@ -84,7 +84,7 @@ class RepetitionsTest {
         double[] netty = {100, 250, 1000}; // paired ratios 1, 4, 0.5; medians 500 / 250 would say 2
         List<Row> nettyReps = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
-            Row n = row(SystemKind.NETTY, netty[k], 1);
+            Row n = row(SystemKind.NETTY_NAIVE, netty[k], 1);
             Repetitions.pairRatios(List.of(row(SystemKind.CREDITFLOW, cf[k], 1), n));
             nettyReps.add(n);
         }
@@ -97,7 +97,7 @@ class RepetitionsTest {
     @Test
     void noRatioWithoutAnOkCreditflowRow() {
         Row c = Row.error(S1, SystemKind.CREDITFLOW, null, "boom");
-        Row n = row(SystemKind.NETTY, 100, 1);
+        Row n = row(SystemKind.NETTY_NAIVE, 100, 1);
         Repetitions.pairRatios(List.of(c, n));
         assertThat(n.get("cf_ratio_msgs_per_s")).isNull();
     }
@@ -130,7 +130,7 @@ class RepetitionsTest {
 
     @Test
     void theOrderIsAShuffleThatTheSeedRepeats() {
-        List<SystemKind> all = List.of(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY);
+        List<SystemKind> all = List.of(SystemKind.CREDITFLOW, SystemKind.GRPC, SystemKind.NETTY_NAIVE);
         Random a = new Random(99);
         Random b = new Random(99);
         java.util.Set<List<SystemKind>> seen = new java.util.HashSet<>();
@@ -146,10 +146,12 @@ class RepetitionsTest {
     @Test
     void theTableShowsMedianAndRangeForSeveralRepetitionsOnly() {
         Row out = Repetitions.aggregate(List.of(
-                row(SystemKind.NETTY, 1000, 1), row(SystemKind.NETTY, 3000, 2), row(SystemKind.NETTY, 2000, 3)));
+                row(SystemKind.NETTY_NAIVE, 1000, 1),
+                row(SystemKind.NETTY_NAIVE, 3000, 2),
+                row(SystemKind.NETTY_NAIVE, 2000, 3)));
         Report.Col col = new Report.Col("msgs/s", Report.Fmt.RATE, "msgs_per_s");
         assertThat(Report.cell(out, col)).isEqualTo("2,000 (1,000..3,000)");
-        Row one = Repetitions.aggregate(List.of(row(SystemKind.NETTY, 1000, 1)));
+        Row one = Repetitions.aggregate(List.of(row(SystemKind.NETTY_NAIVE, 1000, 1)));
         assertThat(Report.cell(one, col)).isEqualTo("1,000");
     }
 }

@@ -26,14 +26,14 @@ class SvgChartTest {
                         List.of(
                                 new SvgChart.Bar("creditflow", 450_000.0, "n/a"),
                                 new SvgChart.Bar("grpc", 28_000.0, "n/a"),
-                                new SvgChart.Bar("netty", 755_000.0, "n/a"))),
+                                new SvgChart.Bar("netty-naive", 755_000.0, "n/a"))),
                 new SvgChart.Panel(
                         "S7-streams",
                         "bytes",
                         List.of(
                                 new SvgChart.Bar("creditflow", 900.0, "n/a"),
                                 new SvgChart.Bar("grpc", null, "error"),
-                                new SvgChart.Bar("netty", null, "n/a"))));
+                                new SvgChart.Bar("netty-naive", null, "n/a"))));
         String svg = SvgChart.render("title", "sub & title", panels);
         Document d = parse(svg);
         assertThat(d.getDocumentElement().getLocalName()).isEqualTo("svg");

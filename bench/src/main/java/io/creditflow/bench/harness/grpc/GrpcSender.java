@@ -16,13 +16,23 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * gRPC's sending side: one plaintext channel per connection with default settings, one bidi call per
- * stream. {@link #trySend} sends only while {@link ClientCall#isReady()}; {@code onReady} wakes the loop.
+ * gRPC's sending side: one plaintext channel per connection, one bidi call per stream. {@link #trySend}
+ * sends only while {@link ClientCall#isReady()}; {@code onReady} wakes the loop. {@code grpc}: default
+ * settings (onReady threshold 32 KiB, callbacks on the default executor). {@code grpc-tuned}:
+ * {@code directExecutor()}, the window pinned at 1 MiB as on the server, and an onReady threshold of
+ * {@value GrpcBench#TUNED_ON_READY_THRESHOLD_BYTES} bytes ({@link CallOptions#withOnReadyThreshold}),
+ * creditflow's send-queue depth, so both hand the same amount to their transport before saying no.
  */
 public final class GrpcSender implements Sender {
+    private final boolean tuned;
     private final ReadySignal ready = new ReadySignal();
     private ManagedChannel[] channels;
     private List<ClientCall<byte[], byte[]>> calls;
+
+    /** {@code tuned}: grpc-tuned's configuration, else gRPC's defaults. */
+    public GrpcSender(boolean tuned) {
+        this.tuned = tuned;
+    }
 
     @Override
     public void open(RunContext ctx, String host, int port) {
@@ -35,12 +45,18 @@ public final class GrpcSender implements Sender {
                 ready.signal();
             }
         };
+        CallOptions options = tuned
+                ? CallOptions.DEFAULT.withOnReadyThreshold(GrpcBench.TUNED_ON_READY_THRESHOLD_BYTES)
+                : CallOptions.DEFAULT;
         for (int c = 0; c < channels.length; c++) {
-            channels[c] =
-                    NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+            NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port).usePlaintext();
+            if (tuned) {
+                b.directExecutor().flowControlWindow(GrpcBench.DEFAULT_WINDOW_BYTES);
+            }
+            channels[c] = b.build();
             for (int s = 0; s < spec.streamsPerConnection(); s++) {
                 int i = calls.size();
-                ClientCall<byte[], byte[]> call = channels[c].newCall(GrpcBench.METHOD, CallOptions.DEFAULT);
+                ClientCall<byte[], byte[]> call = channels[c].newCall(GrpcBench.METHOD, options);
                 Metadata headers = new Metadata();
                 headers.put(GrpcBench.STREAM_KEY, Integer.toString(i));
                 call.start(listener, headers);
@@ -73,6 +89,7 @@ public final class GrpcSender implements Sender {
     public Map<String, Object> figures() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", GrpcBench.transport());
+        m.put("on_ready_threshold_bytes", tuned ? GrpcBench.TUNED_ON_READY_THRESHOLD_BYTES : 32 * 1024);
         return m;
     }
 

@@ -19,19 +19,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Raw Netty's receiving side: 4-byte length-prefixed frames, the stream index in each payload, reading
- * always on (there is no flow control to stop the sender). A frame for a held stream is copied to the
- * heap and queued, as an application that cannot keep up would have to: that queue is what raw Netty
- * buffers for a slow or stalled reader, and it grows until the sender's cap.
+ * {@code netty-naive}'s receiving side: 4-byte length-prefixed frames through the stock cumulating
+ * {@link LengthFieldBasedFrameDecoder} (it copies whenever a frame straddles two reads), the stream index
+ * in each payload. A frame for a held stream is copied to the heap and queued, as an application that
+ * cannot keep up would have to; past {@link ReadPause#HIGH_BYTES} of such frames the application turns
+ * {@code autoRead} off ({@link ReadPause}), as a real Netty application with a slow reader would, and the
+ * rest waits in the kernel and at the sender.
  */
 public final class NettyReceiver implements Receiver {
     static final int MAX_FRAME = 16 * 1024 * 1024;
 
     private final AtomicInteger accepted = new AtomicInteger();
-    private final AtomicLong held = new AtomicLong();
+    private final ReadPause pause = new ReadPause();
     private List<ConcurrentLinkedQueue<byte[]>> queues;
     private RunContext ctx;
     private EventLoopGroup boss;
@@ -56,6 +57,7 @@ public final class NettyReceiver implements Receiver {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
+                        pause.register(ch);
                         ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4), frames);
                     }
                 })
@@ -78,7 +80,7 @@ public final class NettyReceiver implements Receiver {
                     byte[] copy = new byte[size];
                     f.getBytes(at, copy);
                     queues.get(i).add(copy);
-                    held.addAndGet(size);
+                    pause.added(size);
                 } else {
                     long seq = f.getLong(at + 12);
                     ctx.consumed(i, i, seq, size, fillIntact(f, at, size, i, seq), f.getLong(at + 4));
@@ -123,21 +125,27 @@ public final class NettyReceiver implements Receiver {
     public void consumeOne(int i) {
         byte[] p = queues.get(i).poll();
         if (p != null) {
-            held.addAndGet(-p.length);
             ctx.consumed(i, p);
+            pause.removed(p.length);
         }
     }
 
     @Override
+    public void beforeDrain() {
+        pause.release();
+    }
+
+    @Override
     public long heldBytes() {
-        return held.get();
+        return pause.heldBytes();
     }
 
     @Override
     public Map<String, Object> figures() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", NettyTransport.label());
-        m.put("receive_mode", "autoRead on; held streams queued on the heap without bound");
+        m.put("receive_mode", "LengthFieldBasedFrameDecoder; held frames copied to the heap, " + ReadPause.describe());
+        m.put("read_pauses", pause.pauses());
         return m;
     }
 

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Raw Netty's sending side: one event loop, default channel options except the write watermarks, set
+ * {@code netty-naive}'s sending side: one event loop, default channel options except the write watermarks, set
  * to creditflow's defaults (256/512 KiB) so both keep the same bytes above the kernel (Netty's own
  * 32/64 KiB default holds back 64 KiB messages).
  * Messages are batched and written on the event loop in one task per batch (each as one buffer:
