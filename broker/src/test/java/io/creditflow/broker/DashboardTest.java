@@ -342,6 +342,8 @@ class DashboardTest {
                 0,
                 0,
                 0,
+                0,
+                0,
                 List.of(new LogTopicStats.CursorStats("sink", 4, 5000, 5000, 1700, 0, 0, creditMessages)));
         return new BrokerSnapshot(
                 nanos,
