@@ -10,6 +10,7 @@ import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.StreamListener;
 import io.netty.buffer.ByteBuf;
+import java.util.function.Consumer;
 
 /**
  * One stream, its loop half: the state the connection's event loop drives, and the only code that writes it.
@@ -42,6 +43,9 @@ final class StreamTransportState implements OutboundFlowController.Source {
     boolean halfCloseWritten;
     private boolean scheduled;
     private Object staged;
+    /** Where {@link SendQueue#pollIfAtMost} puts the message it takes (one per stream, not one per poll). */
+    private final Consumer<Object> stager = m -> staged = m;
+
     private volatile int stagedSize = -1;
     volatile CloseStatus closeStatus;
 
@@ -82,13 +86,11 @@ final class StreamTransportState implements OutboundFlowController.Source {
         if (closeStatus != null) {
             return -1;
         }
-        Object next = stream.sendQueue.pollIfAtMost(limitBytes);
-        if (next != null) {
-            staged = next;
-            stagedSize = SendQueue.sizeOf(next);
-            return stagedSize;
+        int head = stream.sendQueue.pollIfAtMost(limitBytes, stager);
+        if (staged != null) {
+            stagedSize = head;
+            return head;
         }
-        int head = stream.sendQueue.lastHeadSize;
         if (head < 0 && stream.sendQueue.isFinishing() && stream.sendQueue.isEmpty() && !halfCloseWritten) {
             stream.connection.writeHalfClose(stream);
         }
