@@ -206,7 +206,7 @@ final class DefaultStream implements Stream {
         long stagedBytes = t.stagedBytes();
         long queuedMessages = sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0);
         long queuedBytes = sendQueue.queuedBytes() + Math.max(stagedBytes, 0);
-        SendWindow w = t.sendWindow;
+        SendWindow w = t.sendWindow();
         return w.availableMessages() > queuedMessages && w.availableBytes() > queuedBytes;
     }
 
@@ -282,7 +282,7 @@ final class DefaultStream implements Stream {
         }
         ReceiveStream r = t.receive;
         long stagedBytes = t.stagedBytes();
-        SendWindow w = t.sendWindow;
+        SendWindow w = t.sendWindow();
         return new StreamStats(
                 id,
                 t.state,

@@ -279,7 +279,7 @@ final class InboundFrames implements FrameReader.Listener {
         if (s == null) {
             registry.classifyUnknownStream(id, "Revoke");
         } else if (s.transport.state.canSend()) {
-            returned = s.transport.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+            returned = s.transport.sendWindow().revoke(Credits.fromUint64(revoke.getKeepBytes()));
             host.writes.onStreamChanged(s); // re-evaluate: a waiting message is reported as Blocked again
         }
         host.out.writeControl(Frame.newBuilder()
