@@ -4,6 +4,7 @@ import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.OutboundFlowController;
 import io.creditflow.proto.core.OutboundFlowController.OutboundStream;
+import io.creditflow.proto.core.ReceiveStream;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.WriteScheduler;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public class CreditCoreBenchmark {
     private MemoryBudget receiveBudget;
     private CountingSink sink;
     private InboundFlowController inbound;
-    private InboundFlowController.ReceiveStream stream;
+    private ReceiveStream stream;
     /** The core takes time as an argument; the event loop's one clock reading per event is not the core's cost. */
     private long nowNanos;
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.creditflow.proto.core.FlowControlSimulationTest.CreditFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.RevokeFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.Sender;
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

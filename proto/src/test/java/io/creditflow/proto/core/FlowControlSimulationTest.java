@@ -2,7 +2,6 @@ package io.creditflow.proto.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

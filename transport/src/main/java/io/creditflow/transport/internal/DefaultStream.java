@@ -1,6 +1,6 @@
 package io.creditflow.transport.internal;
 
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
+import io.creditflow.proto.core.ReceiveStream;
 import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.WindowReason;
