@@ -36,6 +36,9 @@ import java.util.ArrayList;
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
  *
+ * <p>The grant decision itself (targets, what is due, all-or-nothing) is {@link GrantPolicy}, pure
+ * functions of the figures this class gathers; the per-stream totals are {@link ReceiveStream}.
+ *
  * <p>Time is always passed in: every entry point that can start a stall, end one or feed an adaptive window
  * takes the caller's {@code nowNanos} (read once per event by the event loop), and this class reads no clock,
  * so tests drive it with plain numbers (as {@link AdaptiveWindow}).
@@ -275,7 +278,7 @@ public final class InboundFlowController {
         connectionHoldBytes -= bytes;
         connectionReturnableBytes += bytes;
         if (!s.demandDriven && s.messageLimit != Credits.UNLIMITED) {
-            s.messageLimit = Credits.saturatedAdd(s.consumedMessages, config.streamWindowMessages());
+            s.messageLimit = GrantPolicy.pullMessageLimit(s.consumedMessages, config.streamWindowMessages());
         }
         if (s.closed) {
             return;
@@ -567,52 +570,50 @@ public final class InboundFlowController {
         }
     }
 
-    /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
+    /**
+     * The byte target for {@code s} ({@link GrantPolicy#targetBytes}): its window, cut to a fair share while
+     * memory is short, then raised to a blocked message's size. Records the target and its reason on the stream.
+     */
     private long targetBytes(ReceiveStream s) {
         long window = s.adaptive == null ? config.streamWindowBytes() : s.adaptive.targetBytes();
-        long target = Math.min(window, config.connectionWindowBytes());
-        if (s.adaptive != null) {
-            // Growth past the configured window stays within the stream's shares of the budget and connection.
-            target = Math.min(target, growLimitBytes());
-        }
-        if (!wanting.isEmpty() || s == serving) {
-            long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
-            target = Math.min(target, Math.max(config.minGrantBytes(), connectionShare));
-        }
-        if ((s == serving && s.ticket != 0) || budget.isUnderPressure()) {
-            target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
-        }
+        // Growth past the configured window stays within the stream's shares of the budget and connection.
+        long growLimit = s.adaptive != null ? growLimitBytes() : GrantPolicy.NO_LIMIT;
+        long connectionShare = !wanting.isEmpty() || s == serving
+                ? config.connectionWindowBytes() / Math.max(1, acceptingStreams)
+                : GrantPolicy.NO_LIMIT;
+        long budgetShare = (s == serving && s.ticket != 0) || budget.isUnderPressure()
+                ? budget.fairShareBytes()
+                : GrantPolicy.NO_LIMIT;
+        long target = GrantPolicy.targetBytes(
+                window,
+                config.connectionWindowBytes(),
+                growLimit,
+                connectionShare,
+                budgetShare,
+                config.minGrantBytes());
         s.targetBytes = target;
         s.targetReason =
-                s.adaptive == null ? WindowReason.FIXED : target < window ? WindowReason.BUDGET : s.adaptive.reason();
-        // A blocked message larger than the target raises it to the message's size: what the stream
-        // holds (unconsumed data included) is then at most one message, so a reader that does not
-        // consume still holds the sender back, and one that does always makes room for the message.
-        return Math.max(target, s.neededBytes);
+                GrantPolicy.reason(s.adaptive != null, target, window, s.adaptive == null ? null : s.adaptive.reason());
+        return GrantPolicy.raisedTarget(target, s.neededBytes);
     }
 
     private void maybeGrant(ReceiveStream s, long now) {
         if (!s.acceptingData || s.revokePending) {
             return;
         }
-        long messages = messagesDue(s);
+        long messages = GrantPolicy.messagesDue(
+                s.messageLimit, s.grantedMessages, s.windowMessages(), s.demandDriven, config.streamWindowMessages());
         long bytes = 0;
-        long target = targetBytes(s);
-        long want = target - s.holdBytes();
-        // A blocked message is granted for only when the grant lets it through: trickling it credit it
-        // cannot use yet would just trade Credit and Blocked frames (the silly-window syndrome).
-        boolean unblocks = s.windowBytes() < s.neededBytes && s.windowBytes() + want >= s.neededBytes;
-        boolean bytesDue = want > 0 && (unblocks || (!s.idleRevoked && want >= (target + 1) / 2));
+        long due = GrantPolicy.bytesDue(targetBytes(s), s.holdBytes(), s.windowBytes(), s.neededBytes, s.idleRevoked);
+        boolean bytesDue = due > 0;
         boolean budgetShort = false;
         if (bytesDue) {
-            long allowed = Math.max(0, Math.min(want, config.connectionWindowBytes() - connectionHoldBytes));
             // A blocked stream that is not first in line takes all its message needs or nothing: partial
             // credit it cannot use would only hold memory that the first in line is waiting for.
-            long required = s.neededBytes - s.windowBytes();
+            long required = GrantPolicy.requiredBytes(s.neededBytes, s.windowBytes());
             boolean allOrNothing = required > 0 && !hasPriority(s);
-            if (allOrNothing) {
-                allowed = allowed >= required ? required : 0;
-            }
+            long allowed = GrantPolicy.allowedBytes(
+                    due, config.connectionWindowBytes() - connectionHoldBytes, required, allOrNothing);
             long unheld = s.reservedBytes - s.holdBytes();
             long fromReserve = Math.min(allowed, unheld);
             long extra = allowed - fromReserve;
@@ -647,19 +648,6 @@ public final class InboundFlowController {
                 budget.awaitRelease(budgetWaiter);
             }
         }
-    }
-
-    private long messagesDue(ReceiveStream s) {
-        long room = s.messageLimit - s.grantedMessages;
-        if (room <= 0) {
-            return 0;
-        }
-        long window = s.windowMessages();
-        if (s.demandDriven) {
-            return window == 0 || room >= window ? room : 0;
-        }
-        long half = Math.max(1, config.streamWindowMessages() / 2);
-        return room >= half || window == 0 ? room : 0;
     }
 
     /**
