@@ -2,7 +2,6 @@ package io.creditflow.proto.core;
 
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.wire.ErrorCode;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 
 /**
@@ -37,7 +36,9 @@ import java.util.ArrayList;
  * </ul>
  *
  * <p>The grant decision itself (targets, what is due, all-or-nothing) is {@link GrantPolicy}, pure
- * functions of the figures this class gathers; the per-stream totals are {@link ReceiveStream}.
+ * functions of the figures this class gathers; the starved streams, their order and priority are a
+ * {@link StarvationQueue}; the per-stream totals are {@link ReceiveStream}. This class orchestrates them
+ * and runs the revoke tick.
  *
  * <p>Time is always passed in: every entry point that can start a stall, end one or feed an adaptive window
  * takes the caller's {@code nowNanos} (read once per event by the event loop), and this class reads no clock,
@@ -111,14 +112,13 @@ public final class InboundFlowController {
 
     private final MemoryBudget.Waiter budgetWaiter;
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
-    private final ArrayDeque<ReceiveStream> wanting = new ArrayDeque<>();
+    /** The starved streams: FIFO, tickets, priority, serving order. */
+    private final StarvationQueue starved;
 
     /** Streams still receiving (the peer has not half-closed them): the denominator of fair shares. */
     private int acceptingStreams;
     /** Open streams with an adaptive window (the tick measures their drain side). */
     private int adaptiveStreams;
-    /** The starved stream {@link #serveWanting} is granting right now (out of the FIFO, still first). */
-    private ReceiveStream serving;
 
     private long connectionGrantedBytes;
     private long connectionReceivedBytes;
@@ -133,6 +133,7 @@ public final class InboundFlowController {
     public InboundFlowController(Config config, MemoryBudget budget, CreditSink sink, Runnable budgetAvailable) {
         this.config = config;
         this.budget = budget;
+        this.starved = new StarvationQueue(budget, this::maybeGrant);
         this.sink = sink;
         this.budgetWaiter = new MemoryBudget.Waiter() {
             @Override
@@ -286,7 +287,7 @@ public final class InboundFlowController {
         if (s.adaptive != null) {
             s.adaptive.onConsumed(now, s.consumedBytes, s.bufferedBytes());
         }
-        serveWanting(now);
+        starved.serve(now);
         maybeGrant(s, now);
         if (!s.acceptingData || isUnderPressure()) {
             releaseUnheld(s);
@@ -356,7 +357,7 @@ public final class InboundFlowController {
         s.neededBytes = 0;
         connectionHoldBytes -= returnedBytes;
         releaseUnheld(s);
-        serveWanting(now);
+        starved.serve(now);
         maybeGrant(s, now); // message credit that came due while the revoke was out (bytes stay quiet)
     }
 
@@ -374,9 +375,9 @@ public final class InboundFlowController {
         long unused = s.windowBytes();
         s.revokedBytes += unused;
         connectionHoldBytes -= unused;
-        setWanting(s, false, false, now);
+        starved.set(s, false, false, now);
         releaseUnheld(s);
-        serveWanting(now);
+        starved.serve(now);
     }
 
     private void stopAccepting(ReceiveStream s) {
@@ -408,13 +409,13 @@ public final class InboundFlowController {
         s.revokedBytes = s.grantedBytes - s.receivedBytes; // the unused credit is void
         stopAccepting(s);
         s.closed = true;
-        setWanting(s, false, false, now);
+        starved.set(s, false, false, now);
         budget.release(s.reservedBytes);
         s.reservedBytes = 0;
         removeFromList(s);
         s.stalls.stopAll(now);
         if (!closed) {
-            serveWanting(now);
+            starved.serve(now);
             flushConnectionCredit(discarded > 0);
         }
     }
@@ -443,7 +444,7 @@ public final class InboundFlowController {
 
     private void onBudgetAvailableUnchecked(long now) {
         if (!closed) {
-            serveWanting(now);
+            starved.serve(now);
         }
     }
 
@@ -480,13 +481,13 @@ public final class InboundFlowController {
             boolean idle = !s.wanting && now - s.lastActivityNanos >= config.revokeIdleNanos();
             // A stream waiting for more than it holds cannot use what it holds; unless it is first in
             // line, that credit goes back to whoever is.
-            boolean uselessPartial = s.wanting && s.neededBytes > s.windowBytes() && !hasPriority(s);
+            boolean uselessPartial = s.wanting && s.neededBytes > s.windowBytes() && !starved.hasPriority(s);
             if (idle || uselessPartial) {
                 s.revokePending = true;
                 sink.writeRevoke(s.id, 0);
             }
         }
-        serveWanting(now);
+        starved.serve(now);
     }
 
     /**
@@ -535,39 +536,7 @@ public final class InboundFlowController {
     }
 
     private boolean isUnderPressure() {
-        return !wanting.isEmpty() || budget.isUnderPressure();
-    }
-
-    /**
-     * True if {@code s} is first in line for memory: no stream of this connection waits ahead of it and
-     * no stream anywhere on the budget has waited longer.
-     */
-    private boolean hasPriority(ReceiveStream s) {
-        ReceiveStream head = wanting.peekFirst();
-        if (s != serving && head != null && head != s) {
-            return false;
-        }
-        long oldest = budget.oldestStarvedTicket();
-        return oldest == 0 || oldest == s.ticket;
-    }
-
-    private void serveWanting(long now) {
-        for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
-            ReceiveStream s = wanting.pollFirst();
-            s.wanting = false; // maybeGrant re-queues it at the back if it is still short (ticket kept)
-            // Served in FIFO order, so it keeps its place ahead of the rest for priority; and it is
-            // served at most its fair share, even if it was the only one starved.
-            serving = s;
-            try {
-                maybeGrant(s, now);
-            } finally {
-                serving = null;
-            }
-            if (!s.wanting) {
-                setWanting(s, false, false, now);
-                s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, now);
-            }
-        }
+        return !starved.isEmpty() || budget.isUnderPressure();
     }
 
     /**
@@ -578,10 +547,10 @@ public final class InboundFlowController {
         long window = s.adaptive == null ? config.streamWindowBytes() : s.adaptive.targetBytes();
         // Growth past the configured window stays within the stream's shares of the budget and connection.
         long growLimit = s.adaptive != null ? growLimitBytes() : GrantPolicy.NO_LIMIT;
-        long connectionShare = !wanting.isEmpty() || s == serving
+        long connectionShare = !starved.isEmpty() || starved.isServing(s)
                 ? config.connectionWindowBytes() / Math.max(1, acceptingStreams)
                 : GrantPolicy.NO_LIMIT;
-        long budgetShare = (s == serving && s.ticket != 0) || budget.isUnderPressure()
+        long budgetShare = (starved.isServing(s) && s.ticket != 0) || budget.isUnderPressure()
                 ? budget.fairShareBytes()
                 : GrantPolicy.NO_LIMIT;
         long target = GrantPolicy.targetBytes(
@@ -611,7 +580,7 @@ public final class InboundFlowController {
             // A blocked stream that is not first in line takes all its message needs or nothing: partial
             // credit it cannot use would only hold memory that the first in line is waiting for.
             long required = GrantPolicy.requiredBytes(s.neededBytes, s.windowBytes());
-            boolean allOrNothing = required > 0 && !hasPriority(s);
+            boolean allOrNothing = required > 0 && !starved.hasPriority(s);
             long allowed = GrantPolicy.allowedBytes(
                     due, config.connectionWindowBytes() - connectionHoldBytes, required, allOrNothing);
             long unheld = s.reservedBytes - s.holdBytes();
@@ -642,35 +611,11 @@ public final class InboundFlowController {
             }
         }
         if (bytesDue) {
-            boolean starved = s.windowBytes() < Math.max(1, s.neededBytes);
-            setWanting(s, starved, starved && budgetShort, now);
-            if (starved && budgetShort) {
+            boolean stillShort = s.windowBytes() < Math.max(1, s.neededBytes);
+            starved.set(s, stillShort, stillShort && budgetShort, now);
+            if (stillShort && budgetShort) {
                 budget.awaitRelease(budgetWaiter);
             }
-        }
-    }
-
-    /**
-     * Records whether {@code s} waits for memory: in this connection's FIFO either way, and counted as
-     * starved in the process budget (which makes every connection sharing it cut to fair shares and
-     * revoke idle credit) only when the budget, not the connection window, was what ran short.
-     */
-    private void setWanting(ReceiveStream s, boolean wantingNow, boolean budgetShort, long now) {
-        if (wantingNow != s.wanting) {
-            s.wanting = wantingNow;
-            if (wantingNow) {
-                wanting.addLast(s);
-            } else {
-                wanting.remove(s);
-            }
-            s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, now);
-        }
-        boolean budgetStarved = wantingNow && budgetShort;
-        if (budgetStarved && s.ticket == 0) {
-            s.ticket = budget.markStarved();
-        } else if (!wantingNow && s.ticket != 0) {
-            budget.unmarkStarved(s.ticket);
-            s.ticket = 0;
         }
     }
 
@@ -716,9 +661,7 @@ public final class InboundFlowController {
                 "the streams hold " + hold + " bytes, the connection counts " + connectionHoldBytes);
         require(connectionGrantedBytes >= connectionReceivedBytes, null, "received beyond the connection grant");
         require(connectionReturnableBytes >= 0, null, "negative returnable connection credit");
-        for (ReceiveStream s : wanting) {
-            require(s.wanting && !s.closed, s, "the starved queue holds a stream that is not starved");
-        }
+        require(starved.allStarvedAndOpen(), null, "the starved queue holds a stream that is not starved");
         require(budget.reservedBytes() <= budget.limitBytes(), null, "the budget is over its limit");
         return true;
     }
@@ -758,7 +701,7 @@ public final class InboundFlowController {
 
     /** Streams waiting for credit that memory could not yet provide. */
     public int starvedStreams() {
-        return wanting.size();
+        return starved.size();
     }
 
     public int openStreams() {
