@@ -60,7 +60,7 @@ final class PendingSends {
      *
      * @return the stages to complete once the lock is released, or null if none moved
      */
-    List<CompletableFuture<Void>> admitInto(SendQueue queue) {
+    List<CompletableFuture<Void>> admitInto(QueuedMessages queue) {
         List<CompletableFuture<Void>> admitted = null;
         Waiting next;
         while (waiting != null && (next = waiting.peekFirst()) != null && queue.fits(next.size)) {

@@ -6,8 +6,6 @@ import io.creditflow.transport.OfferResult;
 import io.creditflow.transport.OverflowPolicy;
 import io.creditflow.transport.SendRejectedException;
 import io.creditflow.transport.StreamClosedException;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,10 +18,11 @@ import java.util.function.Consumer;
  * One stream's send queue: the boundary between the application's threads and the event loop.
  *
  * <p>The four questions: <b>bound</b> {@code maxBytes} and {@code maxMessages} (a single message larger
- * than {@code maxBytes} is admitted into an empty queue), plus the async sends waiting for room under BLOCK,
- * bounded by {@link PendingSends}; <b>when full</b> the stream's {@link OverflowPolicy}; <b>pressure</b> goes
- * to the producer (a blocked thread, a pending stage, a QUEUE_FULL result); <b>observed</b> through
- * {@link #queuedBytes()}, {@link #queuedMessages()}, {@link #pendingSends()}, {@link #droppedMessages()}.
+ * than {@code maxBytes} is admitted into an empty queue; {@link QueuedMessages}), plus the async sends
+ * waiting for room under BLOCK, bounded by {@link PendingSends}; <b>when full</b> the stream's
+ * {@link OverflowPolicy}; <b>pressure</b> goes to the producer (a blocked thread, a pending stage, a
+ * QUEUE_FULL result); <b>observed</b> through {@link #queuedBytes()}, {@link #queuedMessages()},
+ * {@link #pendingSends()}, {@link #droppedMessages()}.
  *
  * <p>Each entry point ({@link #offer}, {@link #sendAsync}, {@link #sendBlocking}) asks one decision,
  * {@link #admit}, and maps its {@link Admission} to its own result style: a value, a stage, an exception.
@@ -37,14 +36,10 @@ final class SendQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
     private final OverflowPolicy policy;
-    private final long maxBytes;
-    private final int maxMessages;
+    private final QueuedMessages queue;
     private final PendingSends pending;
     private final Runnable onNonEmpty;
 
-    private ArrayDeque<Object> queue;
-    private volatile long queuedBytes;
-    private volatile int queuedMessages;
     private volatile long droppedMessages;
     private int blockedThreads;
     /** Written under the lock; volatile so that an entry point can describe its refusal after unlocking. */
@@ -58,54 +53,30 @@ final class SendQueue {
      */
     SendQueue(OverflowPolicy policy, long maxBytes, int maxMessages, int maxPendingSends, Runnable onNonEmpty) {
         this.policy = policy;
-        this.maxBytes = maxBytes;
-        this.maxMessages = maxMessages;
+        this.queue = new QueuedMessages(maxBytes, maxMessages);
         this.pending = new PendingSends(maxPendingSends, maxBytes);
         this.onNonEmpty = onNonEmpty;
-    }
-
-    static int sizeOf(Object message) {
-        return message instanceof byte[] bytes ? bytes.length : ((ByteBuffer) message).remaining();
     }
 
     /** Lock held: the decision for a send of {@code size} bytes ({@link #enter} carries it out). */
     Admission admit(int size) {
         assert lock.isHeldByCurrentThread();
-        return Admission.decide(policy, closedStatus == null && !finishing, fits(size) && pending.isEmpty());
+        return Admission.decide(policy, closedStatus == null && !finishing, queue.fits(size) && pending.isEmpty());
     }
 
     /** Lock held: decides, and carries out the admissions that take or drop the message (WAIT is the caller's). */
     private Admission enter(Object message, int size) {
         Admission a = admit(size);
         switch (a) {
-            case ACCEPT -> add(message, size);
+            case ACCEPT -> queue.add(message, size);
             case EVICT_OLDEST_THEN_ACCEPT -> {
-                while (!fits(size)) {
-                    queuedBytes -= sizeOf(queue.pollFirst());
-                    queuedMessages--;
-                    droppedMessages++;
-                }
-                add(message, size);
+                droppedMessages += queue.evictFor(size);
+                queue.add(message, size);
             }
             case DROP -> droppedMessages++;
             default -> {}
         }
         return a;
-    }
-
-    /** Lock held (also for {@link PendingSends}). */
-    boolean fits(int size) {
-        return queuedMessages == 0 || (queuedBytes + size <= maxBytes && queuedMessages < maxMessages);
-    }
-
-    /** Lock held (also for {@link PendingSends}). */
-    void add(Object message, int size) {
-        if (queue == null) {
-            queue = new ArrayDeque<>(8);
-        }
-        queue.addLast(message);
-        queuedBytes += size;
-        queuedMessages++;
     }
 
     OfferResult offer(Object message, int size) {
@@ -195,15 +166,13 @@ final class SendQueue {
         List<CompletableFuture<Void>> admitted;
         lock.lock();
         try {
-            message = queue == null ? null : queue.peekFirst();
-            size = message == null ? -1 : sizeOf(message);
+            message = queue.peek();
+            size = message == null ? -1 : QueuedMessages.sizeOf(message);
             if (size < 0 || size > maxBytes) {
                 return size;
             }
-            queue.pollFirst();
-            queuedBytes -= size;
-            queuedMessages--;
-            admitted = pending.admitInto(this);
+            queue.removeFirst(size);
+            admitted = pending.admitInto(queue);
             if (blockedThreads > 0) {
                 room.signalAll();
             }
@@ -221,7 +190,7 @@ final class SendQueue {
 
     /** True if a send now would be accepted without waiting or dropping. */
     boolean hasRoom() {
-        return queuedBytes < maxBytes && queuedMessages < maxMessages && pending.isEmpty();
+        return queue.hasRoom() && pending.isEmpty();
     }
 
     /**
@@ -244,7 +213,7 @@ final class SendQueue {
 
     /** Nothing queued and no async send waiting. */
     boolean isEmpty() {
-        return queuedMessages == 0 && pending.isEmpty();
+        return queue.count() == 0 && pending.isEmpty();
     }
 
     /**
@@ -261,12 +230,7 @@ final class SendQueue {
                 return 0;
             }
             closedStatus = status;
-            unsent = queuedMessages + pending.count();
-            if (queue != null) {
-                queue.clear();
-            }
-            queuedBytes = 0;
-            queuedMessages = 0;
+            unsent = queue.clear() + pending.count();
             failed = pending.clear();
             room.signalAll();
         } finally {
@@ -282,7 +246,7 @@ final class SendQueue {
 
     private SendRejectedException full() {
         return new SendRejectedException(
-                "send queue full (" + queuedMessages + " messages, " + queuedBytes + " bytes)");
+                "send queue full (" + queue.count() + " messages, " + queue.bytes() + " bytes)");
     }
 
     private StreamClosedException closedException() {
@@ -293,11 +257,11 @@ final class SendQueue {
     }
 
     long queuedBytes() {
-        return queuedBytes;
+        return queue.bytes();
     }
 
     int queuedMessages() {
-        return queuedMessages;
+        return queue.count();
     }
 
     long pendingSends() {

@@ -81,7 +81,7 @@ class SendQueueTest {
                 .as("taken iff 0 <= head size (%d) <= %d", size, maxBytes)
                 .isEqualTo(size >= 0 && size <= maxBytes);
         if (taken[0] != null) {
-            assertThat(SendQueue.sizeOf(taken[0])).isEqualTo(size);
+            assertThat(QueuedMessages.sizeOf(taken[0])).isEqualTo(size);
         }
         return taken[0];
     }
