@@ -3,7 +3,8 @@ package io.creditflow.bench.jmh;
 import io.creditflow.proto.core.InboundFlowController;
 import io.creditflow.proto.core.MemoryBudget;
 import io.creditflow.proto.core.OutboundFlowController;
-import io.creditflow.proto.core.SendWindow;
+import io.creditflow.proto.core.OutboundFlowController.OutboundStream;
+import io.creditflow.proto.core.ReceiveStream;
 import io.creditflow.proto.core.StallTimer;
 import io.creditflow.proto.core.WriteScheduler;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public class CreditCoreBenchmark {
     private MemoryBudget receiveBudget;
     private CountingSink sink;
     private InboundFlowController inbound;
-    private InboundFlowController.ReceiveStream stream;
+    private ReceiveStream stream;
     /** The core takes time as an argument; the event loop's one clock reading per event is not the core's cost. */
     private long nowNanos;
 
@@ -92,7 +93,8 @@ public class CreditCoreBenchmark {
         sources = new FakeSource[SOURCES];
         for (int i = 0; i < SOURCES; i++) {
             sources[i] = new FakeSource();
-            sources[i].window.addCredit(Long.MAX_VALUE, Long.MAX_VALUE);
+            sources[i].handle = outbound.register(sources[i]);
+            sources[i].handle.window().addCredit(Long.MAX_VALUE, Long.MAX_VALUE);
         }
 
         budget = MemoryBudget.ofBytes(1L << 30);
@@ -121,7 +123,7 @@ public class CreditCoreBenchmark {
     public int sendWritePass() {
         for (FakeSource s : sources) {
             s.ready = true;
-            outbound.onStreamReady(s);
+            outbound.onStreamReady(s.handle);
         }
         int written = outbound.writePass(ALWAYS_WRITABLE);
         if (written != SOURCES) {
@@ -166,19 +168,15 @@ public class CreditCoreBenchmark {
 
     /** A stream with at most one {@value #MESSAGE_BYTES}-byte message queued. */
     static final class FakeSource implements OutboundFlowController.Source {
-        final SendWindow window = new SendWindow();
+        /** The controller's handle: this source's credit and turn. */
+        OutboundStream<FakeSource> handle;
+
         boolean ready;
         boolean taken;
-        boolean scheduled;
         long written;
 
         @Override
-        public SendWindow sendWindow() {
-            return window;
-        }
-
-        @Override
-        public int peekMessageBytes(long limitBytes) {
+        public int takeIfFits(long limitBytes) {
             if (!ready) {
                 return -1;
             }
@@ -190,27 +188,17 @@ public class CreditCoreBenchmark {
         }
 
         @Override
-        public void writeMessage() {
+        public void write() {
             if (!taken) {
-                throw new IllegalStateException("writeMessage without a taken message");
+                throw new IllegalStateException("write without a taken message");
             }
             taken = false;
             written++;
         }
 
         @Override
-        public void onCreditStall(long neededBytes, boolean streamBytesShort) {
+        public void onCreditStall(long neededBytes, boolean reportBlocked) {
             throw new IllegalStateException("stalled with ample credit: " + neededBytes + " bytes");
-        }
-
-        @Override
-        public boolean isScheduled() {
-            return scheduled;
-        }
-
-        @Override
-        public void setScheduled(boolean scheduled) {
-            this.scheduled = scheduled;
         }
     }
 }

@@ -2,7 +2,6 @@ package io.creditflow.proto.core;
 
 import io.creditflow.proto.ProtocolException;
 import io.creditflow.proto.wire.ErrorCode;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 
 /**
@@ -35,6 +34,11 @@ import java.util.ArrayList;
  *     budget and of the connection window. A smaller target means granting less, never revoking.</li>
  * <li>A peer that sends beyond stream or connection credit is a connection error, FLOW_CONTROL_ERROR.</li>
  * </ul>
+ *
+ * <p>The grant decision itself (targets, what is due, all-or-nothing) is {@link GrantPolicy}, pure
+ * functions of the figures this class gathers; the starved streams, their order and priority are a
+ * {@link StarvationQueue}; the per-stream totals are {@link ReceiveStream}. This class orchestrates them
+ * and runs the revoke tick.
  *
  * <p>Time is always passed in: every entry point that can start a stall, end one or feed an adaptive window
  * takes the caller's {@code nowNanos} (read once per event by the event loop), and this class reads no clock,
@@ -108,14 +112,13 @@ public final class InboundFlowController {
 
     private final MemoryBudget.Waiter budgetWaiter;
     private final ArrayList<ReceiveStream> streams = new ArrayList<>();
-    private final ArrayDeque<ReceiveStream> wanting = new ArrayDeque<>();
+    /** The starved streams: FIFO, tickets, priority, serving order. */
+    private final StarvationQueue starved;
 
     /** Streams still receiving (the peer has not half-closed them): the denominator of fair shares. */
     private int acceptingStreams;
     /** Open streams with an adaptive window (the tick measures their drain side). */
     private int adaptiveStreams;
-    /** The starved stream {@link #serveWanting} is granting right now (out of the FIFO, still first). */
-    private ReceiveStream serving;
 
     private long connectionGrantedBytes;
     private long connectionReceivedBytes;
@@ -130,6 +133,7 @@ public final class InboundFlowController {
     public InboundFlowController(Config config, MemoryBudget budget, CreditSink sink, Runnable budgetAvailable) {
         this.config = config;
         this.budget = budget;
+        this.starved = new StarvationQueue(budget, this::maybeGrant);
         this.sink = sink;
         this.budgetWaiter = new MemoryBudget.Waiter() {
             @Override
@@ -275,7 +279,7 @@ public final class InboundFlowController {
         connectionHoldBytes -= bytes;
         connectionReturnableBytes += bytes;
         if (!s.demandDriven && s.messageLimit != Credits.UNLIMITED) {
-            s.messageLimit = Credits.saturatedAdd(s.consumedMessages, config.streamWindowMessages());
+            s.messageLimit = GrantPolicy.pullMessageLimit(s.consumedMessages, config.streamWindowMessages());
         }
         if (s.closed) {
             return;
@@ -283,7 +287,7 @@ public final class InboundFlowController {
         if (s.adaptive != null) {
             s.adaptive.onConsumed(now, s.consumedBytes, s.bufferedBytes());
         }
-        serveWanting(now);
+        starved.serve(now);
         maybeGrant(s, now);
         if (!s.acceptingData || isUnderPressure()) {
             releaseUnheld(s);
@@ -353,7 +357,7 @@ public final class InboundFlowController {
         s.neededBytes = 0;
         connectionHoldBytes -= returnedBytes;
         releaseUnheld(s);
-        serveWanting(now);
+        starved.serve(now);
         maybeGrant(s, now); // message credit that came due while the revoke was out (bytes stay quiet)
     }
 
@@ -371,9 +375,9 @@ public final class InboundFlowController {
         long unused = s.windowBytes();
         s.revokedBytes += unused;
         connectionHoldBytes -= unused;
-        setWanting(s, false, false, now);
+        starved.set(s, false, false, now);
         releaseUnheld(s);
-        serveWanting(now);
+        starved.serve(now);
     }
 
     private void stopAccepting(ReceiveStream s) {
@@ -405,13 +409,13 @@ public final class InboundFlowController {
         s.revokedBytes = s.grantedBytes - s.receivedBytes; // the unused credit is void
         stopAccepting(s);
         s.closed = true;
-        setWanting(s, false, false, now);
+        starved.set(s, false, false, now);
         budget.release(s.reservedBytes);
         s.reservedBytes = 0;
         removeFromList(s);
         s.stalls.stopAll(now);
         if (!closed) {
-            serveWanting(now);
+            starved.serve(now);
             flushConnectionCredit(discarded > 0);
         }
     }
@@ -440,7 +444,7 @@ public final class InboundFlowController {
 
     private void onBudgetAvailableUnchecked(long now) {
         if (!closed) {
-            serveWanting(now);
+            starved.serve(now);
         }
     }
 
@@ -477,13 +481,13 @@ public final class InboundFlowController {
             boolean idle = !s.wanting && now - s.lastActivityNanos >= config.revokeIdleNanos();
             // A stream waiting for more than it holds cannot use what it holds; unless it is first in
             // line, that credit goes back to whoever is.
-            boolean uselessPartial = s.wanting && s.neededBytes > s.windowBytes() && !hasPriority(s);
+            boolean uselessPartial = s.wanting && s.neededBytes > s.windowBytes() && !starved.hasPriority(s);
             if (idle || uselessPartial) {
                 s.revokePending = true;
                 sink.writeRevoke(s.id, 0);
             }
         }
-        serveWanting(now);
+        starved.serve(now);
     }
 
     /**
@@ -532,87 +536,53 @@ public final class InboundFlowController {
     }
 
     private boolean isUnderPressure() {
-        return !wanting.isEmpty() || budget.isUnderPressure();
+        return !starved.isEmpty() || budget.isUnderPressure();
     }
 
     /**
-     * True if {@code s} is first in line for memory: no stream of this connection waits ahead of it and
-     * no stream anywhere on the budget has waited longer.
+     * The byte target for {@code s} ({@link GrantPolicy#targetBytes}): its window, cut to a fair share while
+     * memory is short, then raised to a blocked message's size. Records the target and its reason on the stream.
      */
-    private boolean hasPriority(ReceiveStream s) {
-        ReceiveStream head = wanting.peekFirst();
-        if (s != serving && head != null && head != s) {
-            return false;
-        }
-        long oldest = budget.oldestStarvedTicket();
-        return oldest == 0 || oldest == s.ticket;
-    }
-
-    private void serveWanting(long now) {
-        for (int n = wanting.size(); n > 0 && !wanting.isEmpty(); n--) {
-            ReceiveStream s = wanting.pollFirst();
-            s.wanting = false; // maybeGrant re-queues it at the back if it is still short (ticket kept)
-            // Served in FIFO order, so it keeps its place ahead of the rest for priority; and it is
-            // served at most its fair share, even if it was the only one starved.
-            serving = s;
-            try {
-                maybeGrant(s, now);
-            } finally {
-                serving = null;
-            }
-            if (!s.wanting) {
-                setWanting(s, false, false, now);
-                s.stalls.set(StallReason.BUDGET_EXHAUSTED, false, now);
-            }
-        }
-    }
-
-    /** The byte target for {@code s}: its window, cut to a fair share while memory is short. */
     private long targetBytes(ReceiveStream s) {
         long window = s.adaptive == null ? config.streamWindowBytes() : s.adaptive.targetBytes();
-        long target = Math.min(window, config.connectionWindowBytes());
-        if (s.adaptive != null) {
-            // Growth past the configured window stays within the stream's shares of the budget and connection.
-            target = Math.min(target, growLimitBytes());
-        }
-        if (!wanting.isEmpty() || s == serving) {
-            long connectionShare = config.connectionWindowBytes() / Math.max(1, acceptingStreams);
-            target = Math.min(target, Math.max(config.minGrantBytes(), connectionShare));
-        }
-        if ((s == serving && s.ticket != 0) || budget.isUnderPressure()) {
-            target = Math.min(target, Math.max(config.minGrantBytes(), budget.fairShareBytes()));
-        }
+        // Growth past the configured window stays within the stream's shares of the budget and connection.
+        long growLimit = s.adaptive != null ? growLimitBytes() : GrantPolicy.NO_LIMIT;
+        long connectionShare = !starved.isEmpty() || starved.isServing(s)
+                ? config.connectionWindowBytes() / Math.max(1, acceptingStreams)
+                : GrantPolicy.NO_LIMIT;
+        long budgetShare = (starved.isServing(s) && s.ticket != 0) || budget.isUnderPressure()
+                ? budget.fairShareBytes()
+                : GrantPolicy.NO_LIMIT;
+        long target = GrantPolicy.targetBytes(
+                window,
+                config.connectionWindowBytes(),
+                growLimit,
+                connectionShare,
+                budgetShare,
+                config.minGrantBytes());
         s.targetBytes = target;
         s.targetReason =
-                s.adaptive == null ? WindowReason.FIXED : target < window ? WindowReason.BUDGET : s.adaptive.reason();
-        // A blocked message larger than the target raises it to the message's size: what the stream
-        // holds (unconsumed data included) is then at most one message, so a reader that does not
-        // consume still holds the sender back, and one that does always makes room for the message.
-        return Math.max(target, s.neededBytes);
+                GrantPolicy.reason(s.adaptive != null, target, window, s.adaptive == null ? null : s.adaptive.reason());
+        return GrantPolicy.raisedTarget(target, s.neededBytes);
     }
 
     private void maybeGrant(ReceiveStream s, long now) {
         if (!s.acceptingData || s.revokePending) {
             return;
         }
-        long messages = messagesDue(s);
+        long messages = GrantPolicy.messagesDue(
+                s.messageLimit, s.grantedMessages, s.windowMessages(), s.demandDriven, config.streamWindowMessages());
         long bytes = 0;
-        long target = targetBytes(s);
-        long want = target - s.holdBytes();
-        // A blocked message is granted for only when the grant lets it through: trickling it credit it
-        // cannot use yet would just trade Credit and Blocked frames (the silly-window syndrome).
-        boolean unblocks = s.windowBytes() < s.neededBytes && s.windowBytes() + want >= s.neededBytes;
-        boolean bytesDue = want > 0 && (unblocks || (!s.idleRevoked && want >= (target + 1) / 2));
+        long due = GrantPolicy.bytesDue(targetBytes(s), s.holdBytes(), s.windowBytes(), s.neededBytes, s.idleRevoked);
+        boolean bytesDue = due > 0;
         boolean budgetShort = false;
         if (bytesDue) {
-            long allowed = Math.max(0, Math.min(want, config.connectionWindowBytes() - connectionHoldBytes));
             // A blocked stream that is not first in line takes all its message needs or nothing: partial
             // credit it cannot use would only hold memory that the first in line is waiting for.
-            long required = s.neededBytes - s.windowBytes();
-            boolean allOrNothing = required > 0 && !hasPriority(s);
-            if (allOrNothing) {
-                allowed = allowed >= required ? required : 0;
-            }
+            long required = GrantPolicy.requiredBytes(s.neededBytes, s.windowBytes());
+            boolean allOrNothing = required > 0 && !starved.hasPriority(s);
+            long allowed = GrantPolicy.allowedBytes(
+                    due, config.connectionWindowBytes() - connectionHoldBytes, required, allOrNothing);
             long unheld = s.reservedBytes - s.holdBytes();
             long fromReserve = Math.min(allowed, unheld);
             long extra = allowed - fromReserve;
@@ -641,48 +611,11 @@ public final class InboundFlowController {
             }
         }
         if (bytesDue) {
-            boolean starved = s.windowBytes() < Math.max(1, s.neededBytes);
-            setWanting(s, starved, starved && budgetShort, now);
-            if (starved && budgetShort) {
+            boolean stillShort = s.windowBytes() < Math.max(1, s.neededBytes);
+            starved.set(s, stillShort, stillShort && budgetShort, now);
+            if (stillShort && budgetShort) {
                 budget.awaitRelease(budgetWaiter);
             }
-        }
-    }
-
-    private long messagesDue(ReceiveStream s) {
-        long room = s.messageLimit - s.grantedMessages;
-        if (room <= 0) {
-            return 0;
-        }
-        long window = s.windowMessages();
-        if (s.demandDriven) {
-            return window == 0 || room >= window ? room : 0;
-        }
-        long half = Math.max(1, config.streamWindowMessages() / 2);
-        return room >= half || window == 0 ? room : 0;
-    }
-
-    /**
-     * Records whether {@code s} waits for memory: in this connection's FIFO either way, and counted as
-     * starved in the process budget (which makes every connection sharing it cut to fair shares and
-     * revoke idle credit) only when the budget, not the connection window, was what ran short.
-     */
-    private void setWanting(ReceiveStream s, boolean wantingNow, boolean budgetShort, long now) {
-        if (wantingNow != s.wanting) {
-            s.wanting = wantingNow;
-            if (wantingNow) {
-                wanting.addLast(s);
-            } else {
-                wanting.remove(s);
-            }
-            s.stalls.set(StallReason.BUDGET_EXHAUSTED, wantingNow, now);
-        }
-        boolean budgetStarved = wantingNow && budgetShort;
-        if (budgetStarved && s.ticket == 0) {
-            s.ticket = budget.markStarved();
-        } else if (!wantingNow && s.ticket != 0) {
-            budget.unmarkStarved(s.ticket);
-            s.ticket = 0;
         }
     }
 
@@ -728,9 +661,7 @@ public final class InboundFlowController {
                 "the streams hold " + hold + " bytes, the connection counts " + connectionHoldBytes);
         require(connectionGrantedBytes >= connectionReceivedBytes, null, "received beyond the connection grant");
         require(connectionReturnableBytes >= 0, null, "negative returnable connection credit");
-        for (ReceiveStream s : wanting) {
-            require(s.wanting && !s.closed, s, "the starved queue holds a stream that is not starved");
-        }
+        require(starved.allStarvedAndOpen(), null, "the starved queue holds a stream that is not starved");
         require(budget.reservedBytes() <= budget.limitBytes(), null, "the budget is over its limit");
         return true;
     }
@@ -770,138 +701,10 @@ public final class InboundFlowController {
 
     /** Streams waiting for credit that memory could not yet provide. */
     public int starvedStreams() {
-        return wanting.size();
+        return starved.size();
     }
 
     public int openStreams() {
         return streams.size();
-    }
-
-    /**
-     * One stream's receive-side accounting, as monotonic totals from which everything else is derived.
-     * Not thread-safe; event-loop confined (figures read elsewhere are racy snapshots).
-     */
-    public static final class ReceiveStream {
-        final int id;
-        final boolean demandDriven;
-        final StallTimer stalls;
-        long grantedBytes;
-        long receivedBytes;
-        long consumedBytes;
-        long revokedBytes;
-        long grantedMessages;
-        long receivedMessages;
-        long consumedMessages;
-        long messageLimit;
-        long reservedBytes;
-        long neededBytes;
-        long lastActivityNanos;
-        int index;
-        boolean wanting;
-        /** The budget's starved ticket while the budget (not the connection window) starves it; else 0. */
-        long ticket;
-
-        boolean revokePending;
-        boolean idleRevoked;
-        boolean acceptingData = true;
-        boolean closed;
-        /** The adaptive-window tuner, or null for a fixed window. */
-        AdaptiveWindow adaptive;
-        /** The byte target of the last grant decision, before a blocked message raised it. */
-        long targetBytes;
-
-        WindowReason targetReason = WindowReason.FIXED;
-
-        ReceiveStream(int id, boolean demandDriven, StallTimer stalls) {
-            this.id = id;
-            this.demandDriven = demandDriven;
-            this.stalls = stalls;
-        }
-
-        public int id() {
-            return id;
-        }
-
-        /** Byte credit the peer still holds on this stream. */
-        public long windowBytes() {
-            return grantedBytes - receivedBytes - revokedBytes;
-        }
-
-        /** Message credit the peer still holds on this stream. */
-        public long windowMessages() {
-            return grantedMessages == Credits.UNLIMITED ? Credits.UNLIMITED : grantedMessages - receivedMessages;
-        }
-
-        /** Bytes that arrived and were not yet consumed. */
-        public long bufferedBytes() {
-            return receivedBytes - consumedBytes;
-        }
-
-        public long bufferedMessages() {
-            return receivedMessages - consumedMessages;
-        }
-
-        /** What this stream holds of the connection window and the budget: unused credit plus buffered data. */
-        public long holdBytes() {
-            return grantedBytes - revokedBytes - consumedBytes;
-        }
-
-        public long grantedBytes() {
-            return grantedBytes;
-        }
-
-        public long receivedBytes() {
-            return receivedBytes;
-        }
-
-        public long consumedBytes() {
-            return consumedBytes;
-        }
-
-        public long receivedMessages() {
-            return receivedMessages;
-        }
-
-        public long consumedMessages() {
-            return consumedMessages;
-        }
-
-        public long reservedBytes() {
-            return reservedBytes;
-        }
-
-        /** The current byte target (credit plus unconsumed data the receiver is willing to hold). */
-        public long windowTargetBytes() {
-            return targetBytes;
-        }
-
-        /** Why {@link #windowTargetBytes()} has its value: the rule that last changed it. */
-        public WindowReason windowReason() {
-            return targetReason;
-        }
-
-        /** The round-trip estimate of an adaptive stream (grant-to-data timing), or 0. */
-        public long rttNanos() {
-            return adaptive == null ? 0 : adaptive.rttNanos();
-        }
-
-        /** The application's drain rate measured by an adaptive stream (bytes per second), or 0. */
-        public long drainBytesPerSecond() {
-            return adaptive == null ? 0 : adaptive.drainBytesPerSecond();
-        }
-
-        /** True if this stream's window adapts. */
-        public boolean isAdaptive() {
-            return adaptive != null;
-        }
-
-        /** True while the stream waits for credit memory could not provide. */
-        public boolean isStarved() {
-            return wanting;
-        }
-
-        public boolean isClosed() {
-            return closed;
-        }
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.creditflow.proto.core.FlowControlSimulationTest.CreditFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.RevokeFrame;
 import io.creditflow.proto.core.FlowControlSimulationTest.Sender;
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +83,7 @@ class AdaptiveSimulationTest {
             drainTokens = new double[streams];
             messageBytes = new int[streams];
             for (int i = 0; i < streams; i++) {
-                senders.add(new Sender(i, sent));
+                senders.add(new Sender(i, out, sent));
                 buffered.add(new ArrayDeque<>());
                 receivers.add(in.openStream(i, false, new StallTimer(), clock.now));
             }
@@ -117,7 +116,7 @@ class AdaptiveSimulationTest {
                 while (more && s.queue.size() < queueMessages) {
                     int size = messageBytes[s.id] > 0 ? messageBytes[s.id] : 1 + random.nextInt(16 * 1024);
                     s.queue.add(new long[] {size, s.nextSeq++});
-                    out.onStreamReady(s);
+                    out.onStreamReady(s.handle);
                 }
             }
         }

@@ -2,7 +2,6 @@ package io.creditflow.proto.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,25 +43,24 @@ class FlowControlSimulationTest {
     /** The sending side of one stream. */
     static final class Sender implements OutboundFlowController.Source {
         final int id;
-        final SendWindow window = new SendWindow();
+        /** The controller's handle: this stream's credit and its place in the turn order. */
+        final OutboundFlowController.OutboundStream<Sender> handle;
+
+        final SendWindow window;
         final ArrayDeque<long[]> queue = new ArrayDeque<>(); // {size, seq}
         final ArrayDeque<Object> wire;
         long[] taken;
-        boolean scheduled;
         long nextSeq;
 
-        Sender(int id, ArrayDeque<Object> wire) {
+        Sender(int id, OutboundFlowController<Sender> out, ArrayDeque<Object> wire) {
             this.id = id;
             this.wire = wire;
+            this.handle = out.register(this);
+            this.window = handle.window();
         }
 
         @Override
-        public SendWindow sendWindow() {
-            return window;
-        }
-
-        @Override
-        public int peekMessageBytes(long limitBytes) {
+        public int takeIfFits(long limitBytes) {
             if (taken != null) {
                 return (int) taken[0];
             }
@@ -77,27 +75,17 @@ class FlowControlSimulationTest {
         }
 
         @Override
-        public void writeMessage() {
+        public void write() {
             assertThat(taken).isNotNull();
             wire.add(new DataFrame(id, (int) taken[0], taken[1]));
             taken = null;
         }
 
         @Override
-        public void onCreditStall(long neededBytes, boolean streamBytesShort) {
-            if (streamBytesShort && window.markBlockedReported()) {
+        public void onCreditStall(long neededBytes, boolean reportBlocked) {
+            if (reportBlocked) {
                 wire.add(new BlockedFrame(id, neededBytes));
             }
-        }
-
-        @Override
-        public boolean isScheduled() {
-            return scheduled;
-        }
-
-        @Override
-        public void setScheduled(boolean scheduled) {
-            this.scheduled = scheduled;
         }
     }
 
@@ -132,7 +120,7 @@ class FlowControlSimulationTest {
                     this,
                     () -> budgetWake = true);
             for (int i = 0; i < STREAMS; i++) {
-                senders.add(new Sender(i, toReceiver));
+                senders.add(new Sender(i, out, toReceiver));
                 buffered.add(new ArrayDeque<>());
                 receivers.add(in.openStream(i, false, new StallTimer(), clock.now));
             }
@@ -227,13 +215,13 @@ class FlowControlSimulationTest {
             } else {
                 Sender s = senders.get(c.stream);
                 s.window.addCredit(c.bytes, c.messages);
-                out.onStreamReady(s);
+                out.onStreamReady(s.handle);
             }
         } else if (f instanceof RevokeFrame r) {
             Sender s = senders.get(r.stream);
             long returned = s.window.revoke(r.keep);
             toReceiver.add(new RevokeAckFrame(r.stream, returned));
-            out.onStreamReady(s);
+            out.onStreamReady(s.handle);
         }
     }
 
@@ -260,7 +248,7 @@ class FlowControlSimulationTest {
                         Sender s = c.senders.get(stream);
                         int size = random.nextInt(5) == 0 ? 20_000 + random.nextInt(40_000) : random.nextInt(3000);
                         s.queue.add(new long[] {size, s.nextSeq++});
-                        c.out.onStreamReady(s);
+                        c.out.onStreamReady(s.handle);
                         produced++;
                     }
                 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.creditflow.proto.ProtocolException;
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import io.creditflow.proto.wire.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.creditflow.proto.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.creditflow.proto.core.OutboundFlowController.OutboundStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +13,9 @@ class OutboundFlowControllerTest {
     /** A stream with a queue of message sizes; records what was written, in order, across streams. */
     static final class FakeSource implements OutboundFlowController.Source {
         final int id;
-        final SendWindow window = new SendWindow();
         final ArrayDeque<Integer> queue = new ArrayDeque<>();
         final List<Integer> log;
         final List<Long> blocked = new ArrayList<>();
-        boolean scheduled;
 
         FakeSource(int id, List<Integer> log) {
             this.id = id;
@@ -24,56 +23,48 @@ class OutboundFlowControllerTest {
         }
 
         @Override
-        public SendWindow sendWindow() {
-            return window;
-        }
-
-        @Override
-        public int peekMessageBytes(long limitBytes) {
+        public int takeIfFits(long limitBytes) {
             Integer head = queue.peekFirst();
             return head == null ? -1 : head;
         }
 
         @Override
-        public void writeMessage() {
+        public void write() {
             queue.pollFirst();
             log.add(id);
         }
 
         @Override
-        public void onCreditStall(long neededBytes, boolean streamBytesShort) {
-            if (streamBytesShort && window.markBlockedReported()) {
+        public void onCreditStall(long neededBytes, boolean reportBlocked) {
+            if (reportBlocked) {
                 blocked.add(neededBytes);
             }
-        }
-
-        @Override
-        public boolean isScheduled() {
-            return scheduled;
-        }
-
-        @Override
-        public void setScheduled(boolean scheduled) {
-            this.scheduled = scheduled;
         }
     }
 
     final List<Integer> log = new ArrayList<>();
 
-    FakeSource source(int id, int messages, int size, long creditBytes, long creditMessages) {
+    OutboundStream<FakeSource> source(
+            OutboundFlowController<FakeSource> c,
+            int id,
+            int messages,
+            int size,
+            long creditBytes,
+            long creditMessages) {
         FakeSource s = new FakeSource(id, log);
         for (int i = 0; i < messages; i++) {
             s.queue.add(size);
         }
-        s.window.addCredit(creditBytes, creditMessages);
-        return s;
+        OutboundStream<FakeSource> handle = c.register(s);
+        handle.window().addCredit(creditBytes, creditMessages);
+        return handle;
     }
 
     @Test
     void streamsTakeTurnsOfOneQuantum() {
         OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 2048, 1 << 30);
-        FakeSource a = source(1, 6, 1000, 1 << 20, 100);
-        FakeSource b = source(3, 6, 1000, 1 << 20, 100);
+        OutboundStream<FakeSource> a = source(c, 1, 6, 1000, 1 << 20, 100);
+        OutboundStream<FakeSource> b = source(c, 3, 6, 1000, 1 << 20, 100);
         c.onStreamReady(a);
         c.onStreamReady(b);
         assertThat(c.writePass(() -> true)).isEqualTo(12);
@@ -85,8 +76,8 @@ class OutboundFlowControllerTest {
     void aStreamWithoutCreditNeverHoldsBackTheOthers() {
         OutboundFlowController<FakeSource> c =
                 new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
-        FakeSource stalled = source(1, 5, 1000, 0, 0);
-        FakeSource fast = source(3, 50, 1000, 1 << 20, 1000);
+        OutboundStream<FakeSource> stalled = source(c, 1, 5, 1000, 0, 0);
+        OutboundStream<FakeSource> fast = source(c, 3, 50, 1000, 1 << 20, 1000);
         c.onStreamReady(stalled);
         c.onStreamReady(fast);
         assertThat(c.writePass(() -> true)).isEqualTo(50);
@@ -94,10 +85,10 @@ class OutboundFlowControllerTest {
         assertThat(stalled.isScheduled())
                 .as("left the turn order until credit arrives")
                 .isFalse();
-        assertThat(stalled.blocked)
+        assertThat(stalled.source().blocked)
                 .as("no message credit: more bytes would not help, so no Blocked")
                 .isEmpty();
-        stalled.window.addCredit(10_000, 10);
+        stalled.window().addCredit(10_000, 10);
         c.onStreamReady(stalled);
         assertThat(c.writePass(() -> true)).isEqualTo(5);
     }
@@ -106,42 +97,49 @@ class OutboundFlowControllerTest {
     void reportsBlockedOncePerStall() {
         OutboundFlowController<FakeSource> c =
                 new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
-        FakeSource s = source(1, 3, 1000, 1500, 10);
+        OutboundStream<FakeSource> s = source(c, 1, 3, 1000, 1500, 10);
         c.onStreamReady(s);
         c.writePass(() -> true);
         c.onStreamReady(s);
         c.writePass(() -> true);
-        assertThat(s.blocked).containsExactly(1000L);
-        s.window.addCredit(1000, 0);
+        assertThat(s.source().blocked).containsExactly(1000L);
+        s.window().addCredit(1000, 0);
         c.onStreamReady(s);
         c.writePass(() -> true);
-        assertThat(s.blocked).as("a new stall after a send is reported again").containsExactly(1000L, 1000L);
+        assertThat(s.source().blocked)
+                .as("a new stall after a send is reported again")
+                .containsExactly(1000L, 1000L);
     }
 
     @Test
     void reportsBlockedAgainWhenARevokeLeavesTheStreamShort() {
         OutboundFlowController<FakeSource> c =
                 new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 1 << 30);
-        FakeSource s = source(1, 2, 1000, 800, 10);
+        OutboundStream<FakeSource> s = source(c, 1, 2, 1000, 800, 10);
         c.onStreamReady(s);
         c.writePass(() -> true);
-        assertThat(s.blocked).containsExactly(1000L);
-        assertThat(s.window.revoke(0)).isEqualTo(800);
+        assertThat(s.source().blocked).containsExactly(1000L);
+        assertThat(s.window().revoke(0)).isEqualTo(800);
         c.onStreamReady(s);
         c.writePass(() -> true);
-        assertThat(s.blocked).containsExactly(1000L, 1000L);
+        assertThat(s.source().blocked).containsExactly(1000L, 1000L);
     }
 
     @Test
     void connectionCreditIsSharedAndWakesWaitingStreams() {
         OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 16384, 2500);
-        FakeSource a = source(1, 3, 1000, 1 << 20, 100);
-        FakeSource b = source(3, 3, 1000, 1 << 20, 100);
+        OutboundStream<FakeSource> a = source(c, 1, 3, 1000, 1 << 20, 100);
+        OutboundStream<FakeSource> b = source(c, 3, 3, 1000, 1 << 20, 100);
         c.onStreamReady(a);
         c.onStreamReady(b);
         assertThat(c.writePass(() -> true)).isEqualTo(2);
         assertThat(c.isConnectionCreditStalled()).isTrue();
         assertThat(c.connectionAvailableBytes()).isEqualTo(500);
+        assertThat(a.isScheduled() && b.isScheduled())
+                .as("waiting for connection credit keeps their place")
+                .isTrue();
+        c.onStreamReady(a); // new stream credit does not add a second place
+        assertThat(c.scheduledStreams()).isEqualTo(2);
         c.addConnectionCredit(10_000);
         assertThat(c.writePass(() -> true)).isEqualTo(4);
         assertThat(c.connectionSentBytes()).isEqualTo(6000);
@@ -151,7 +149,7 @@ class OutboundFlowControllerTest {
     void stopsWhenTheChannelIsNotWritableAndResumesWhereItLeftOff() {
         OutboundFlowController<FakeSource> c =
                 new OutboundFlowController<>(WriteScheduler.roundRobin(), 1 << 20, 1 << 30);
-        FakeSource a = source(1, 10, 100, 1 << 20, 100);
+        OutboundStream<FakeSource> a = source(c, 1, 10, 100, 1 << 20, 100);
         c.onStreamReady(a);
         int[] budget = {3};
         assertThat(c.writePass(() -> budget[0]-- > 0)).isEqualTo(3);
@@ -160,10 +158,26 @@ class OutboundFlowControllerTest {
     }
 
     @Test
+    void aHandleHoldsOnePlaceInTheTurnOrderHoweverOftenItIsReady() {
+        OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 2048, 1 << 30);
+        OutboundStream<FakeSource> a = source(c, 1, 4, 1000, 1 << 20, 100);
+        assertThat(a.isScheduled()).as("registering schedules nothing").isFalse();
+        assertThat(c.scheduledStreams()).isZero();
+        c.onStreamReady(a);
+        c.onStreamReady(a);
+        assertThat(a.isScheduled()).isTrue();
+        assertThat(c.scheduledStreams()).isEqualTo(1);
+        assertThat(c.writePass(() -> true)).isEqualTo(4);
+        assertThat(log).containsExactly(1, 1, 1, 1);
+        assertThat(a.isScheduled()).as("dropped once empty").isFalse();
+        assertThat(c.scheduledStreams()).isZero();
+    }
+
+    @Test
     void emptyMessagesStillTakeBoundedTurns() {
         OutboundFlowController<FakeSource> c = new OutboundFlowController<>(WriteScheduler.roundRobin(), 64, 1 << 30);
-        FakeSource a = source(1, 4, 0, 0, 100);
-        FakeSource b = source(3, 4, 0, 0, 100);
+        OutboundStream<FakeSource> a = source(c, 1, 4, 0, 0, 100);
+        OutboundStream<FakeSource> b = source(c, 3, 4, 0, 0, 100);
         c.onStreamReady(a);
         c.onStreamReady(b);
         c.writePass(() -> true);

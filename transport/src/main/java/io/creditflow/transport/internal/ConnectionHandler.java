@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * The Netty glue for one connection, for both roles: receives the channel's callbacks and hands each to
  * the part that owns it. It has no protocol logic of its own:
  * <ul>
- * <li>{@link FrameAssembler} turns reads into frames, {@link InboundFrames} applies each frame's rules;</li>
+ * <li>{@link FrameAssembler} turns reads into frames, {@link InboundFrames} applies each frame's rules
+ * ({@link StreamAcceptor} those of a peer's Open);</li>
  * <li>{@link StreamRegistry} holds the streams and their ids, {@link StreamWrites} the write hand-off and
  * passes, {@link OutboundFrames} the encoding, coalescing and flushes;</li>
  * <li>{@link ReadPressure} pauses reading (autoRead) above the read high watermark;</li>

@@ -115,7 +115,7 @@ public final class DefaultConnection implements Connection {
             throw new IllegalStateException("handshake not complete");
         }
         Map<String, String> metadata = options.metadata();
-        int metadataBytes = InboundFrames.metadataBytes(metadata);
+        int metadataBytes = StreamAcceptor.metadataBytes(metadata);
         int openFrameBytes = Open.newBuilder()
                         .setStreamId(Integer.MAX_VALUE)
                         .putAllMetadata(metadata)

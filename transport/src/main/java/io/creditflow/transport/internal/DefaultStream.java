@@ -1,6 +1,6 @@
 package io.creditflow.transport.internal;
 
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
+import io.creditflow.proto.core.ReceiveStream;
 import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.WindowReason;
@@ -206,7 +206,7 @@ final class DefaultStream implements Stream {
         long stagedBytes = t.stagedBytes();
         long queuedMessages = sendQueue.queuedMessages() + (stagedBytes >= 0 ? 1 : 0);
         long queuedBytes = sendQueue.queuedBytes() + Math.max(stagedBytes, 0);
-        SendWindow w = t.sendWindow;
+        SendWindow w = t.sendWindow();
         return w.availableMessages() > queuedMessages && w.availableBytes() > queuedBytes;
     }
 
@@ -282,7 +282,7 @@ final class DefaultStream implements Stream {
         }
         ReceiveStream r = t.receive;
         long stagedBytes = t.stagedBytes();
-        SendWindow w = t.sendWindow;
+        SendWindow w = t.sendWindow();
         return new StreamStats(
                 id,
                 t.state,

@@ -9,7 +9,6 @@ import io.creditflow.proto.wire.Credit;
 import io.creditflow.proto.wire.Frame;
 import io.creditflow.proto.wire.GoAway;
 import io.creditflow.proto.wire.Handshake;
-import io.creditflow.proto.wire.Open;
 import io.creditflow.proto.wire.Ping;
 import io.creditflow.proto.wire.Pong;
 import io.creditflow.proto.wire.Reset;
@@ -17,22 +16,17 @@ import io.creditflow.proto.wire.Revoke;
 import io.creditflow.proto.wire.RevokeAck;
 import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.ErrorCode;
-import io.creditflow.transport.StreamListener;
-import io.creditflow.transport.StreamRejectedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * Inbound dispatch: the rules of each frame type and where it goes (the stream registry, the flow
- * controllers, the defenses, the closer). A stream error resets that stream and decoding goes on; a
+ * controllers, the defenses, the closer); a peer's Open goes to {@link StreamAcceptor}. A stream error resets that stream and decoding goes on; a
  * connection error propagates and decoding stops. Model: Netty's DefaultHttp2ConnectionDecoder.
  *
  * <p>Event-loop confined.
  */
 final class InboundFrames implements FrameReader.Listener {
-    private static final System.Logger LOG = System.getLogger(InboundFrames.class.getName());
 
     private final StreamHost host;
     private final EndpointSettings settings;
@@ -44,6 +38,8 @@ final class InboundFrames implements FrameReader.Listener {
     private final PingPolicer pings;
     private final EmptyFrameLimit emptyFrames;
     private final ResetBudgets resets;
+    /** Peer-opened streams: refusals, the application's decision, registration. */
+    private final StreamAcceptor opens;
     /** Runs once the peer's handshake is accepted (the handler starts its ticks). */
     private final Runnable onHandshaken;
 
@@ -69,6 +65,7 @@ final class InboundFrames implements FrameReader.Listener {
         this.pings = new PingPolicer(limits.minPingIntervalNanos(), limits.maxPingStrikes());
         this.emptyFrames = new EmptyFrameLimit(limits.maxConsecutiveEmptyFrames());
         this.resets = new ResetBudgets(limits);
+        this.opens = new StreamAcceptor(host, resets);
     }
 
     @Override
@@ -163,7 +160,7 @@ final class InboundFrames implements FrameReader.Listener {
         }
         switch (frame.getBodyCase()) {
             case HANDSHAKE -> throw ErrorCodes.connectionError(ErrorCode.PROTOCOL_ERROR, "second Handshake");
-            case OPEN -> onOpen(frame.getOpen());
+            case OPEN -> opens.onOpen(frame.getOpen());
             case DATA -> handleData(frame.getData().getStreamId(), FrameReader.payloadOf(frame), frameBytes);
             case CREDIT -> onCredit(frame.getCredit());
             case HALF_CLOSE -> onHalfClose(frame.getHalfClose().getStreamId());
@@ -192,83 +189,6 @@ final class InboundFrames implements FrameReader.Listener {
         host.writes.start(h.getSettings().getInitialConnectionWindowBytes());
         onHandshaken.run(); // before the handshake future completes: its callbacks see a running connection
         host.connection().onHandshake(h.getSettings(), peerMaxMessageBytes, principal);
-    }
-
-    private void onOpen(Open open) {
-        int id = open.getStreamId();
-        registry.acceptRemoteId(id);
-        if (host.lifecycle.goAwaySent()) {
-            host.out.writeReset(id, ErrorCode.REFUSED_STREAM, "endpoint is shutting down");
-            return;
-        }
-        if (registry.remoteOpen() >= settings.frames().maxConcurrentStreams()) {
-            countPeerCausedReset();
-            host.out.writeReset(
-                    id,
-                    ErrorCode.REFUSED_STREAM,
-                    "max_concurrent_streams " + settings.frames().maxConcurrentStreams() + " reached");
-            return;
-        }
-        Map<String, String> metadata = open.getMetadataMap();
-        if (metadata.size() > settings.frames().maxMetadataEntries()
-                || metadataBytes(metadata) > settings.frames().maxMetadataBytes()) {
-            countPeerCausedReset();
-            host.out.writeReset(
-                    id,
-                    ErrorCode.PROTOCOL_ERROR,
-                    "metadata exceeds " + settings.frames().maxMetadataEntries() + " entries or "
-                            + settings.frames().maxMetadataBytes() + " bytes");
-            return;
-        }
-        DefaultStream stream = new DefaultStream(host, id, false, metadata, settings.acceptedStreamOptions());
-        StreamListener listener;
-        try {
-            listener = settings.streamHandler().onStream(stream);
-        } catch (StreamRejectedException e) {
-            refuseOpen(stream, e.code(), e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "stream handler failed for stream " + id, e);
-            refuseOpen(stream, ErrorCode.APPLICATION_ERROR, "stream handler failed: " + e);
-            return;
-        }
-        if (listener == null) {
-            refuseOpen(stream, ErrorCode.REFUSED_STREAM, "refused by the stream handler");
-            return;
-        }
-        try {
-            stream.bind(listener);
-        } catch (StreamRejectedException e) {
-            refuseOpen(stream, e.code(), e.getMessage()); // onOpen refused it, with its own code
-            return;
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "stream " + id + ": onOpen threw", e);
-            refuseOpen(stream, ErrorCode.APPLICATION_ERROR, "onOpen threw " + e);
-            return;
-        }
-        registry.countRemoteOpen();
-        registry.register(stream);
-    }
-
-    /**
-     * The application refused a stream the peer opened. The refusal is a reset the peer caused (bad
-     * metadata, a denied permission): it counts against the same budget as the protocol's own refusals, so
-     * a client cannot make us reset streams without bound by asking for what it may not have.
-     */
-    private void refuseOpen(DefaultStream stream, ErrorCode code, String reason) {
-        stream.transport.closeWith(new CloseStatus(code, reason, false, 0));
-        countPeerCausedReset();
-        host.out.writeReset(stream.id, code, reason);
-    }
-
-    /** The UTF-8 size of the keys and values, as max_metadata_bytes counts it. */
-    static int metadataBytes(Map<String, String> metadata) {
-        int bytes = 0;
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length
-                    + e.getValue().getBytes(StandardCharsets.UTF_8).length;
-        }
-        return bytes;
     }
 
     private void onCredit(Credit credit) {
@@ -359,7 +279,7 @@ final class InboundFrames implements FrameReader.Listener {
         if (s == null) {
             registry.classifyUnknownStream(id, "Revoke");
         } else if (s.transport.state.canSend()) {
-            returned = s.transport.sendWindow.revoke(Credits.fromUint64(revoke.getKeepBytes()));
+            returned = s.transport.sendWindow().revoke(Credits.fromUint64(revoke.getKeepBytes()));
             host.writes.onStreamChanged(s); // re-evaluate: a waiting message is reported as Blocked again
         }
         host.out.writeControl(Frame.newBuilder()
@@ -403,7 +323,7 @@ final class InboundFrames implements FrameReader.Listener {
             closer.connectionError(e);
             return;
         }
-        countPeerCausedReset();
+        opens.countPeerCausedReset(); // its stream error made us send a reset
         DefaultStream s = registry.get(e.streamId());
         if (s != null) {
             registry.resetStream(s, ErrorCodes.fromWire(e.code()), e.getMessage());
@@ -411,10 +331,5 @@ final class InboundFrames implements FrameReader.Listener {
             host.out.writeReset(e.streamId(), ErrorCodes.fromWire(e.code()), e.getMessage());
         }
         host.out.flushIfNeeded();
-    }
-
-    /** A reset the peer made us send (a refusal or its stream error): budgeted against MadeYouReset. */
-    private void countPeerCausedReset() {
-        resets.onPeerCausedReset(host.time.now());
     }
 }

@@ -202,7 +202,7 @@ final class StreamRegistry {
         stream.transport.receive =
                 flow.openStream(stream.id, stream.pushMode, stream.transport.stalls, adaptiveSettings(stream), now);
         stream.transport.onWindowTargetChanged();
-        stream.transport.registered = true;
+        stream.transport.register(writes.flow()); // after the handshake: the send side exists
         if (stream.transport.earlyDemand > 0) {
             flow.onDemand(stream.transport.receive, stream.transport.earlyDemand, now);
             stream.transport.earlyDemand = 0;
@@ -251,7 +251,7 @@ final class StreamRegistry {
         if (s.transport.isClosed()) {
             return;
         }
-        if (s.transport.registered) {
+        if (s.transport.registered()) {
             out.writeReset(s.id, code, reason);
             remove(s);
         }

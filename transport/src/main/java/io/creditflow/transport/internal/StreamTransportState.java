@@ -1,7 +1,8 @@
 package io.creditflow.transport.internal;
 
-import io.creditflow.proto.core.InboundFlowController.ReceiveStream;
 import io.creditflow.proto.core.OutboundFlowController;
+import io.creditflow.proto.core.OutboundFlowController.OutboundStream;
+import io.creditflow.proto.core.ReceiveStream;
 import io.creditflow.proto.core.SendWindow;
 import io.creditflow.proto.core.StallReason;
 import io.creditflow.proto.core.StallTimer;
@@ -10,13 +11,14 @@ import io.creditflow.transport.CloseStatus;
 import io.creditflow.transport.PullListener;
 import io.creditflow.transport.StreamListener;
 import io.netty.buffer.ByteBuf;
+import java.util.function.Consumer;
 
 /**
  * One stream, its loop half: the state the connection's event loop drives, and the only code that writes it.
  * It owns the {@link StreamState} and its transitions ({@link #onRemoteHalfClosed}, {@link #onLocalHalfClosed}),
- * the send credit ({@link SendWindow}) and the message staged for the next write, the receive accounting
- * ({@link ReceiveStream}) and the unconsumed wire bytes, stall times, and the close. It is the
- * {@link OutboundFlowController.Source} the write pass asks for messages. Its application half is
+ * the message staged for the next write, the receive accounting ({@link ReceiveStream}) and the unconsumed
+ * wire bytes, stall times, and the close. It is the {@link OutboundFlowController.Source} the write pass asks
+ * for messages; the send credit ({@link SendWindow}) is in its {@link OutboundStream} handle. Its application half is
  * {@link DefaultStream} ({@link #stream}), which reaches it only through the {@link CommandQueue}.
  *
  * <p>Event-loop confined, except the fields marked volatile (read elsewhere for stats and readiness) and
@@ -24,7 +26,9 @@ import io.netty.buffer.ByteBuf;
  */
 final class StreamTransportState implements OutboundFlowController.Source {
     final DefaultStream stream;
-    final SendWindow sendWindow = new SendWindow();
+    /** Read before registration (stats, readiness): no credit, and nothing ever writes it. */
+    private static final SendWindow NO_CREDIT_YET = new SendWindow();
+
     final StallTimer stalls = new StallTimer();
     /** Null until the stream is registered on the loop (its Open written or received). */
     ReceiveStream receive;
@@ -34,14 +38,19 @@ final class StreamTransportState implements OutboundFlowController.Source {
     long earlyDemand;
 
     volatile StreamState state = StreamState.OPEN;
-    /** True once the stream is known to the peer (Open written or received): data may be written. */
-    boolean registered;
+    /**
+     * The write pass's handle on this stream (its send credit and turn), set once it is known to the peer (Open
+     * written or received), when data may be written; null before. Volatile: stats and readiness read it.
+     */
+    private volatile OutboundStream<StreamTransportState> outbound;
     /** Wire bytes of data frames received and not yet consumed (for the connection's read watermarks). */
     long unconsumedWireBytes;
 
     boolean halfCloseWritten;
-    private boolean scheduled;
     private Object staged;
+    /** Where {@link SendQueue#pollIfAtMost} puts the message it takes (one per stream, not one per poll). */
+    private final Consumer<Object> stager = m -> staged = m;
+
     private volatile int stagedSize = -1;
     volatile CloseStatus closeStatus;
 
@@ -69,26 +78,41 @@ final class StreamTransportState implements OutboundFlowController.Source {
 
     // ---------------------------------------------------------------- sending
 
-    @Override
-    public SendWindow sendWindow() {
-        return sendWindow;
+    /** Event loop: the stream is known to the peer; it sends through {@code flow} from now on. */
+    void register(OutboundFlowController<StreamTransportState> flow) {
+        assert stream.connection.inEventLoop() && outbound == null;
+        outbound = flow.register(this);
+    }
+
+    /** True once the stream is known to the peer (Open written or received): data may be written. */
+    boolean registered() {
+        return outbound != null;
+    }
+
+    /** The write pass's handle; event loop, registered streams only. */
+    OutboundStream<StreamTransportState> outbound() {
+        return outbound;
+    }
+
+    /** The send credit; before registration an empty window (racy off the loop: stats and readiness). */
+    SendWindow sendWindow() {
+        OutboundStream<StreamTransportState> o = outbound;
+        return o != null ? o.window() : NO_CREDIT_YET;
     }
 
     @Override
-    public int peekMessageBytes(long limitBytes) {
+    public int takeIfFits(long limitBytes) {
         if (staged != null) {
             return stagedSize;
         }
         if (closeStatus != null) {
             return -1;
         }
-        Object next = stream.sendQueue.pollIfAtMost(limitBytes);
-        if (next != null) {
-            staged = next;
-            stagedSize = SendQueue.sizeOf(next);
-            return stagedSize;
+        int head = stream.sendQueue.pollIfAtMost(limitBytes, stager);
+        if (staged != null) {
+            stagedSize = head;
+            return head;
         }
-        int head = stream.sendQueue.lastHeadSize;
         if (head < 0 && stream.sendQueue.isFinishing() && stream.sendQueue.isEmpty() && !halfCloseWritten) {
             stream.connection.writeHalfClose(stream);
         }
@@ -96,8 +120,8 @@ final class StreamTransportState implements OutboundFlowController.Source {
     }
 
     @Override
-    public void writeMessage() {
-        assert staged != null : "writeMessage without a message taken by peekMessageBytes";
+    public void write() {
+        assert staged != null : "write without a message taken by takeIfFits";
         Object message = staged;
         int size = stagedSize;
         staged = null;
@@ -112,28 +136,18 @@ final class StreamTransportState implements OutboundFlowController.Source {
     }
 
     @Override
-    public void onCreditStall(long neededBytes, boolean streamBytesShort) {
+    public void onCreditStall(long neededBytes, boolean reportBlocked) {
         if (!stalls.isStalled(StallReason.NO_PEER_CREDIT)) {
             stalls.set(StallReason.NO_PEER_CREDIT, true, stream.connection.time.now());
         }
-        if (streamBytesShort && sendWindow.markBlockedReported()) {
+        if (reportBlocked) {
             stream.connection.writeBlocked(stream.id, neededBytes);
         }
     }
 
-    @Override
-    public boolean isScheduled() {
-        return scheduled;
-    }
-
-    @Override
-    public void setScheduled(boolean scheduled) {
-        this.scheduled = scheduled;
-    }
-
     /** Credit arrived from the peer. */
     void onCredit(long bytes, long messages) {
-        sendWindow.addCredit(bytes, messages);
+        outbound.window().addCredit(bytes, messages);
         if (stream.wantsReady) {
             notifyReadyIfReady();
         }

@@ -61,13 +61,13 @@ final class StreamWrites {
 
     /** Any thread: {@code s} has something to write (or to half-close); at most one command per stream queued. */
     void requestWrite(DefaultStream s) {
-        if (channel.eventLoop().inEventLoop() && flow != null && s.transport.registered) {
+        if (channel.eventLoop().inEventLoop() && flow != null && s.transport.registered()) {
             // Already on the loop (a consumer's onReady offering its next message, a broker dispatching): straight
             // into the write scheduler, not through the command queue, which cost a node, a CAS and a command per
             // message. The pass runs at the end of this read batch or command batch, or in the drain asked for here
             // (coalesced). Safe inside a write pass: the scheduler takes the stream for a later turn.
             if (!s.transport.isClosed() && !lifecycle.isClosed()) {
-                flow.onStreamReady(s.transport);
+                flow.onStreamReady(s.transport.outbound());
                 passNeeded = true;
                 commands.scheduleDrain();
             }
@@ -86,8 +86,8 @@ final class StreamWrites {
     void onWritable(DefaultStream s) {
         assert channel.eventLoop().inEventLoop();
         s.writeRequested.set(false);
-        if (s.transport.registered && !s.transport.isClosed() && flow != null) {
-            flow.onStreamReady(s.transport);
+        if (s.transport.registered() && !s.transport.isClosed() && flow != null) {
+            flow.onStreamReady(s.transport.outbound());
         }
     }
 
@@ -100,8 +100,8 @@ final class StreamWrites {
     /** Credit or a revoke changed what {@code s} may send: schedule it for the pass at the batch's end. */
     void onStreamChanged(DefaultStream s) {
         assert channel.eventLoop().inEventLoop();
-        if (s.transport.registered) {
-            flow.onStreamReady(s.transport);
+        if (s.transport.registered()) {
+            flow.onStreamReady(s.transport.outbound());
             passNeeded = true;
         }
     }

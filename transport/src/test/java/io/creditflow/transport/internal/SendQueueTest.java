@@ -25,10 +25,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The send queue alone, without a connection: every overflow policy through every entry point ({@code offer},
- * async {@code send}, blocking {@code send}) in every state (room, full, half-closed, closed), then the paths
- * between the producer threads and the loop (waiting sends admitted in order, a blocked thread woken, the bounds on
- * waiting sends, close accounting).
+ * The send queue alone, without a connection: its one admission decision ({@link Admission#decide}), then every
+ * overflow policy through every entry point ({@code offer}, async {@code send}, blocking {@code send}) in every
+ * state (room, full, half-closed, closed), then the paths between the producer threads and the loop (waiting
+ * sends admitted in order and never overtaken, a blocked thread woken, the bounds on waiting sends, close
+ * accounting).
  */
 class SendQueueTest {
     /** Room for two 10-byte messages. */
@@ -70,6 +71,69 @@ class SendQueueTest {
         byte[] b = new byte[10];
         b[0] = (byte) tag;
         return b;
+    }
+
+    /** The loop's take: the message taken, or null (the head is larger than {@code maxBytes}, or none). */
+    static Object poll(SendQueue q, long maxBytes) {
+        Object[] taken = new Object[1];
+        int size = q.pollIfAtMost(maxBytes, m -> taken[0] = m);
+        assertThat(taken[0] != null)
+                .as("taken iff 0 <= head size (%d) <= %d", size, maxBytes)
+                .isEqualTo(size >= 0 && size <= maxBytes);
+        if (taken[0] != null) {
+            assertThat(QueuedMessages.sizeOf(taken[0])).isEqualTo(size);
+        }
+        return taken[0];
+    }
+
+    /** The decision alone, as {@link OverflowPolicy}'s table states it; every entry point maps this. */
+    static List<Arguments> admissions() {
+        return List.of(
+                Arguments.of(OverflowPolicy.BLOCK, true, true, Admission.ACCEPT),
+                Arguments.of(OverflowPolicy.BLOCK, true, false, Admission.WAIT),
+                Arguments.of(OverflowPolicy.BLOCK, false, true, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.BLOCK, false, false, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.DROP_OLDEST, true, true, Admission.ACCEPT),
+                Arguments.of(OverflowPolicy.DROP_OLDEST, true, false, Admission.EVICT_OLDEST_THEN_ACCEPT),
+                Arguments.of(OverflowPolicy.DROP_OLDEST, false, true, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.DROP_OLDEST, false, false, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.DROP_NEWEST, true, true, Admission.ACCEPT),
+                Arguments.of(OverflowPolicy.DROP_NEWEST, true, false, Admission.DROP),
+                Arguments.of(OverflowPolicy.DROP_NEWEST, false, true, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.DROP_NEWEST, false, false, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.REJECT, true, true, Admission.ACCEPT),
+                Arguments.of(OverflowPolicy.REJECT, true, false, Admission.REJECT),
+                Arguments.of(OverflowPolicy.REJECT, false, true, Admission.CLOSED),
+                Arguments.of(OverflowPolicy.REJECT, false, false, Admission.CLOSED));
+    }
+
+    @ParameterizedTest(name = "{0} open={1} room={2} -> {3}")
+    @MethodSource("admissions")
+    void oneDecisionPerPolicyAndState(OverflowPolicy policy, boolean open, boolean room, Admission expected) {
+        assertThat(Admission.decide(policy, open, room)).isEqualTo(expected);
+        assertThat(expected.queued()).isEqualTo(open && (room || policy == OverflowPolicy.DROP_OLDEST));
+    }
+
+    @Test
+    void aSendDoesNotOvertakeAWaitingOneEvenWhenItWouldFit() throws InterruptedException {
+        SendQueue q = queue(OverflowPolicy.BLOCK);
+        q.offer(message(1), 10);
+        q.offer(message(2), 10);
+        CompletableFuture<Void> waiting = q.sendAsync(new byte[15], 15).toCompletableFuture();
+        assertThat(poll(q, 100)).isNotNull(); // 10 bytes free: the 15-byte waiting send does not fit
+        assertThat(waiting).isNotDone();
+        assertThat(q.hasRoom()).as("a send waits").isFalse();
+        for (Entry entry : Entry.values()) {
+            assertThat(call(q, entry, new byte[1]))
+                    .as("%s of a message that fits behind a waiting send", entry)
+                    .isEqualTo(expected(OverflowPolicy.BLOCK, entry, State.FULL));
+        }
+        assertThat(poll(q, 100)).isNotNull();
+        assertThat(waiting).isCompleted();
+        assertThat(q.queuedMessages())
+                .as("both waiting sends, in order (the async one of the loop above waited too)")
+                .isEqualTo(2);
+        assertThat(q.pendingSends()).isZero();
     }
 
     static Outcome expected(OverflowPolicy policy, Entry entry, State state) {
@@ -181,9 +245,7 @@ class SendQueueTest {
                 if (state == State.FULL) { // DROP_OLDEST made room by dropping message 1
                     assertThat(q.droppedMessages()).isEqualTo(droppedBefore + 1);
                     assertThat(q.queuedMessages()).isEqualTo(MAX_MESSAGES);
-                    assertThat(((byte[]) q.pollIfAtMost(100))[0])
-                            .as("the oldest went")
-                            .isEqualTo((byte) 2);
+                    assertThat(((byte[]) poll(q, 100))[0]).as("the oldest went").isEqualTo((byte) 2);
                 } else {
                     assertThat(q.queuedMessages()).isEqualTo(before + 1);
                 }
@@ -210,11 +272,16 @@ class SendQueueTest {
         SendQueue q = queue(OverflowPolicy.BLOCK);
         assertThat(q.offer(new byte[MAX_BYTES * 3], MAX_BYTES * 3)).isEqualTo(OfferResult.ACCEPTED);
         assertThat(q.offer(message(1), 10)).as("nothing joins it").isEqualTo(OfferResult.QUEUE_FULL);
-        assertThat(q.pollIfAtMost(MAX_BYTES)).as("the loop's limit keeps it").isNull();
-        assertThat(q.lastHeadSize).isEqualTo(MAX_BYTES * 3);
-        assertThat(q.pollIfAtMost(MAX_BYTES * 3)).isNotNull();
-        assertThat(q.pollIfAtMost(100)).isNull();
-        assertThat(q.lastHeadSize).isEqualTo(-1);
+        List<Object> taken = new ArrayList<>();
+        assertThat(q.pollIfAtMost(MAX_BYTES, taken::add))
+                .as("the loop's limit keeps it, and the head's size says why")
+                .isEqualTo(MAX_BYTES * 3);
+        assertThat(taken).isEmpty();
+        assertThat(q.queuedMessages()).isEqualTo(1);
+        assertThat(q.pollIfAtMost(MAX_BYTES * 3, taken::add)).isEqualTo(MAX_BYTES * 3);
+        assertThat(taken).hasSize(1);
+        assertThat(q.pollIfAtMost(100, taken::add)).as("empty").isEqualTo(-1);
+        assertThat(taken).hasSize(1);
     }
 
     @Test
@@ -230,13 +297,13 @@ class SendQueueTest {
         assertThat(q.offer(message(6), 10))
                 .as("an offer does not overtake waiting sends")
                 .isEqualTo(OfferResult.QUEUE_FULL);
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 1);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 1);
         assertThat(third).isCompleted();
         assertThat(fourth).isNotDone();
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 2);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 2);
         assertThat(fourth).isCompleted();
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 3);
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 4);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 3);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 4);
         assertThat(q.isEmpty()).isTrue();
     }
 
@@ -257,7 +324,7 @@ class SendQueueTest {
         });
         sender.start();
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        q.pollIfAtMost(100); // room for one: whether the sender already waits or not, it gets in
+        poll(q, 100); // room for one: whether the sender already waits or not, it gets in
         sender.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(sender.isAlive()).isFalse();
         assertThat(failure.get()).isNull();
@@ -303,7 +370,7 @@ class SendQueueTest {
         assertThat(((StreamClosedException) waiting.handle((v, e) -> e).join()).status())
                 .isEqualTo(status);
         assertThat(q.queuedMessages()).isZero();
-        assertThat(q.pollIfAtMost(100)).isNull();
+        assertThat(poll(q, 100)).isNull();
     }
 
     @Test
@@ -315,12 +382,12 @@ class SendQueueTest {
         q.finish();
         assertThat(q.isFinishing()).isTrue();
         assertThat(q.offer(message(4), 10)).isEqualTo(OfferResult.CLOSED);
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 1);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 1);
         assertThat(waiting)
                 .as("a send that waited before the half-close still goes")
                 .isCompleted();
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 2);
-        assertThat(((byte[]) q.pollIfAtMost(100))[0]).isEqualTo((byte) 3);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 2);
+        assertThat(((byte[]) poll(q, 100))[0]).isEqualTo((byte) 3);
         assertThat(q.isEmpty()).isTrue();
     }
 }

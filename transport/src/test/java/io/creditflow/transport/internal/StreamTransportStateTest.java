@@ -33,11 +33,11 @@ class StreamTransportStateTest {
             assertThat(s.sendQueue.offer(new byte[10], 10)).isEqualTo(OfferResult.ACCEPTED);
             assertThat(s.sendQueue.offer(new byte[20], 20)).isEqualTo(OfferResult.ACCEPTED);
 
-            assertThat(t.peekMessageBytes(5)).as("the head's size, not taken").isEqualTo(10);
+            assertThat(t.takeIfFits(5)).as("the head's size, not taken").isEqualTo(10);
             assertThat(t.stagedBytes()).isEqualTo(-1);
-            assertThat(t.peekMessageBytes(100)).isEqualTo(10);
+            assertThat(t.takeIfFits(100)).isEqualTo(10);
             assertThat(t.stagedBytes()).as("taken out of the queue, staged").isEqualTo(10);
-            assertThat(t.peekMessageBytes(100))
+            assertThat(t.takeIfFits(100))
                     .as("the staged one again, nothing more taken")
                     .isEqualTo(10);
             assertThat(s.stats().sendQueuedMessages())
@@ -45,7 +45,7 @@ class StreamTransportStateTest {
                     .isEqualTo(2);
             assertThat(s.stats().sendQueuedBytes()).isEqualTo(30);
 
-            t.writeMessage();
+            t.write();
             assertThat(t.stagedBytes()).isEqualTo(-1);
             assertThat(s.stats().sendQueuedMessages()).isEqualTo(1);
             s.connection.flushIfNeeded();
@@ -60,10 +60,10 @@ class StreamTransportStateTest {
         try (Harness h = Harness.server(new TestEndpoint())) {
             StreamTransportState t = acceptedStream(h);
             t.stream.sendQueue.finish();
-            assertThat(t.peekMessageBytes(100)).as("nothing to send").isNegative();
+            assertThat(t.takeIfFits(100)).as("nothing to send").isNegative();
             assertThat(t.halfCloseWritten).isTrue();
             assertThat(t.state).isEqualTo(StreamState.HALF_CLOSED_LOCAL);
-            t.peekMessageBytes(100);
+            t.takeIfFits(100);
             t.stream.connection.flushIfNeeded();
             assertThat(Frames.ofType(h.read(), Frame.BodyCase.HALF_CLOSE))
                     .as("written once")
@@ -79,7 +79,7 @@ class StreamTransportStateTest {
             DefaultStream s = t.stream;
             s.sendQueue.offer(new byte[10], 10);
             s.sendQueue.offer(new byte[10], 10);
-            t.peekMessageBytes(100);
+            t.takeIfFits(100);
             h.p.handler.host().registry.remove(s);
             t.closeWith(new CloseStatus(ErrorCode.CANCEL, "test", false, 0));
             CloseStatus status = s.closeFuture().toCompletableFuture().join();
@@ -87,9 +87,7 @@ class StreamTransportStateTest {
             assertThat(status.unsentMessages()).isEqualTo(2);
             assertThat(t.isClosed()).isTrue();
             assertThat(t.state).isEqualTo(StreamState.CLOSED);
-            assertThat(t.peekMessageBytes(100))
-                    .as("a closed stream offers nothing")
-                    .isNegative();
+            assertThat(t.takeIfFits(100)).as("a closed stream offers nothing").isNegative();
             t.closeWith(new CloseStatus(ErrorCode.INTERNAL_ERROR, "again", false, 0));
             assertThat(t.closeStatus).as("idempotent").isEqualTo(status);
         }
