@@ -40,10 +40,11 @@ class DemoLogTest {
         assertThat(s.get("delivered_fast").asLong()).isEqualTo(acknowledged);
         assertThat(s.get("delivered_slow").asLong()).isEqualTo(acknowledged);
         assertThat(s.get("out_of_order").asLong()).isZero();
-        // The slow one (100 msg/s) fell behind by nearly everything, on disk, not in the broker's budget.
+        // The slow one (100 msg/s) fell behind by nearly everything, on disk: in the broker's budget only the
+        // tail cache of the records appended last (4 MiB), whatever the lag.
         assertThat(s.get("slow_lag_peak_messages").asLong()).isGreaterThan(acknowledged / 2);
         assertThat(s.get("disk_peak_bytes").asLong()).isGreaterThan(acknowledged * 1024 / 2);
-        assertThat(s.get("broker_buffered_peak_bytes").asLong()).isZero();
+        assertThat(s.get("broker_buffered_peak_bytes").asLong()).isLessThanOrEqualTo(4L << 20);
         assertThat(s.get("catch_up_s").asDouble()).isGreaterThanOrEqualTo(0);
     }
 }

@@ -115,7 +115,12 @@ class TlsTest {
                 } else if (receiver.stats().receiveBufferedBytes() > WINDOW - MESSAGE) {
                     break; // window full at the receiver, queue full at the sender
                 } else {
-                    Thread.sleep(1); // the queue drains into the window: let the event loop write
+                    // The queue drains into the window as the event loop writes: until there is room again, or
+                    // the window is full.
+                    Await.until(
+                            "room in the send queue, or the receiver's window full",
+                            Duration.ofSeconds(5),
+                            () -> sender.isReady() || receiver.stats().receiveBufferedBytes() > WINDOW - MESSAGE);
                 }
             }
             assertThat(last).isEqualTo(OfferResult.QUEUE_FULL);
