@@ -1,5 +1,6 @@
 package io.creditflow.broker;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,7 +42,7 @@ public record BackendMetric(String name, String help, Type type, Map<String, Str
         if (kv.length % 2 != 0) {
             throw new IllegalArgumentException("labels: name, value pairs (got " + kv.length + " strings)");
         }
-        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put(kv[i], kv[i + 1]);
         }

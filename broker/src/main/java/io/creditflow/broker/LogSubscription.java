@@ -312,13 +312,7 @@ final class LogSubscription {
         int maxRecords = READ_AHEAD_RECORDS;
         // Not below the log's start: records retention or drop-oldest deleted are gone, cached or not (the read
         // below reports the skip).
-        int cached = position >= log.startOffset() ? tail.copyFrom(position, readAhead, maxBytes, maxRecords) : 0;
-        if (cached > 0) {
-            for (int i = 0; i < cached; i++) {
-                LogRecord rec = readAhead.pollFirst();
-                readAhead.addLast(rec); // rotate the new ones through to count them: they are the last `cached`
-                readAheadBytes += rec.sizeBytes();
-            }
+        if (position >= log.startOffset() && tail.copyFrom(position, maxBytes, maxRecords, this::addReadAhead) > 0) {
             position = readAhead.peekLast().offset() + 1;
             return true;
         }
@@ -328,10 +322,7 @@ final class LogSubscription {
                 r = log.read(position, Math.min(r.nextRecordBytes(), largestRecordBytes), 1);
             }
             skippedRecords += r.skippedRecords();
-            for (LogRecord rec : r.records()) {
-                readAhead.addLast(rec);
-                readAheadBytes += rec.sizeBytes();
-            }
+            r.records().forEach(this::addReadAhead);
             long before = position;
             position = r.nextOffset();
             return !r.isEmpty() || position != before;
@@ -355,6 +346,11 @@ final class LogSubscription {
             }
             return false;
         }
+    }
+
+    private void addReadAhead(LogRecord rec) {
+        readAhead.addLast(rec);
+        readAheadBytes += rec.sizeBytes();
     }
 
     private Member nextReadyMember() {

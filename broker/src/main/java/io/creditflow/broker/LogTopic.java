@@ -14,7 +14,10 @@ import io.creditflow.transport.Message;
 import io.creditflow.transport.StreamClosedException;
 import io.creditflow.transport.StreamRejectedException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -58,6 +61,9 @@ final class LogTopic implements TopicEndpoint {
      * so that consumers a few batches behind the head still read from memory.
      */
     static final long TAIL_CACHE_BYTES = 4L << 20;
+
+    /** Writes a big-endian long into a byte array (the consumer header's offset) without a wrapper per record. */
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private static final int MAX_MOVES_PER_PUMP = 4096;
     /** Retry-After while the disk is full or failing: no drain rate predicts when it recovers. */
@@ -455,8 +461,8 @@ final class LogTopic implements TopicEndpoint {
                 tail.clear(); // not one of take's buffers: nothing to frame in place
                 return;
             }
-            ByteBuffer.wrap(payload.array())
-                    .putLong(payload.arrayOffset() + payload.position() - BrokerProtocol.HEADER_BYTES, offset);
+            LONG_BE.set(
+                    payload.array(), payload.arrayOffset() + payload.position() - BrokerProtocol.HEADER_BYTES, offset);
             tail.add(new LogRecord(offset, a.timestampMillis(), a.producerId(), a.sequence(), payload));
             offset++;
         }

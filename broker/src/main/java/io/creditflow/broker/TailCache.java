@@ -2,7 +2,8 @@ package io.creditflow.broker;
 
 import io.creditflow.log.LogRecord;
 import io.creditflow.proto.core.MemoryBudget;
-import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * The records a topic log appended last, in memory, for the subscriptions reading near its head: each takes them
@@ -66,12 +67,12 @@ final class TailCache {
     }
 
     /**
-     * Adds the cached records from {@code offset} on to {@code out}, at most {@code maxBytes} (at least one record)
-     * and {@code maxRecords}.
+     * Hands the cached records from {@code offset} on to {@code out}, in order, at most {@code maxBytes} (at least
+     * one record) and {@code maxRecords}.
      *
-     * @return the records added, 0 if {@code offset} is not cached
+     * @return the records handed over, 0 if {@code offset} is not cached
      */
-    int copyFrom(long offset, ArrayDeque<LogRecord> out, long maxBytes, int maxRecords) {
+    int copyFrom(long offset, long maxBytes, int maxRecords, Consumer<LogRecord> out) {
         if (size == 0) {
             return 0;
         }
@@ -86,7 +87,7 @@ final class TailCache {
             if (n > 0 && (taken + r.sizeBytes() > maxBytes || n >= maxRecords)) {
                 break;
             }
-            out.addLast(r);
+            out.accept(r);
             taken += r.sizeBytes();
             n++;
         }
@@ -97,7 +98,7 @@ final class TailCache {
     void clear() {
         budget.release(bytes);
         bytes = 0;
-        java.util.Arrays.fill(ring, null);
+        Arrays.fill(ring, null);
         head = 0;
         size = 0;
     }

@@ -31,18 +31,26 @@ class TailCacheTest {
         assertThat(c.bytes()).isEqualTo(5L * SIZE);
         assertThat(budget.reservedBytes()).isEqualTo(5L * SIZE);
         ArrayDeque<LogRecord> out = new ArrayDeque<>();
-        assertThat(c.copyFrom(99, out, 1 << 20, 100)).as("before the cache").isZero();
-        assertThat(c.copyFrom(105, out, 1 << 20, 100)).as("past the cache").isZero();
-        assertThat(c.copyFrom(102, out, 1 << 20, 100)).isEqualTo(3);
+        assertThat(c.copyFrom(99, 1 << 20, 100, out::addLast))
+                .as("before the cache")
+                .isZero();
+        assertThat(c.copyFrom(105, 1 << 20, 100, out::addLast))
+                .as("past the cache")
+                .isZero();
+        assertThat(c.copyFrom(102, 1 << 20, 100, out::addLast)).isEqualTo(3);
         assertThat(offsets(out)).containsExactly(102L, 103L, 104L);
         out.clear();
-        assertThat(c.copyFrom(100, out, 1 << 20, 2)).as("at most maxRecords").isEqualTo(2);
+        assertThat(c.copyFrom(100, 1 << 20, 2, out::addLast))
+                .as("at most maxRecords")
+                .isEqualTo(2);
         out.clear();
-        assertThat(c.copyFrom(100, out, 2L * SIZE + 1, 100))
+        assertThat(c.copyFrom(100, 2L * SIZE + 1, 100, out::addLast))
                 .as("at most maxBytes")
                 .isEqualTo(2);
         out.clear();
-        assertThat(c.copyFrom(100, out, 1, 100)).as("at least one record").isEqualTo(1);
+        assertThat(c.copyFrom(100, 1, 100, out::addLast))
+                .as("at least one record")
+                .isEqualTo(1);
         assertThat(c.hits()).isEqualTo(3 + 2 + 2 + 1);
     }
 
@@ -54,15 +62,15 @@ class TailCacheTest {
             c.add(record(o));
         }
         ArrayDeque<LogRecord> out = new ArrayDeque<>();
-        assertThat(c.copyFrom(996, out, 1 << 20, 100)).isZero();
-        assertThat(c.copyFrom(997, out, 1 << 20, 100)).isEqualTo(3);
+        assertThat(c.copyFrom(996, 1 << 20, 100, out::addLast)).isZero();
+        assertThat(c.copyFrom(997, 1 << 20, 100, out::addLast)).isEqualTo(3);
         assertThat(offsets(out)).containsExactly(997L, 998L, 999L);
         assertThat(budget.reservedBytes()).isEqualTo(3L * SIZE);
 
         c.add(record(2000)); // an append the cache did not see: start over at 2000
         out.clear();
-        assertThat(c.copyFrom(999, out, 1 << 20, 100)).isZero();
-        assertThat(c.copyFrom(2000, out, 1 << 20, 100)).isEqualTo(1);
+        assertThat(c.copyFrom(999, 1 << 20, 100, out::addLast)).isZero();
+        assertThat(c.copyFrom(2000, 1 << 20, 100, out::addLast)).isEqualTo(1);
         assertThat(budget.reservedBytes()).isEqualTo(SIZE);
         c.clear();
         assertThat(budget.reservedBytes()).isZero();
@@ -76,7 +84,7 @@ class TailCacheTest {
             c.add(record(o));
         }
         ArrayDeque<LogRecord> out = new ArrayDeque<>();
-        assertThat(c.copyFrom(0, out, Long.MAX_VALUE, 10_000)).isEqualTo(5_000);
+        assertThat(c.copyFrom(0, Long.MAX_VALUE, 10_000, out::addLast)).isEqualTo(5_000);
         long expected = 0;
         for (LogRecord r : out) {
             assertThat(r.offset()).isEqualTo(expected++);
@@ -94,8 +102,8 @@ class TailCacheTest {
         assertThat(c.bytes()).isZero();
         assertThat(budget.reservedBytes()).isZero();
         ArrayDeque<LogRecord> out = new ArrayDeque<>();
-        assertThat(c.copyFrom(0, out, 1 << 20, 100)).isZero();
+        assertThat(c.copyFrom(0, 1 << 20, 100, out::addLast)).isZero();
         c.add(record(3)); // room again: a new run from 3
-        assertThat(c.copyFrom(3, out, 1 << 20, 100)).isEqualTo(1);
+        assertThat(c.copyFrom(3, 1 << 20, 100, out::addLast)).isEqualTo(1);
     }
 }
