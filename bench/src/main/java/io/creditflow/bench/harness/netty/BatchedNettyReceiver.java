@@ -10,11 +10,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BatchedNettyReceiver implements Receiver {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong copiedFrames = new AtomicLong();
-    private final ReadPause pause = new ReadPause();
-    private List<ConcurrentLinkedQueue<byte[]>> queues;
+    private HeldFrames held;
     private RunContext ctx;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -44,11 +40,7 @@ public final class BatchedNettyReceiver implements Receiver {
     @Override
     public int start(RunContext c) throws Exception {
         this.ctx = c;
-        int n = c.spec().totalStreams();
-        queues = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            queues.add(c.spec().isSlow(i) || c.spec().stallAtMark() ? new ConcurrentLinkedQueue<>() : null);
-        }
+        held = new HeldFrames(c.spec());
         boss = NettyTransport.group(1, "netty-batched-accept");
         workers = NettyTransport.group(Runtime.getRuntime().availableProcessors(), "netty-batched-server");
         int socketBuffer = EndpointBuilder.DEFAULT_SOCKET_BUFFER_BYTES;
@@ -64,7 +56,7 @@ public final class BatchedNettyReceiver implements Receiver {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
-                        pause.register(ch);
+                        held.register(ch);
                         ch.pipeline().addLast(new InPlaceFrameDecoder(sink, NettyReceiver.MAX_FRAME, copiedFrames));
                     }
                 })
@@ -80,14 +72,11 @@ public final class BatchedNettyReceiver implements Receiver {
             throw new io.netty.handler.codec.CorruptedFrameException("frame of " + size + " bytes: no stream index");
         }
         int i = buf.getInt(at);
-        if (i < 0 || i >= queues.size()) {
+        if (i < 0 || i >= held.streams()) {
             throw new io.netty.handler.codec.CorruptedFrameException("stream index " + i);
         }
         if (ctx.held(i)) {
-            byte[] copy = new byte[size];
-            buf.getBytes(at, copy);
-            queues.get(i).add(copy);
-            pause.added(size);
+            held.hold(i, buf, at, size);
         } else {
             long seq = buf.getLong(at + 12);
             ctx.consumed(i, i, seq, size, NettyReceiver.fillIntact(buf, at, size, i, seq), buf.getLong(at + 4));
@@ -101,22 +90,17 @@ public final class BatchedNettyReceiver implements Receiver {
 
     @Override
     public void consumeOne(int i) {
-        ConcurrentLinkedQueue<byte[]> q = queues.get(i);
-        byte[] p = q == null ? null : q.poll();
-        if (p != null) {
-            ctx.consumed(i, p);
-            pause.removed(p.length);
-        }
+        held.consumeOne(i, ctx);
     }
 
     @Override
     public void beforeDrain() {
-        pause.release();
+        held.release();
     }
 
     @Override
     public long heldBytes() {
-        return pause.heldBytes();
+        return held.heldBytes();
     }
 
     @Override
@@ -124,7 +108,7 @@ public final class BatchedNettyReceiver implements Receiver {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", NettyTransport.label());
         m.put("receive_mode", "in-place decoding; held frames copied to the heap, " + ReadPause.describe());
-        m.put("read_pauses", pause.pauses());
+        m.put("read_pauses", held.pauses());
         m.put("straddled_frames_copied", copiedFrames.get());
         return m;
     }

@@ -12,11 +12,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,8 +29,7 @@ public final class NettyReceiver implements Receiver {
     static final int MAX_FRAME = 16 * 1024 * 1024;
 
     private final AtomicInteger accepted = new AtomicInteger();
-    private final ReadPause pause = new ReadPause();
-    private List<ConcurrentLinkedQueue<byte[]>> queues;
+    private HeldFrames held;
     private RunContext ctx;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -42,11 +38,7 @@ public final class NettyReceiver implements Receiver {
     @Override
     public int start(RunContext c) throws Exception {
         this.ctx = c;
-        int n = c.spec().totalStreams();
-        queues = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            queues.add(c.spec().isSlow(i) || c.spec().stallAtMark() ? new ConcurrentLinkedQueue<>() : null);
-        }
+        held = new HeldFrames(c.spec());
         boss = NettyTransport.group(1, "netty-accept");
         workers = NettyTransport.group(Runtime.getRuntime().availableProcessors(), "netty-server");
         ChannelHandler frames = new FrameHandler();
@@ -57,7 +49,7 @@ public final class NettyReceiver implements Receiver {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
-                        pause.register(ch);
+                        held.register(ch);
                         ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4), frames);
                     }
                 })
@@ -77,10 +69,7 @@ public final class NettyReceiver implements Receiver {
                 int i = f.getInt(at);
                 int size = f.readableBytes();
                 if (ctx.held(i)) {
-                    byte[] copy = new byte[size];
-                    f.getBytes(at, copy);
-                    queues.get(i).add(copy);
-                    pause.added(size);
+                    held.hold(i, f, at, size);
                 } else {
                     long seq = f.getLong(at + 12);
                     ctx.consumed(i, i, seq, size, fillIntact(f, at, size, i, seq), f.getLong(at + 4));
@@ -123,21 +112,17 @@ public final class NettyReceiver implements Receiver {
 
     @Override
     public void consumeOne(int i) {
-        byte[] p = queues.get(i).poll();
-        if (p != null) {
-            ctx.consumed(i, p);
-            pause.removed(p.length);
-        }
+        held.consumeOne(i, ctx);
     }
 
     @Override
     public void beforeDrain() {
-        pause.release();
+        held.release();
     }
 
     @Override
     public long heldBytes() {
-        return pause.heldBytes();
+        return held.heldBytes();
     }
 
     @Override
@@ -145,7 +130,7 @@ public final class NettyReceiver implements Receiver {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("transport", NettyTransport.label());
         m.put("receive_mode", "LengthFieldBasedFrameDecoder; held frames copied to the heap, " + ReadPause.describe());
-        m.put("read_pauses", pause.pauses());
+        m.put("read_pauses", held.pauses());
         return m;
     }
 
