@@ -6,19 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.creditflow.client.Client;
 import io.creditflow.transport.Connection;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -29,37 +25,15 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Skipped, saying why, where Chromium is not installed.
  */
 class DashboardBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @Test
     void theStalledSubscriptionIsMarkedLive(@TempDir Path profile) throws Exception {
-        Assumptions.assumeTrue(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
+        HeadlessChromium.assumeInstalled();
         BrokerConfig config = BrokerConfig.builder().port(0).httpPort(0).build();
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toString())
-                .addArguments(
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--disable-dev-shm-usage",
-                        "--window-size=1400,700",
-                        "--user-data-dir=" + profile.toAbsolutePath());
         try (Broker broker = Broker.start(config);
                 Client clients = TestClients.smallWindowClient()) {
             Connection c = clients.connect("127.0.0.1", broker.port());
-            ChromeDriver driver = new ChromeDriver(service, options);
+            HeadlessChromium.Browser browser = HeadlessChromium.start(profile, 1400, 700);
+            ChromeDriver driver = browser.driver();
             try (TestClients.Consumer slow = new TestClients.Consumer(
                             "slow",
                             c.openStream(consume("t", "slow", "block")),
@@ -125,8 +99,7 @@ class DashboardBrowserTest {
                 assertThat(slow.failure).isNull();
                 assertThat(slow.orderViolation).isNull();
             } finally {
-                driver.quit();
-                service.close();
+                browser.close();
             }
         }
     }

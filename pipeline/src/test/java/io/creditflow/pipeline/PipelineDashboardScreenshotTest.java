@@ -2,8 +2,8 @@ package io.creditflow.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.creditflow.broker.HeadlessChromium;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -27,8 +26,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -44,15 +41,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @EnabledIfSystemProperty(named = "creditflow.screenshot", matches = "true")
 class PipelineDashboardScreenshotTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @Test
     @Timeout(180)
     void theSlowAfternoonOnTheDashboard(@TempDir Path profile) throws Exception {
-        Assumptions.assumeTrue(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
+        HeadlessChromium.assumeInstalled();
         PipelineSettings s = new PipelineSettings();
         s.durationS = 40;
         s.slowAtS = 15;
@@ -66,26 +58,8 @@ class PipelineDashboardScreenshotTest {
         ExecutorService runner = Executors.newSingleThreadExecutor();
         Future<Map<String, Object>> run = runner.submit(
                 () -> Pipeline.run(s, new PrintStream(rows, true, StandardCharsets.UTF_8), page::complete));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toString())
-                .addArguments(
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-quic",
-                        "--no-first-run",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--disable-dev-shm-usage",
-                        "--hide-scrollbars",
-                        "--window-size=1720,490",
-                        "--user-data-dir=" + profile.toAbsolutePath());
-        ChromeDriver driver = new ChromeDriver(service, options);
+        HeadlessChromium.Browser browser = HeadlessChromium.start(profile, 1720, 490, "--hide-scrollbars");
+        ChromeDriver driver = browser.driver();
         Path shot = Path.of("target", "pipeline-dashboard.png");
         try {
             driver.get(page.get(60, TimeUnit.SECONDS).toString());
@@ -105,8 +79,7 @@ class PipelineDashboardScreenshotTest {
             Files.write(shot, driver.getScreenshotAs(OutputType.BYTES));
             System.out.println("the page when the screenshot was taken:" + boxes(driver));
         } finally {
-            driver.quit();
-            service.close();
+            browser.close();
         }
         Map<String, Object> m = run.get(150, TimeUnit.SECONDS);
         runner.shutdown();
